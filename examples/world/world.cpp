@@ -1,0 +1,56 @@
+// world: answers every "message" with the same text plus " world!".
+// Usage: world [--tcp HOST:PORT]   (default: the Unix socket of id "world")
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include <pthread.h>
+
+#include <ipcxx/ipcxx.hpp>
+
+int main(int argc, char** argv) {
+    std::string tcp;
+    if (argc == 3 && std::strcmp(argv[1], "--tcp") == 0) {
+        tcp = argv[2];
+    } else if (argc != 1) {
+        std::cerr << "usage: world [--tcp HOST:PORT]\n";
+        return 2;
+    }
+
+    // Block SIGINT/SIGTERM before the I/O thread starts so only sigwait below sees them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    ipcxx::Config config;
+    config.id = "world";
+    ipcxx::Server server{config};
+    server.on("start", [] { std::cout << "world: listening" << std::endl; });
+    server.on("connect", [](ipcxx::Socket& s) { std::cout << "world: " << s.remote_address() << " connected" << std::endl; });
+    server.on("message", [&](const ipcxx::Payload& data, ipcxx::Socket& from) {
+        std::cout << "world: got " << data.to_json() << std::endl;
+        server.emit(from, "message", data.as<std::string>() + " world!");
+    });
+    server.on("socket.disconnected", [](ipcxx::Socket& s) {
+        std::cout << "world: " << s.remote_address() << " disconnected" << std::endl;
+    });
+    server.on("error", [](const ipcxx::ErrorEvent& e) { std::cerr << "world: " << e.message << std::endl; });
+
+    try {
+        if (tcp.empty()) {
+            server.serve();
+        } else {
+            const auto colon = tcp.rfind(':');
+            server.serve_net(tcp.substr(0, colon), static_cast<std::uint16_t>(std::stoi(tcp.substr(colon + 1))));
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "world: " << e.what() << std::endl;
+        return 1;
+    }
+    int signal = 0;
+    sigwait(&signals, &signal);
+    return 0;
+}

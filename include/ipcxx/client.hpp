@@ -1,0 +1,85 @@
+// Client: one connection to a server, with node-ipc's reconnect rules and a queue that keeps
+// messages emitted while disconnected.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "ipcxx/config.hpp"
+#include "ipcxx/handlers.hpp"
+#include "ipcxx/payload.hpp"
+
+namespace asio {
+class io_context;
+}
+
+namespace ipcxx {
+
+namespace detail {
+class ClientImpl;
+class IoThread;
+}  // namespace detail
+
+// Events:
+//   "connect"     ()                     connected (again, after each reconnect)
+//   "disconnect"  ()                     the connection or a connection attempt closed
+//   "destroy"     ()                     no more attempts will be made (after the last disconnect)
+//   "error"       (const ErrorEvent&)    failed attempts (ECONNREFUSED, ENOENT, ...), bad input,
+//                                        undelivered messages, handler exceptions
+//   any other     (const Payload&)       a message arrived
+//   "*"           (std::string_view event, const Payload&)
+//
+// Delivery: emit() accepts a message or refuses it with an error code (nothing is queued then).
+// An accepted message is written to the server's socket, or reported in an `error` event with
+// errc::undelivered and a count. While disconnected, accepted messages wait in order (up to
+// config.max_pending_bytes) and are written on the next connect.
+//
+// Thread safety: handlers run on the library's I/O thread, never two at once for one client.
+// on/off, emit, disconnect and the destructor are safe from any thread, including from inside a
+// handler. Handler exceptions become `error` events.
+class Client : public EventSource {
+public:
+    explicit Client(Config config = {});
+    Client(asio::io_context& io, Config config = {});
+    ~Client();
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    void off(std::string_view event) override;
+    void off(HandlerId id) override;
+
+    // Connects to the server `server_id` over its Unix socket: config.socket_path(server_id), or `path`.
+    // The client may start before its server exists: it retries per config. Call once.
+    void connect_to(std::string server_id);
+    void connect_to(std::string server_id, std::string path);
+    // Connects over TCP (config.network_host / network_port when not given).
+    void connect_to_net(std::string server_id);
+    void connect_to_net(std::string server_id, std::string host, std::uint16_t port);
+
+    template <class T>
+    std::error_code emit(std::string_view event, const T& data) {
+        return emit_packed(event, detail::pack_thread_local(data));
+    }
+    std::error_code emit(std::string_view event, const Payload& data) { return emit_packed(event, data.msgpack()); }
+    std::error_code emit(std::string_view event) { return emit_packed(event, {}); }
+    std::error_code emit_packed(std::string_view event, std::string_view msgpack_data);
+
+    // Closes the connection for good: no more attempts; queued messages are reported undelivered,
+    // then `disconnect` (if a connection or attempt was live) and `destroy` follow.
+    void disconnect();
+
+    bool connected() const noexcept;
+    const std::string& server_id() const noexcept;
+    const Config& config() const noexcept;
+
+private:
+    HandlerId add_handler(std::string_view event, detail::Handler handler, bool once) override;
+
+    std::shared_ptr<detail::IoThread> thread_;
+    std::shared_ptr<detail::ClientImpl> impl_;
+};
+
+}  // namespace ipcxx

@@ -1,0 +1,51 @@
+// Configuration of servers and clients: node-ipc's keys with node-ipc 14's defaults.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <string_view>
+
+namespace ipcxx {
+
+constexpr std::size_t unlimited = std::numeric_limits<std::size_t>::max();
+
+// node-ipc 14's default socket root: $XDG_RUNTIME_DIR/node-ipc/ when set, else <tmp>/node-ipc-<uid>/
+// where <tmp> is $TMPDIR, $TMP, $TEMP or /tmp (Node's os.tmpdir()).
+std::string default_socket_root();
+// node-ipc's default id: the host name.
+std::string default_id();
+
+struct Config {
+    std::string id = default_id();                  // this endpoint's id; the server's socket name
+    std::string appspace = "app.";                  // middle part of the default socket path
+    std::string socket_root = default_socket_root();  // first part of the default socket path
+    std::string network_host = "127.0.0.1";         // default host for serve_net / connect_to_net
+    std::uint16_t network_port = 8000;              // default port for serve_net / connect_to_net
+
+    std::chrono::milliseconds retry{500};           // delay before each reconnect attempt
+    std::size_t max_retries = unlimited;            // reconnect attempts after a close; reset on connect
+    bool stop_retrying = false;                     // true: never reconnect
+
+    std::size_t max_connections = 100;              // server: more are accepted, then closed at once
+    bool unlink = true;                             // server: replace a stale socket file before listening
+    bool readable_all = false;                      // server: Unix socket file readable by all users
+    bool writable_all = false;                      // server: Unix socket file writable by all users
+
+    std::string delimiter = "\f";                   // frame terminator of the JSON wire; non-empty
+
+    // Limits (ipcxx additions).
+    std::size_t max_message_size = 16u << 20;       // largest frame accepted or sent, in bytes
+    std::size_t max_pending_bytes = 16u << 20;      // bound of the per-connection send queue
+
+    bool silent = false;                            // suppress the library's log lines
+    std::function<void(std::string_view)> logger;   // where log lines go; empty = stderr
+
+    // Unix socket path for a server id: socket_root + appspace + id (plain concatenation, as node-ipc).
+    std::string socket_path(std::string_view server_id) const;
+};
+
+}  // namespace ipcxx

@@ -1,0 +1,54 @@
+// Error codes of ipcxx: every failure the library reports is a std::error_code of this category.
+#pragma once
+
+#include <string>
+#include <system_error>
+
+namespace ipcxx {
+
+enum class errc {
+    // Inbound frames (the connection that sent them is closed).
+    invalid_json = 1,      // a frame is not valid JSON
+    invalid_utf8,          // a frame is not valid UTF-8
+    empty_frame,           // a delimiter with nothing before it
+    invalid_message,       // valid JSON, but not an object
+    invalid_event,         // the object has no `type`, or it is not a non-empty string
+    reserved_event,        // an event name reserved for lifecycle or protocol events
+    frame_too_large,       // a frame exceeds max_message_size
+    // Outbound values.
+    unsupported_value,     // a value the wire cannot carry (e.g. a msgpack ext on the JSON wire)
+    invalid_argument,      // a bad argument to an API call (empty event name, bad config value, ...)
+    // Connections and delivery.
+    not_connected,         // the socket is closed or the server is not running
+    queue_full,            // max_pending_bytes would be exceeded; the message was not accepted
+    undelivered,           // accepted messages that could not be handed to the peer's socket
+    connection_lost,       // the peer closed the connection or it failed
+    max_connections,       // a connection was accepted and closed because max_connections was reached
+    retries_exhausted,     // the client stopped reconnecting (max_retries, stop_retrying)
+    // Endpoints.
+    path_too_long,         // a Unix socket path longer than the platform allows
+    address_in_use,        // the endpoint is already bound
+    not_a_socket,          // a file that is not a socket stands at the socket path
+    socket_root,           // the socket root directory could not be created or is unsafe
+    resolve_failed,        // a host name did not resolve
+    // Handlers.
+    handler_exception,     // a user handler threw
+    conversion_failed,     // a payload could not be converted to the handler's type
+    bad_handler,           // a handler signature does not fit the event it was registered for
+};
+
+const std::error_category& category() noexcept;
+
+inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), category()}; }
+
+// Thrown by the throwing overloads; carries the same error_code the non-throwing overloads return.
+class Error : public std::system_error {
+public:
+    explicit Error(std::error_code code) : std::system_error(code) {}
+    Error(std::error_code code, const std::string& what) : std::system_error(code, what) {}
+};
+
+}  // namespace ipcxx
+
+template <>
+struct std::is_error_code_enum<ipcxx::errc> : std::true_type {};

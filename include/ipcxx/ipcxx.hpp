@@ -1,0 +1,11 @@
+// ipcxx: node-ipc for C++. Include this header for the whole public API.
+#pragma once
+
+#include "ipcxx/client.hpp"
+#include "ipcxx/config.hpp"
+#include "ipcxx/error.hpp"
+#include "ipcxx/handlers.hpp"
+#include "ipcxx/ipc.hpp"
+#include "ipcxx/payload.hpp"
+#include "ipcxx/server.hpp"
+#include "ipcxx/socket.hpp"

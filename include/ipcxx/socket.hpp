@@ -1,0 +1,66 @@
+// Socket: a server's handle on one client connection.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "ipcxx/payload.hpp"
+
+namespace ipcxx {
+
+namespace detail {
+class Connection;
+}
+
+// A copyable handle on one accepted connection. Handlers receive it; keep a copy to reply later.
+// Thread safety: every member is safe from any thread. Emitting on a closed socket returns
+// errc::not_connected.
+class Socket {
+public:
+    Socket() = default;
+
+    // Unique within its server, in accept order, starting at 1; 0 for an empty handle.
+    std::uint64_t serial() const noexcept;
+    // "127.0.0.1:40312", "[::1]:40312", or "unix:" followed by the server's path.
+    std::string remote_address() const;
+    bool connected() const noexcept;
+
+    template <class T>
+    std::error_code emit(std::string_view event, const T& data) const {
+        return emit_packed(event, detail::pack_thread_local(data));
+    }
+    std::error_code emit(std::string_view event, const Payload& data) const {
+        return emit_packed(event, data.msgpack());
+    }
+    std::error_code emit(std::string_view event) const { return emit_packed(event, {}); }
+
+    // Closes this connection; socket.disconnected follows on the server.
+    void disconnect() const;
+
+    explicit operator bool() const noexcept { return static_cast<bool>(conn_); }
+    friend bool operator==(const Socket& a, const Socket& b) noexcept { return a.conn_ == b.conn_; }
+    friend bool operator!=(const Socket& a, const Socket& b) noexcept { return a.conn_ != b.conn_; }
+
+    // msgpack bytes of one value (empty = no data).
+    std::error_code emit_packed(std::string_view event, std::string_view msgpack_data) const;
+
+private:
+    friend class detail::Connection;
+    explicit Socket(std::shared_ptr<detail::Connection> conn) : conn_(std::move(conn)) {}
+    std::shared_ptr<detail::Connection> conn_;
+};
+
+// What the `error` event carries.
+struct ErrorEvent {
+    std::error_code code;
+    std::string message;         // one line naming what went wrong
+    std::string event;           // the event concerned, if any
+    std::size_t undelivered = 0; // messages this error reports as not delivered
+    Socket socket;               // server: the connection concerned, if any
+};
+
+}  // namespace ipcxx

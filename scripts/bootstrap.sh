@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what building and testing ipcxx needs, from Debian's packages, if anything is missing.
+set -euo pipefail
+
+packages=(g++ cmake ninja-build make libasio-dev libmsgpack-cxx-dev rapidjson-dev catch2 nodejs npm)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        # Node.js may come from elsewhere than Debian (e.g. a preinstalled Node 20): accept it.
+        if [[ "$p" == nodejs && -x "$(command -v node)" ]] || [[ "$p" == npm && -x "$(command -v npm)" ]]; then
+            continue
+        fi
+        missing+=("$p")
+    fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "bootstrap: installing ${missing[*]}" >&2
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "bootstrap: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,53 @@
+#include "ipcxx/client.hpp"
+
+#include "client/client_impl.hpp"
+#include "runtime/io_thread.hpp"
+
+namespace ipcxx {
+
+Client::Client(Config config) : thread_(detail::IoThread::start()) {
+    impl_ = std::make_shared<detail::ClientImpl>(thread_->context(), std::move(config));
+}
+
+Client::Client(asio::io_context& io, Config config)
+    : impl_(std::make_shared<detail::ClientImpl>(io, std::move(config))) {}
+
+Client::~Client() {
+    impl_->disconnect();
+    detail::release(thread_, [this] { impl_->events().registry().close(); });
+}
+
+HandlerId Client::add_handler(std::string_view event, detail::Handler handler, bool once) {
+    return impl_->events().add(event, std::move(handler), once);
+}
+
+void Client::off(std::string_view event) { impl_->events().registry().remove(event); }
+void Client::off(HandlerId id) { impl_->events().registry().remove(id); }
+
+void Client::connect_to(std::string server_id) {
+    std::string path = impl_->config().socket_path(server_id);
+    connect_to(std::move(server_id), std::move(path));
+}
+
+void Client::connect_to(std::string server_id, std::string path) {
+    impl_->start(std::move(server_id), detail::Target::unix_socket(std::move(path)));
+}
+
+void Client::connect_to_net(std::string server_id) {
+    connect_to_net(std::move(server_id), impl_->config().network_host, impl_->config().network_port);
+}
+
+void Client::connect_to_net(std::string server_id, std::string host, std::uint16_t port) {
+    impl_->start(std::move(server_id), detail::Target::tcp(std::move(host), port));
+}
+
+std::error_code Client::emit_packed(std::string_view event, std::string_view msgpack_data) {
+    return impl_->emit(event, msgpack_data);
+}
+
+void Client::disconnect() { impl_->disconnect(); }
+bool Client::connected() const noexcept { return impl_->connected(); }
+const std::string& Client::server_id() const noexcept { return impl_->server_id(); }
+const Config& Client::config() const noexcept { return impl_->config(); }
+
+}  // namespace ipcxx

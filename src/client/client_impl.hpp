@@ -1,0 +1,66 @@
+// The body of ipcxx::Client: connection attempts, the reconnect state machine, the queue that
+// outlives connections, and the glue to events. All state lives on one strand.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "client/reconnect_fsm.hpp"
+#include "connection/connection.hpp"
+#include "dispatch/event_sink.hpp"
+#include "transport/endpoint.hpp"
+
+namespace ipcxx::detail {
+
+class ClientImpl : public ConnectionOwner, public std::enable_shared_from_this<ClientImpl> {
+public:
+    ClientImpl(asio::io_context& io, Config config);
+
+    EventSink& events() noexcept { return events_; }
+    const Config& config() const noexcept { return config_; }
+
+    // Any thread; once.
+    void start(std::string server_id, Target target);
+    std::error_code emit(std::string_view event, std::string_view msgpack_data);
+    void disconnect();
+
+    bool connected() const noexcept { return connected_.load(std::memory_order_acquire); }
+    const std::string& server_id() const noexcept { return server_id_; }
+
+    void on_message(Connection& conn, std::string_view event, const Payload& data) override;
+    void on_input_error(Connection& conn, std::error_code ec, const std::string& detail) override;
+    void on_write_result(Connection& conn, const Outbox::Completion& result) override;
+    void on_closed(Connection& conn, std::error_code reason) override;
+
+private:
+    void attempt();
+    void on_connect(std::uint64_t attempt, std::error_code ec);
+    void handle_closed(CloseCause cause);
+    void apply(const ReconnectStep& step);
+    void finish();  // no more attempts: report what was never delivered, then `destroy`
+    void report_error(std::error_code ec, std::string message, std::size_t undelivered = 0);
+
+    asio::io_context& io_;
+    const Config config_;
+    EventSink events_;
+    Strand strand_;
+    std::shared_ptr<Outbox> outbox_;
+    ReconnectFsm fsm_;
+    asio::steady_timer timer_;
+    GenericSocket socket_;  // the attempt in progress
+    std::shared_ptr<Connection> conn_;
+    std::string server_id_;
+    Target target_;
+    std::uint64_t attempt_ = 0;  // identifies the attempt a connect completion belongs to
+    std::atomic<bool> started_{false};
+    std::atomic<bool> connected_{false};
+    bool protocol_violation_ = false;
+    std::optional<ReconnectStep> explicit_disconnect_;  // waits for the live connection to close
+};
+
+}  // namespace ipcxx::detail

@@ -1,0 +1,70 @@
+// node-ipc's client reconnect rules as a socket-free state machine.
+//
+// node-ipc (14 and 9.2.1): on every close of the current socket, including a failed attempt:
+// if stop_retrying, or retries_remaining < 1, or an explicit disconnect, or a protocol violation:
+// publish `disconnect`, then `destroy`, and stop. Otherwise schedule a new attempt after `retry`
+// (decrementing retries_remaining) and publish `disconnect`. retries_remaining starts at
+// max_retries and is reset to it on every successful connect.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+namespace ipcxx::detail {
+
+struct ReconnectSettings {
+    std::chrono::milliseconds retry{500};
+    std::size_t max_retries = std::numeric_limits<std::size_t>::max();  // max() = unlimited
+    bool stop_retrying = false;
+    // Exponential backoff: the n-th consecutive retry waits min(retry * 2^(n-1), backoff_max),
+    // then a uniformly random jitter of +/- jitter_ratio of that delay. Off when backoff_max <= retry.
+    std::chrono::milliseconds backoff_max{0};
+    double jitter_ratio = 0.0;
+};
+
+enum class CloseCause {
+    closed,              // the peer closed, the link failed, or an attempt failed
+    protocol_violation,  // the peer sent bad input: never reconnect (node-ipc 14)
+};
+
+struct ReconnectStep {
+    bool publish_disconnect = false;
+    bool publish_destroy = false;
+    bool reconnect = false;                  // schedule an attempt after `delay`
+    std::chrono::milliseconds delay{0};
+};
+
+class ReconnectFsm {
+public:
+    enum class State { idle, connecting, connected, waiting, destroyed };
+
+    explicit ReconnectFsm(ReconnectSettings settings, std::uint64_t jitter_seed = 0);
+
+    // The first attempt. Returns false if already started or destroyed.
+    bool start();
+    void on_connected();
+    // The current socket (or attempt) closed.
+    ReconnectStep on_closed(CloseCause cause);
+    // The retry delay elapsed: returns true if an attempt must be made now.
+    bool on_timer();
+    // Explicit disconnect(): no more attempts. Tells whether a disconnect is to be published
+    // (it is when a socket or an attempt was live) and always publishes destroy once.
+    ReconnectStep on_disconnect();
+
+    State state() const noexcept { return state_; }
+    std::size_t retries_remaining() const noexcept { return retries_remaining_; }
+    std::size_t consecutive_failures() const noexcept { return consecutive_failures_; }
+
+private:
+    std::chrono::milliseconds next_delay();
+
+    ReconnectSettings settings_;
+    State state_ = State::idle;
+    std::size_t retries_remaining_;
+    std::size_t consecutive_failures_ = 0;
+    std::uint64_t rng_;
+};
+
+}  // namespace ipcxx::detail

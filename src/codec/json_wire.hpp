@@ -1,0 +1,86 @@
+// node-ipc's JSON text wire: frame encoding and decoding, without sockets.
+//
+// A frame is the UTF-8 text of JSON.stringify({type, data}) followed by the delimiter.
+// Values cross this boundary as msgpack bytes, ipcxx's value model.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace ipcxx::detail {
+
+// Appends to `out` the frame node-ipc 14 would send for emit(event, data):
+// byte-identical to JSON.stringify({type: event, data}) + delimiter.
+// `msgpack_data` holds exactly one msgpack value; empty means "no data" and is sent as {}
+// (what node-ipc 14 sends for undefined).
+// On error `out` is left as it was and `detail` (if given) says what was wrong.
+std::error_code encode_json_frame(std::string_view event, std::string_view msgpack_data,
+                                  std::string_view delimiter, std::string& out,
+                                  std::string* detail = nullptr);
+
+// Appends JSON.stringify(value) of one msgpack value to `out`.
+std::error_code append_json_value(std::string_view msgpack_value, std::string& out,
+                                  std::string* detail = nullptr);
+
+// Converts one JSON text (any value, whitespace around it allowed) to msgpack by the decoder's
+// rules: integral numbers within +-2^53 and integer literals that fit 64 bits become ints, lone
+// surrogate escapes their 3-byte form. Appends to `out`; on error (invalid_utf8, invalid_json)
+// `out` is unchanged and `detail` (if given) says what was wrong.
+std::error_code json_to_msgpack(std::string_view json, std::string& out, std::string* detail = nullptr);
+
+// One decoded frame. The views point into the decoder and stay valid until its next decode().
+struct DecodedFrame {
+    std::string_view type;
+    std::string_view data;  // msgpack bytes of one value; empty when the frame had no "data" key
+};
+
+// Decodes the text of one frame (delimiter already removed) into an event name and msgpack data,
+// without building a DOM. Reuses its buffers across calls; not thread-safe.
+class JsonFrameDecoder {
+public:
+    JsonFrameDecoder();
+    ~JsonFrameDecoder();
+    JsonFrameDecoder(const JsonFrameDecoder&) = delete;
+    JsonFrameDecoder& operator=(const JsonFrameDecoder&) = delete;
+
+    std::error_code decode(std::string_view frame, DecodedFrame& out);
+    // After a failed decode: what was wrong, for the error event ("invalid JSON at offset 7: ...").
+    const std::string& error_detail() const noexcept { return detail_; }
+
+private:
+    struct State;
+    State* state_;
+    std::string detail_;
+};
+
+// Reassembles delimiter-terminated frames from arbitrary read boundaries.
+// Usage: write up to prepare(n).size() bytes at prepare(n).data(), commit(k), then next_frame()
+// until it returns false. Frames are returned in order; a frame's view is valid until the next
+// prepare().
+class DelimitedFrameReader {
+public:
+    explicit DelimitedFrameReader(std::string delimiter, std::size_t max_frame_size);
+
+    struct Span { char* data; std::size_t size; };
+    Span prepare(std::size_t min_size);
+    void commit(std::size_t n);
+
+    // Extracts the next complete frame (without its delimiter). Returns false when none is complete.
+    // Sets `ec` to frame_too_large when a complete or partial frame exceeds max_frame_size.
+    bool next_frame(std::string_view& frame, std::error_code& ec);
+
+    std::size_t partial_size() const noexcept;  // bytes held for a frame not yet complete
+    void reset() noexcept;                      // drop everything (after the connection closed)
+
+private:
+    std::string delimiter_;
+    std::size_t max_frame_;
+    std::string buf_;
+    std::size_t begin_ = 0;  // start of the unconsumed data
+    std::size_t end_ = 0;    // end of the received data
+    std::size_t scan_ = 0;   // where the delimiter search resumes
+};
+
+}  // namespace ipcxx::detail

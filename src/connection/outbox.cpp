@@ -1,0 +1,154 @@
+// The in-flight batch is the writer's buffer: it is never modified between take_batch() and
+// complete(), even by close(), so the pointer handed out stays valid for an asynchronous write.
+// A batch in flight is recognised by its frame sizes; close() clears those (the messages are then
+// reported by close()) so that the later complete() counts nothing twice.
+#include "connection/outbox.hpp"
+
+#include <limits>
+#include <utility>
+
+namespace ipcxx::detail {
+
+Outbox::Outbox(std::size_t max_bytes, OnFailure on_failure)
+    : max_bytes_(max_bytes), on_failure_(on_failure) {}
+
+std::size_t Outbox::held_bytes_locked() const {
+    return pending_.size() + (inflight_sizes_.empty() ? 0 : inflight_.size());
+}
+
+Outbox::Push Outbox::push(std::string_view frame) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) {
+        return Push::closed;
+    }
+    // Sizes are kept as u32 (the wire length prefix): a larger frame can never be queued.
+    const bool too_big = frame.size() > std::numeric_limits<std::uint32_t>::max();
+    if (too_big || (max_bytes_ != 0 && held_bytes_locked() + frame.size() > max_bytes_)) {
+        refused_ = true;
+        return Push::full;
+    }
+    pending_.append(frame.data(), frame.size());
+    pending_sizes_.push_back(static_cast<std::uint32_t>(frame.size()));
+    if (up_ && !writing_) {
+        writing_ = true;
+        return Push::start_write;
+    }
+    return Push::queued;
+}
+
+bool Outbox::link_up() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    up_ = true;
+    if (writing_ || pending_sizes_.empty()) {
+        return false;
+    }
+    writing_ = true;
+    return true;
+}
+
+bool Outbox::take_batch(Batch& batch) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // A second writer (started around a link_down/link_up) must not replace the batch being
+    // written; the writer that owns it carries on after its complete().
+    if (!inflight_sizes_.empty()) {
+        return false;
+    }
+    if (!up_ || pending_sizes_.empty()) {
+        writing_ = false;
+        return false;
+    }
+    // Swapping keeps both buffers' capacity: no allocation once the sizes have settled.
+    pending_.swap(inflight_);
+    pending_sizes_.swap(inflight_sizes_);
+    pending_.clear();
+    pending_sizes_.clear();
+    writing_ = true;
+    batch.bytes = &inflight_;
+    batch.messages = inflight_sizes_.size();
+    return true;
+}
+
+Outbox::Completion Outbox::complete(std::size_t bytes_written, bool failed) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Completion result;
+    const std::size_t held_before = held_bytes_locked();
+    if (!failed) {
+        result.delivered = inflight_sizes_.size();
+    } else {
+        up_ = false;
+        writing_ = false;
+        std::size_t covered = 0;
+        std::size_t written_frames = 0;
+        while (written_frames < inflight_sizes_.size() &&
+               covered + inflight_sizes_[written_frames] <= bytes_written) {
+            covered += inflight_sizes_[written_frames];
+            ++written_frames;
+        }
+        result.delivered = written_frames;
+        const std::size_t unwritten = inflight_sizes_.size() - written_frames;
+        if (on_failure_ == OnFailure::drop) {
+            result.undelivered = unwritten + pending_sizes_.size();
+            pending_.clear();
+            pending_sizes_.clear();
+        } else if (unwritten != 0) {
+            // The partly written frame goes out again whole on the next link, ahead of frames
+            // pushed meanwhile. Built in the in-flight buffers, then swapped, to reuse capacity.
+            inflight_.erase(0, covered);
+            inflight_.append(pending_);
+            inflight_sizes_.erase(inflight_sizes_.begin(),
+                                  inflight_sizes_.begin() +
+                                      static_cast<std::ptrdiff_t>(written_frames));
+            inflight_sizes_.insert(inflight_sizes_.end(), pending_sizes_.begin(),
+                                   pending_sizes_.end());
+            pending_.swap(inflight_);
+            pending_sizes_.swap(inflight_sizes_);
+        }
+    }
+    inflight_.clear();
+    inflight_sizes_.clear();
+    if (refused_ && held_bytes_locked() < held_before) {
+        result.drained = true;
+        refused_ = false;
+    }
+    return result;
+}
+
+void Outbox::link_down() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    up_ = false;
+    if (inflight_sizes_.empty()) {
+        writing_ = false;
+    }
+}
+
+std::size_t Outbox::close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    // Nobody can push again, so a later "room again" would wake no one.
+    refused_ = false;
+    const std::size_t discarded = pending_sizes_.size() + inflight_sizes_.size();
+    pending_.clear();
+    pending_sizes_.clear();
+    inflight_sizes_.clear();
+    return discarded;
+}
+
+std::size_t Outbox::discard_pending() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::size_t discarded = pending_sizes_.size();
+    pending_.clear();
+    pending_sizes_.clear();
+    return discarded;
+}
+
+std::size_t Outbox::pending_bytes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return held_bytes_locked();
+}
+
+std::size_t Outbox::pending_messages() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return pending_sizes_.size() + inflight_sizes_.size();
+}
+
+}  // namespace ipcxx::detail

@@ -1,0 +1,85 @@
+// The outgoing side of one link, without sockets: encoded frames waiting to be written, the batch
+// being written, and the accounting that says which messages reached the socket and which did not.
+// Thread-safe: producers (emit from any thread) push; the link's writer takes and completes batches.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ipcxx::detail {
+
+class Outbox {
+public:
+    // What happens to a batch whose write failed: a client keeps it for its next connection
+    // (requeue), a server connection reports it undelivered (drop).
+    enum class OnFailure { requeue, drop };
+
+    Outbox(std::size_t max_bytes, OnFailure on_failure);
+
+    enum class Push {
+        queued,       // accepted; a write is already scheduled or the link is down
+        start_write,  // accepted; the caller must start the writer (take_batch)
+        full,         // refused: pending bytes would exceed max_bytes; nothing was queued
+        closed,       // refused: the outbox was closed
+    };
+    // Queues one encoded frame (whole messages only).
+    Push push(std::string_view frame);
+
+    // Writer side. The link starts down; while down, frames accumulate.
+    // Returns true when the caller must start the writer.
+    bool link_up();
+
+    struct Batch {
+        const std::string* bytes = nullptr;  // valid until complete()
+        std::size_t messages = 0;
+    };
+    // Moves everything pending into the in-flight batch. Returns false (and marks the writer idle)
+    // when nothing is pending or the link is down.
+    bool take_batch(Batch& batch);
+
+    struct Completion {
+        std::size_t delivered = 0;    // messages fully written by this batch
+        std::size_t undelivered = 0;  // messages lost (drop mode, or close): to be reported
+        bool drained = false;         // the outbox had refused a push and has room again
+    };
+    // Reports the end of the in-flight write. `bytes_written` may be short when `failed`.
+    // On failure the link goes down; unwritten (including partly written) frames are requeued
+    // in order ahead of newer ones, or counted undelivered, per OnFailure.
+    Completion complete(std::size_t bytes_written, bool failed);
+
+    // Marks the link down without a write in flight (e.g. read side saw the close).
+    void link_down();
+
+    // Closes the outbox: further pushes are refused; returns the number of messages that were
+    // queued or in flight (not yet confirmed written), which are discarded.
+    std::size_t close();
+    // Discards everything queued (not in flight) and returns how many messages that was;
+    // the outbox stays open.
+    std::size_t discard_pending();
+
+    std::size_t pending_bytes() const;
+    std::size_t pending_messages() const;  // queued plus in flight
+    std::size_t max_bytes() const noexcept { return max_bytes_; }
+
+private:
+    // Bytes counted against max_bytes: queued plus in flight (while its messages are accounted).
+    std::size_t held_bytes_locked() const;
+
+    mutable std::mutex mutex_;
+    const std::size_t max_bytes_;
+    const OnFailure on_failure_;
+    std::string pending_;
+    std::vector<std::uint32_t> pending_sizes_;
+    std::string inflight_;
+    std::vector<std::uint32_t> inflight_sizes_;
+    bool up_ = false;
+    bool writing_ = false;
+    bool closed_ = false;
+    bool refused_ = false;
+};
+
+}  // namespace ipcxx::detail

@@ -1,0 +1,121 @@
+#include "dispatch/handler_registry.hpp"
+
+#include <algorithm>
+#include <thread>
+
+namespace ipcxx::detail {
+namespace {
+
+// How many dispatches of each registry the current thread is inside, so that close() from inside
+// a handler does not wait for itself.
+thread_local std::vector<const HandlerRegistry*> active_on_this_thread;
+
+struct ActiveScope {
+    std::atomic<int>& running;
+    explicit ActiveScope(const HandlerRegistry* r, std::atomic<int>& counter) : running(counter) {
+        running.fetch_add(1, std::memory_order_acq_rel);
+        active_on_this_thread.push_back(r);
+    }
+    ~ActiveScope() {
+        active_on_this_thread.pop_back();
+        running.fetch_sub(1, std::memory_order_acq_rel);
+    }
+};
+
+}  // namespace
+
+HandlerId HandlerRegistry::add(std::string event, Handler handler, bool once) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto next = std::make_shared<Table>(*table_);
+    const HandlerId id = next_id_++;
+    (*next)[std::move(event)].push_back(
+        Entry{id, std::make_shared<Handler>(std::move(handler)),
+              once ? std::make_shared<std::atomic<bool>>(false) : nullptr});
+    table_ = std::move(next);
+    return id;
+}
+
+void HandlerRegistry::remove(std::string_view event) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = table_->find(event);
+    if (it == table_->end()) return;
+    auto next = std::make_shared<Table>(*table_);
+    next->erase(std::string(event));
+    table_ = std::move(next);
+}
+
+void HandlerRegistry::remove(HandlerId id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto next = std::make_shared<Table>(*table_);
+    for (auto it = next->begin(); it != next->end(); ++it) {
+        auto& entries = it->second;
+        auto found = std::find_if(entries.begin(), entries.end(), [id](const Entry& e) { return e.id == id; });
+        if (found != entries.end()) {
+            entries.erase(found);
+            if (entries.empty()) next->erase(it);
+            table_ = std::move(next);
+            return;
+        }
+    }
+}
+
+bool HandlerRegistry::has(std::string_view event) const {
+    auto table = snapshot();
+    return table->find(event) != table->end();
+}
+
+std::shared_ptr<const HandlerRegistry::Table> HandlerRegistry::snapshot() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return table_;
+}
+
+void HandlerRegistry::call(const Entry& entry, const EventArgs& args,
+                           const std::function<void(const std::string&, bool)>& on_exception) {
+    if (entry.spent) {
+        if (entry.spent->exchange(true)) return;
+        remove(entry.id);
+    }
+    try {
+        entry.handler->call(args);
+    } catch (const ConversionFailure& e) {
+        on_exception(e.what(), true);
+    } catch (const std::exception& e) {
+        on_exception(e.what(), false);
+    } catch (...) {
+        on_exception("unknown exception", false);
+    }
+}
+
+std::size_t HandlerRegistry::dispatch(const EventArgs& args, bool wildcard,
+                                      const std::function<void(const std::string&, bool)>& on_exception) {
+    if (closed()) return 0;
+    ActiveScope scope(this, running_);
+    if (closed()) return 0;
+    auto table = snapshot();
+    std::size_t called = 0;
+    auto run = [&](std::string_view name) {
+        auto it = table->find(name);
+        if (it == table->end()) return;
+        for (const Entry& entry : it->second) {
+            if (closed()) return;
+            call(entry, args, on_exception);
+            ++called;
+        }
+    };
+    if (wildcard) run("*");
+    run(args.event);
+    return called;
+}
+
+void HandlerRegistry::close() {
+    closed_.store(true, std::memory_order_release);
+    const int mine = static_cast<int>(
+        std::count(active_on_this_thread.begin(), active_on_this_thread.end(), this));
+    // Handlers are user code of unknown length: poll rather than make every dispatch pay for a
+    // condition variable.
+    while (running_.load(std::memory_order_acquire) > mine) std::this_thread::yield();
+    std::lock_guard<std::mutex> lock(mutex_);
+    table_ = std::make_shared<Table>();
+}
+
+}  // namespace ipcxx::detail

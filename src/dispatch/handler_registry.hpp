@@ -1,0 +1,54 @@
+// Handlers by event name, safe to change from any thread while the I/O thread dispatches.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ipcxx/handlers.hpp"
+
+namespace ipcxx::detail {
+
+class HandlerRegistry {
+public:
+    HandlerId add(std::string event, Handler handler, bool once);
+    void remove(std::string_view event);
+    void remove(HandlerId id);
+    bool has(std::string_view event) const;
+
+    // Calls the "*" handlers (when `wildcard`), then those of args.event, in registration order.
+    // An exception from a handler goes to on_exception(what) and the next handler still runs.
+    // Returns the number of handlers called.
+    std::size_t dispatch(const EventArgs& args, bool wildcard,
+                         const std::function<void(const std::string& what, bool conversion)>& on_exception);
+
+    // No handler starts after close(); waits for running ones, except a handler on the calling
+    // thread (close() called from inside a handler).
+    void close();
+    bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+
+private:
+    struct Entry {
+        HandlerId id;
+        std::shared_ptr<Handler> handler;
+        std::shared_ptr<std::atomic<bool>> spent;  // set for a `once` handler when it has run
+    };
+    using Table = std::map<std::string, std::vector<Entry>, std::less<>>;
+
+    std::shared_ptr<const Table> snapshot() const;
+    void call(const Entry& entry, const EventArgs& args,
+              const std::function<void(const std::string&, bool)>& on_exception);
+
+    mutable std::mutex mutex_;
+    std::shared_ptr<const Table> table_ = std::make_shared<Table>();
+    HandlerId next_id_ = 1;
+    std::atomic<bool> closed_{false};
+    std::atomic<int> running_{0};
+};
+
+}  // namespace ipcxx::detail

@@ -1,0 +1,47 @@
+#include "ipcxx/error.hpp"
+
+namespace ipcxx {
+namespace {
+
+class Category final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "ipcxx"; }
+
+    std::string message(int value) const override {
+        switch (static_cast<errc>(value)) {
+            case errc::invalid_json: return "received frame is not valid JSON";
+            case errc::invalid_utf8: return "received frame is not valid UTF-8";
+            case errc::empty_frame: return "received an empty frame";
+            case errc::invalid_message: return "received message is not a JSON object";
+            case errc::invalid_event: return "event type must be a non-empty string";
+            case errc::reserved_event: return "event name is reserved";
+            case errc::frame_too_large: return "message exceeds max_message_size";
+            case errc::unsupported_value: return "value cannot be carried by this wire";
+            case errc::invalid_argument: return "invalid argument";
+            case errc::not_connected: return "not connected";
+            case errc::queue_full: return "pending messages exceed max_pending_bytes";
+            case errc::undelivered: return "messages were not delivered";
+            case errc::connection_lost: return "connection lost";
+            case errc::max_connections: return "connection refused: max_connections reached";
+            case errc::retries_exhausted: return "client stopped reconnecting";
+            case errc::path_too_long: return "Unix socket path is too long";
+            case errc::address_in_use: return "address already in use";
+            case errc::not_a_socket: return "a file that is not a socket exists at the socket path";
+            case errc::socket_root: return "socket root directory is unusable";
+            case errc::resolve_failed: return "host name could not be resolved";
+            case errc::handler_exception: return "an event handler threw an exception";
+            case errc::conversion_failed: return "payload could not be converted to the requested type";
+            case errc::bad_handler: return "handler signature does not fit the event";
+        }
+        return "unknown ipcxx error";
+    }
+};
+
+}  // namespace
+
+const std::error_category& category() noexcept {
+    static const Category instance;
+    return instance;
+}
+
+}  // namespace ipcxx

@@ -1,0 +1,117 @@
+#include "ipcxx/ipc.hpp"
+
+#include "ipcxx/error.hpp"
+#include "runtime/io_thread.hpp"
+
+namespace ipcxx {
+
+Ipc::Ipc(Config cfg) : config(std::move(cfg)), thread_(detail::IoThread::start()) {}
+
+Ipc::~Ipc() {
+    std::map<std::string, std::unique_ptr<Client>> clients;
+    std::vector<std::unique_ptr<Client>> retired;
+    std::unique_ptr<Server> server;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        clients.swap(clients_);
+        retired.swap(retired_);
+        server.swap(server_);
+    }
+    // Shut everything down and let the thread run it to the end, so that the final events
+    // (undelivered reports, destroy) reach the handlers; then release the objects.
+    for (auto& entry : clients) entry.second->disconnect();
+    if (server) server->stop();
+    if (!thread_->in_this_thread()) thread_->finish();
+    clients.clear();
+    retired.clear();
+    server.reset();
+    thread_->finish();
+}
+
+Client& Ipc::add_client(const std::string& id, const std::function<void(Client&)>& setup,
+                        const std::function<void(Client&)>& connect) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    auto it = clients_.find(id);
+    if (it != clients_.end()) return *it->second;
+    auto client = std::make_unique<Client>(thread_->context(), config);
+    Client& ref = *client;
+    clients_.emplace(id, std::move(client));
+    lock.unlock();
+    if (setup) setup(ref);
+    connect(ref);
+    return ref;
+}
+
+Client& Ipc::connect_to(const std::string& id, const std::function<void(Client&)>& setup) {
+    return add_client(id, setup, [&](Client& c) { c.connect_to(id); });
+}
+
+Client& Ipc::connect_to(const std::string& id, const std::string& path, const std::function<void(Client&)>& setup) {
+    return add_client(id, setup, [&](Client& c) { c.connect_to(id, path); });
+}
+
+Client& Ipc::connect_to_net(const std::string& id, const std::string& host, std::uint16_t port,
+                            const std::function<void(Client&)>& setup) {
+    return add_client(id, setup, [&](Client& c) { c.connect_to_net(id, host, port); });
+}
+
+Client& Ipc::of(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = clients_.find(id);
+    if (it == clients_.end()) {
+        throw Error(make_error_code(errc::invalid_argument), "no client connected to '" + id + "'");
+    }
+    return *it->second;
+}
+
+bool Ipc::has(const std::string& id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return clients_.count(id) != 0;
+}
+
+void Ipc::disconnect(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = clients_.find(id);
+    if (it == clients_.end()) return;
+    it->second->disconnect();
+    retired_.push_back(std::move(it->second));
+    clients_.erase(it);
+}
+
+Server& Ipc::make_server(const std::function<void(Server&)>& setup) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (server_) {
+        throw Error(make_error_code(errc::invalid_argument), "this Ipc already has a server");
+    }
+    server_ = std::make_unique<Server>(thread_->context(), config);
+    Server& ref = *server_;
+    lock.unlock();
+    if (setup) setup(ref);
+    return ref;
+}
+
+Server& Ipc::serve(const std::function<void(Server&)>& setup) {
+    Server& s = make_server(setup);
+    s.serve();
+    return s;
+}
+
+Server& Ipc::serve(const std::string& path, const std::function<void(Server&)>& setup) {
+    Server& s = make_server(setup);
+    s.serve(path);
+    return s;
+}
+
+Server& Ipc::serve_net(const std::string& host, std::uint16_t port, const std::function<void(Server&)>& setup) {
+    Server& s = make_server(setup);
+    s.serve_net(host, port);
+    return s;
+}
+
+Server& Ipc::server() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!server_) throw Error(make_error_code(errc::invalid_argument), "serve() has not been called");
+    return *server_;
+}
+
+}  // namespace ipcxx

@@ -1,0 +1,82 @@
+#include "ipcxx/server.hpp"
+
+#include "ipcxx/error.hpp"
+#include "runtime/io_thread.hpp"
+#include "server/server_impl.hpp"
+
+namespace ipcxx {
+namespace {
+
+void throw_if(std::error_code ec, const std::string& detail) {
+    if (ec) throw Error(ec, detail);
+}
+
+}  // namespace
+
+Server::Server(Config config) : thread_(detail::IoThread::start()) {
+    impl_ = std::make_shared<detail::ServerImpl>(thread_->context(), std::move(config));
+}
+
+Server::Server(asio::io_context& io, Config config)
+    : impl_(std::make_shared<detail::ServerImpl>(io, std::move(config))) {}
+
+Server::~Server() {
+    impl_->stop();
+    detail::release(thread_, [this] { impl_->events().registry().close(); });
+}
+
+HandlerId Server::add_handler(std::string_view event, detail::Handler handler, bool once) {
+    return impl_->events().add(event, std::move(handler), once);
+}
+
+void Server::off(std::string_view event) { impl_->events().registry().remove(event); }
+void Server::off(HandlerId id) { impl_->events().registry().remove(id); }
+
+void Server::serve(std::error_code& ec) { serve(impl_->config().socket_path(impl_->config().id), ec); }
+void Server::serve() { serve(impl_->config().socket_path(impl_->config().id)); }
+
+void Server::serve(const std::string& path, std::error_code& ec) {
+    std::string detail;
+    ec = impl_->listen(detail::Target::unix_socket(path), detail);
+}
+
+void Server::serve(const std::string& path) {
+    std::string detail;
+    throw_if(impl_->listen(detail::Target::unix_socket(path), detail), detail);
+}
+
+void Server::serve_net() { serve_net(impl_->config().network_host, impl_->config().network_port); }
+
+void Server::serve_net(const std::string& host, std::uint16_t port, std::error_code& ec) {
+    std::string detail;
+    ec = impl_->listen(detail::Target::tcp(host, port), detail);
+}
+
+void Server::serve_net(const std::string& host, std::uint16_t port) {
+    std::string detail;
+    throw_if(impl_->listen(detail::Target::tcp(host, port), detail), detail);
+}
+
+void Server::start(std::error_code& ec) {
+    std::string detail;
+    ec = impl_->restart(detail);
+}
+
+void Server::start() {
+    std::string detail;
+    throw_if(impl_->restart(detail), detail);
+}
+
+void Server::stop() { impl_->stop(); }
+bool Server::running() const { return impl_->running(); }
+std::string Server::path() const { return impl_->path(); }
+std::uint16_t Server::port() const { return impl_->port(); }
+
+std::error_code Server::broadcast_packed(std::string_view event, std::string_view msgpack_data) {
+    return impl_->broadcast(event, msgpack_data);
+}
+
+std::vector<Socket> Server::sockets() const { return impl_->sockets(); }
+const Config& Server::config() const noexcept { return impl_->config(); }
+
+}  // namespace ipcxx

@@ -1,0 +1,218 @@
+#include "server/server_impl.hpp"
+
+#include <asio/bind_executor.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+
+#include "connection/message_encoder.hpp"
+#include "ipcxx/error.hpp"
+
+namespace ipcxx::detail {
+
+ServerImpl::ServerImpl(asio::io_context& io, Config config)
+    : io_(io), config_(std::move(config)), events_(Side::server, config_), strand_(asio::make_strand(io)),
+      acceptor_(io) {}
+
+std::error_code ServerImpl::listen(const Target& target, std::string& detail) {
+    std::lock_guard<std::mutex> lock(acceptor_mutex_);
+    if (running()) {
+        detail = "server is already listening on " + target_->describe() + "; stop() it first";
+        return make_error_code(errc::invalid_argument);
+    }
+    Listening listening;
+    if (auto ec = ipcxx::detail::listen(acceptor_, target, config_, listening, detail)) return ec;
+    {
+        std::lock_guard<std::mutex> guard(mutex_);
+        target_ = target;
+        listening_ = listening;
+    }
+    running_.store(true, std::memory_order_release);
+    const std::uint64_t generation = ++generation_;
+    do_accept(generation);
+    asio::post(strand_, [self = shared_from_this()] { self->events_.publish("start"); });
+    return {};
+}
+
+std::error_code ServerImpl::restart(std::string& detail) {
+    std::optional<Target> target;
+    {
+        std::lock_guard<std::mutex> guard(mutex_);
+        target = target_;
+    }
+    if (!target) {
+        target = Target::unix_socket(config_.socket_path(config_.id));
+    }
+    return listen(*target, detail);
+}
+
+void ServerImpl::do_accept(std::uint64_t generation) {
+    // Called with acceptor_mutex_ held.
+    Strand conn_strand = asio::make_strand(io_);
+    acceptor_.async_accept(conn_strand,
+                           asio::bind_executor(strand_, [self = shared_from_this(), generation, conn_strand](
+                                                            std::error_code ec, GenericSocket socket) {
+                               self->on_accept(generation, conn_strand, ec, std::move(socket));
+                           }));
+}
+
+void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_code ec, GenericSocket socket) {
+    {
+        std::lock_guard<std::mutex> lock(acceptor_mutex_);
+        if (generation != generation_ || !running()) return;
+        if (ec == asio::error::operation_aborted) return;
+        // Keep accepting whatever happens to this one (EMFILE and the like are transient).
+        do_accept(generation);
+    }
+    // No lock is held from here on: handlers may call stop().
+    if (ec) {
+        ErrorEvent error;
+        error.code = ec;
+        error.message = "accept failed: " + ec.message();
+        events_.publish_error(std::move(error));
+        return;
+    }
+    std::error_code ignored;
+    const auto remote_endpoint = socket.remote_endpoint(ignored);
+    const std::string remote = describe_endpoint(remote_endpoint, path());
+    std::size_t open_count;
+    {
+        std::lock_guard<std::mutex> guard(mutex_);
+        open_count = connections_.size();
+    }
+    if (open_count >= config_.max_connections) {
+        // node-ipc's semantics: the kernel accepted it; close it at once, without a `connect`.
+        socket.close(ignored);
+        ErrorEvent error;
+        error.code = make_error_code(errc::max_connections);
+        error.message = "connection from " + remote + " closed: max_connections (" +
+                        std::to_string(config_.max_connections) + ") reached";
+        events_.publish_error(std::move(error));
+        return;
+    }
+    if (is_tcp(remote_endpoint)) socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    auto conn = std::make_shared<Connection>(
+        strand, std::move(socket), std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::drop),
+        weak_from_this(), config_, next_serial_.fetch_add(1), remote);
+    {
+        // Under the acceptor lock, so that a concurrent stop() either sees this connection or
+        // makes us drop it.
+        std::lock_guard<std::mutex> lock(acceptor_mutex_);
+        if (generation != generation_) return;
+        std::lock_guard<std::mutex> guard(mutex_);
+        connections_.emplace(conn->serial(), conn);
+    }
+    // `connect` is published on the connection's strand, before its first message.
+    asio::post(strand, [self = shared_from_this(), conn] {
+        // Started first so the handler can emit; no message is dispatched before it returns,
+        // as reads complete on this same strand.
+        conn->start();
+        Socket handle = conn->handle();
+        self->events_.publish("connect", &handle);
+    });
+}
+
+void ServerImpl::stop() {
+    {
+        std::lock_guard<std::mutex> lock(acceptor_mutex_);
+        running_.store(false, std::memory_order_release);
+        ++generation_;
+        std::error_code ignored;
+        acceptor_.close(ignored);
+        remove_socket_file(listening_);
+        std::lock_guard<std::mutex> guard(mutex_);
+        listening_ = Listening{};
+    }
+    for (const Socket& socket : sockets()) socket.disconnect();
+}
+
+std::string ServerImpl::path() const {
+    std::lock_guard<std::mutex> guard(mutex_);
+    return listening_.unix_path;
+}
+
+std::uint16_t ServerImpl::port() const {
+    std::lock_guard<std::mutex> guard(mutex_);
+    return listening_.port;
+}
+
+std::vector<Socket> ServerImpl::sockets() const {
+    std::vector<Socket> out;
+    std::lock_guard<std::mutex> guard(mutex_);
+    out.reserve(connections_.size());
+    for (const auto& entry : connections_) {
+        if (entry.second->open()) out.push_back(entry.second->handle());
+    }
+    return out;
+}
+
+std::error_code ServerImpl::broadcast(std::string_view event, std::string_view msgpack_data) {
+    std::string& frame = encode_buffer();
+    std::string detail;
+    if (auto ec = encode_message(event, msgpack_data, config_, frame, detail)) return ec;
+    std::vector<std::shared_ptr<Connection>> targets;
+    {
+        std::lock_guard<std::mutex> guard(mutex_);
+        targets.reserve(connections_.size());
+        for (const auto& entry : connections_) targets.push_back(entry.second);
+    }
+    std::error_code first;
+    for (const auto& conn : targets) {
+        const auto ec = conn->push_frame(frame);
+        if (ec && ec != errc::not_connected) {
+            ErrorEvent error;
+            error.code = ec;
+            error.event = std::string(event);
+            error.undelivered = 1;
+            error.message = "broadcast '" + std::string(event) + "' not queued for " + conn->remote() + ": " +
+                            ec.message();
+            error.socket = conn->handle();
+            asio::post(conn->strand(), [self = shared_from_this(), error] { self->events_.publish_error(error); });
+            if (!first) first = ec;
+        }
+    }
+    return first;
+}
+
+void ServerImpl::on_message(Connection& conn, std::string_view event, const Payload& data) {
+    Socket handle = conn.handle();
+    events_.publish_message(event, data, &handle);
+}
+
+void ServerImpl::on_input_error(Connection& conn, std::error_code ec, const std::string& detail) {
+    ErrorEvent error;
+    error.code = ec;
+    error.message = "closing connection " + conn.remote() + ": " + detail;
+    error.socket = conn.handle();
+    events_.publish_error(std::move(error));
+}
+
+void ServerImpl::on_write_result(Connection& conn, const Outbox::Completion& result) {
+    if (result.undelivered == 0) return;
+    ErrorEvent error;
+    error.code = make_error_code(errc::undelivered);
+    error.undelivered = result.undelivered;
+    error.message = std::to_string(result.undelivered) + " message(s) to " + conn.remote() + " not delivered";
+    error.socket = conn.handle();
+    events_.publish_error(std::move(error));
+}
+
+void ServerImpl::on_closed(Connection& conn, std::error_code reason) {
+    const std::size_t lost = conn.outbox().close();
+    {
+        std::lock_guard<std::mutex> guard(mutex_);
+        connections_.erase(conn.serial());
+    }
+    Socket handle = conn.handle();
+    if (lost > 0) {
+        ErrorEvent error;
+        error.code = make_error_code(errc::undelivered);
+        error.undelivered = lost;
+        error.message = std::to_string(lost) + " message(s) to " + conn.remote() +
+                        " not delivered: connection closed" + (reason ? " (" + reason.message() + ")" : "");
+        error.socket = handle;
+        events_.publish_error(std::move(error));
+    }
+    events_.publish("socket.disconnected", &handle);
+}
+
+}  // namespace ipcxx::detail

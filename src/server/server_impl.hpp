@@ -1,0 +1,63 @@
+// The body of ipcxx::Server: listener, connection set, and the glue to events.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <asio/io_context.hpp>
+
+#include "connection/connection.hpp"
+#include "dispatch/event_sink.hpp"
+#include "transport/endpoint.hpp"
+
+namespace ipcxx::detail {
+
+class ServerImpl : public ConnectionOwner, public std::enable_shared_from_this<ServerImpl> {
+public:
+    ServerImpl(asio::io_context& io, Config config);
+
+    EventSink& events() noexcept { return events_; }
+    const Config& config() const noexcept { return config_; }
+
+    std::error_code listen(const Target& target, std::string& detail);
+    std::error_code restart(std::string& detail);
+    void stop();
+    bool running() const noexcept { return running_.load(std::memory_order_acquire); }
+    std::string path() const;
+    std::uint16_t port() const;
+
+    std::error_code broadcast(std::string_view event, std::string_view msgpack_data);
+    std::vector<Socket> sockets() const;
+
+    void on_message(Connection& conn, std::string_view event, const Payload& data) override;
+    void on_input_error(Connection& conn, std::error_code ec, const std::string& detail) override;
+    void on_write_result(Connection& conn, const Outbox::Completion& result) override;
+    void on_closed(Connection& conn, std::error_code reason) override;
+
+private:
+    void do_accept(std::uint64_t generation);
+    void on_accept(std::uint64_t generation, Strand strand, std::error_code ec, GenericSocket socket);
+
+    asio::io_context& io_;
+    const Config config_;
+    EventSink events_;
+    Strand strand_;  // listener state
+    GenericAcceptor acceptor_;
+    std::optional<Target> target_;
+    Listening listening_;
+    std::atomic<bool> running_{false};
+    std::uint64_t generation_ = 0;  // bumps on stop so stale accept completions are ignored
+
+    mutable std::mutex acceptor_mutex_;  // the acceptor is used from callers' threads and the strand
+    mutable std::mutex mutex_;  // guards connections_ and the listening info read by path()/port()
+    std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;
+    std::atomic<std::uint64_t> next_serial_{1};
+};
+
+}  // namespace ipcxx::detail

@@ -1,0 +1,22 @@
+#include "ipcxx/socket.hpp"
+
+#include "connection/connection.hpp"
+
+namespace ipcxx {
+
+std::uint64_t Socket::serial() const noexcept { return conn_ ? conn_->serial() : 0; }
+
+std::string Socket::remote_address() const { return conn_ ? conn_->remote() : std::string(); }
+
+bool Socket::connected() const noexcept { return conn_ && conn_->open(); }
+
+std::error_code Socket::emit_packed(std::string_view event, std::string_view msgpack_data) const {
+    if (!conn_) return make_error_code(errc::not_connected);
+    return conn_->emit(event, msgpack_data);
+}
+
+void Socket::disconnect() const {
+    if (conn_) conn_->close();
+}
+
+}  // namespace ipcxx

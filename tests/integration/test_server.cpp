@@ -1,0 +1,346 @@
+// Server behaviour: limits, bad input, handler failures, stopping and destroying from handlers,
+// and the Unix socket file.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include <sys/stat.h>
+
+#include "support/fixtures.hpp"
+#include "support/pair.hpp"
+#include "support/raw_peer.hpp"
+
+using namespace std::chrono_literals;
+using test::Transport;
+
+namespace {
+
+test::RawPeer raw_to(ipcxx::Server& server, Transport t) {
+    return t == Transport::tcp ? test::RawPeer::tcp(server.port()) : test::RawPeer::unix_socket(server.path());
+}
+
+}  // namespace
+
+TEST_CASE("max_connections: the extra client is accepted, closed, and reported", "[server]") {
+    const Transport transport = GENERATE(Transport::unix_socket, Transport::tcp);
+    INFO(test::name(transport));
+    test::TempDir dir;
+    test::Log log;
+    auto config = test::config_in(dir);
+    config.max_connections = 1;
+    ipcxx::Server server{config};
+    server.on("connect", [&](ipcxx::Socket&) { log.add("server connect"); });
+    server.on("error", [&](const ipcxx::ErrorEvent& e) {
+        if (e.code == ipcxx::errc::max_connections) log.add("refused");
+    });
+    test::serve(server, transport);
+
+    ipcxx::Client first{test::config_in(dir, "first")};
+    first.on("connect", [&] { log.add("first connect"); });
+    test::connect(first, transport, server.port());
+    REQUIRE(log.wait_for("server connect"));
+
+    auto extra = raw_to(server, transport);
+    REQUIRE(extra.connected());
+    bool closed = false;
+    extra.read_until_closed(5s, &closed);
+    CHECK(closed);
+    REQUIRE(log.wait_for("refused"));
+    CHECK(log.count("server connect") == 1);
+}
+
+TEST_CASE("bad input closes that connection only, with an error naming it", "[server]") {
+    const Transport transport = GENERATE(Transport::unix_socket, Transport::tcp);
+    struct Case {
+        const char* bytes;
+        ipcxx::errc code;
+    };
+    const Case c = GENERATE(Case{"{bad json\f", ipcxx::errc::invalid_json}, Case{"\f", ipcxx::errc::empty_frame},
+                            Case{"123\f", ipcxx::errc::invalid_message}, Case{"null\f", ipcxx::errc::invalid_message},
+                            Case{"[1]\f", ipcxx::errc::invalid_message},
+                            Case{"{\"data\":1}\f", ipcxx::errc::invalid_event},
+                            Case{"{\"type\":5}\f", ipcxx::errc::invalid_event},
+                            Case{"{\"type\":\"\"}\f", ipcxx::errc::invalid_event},
+                            Case{"{\"type\":\"connect\",\"data\":1}\f", ipcxx::errc::reserved_event},
+                            Case{"{\"type\":\"x\",\"data\":\"\xff\"}\f", ipcxx::errc::invalid_utf8});
+    INFO(test::name(transport) << " input: " << c.bytes);
+    test::TempDir dir;
+    test::Log log;
+    ipcxx::Server server{test::config_in(dir)};
+    server.on("error", [&](const ipcxx::ErrorEvent& e) {
+        log.add(e.code == c.code ? "expected error" : "other error: " + e.message);
+    });
+    server.on("ping", [&](const ipcxx::Payload& data, ipcxx::Socket& from) { from.emit("pong", data); });
+    server.on("before", [&] { log.add("before"); });
+    test::serve(server, transport);
+
+    ipcxx::Client good{test::config_in(dir, "good")};
+    good.on("pong", [&](const ipcxx::Payload& d) { log.add("pong " + d.to_json()); });
+    test::connect(good, transport, server.port());
+
+    auto bad = raw_to(server, transport);
+    REQUIRE(bad.connected());
+    // A frame before the bad one in the same write is still dispatched.
+    REQUIRE(bad.send(std::string("{\"type\":\"before\",\"data\":1}\f") + c.bytes));
+    bool closed = false;
+    bad.read_until_closed(5s, &closed);
+    CHECK(closed);
+    REQUIRE(log.wait_for("expected error"));
+    CHECK(log.count("before") == 1);
+
+    REQUIRE_FALSE(good.emit("ping", 1));
+    CHECK(log.wait_for("pong 1"));
+}
+
+TEST_CASE("a peer that vanishes mid-frame is just a closed connection", "[server]") {
+    test::TempDir dir;
+    test::Log log;
+    ipcxx::Server server{test::config_in(dir)};
+    server.on("socket.disconnected", [&](ipcxx::Socket&) { log.add("gone"); });
+    server.on("whole", [&] { log.add("whole"); });
+    server.serve();
+    {
+        auto peer = test::RawPeer::unix_socket(server.path());
+        REQUIRE(peer.send("{\"type\":\"whole\"}\f{\"type\":\"hal"));
+        REQUIRE(log.wait_for("whole"));
+    }
+    REQUIRE(log.wait_for("gone"));
+    CHECK(server.running());
+}
+
+TEST_CASE("frames written one byte at a time and many per write", "[server]") {
+    const Transport transport = GENERATE(Transport::unix_socket, Transport::tcp);
+    INFO(test::name(transport));
+    test::TempDir dir;
+    ipcxx::Server server{test::config_in(dir)};
+    server.on("echo", [&](const ipcxx::Payload& data, ipcxx::Socket& from) { from.emit("echo", data); });
+    test::serve(server, transport);
+
+    auto peer = raw_to(server, transport);
+    REQUIRE(peer.connected());
+    const std::string frame = "{\"type\":\"echo\",\"data\":\"\xC3\xA9\xF0\x9F\x8C\x8D\"}\f";
+    for (char byte : frame) REQUIRE(peer.send(std::string(1, byte)));
+    std::string many;
+    for (int i = 0; i < 50; ++i) many += "{\"type\":\"echo\",\"data\":" + std::to_string(i) + "}\f";
+    REQUIRE(peer.send(many));
+    const std::string got = peer.read_frames(51, 10s);
+    std::string expected = frame;
+    expected += many;
+    CHECK(got == expected);
+}
+
+TEST_CASE("handler exceptions become error events and the connection goes on", "[server]") {
+    test::TempDir dir;
+    test::Log log;
+    ipcxx::Server server{test::config_in(dir)};
+    server.on("boom", [](const ipcxx::Payload&) { throw std::runtime_error("kaput"); });
+    server.on<int>("typed", [](int) {});
+    server.on("ping", [](const ipcxx::Payload&, ipcxx::Socket& from) { from.emit("pong"); });
+    server.on("error", [&](const ipcxx::ErrorEvent& e) {
+        if (e.code == ipcxx::errc::handler_exception && e.event == "boom" &&
+            e.message.find("kaput") != std::string::npos) {
+            log.add("handler exception");
+        }
+        if (e.code == ipcxx::errc::conversion_failed && e.event == "typed" &&
+            e.message.find("typed") != std::string::npos) {
+            log.add("conversion failed");
+        }
+    });
+    server.serve();
+    ipcxx::Client client{test::config_in(dir, "hello")};
+    client.on("pong", [&] { log.add("pong"); });
+    client.connect_to("world");
+    REQUIRE_FALSE(client.emit("boom", 1));
+    REQUIRE_FALSE(client.emit("typed", "not a number"));
+    REQUIRE_FALSE(client.emit("ping"));
+    REQUIRE(log.wait_for("pong"));
+    CHECK(log.count("handler exception") == 1);
+    CHECK(log.count("conversion failed") == 1);
+}
+
+TEST_CASE("client handler exceptions reach the client's error event", "[client]") {
+    test::TempDir dir;
+    test::Log log;
+    ipcxx::Server server{test::config_in(dir)};
+    server.on("connect", [](ipcxx::Socket& s) { s.emit("hi", 1); });
+    server.serve();
+    ipcxx::Client client{test::config_in(dir, "hello")};
+    client.on("hi", [](const ipcxx::Payload&) { throw std::logic_error("client side"); });
+    client.on("error", [&](const ipcxx::ErrorEvent& e) {
+        if (e.code == ipcxx::errc::handler_exception) log.add("caught");
+    });
+    client.connect_to("world");
+    CHECK(log.wait_for("caught"));
+}
+
+TEST_CASE("handler signatures that do not fit the event are refused at registration", "[server][client]") {
+    test::TempDir dir;
+    ipcxx::Server server{test::config_in(dir)};
+    ipcxx::Client client{test::config_in(dir, "hello")};
+    CHECK_THROWS_AS(server.on("connect", [](const ipcxx::Payload&) {}), ipcxx::Error);
+    CHECK_THROWS_AS(server.on("error", [](ipcxx::Socket&) {}), ipcxx::Error);
+    CHECK_THROWS_AS(client.on("connect", [](ipcxx::Socket&) {}), ipcxx::Error);
+    CHECK_THROWS_AS(client.on("message", [](const ipcxx::Payload&, ipcxx::Socket&) {}), ipcxx::Error);
+    CHECK_THROWS_AS(client.on("", [] {}), ipcxx::Error);
+    CHECK_NOTHROW(server.on("connect", [](ipcxx::Socket&) {}));
+    CHECK_NOTHROW(client.on("message", [](const ipcxx::Payload&) {}));
+}
+
+TEST_CASE("emit refuses what cannot be sent", "[client]") {
+    test::TempDir dir;
+    ipcxx::Client client{test::config_in(dir, "hello")};
+    CHECK(client.emit("connect", 1) == ipcxx::errc::reserved_event);
+    CHECK(client.emit("ipcxx.hello", 1) == ipcxx::errc::reserved_event);
+    CHECK(client.emit("", 1) == ipcxx::errc::invalid_argument);
+    CHECK(client.emit("bad", std::string("\xff")) == ipcxx::errc::invalid_utf8);
+    auto config = test::config_in(dir, "small");
+    config.max_message_size = 64;
+    ipcxx::Client small{config};
+    CHECK(small.emit("big", std::string(100, 'x')) == ipcxx::errc::frame_too_large);
+}
+
+TEST_CASE("stop() from inside a handler", "[server]") {
+    test::TempDir dir;
+    test::Log log;
+    ipcxx::Server server{test::config_in(dir)};
+    server.on("stop", [&](const ipcxx::Payload&, ipcxx::Socket&) {
+        server.stop();
+        log.add("stopped");
+    });
+    server.serve();
+    ipcxx::Client client{test::config_in(dir, "hello")};
+    client.on("disconnect", [&] { log.add("client saw disconnect"); });
+    client.connect_to("world");
+    REQUIRE_FALSE(client.emit("stop"));
+    REQUIRE(log.wait_for("stopped"));
+    REQUIRE(log.wait_for("client saw disconnect"));
+    CHECK_FALSE(server.running());
+    struct stat st {};
+    CHECK(::stat((dir.path() + "/app.world").c_str(), &st) != 0);  // socket file removed
+}
+
+TEST_CASE("destroying a server or a client from inside its own handler", "[server][client]") {
+    test::TempDir dir;
+    test::Log log;
+    auto server = std::make_unique<ipcxx::Server>(test::config_in(dir));
+    server->on("die", [&](const ipcxx::Payload&) {
+        server.reset();
+        log.add("server destroyed");
+    });
+    server->serve();
+    auto client = std::make_unique<ipcxx::Client>(test::config_in(dir, "hello"));
+    client->on("connect", [&] {
+        client->emit("die");
+    });
+    client->on("disconnect", [&] {
+        client.reset();
+        log.add("client destroyed");
+    });
+    client->connect_to("world");
+    REQUIRE(log.wait_for("server destroyed"));
+    REQUIRE(log.wait_for("client destroyed"));
+}
+
+TEST_CASE("emit and broadcast from many threads at once", "[server]") {
+    test::TempDir dir;
+    test::Log log;
+    std::atomic<int> received{0};
+    ipcxx::Server server{test::config_in(dir)};
+    server.on("n", [&](const ipcxx::Payload&) {
+        if (++received == 4 * 500) log.add("all");
+    });
+    server.serve();
+    ipcxx::Client client{test::config_in(dir, "hello")};
+    std::atomic<int> broadcasts{0};
+    client.on("b", [&] { ++broadcasts; });
+    client.on("connect", [&] { log.add("connect"); });
+    client.connect_to("world");
+    REQUIRE(log.wait_for("connect"));
+    REQUIRE(test::eventually([&] { return server.sockets().size() == 1; }));
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 500; ++i) {
+                client.emit("n", i);
+                server.broadcast("b", i);
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    REQUIRE(log.wait_for("all"));
+    CHECK(test::eventually([&] { return broadcasts == 4 * 500; }));
+}
+
+TEST_CASE("the Unix socket file: stale replaced, live kept, non-socket kept, long path refused", "[server][unix]") {
+    test::TempDir dir;
+    const auto config = test::config_in(dir);
+    const std::string path = config.socket_path("world");
+
+    SECTION("a live server's socket is never stolen") {
+        ipcxx::Server first{config};
+        first.serve();
+        ipcxx::Server second{config};
+        std::error_code ec;
+        second.serve(ec);
+        CHECK(ec == ipcxx::errc::address_in_use);
+        CHECK_THROWS_AS(second.serve(), ipcxx::Error);
+        CHECK(first.running());
+    }
+    SECTION("a stale socket file is replaced") {
+        {
+            // A socket file nobody listens on, as a crashed server leaves it.
+            auto listener = ::socket(AF_UNIX, SOCK_STREAM, 0);
+            sockaddr_un addr{};
+            addr.sun_family = AF_UNIX;
+            std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+            ::mkdir(dir.path().c_str(), 0700);
+            REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+            ::close(listener);
+        }
+        ipcxx::Server server{config};
+        std::error_code ec;
+        server.serve(ec);
+        CHECK_FALSE(ec);
+    }
+    SECTION("a file that is not a socket is left alone") {
+        std::ofstream(path) << "precious";
+        ipcxx::Server server{config};
+        std::error_code ec;
+        server.serve(ec);
+        CHECK(ec == ipcxx::errc::not_a_socket);
+        std::ifstream in(path);
+        std::string content;
+        in >> content;
+        CHECK(content == "precious");
+    }
+    SECTION("a path longer than sun_path is a clear error") {
+        ipcxx::Server server{config};
+        std::error_code ec;
+        server.serve(dir.path() + "/" + std::string(200, 'p'), ec);
+        CHECK(ec == ipcxx::errc::path_too_long);
+    }
+    SECTION("the socket root is created owner-only and the file follows readable_all/writable_all") {
+        auto nested = config;
+        nested.socket_root = dir.path() + "/a/b/";
+        nested.readable_all = true;
+        ipcxx::Server server{nested};
+        server.serve();
+        struct stat st {};
+        REQUIRE(::stat((dir.path() + "/a/b").c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0700);
+        REQUIRE(::stat(server.path().c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0644);
+    }
+}
+
+TEST_CASE("serve_net reports an address in use", "[server][tcp]") {
+    test::TempDir dir;
+    ipcxx::Server first{test::config_in(dir)};
+    first.serve_net("127.0.0.1", 0);
+    ipcxx::Server second{test::config_in(dir)};
+    std::error_code ec;
+    second.serve_net("127.0.0.1", first.port(), ec);
+    CHECK(ec == ipcxx::errc::address_in_use);
+}

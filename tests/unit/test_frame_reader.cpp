@@ -1,0 +1,198 @@
+// Frame reassembly from arbitrary read boundaries.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "codec/json_wire.hpp"
+#include "ipcxx/error.hpp"
+
+using ipcxx::errc;
+using ipcxx::detail::DelimitedFrameReader;
+
+namespace {
+
+// Feeds `chunk` as one read; appends complete frames to `frames`. Returns the error, if any.
+std::error_code feed(DelimitedFrameReader& reader, std::string_view chunk, std::vector<std::string>& frames,
+                     std::size_t min_prepare = 1) {
+    const DelimitedFrameReader::Span span = reader.prepare(std::max(chunk.size(), min_prepare));
+    REQUIRE(span.size >= chunk.size());
+    std::memcpy(span.data, chunk.data(), chunk.size());
+    reader.commit(chunk.size());
+    std::string_view frame;
+    std::error_code ec;
+    while (reader.next_frame(frame, ec)) frames.emplace_back(frame);
+    return ec;
+}
+
+// Splits `stream` at the given cut points and returns the frames read.
+std::vector<std::string> read_split(const std::string& delimiter, const std::string& stream,
+                                    const std::vector<std::size_t>& cuts) {
+    DelimitedFrameReader reader(delimiter, 0);
+    std::vector<std::string> frames;
+    std::size_t from = 0;
+    for (std::size_t cut : cuts) {
+        REQUIRE_FALSE(feed(reader, std::string_view(stream).substr(from, cut - from), frames));
+        from = cut;
+    }
+    REQUIRE_FALSE(feed(reader, std::string_view(stream).substr(from), frames));
+    return frames;
+}
+
+std::string join(const std::vector<std::string>& frames, const std::string& delimiter) {
+    std::string s;
+    for (const auto& f : frames) s += f + delimiter;
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("every split point of a multi-frame stream", "[frame_reader]") {
+    for (const std::string delimiter : {"\f", "\r\n", "<#>", "aab"}) {
+        INFO("delimiter " << delimiter);
+        const std::vector<std::string> frames = {
+            "{\"type\":\"message\",\"data\":\"hello\"}", "", "{\"type\":\"obj\",\"data\":\"\xc3\xa9\xf0\x9f\x8c\x8d\"}",
+            "a", "", "{\"type\":\"x\",\"data\":\"\\r\\n<#\"}", "aa", "\r", "<#"};
+        std::vector<std::string> expected;
+        for (const auto& f : frames) {
+            // Frames must not contain the delimiter; "aab" forbids nothing above but keep it honest.
+            if (f.find(delimiter) == std::string::npos) expected.push_back(f);
+        }
+        const std::string stream = join(expected, delimiter);
+        CHECK(read_split(delimiter, stream, {}) == expected);
+        for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+            INFO("cut at " << cut);
+            REQUIRE(read_split(delimiter, stream, {cut}) == expected);
+        }
+        for (std::size_t a = 0; a <= stream.size(); a += 3) {
+            for (std::size_t b = a; b <= stream.size(); b += 5) {
+                REQUIRE(read_split(delimiter, stream, {a, b}) == expected);
+            }
+        }
+        std::vector<std::size_t> every_byte;
+        for (std::size_t i = 1; i < stream.size(); ++i) every_byte.push_back(i);
+        CHECK(read_split(delimiter, stream, every_byte) == expected);
+    }
+}
+
+TEST_CASE("a delimiter that overlaps itself", "[frame_reader]") {
+    // "aab" inside "aaab": the search must not skip the true start after a partial match.
+    const std::string stream = "xaaab" "aaaab" "ab";
+    std::vector<std::string> expected = {"xa", "aa"};
+    CHECK(read_split("aab", stream, {}) == expected);
+    for (std::size_t cut = 0; cut <= stream.size(); ++cut) CHECK(read_split("aab", stream, {cut}) == expected);
+    DelimitedFrameReader reader("aab", 0);
+    std::vector<std::string> frames;
+    REQUIRE_FALSE(feed(reader, stream, frames));
+    CHECK(reader.partial_size() == 2);  // "ab" is held
+}
+
+TEST_CASE("several frames per read, frames stay valid until the next prepare", "[frame_reader]") {
+    DelimitedFrameReader reader("\f", 0);
+    const std::string chunk = "one\ftwo\f\fthree\ffour";
+    auto span = reader.prepare(chunk.size());
+    std::memcpy(span.data, chunk.data(), chunk.size());
+    reader.commit(chunk.size());
+    std::vector<std::string_view> views;
+    std::string_view frame;
+    std::error_code ec;
+    while (reader.next_frame(frame, ec)) views.push_back(frame);
+    REQUIRE_FALSE(ec);
+    REQUIRE(views.size() == 4);
+    CHECK(views[0] == "one");
+    CHECK(views[1] == "two");
+    CHECK(views[2].empty());
+    CHECK(views[3] == "three");
+    CHECK(reader.partial_size() == 4);
+    CHECK_FALSE(reader.next_frame(frame, ec));
+
+    std::vector<std::string> frames;
+    REQUIRE_FALSE(feed(reader, "\f", frames));
+    CHECK(frames == std::vector<std::string>{"four"});
+    CHECK(reader.partial_size() == 0);
+}
+
+TEST_CASE("large frames grow the buffer, small reads reuse it", "[frame_reader]") {
+    DelimitedFrameReader reader("\r\n", 0);
+    std::vector<std::string> frames;
+    const std::string big(3 << 20, 'x');
+    for (std::size_t at = 0; at < big.size(); at += 4096) {
+        REQUIRE_FALSE(feed(reader, std::string_view(big).substr(at, 4096), frames, 4096));
+    }
+    CHECK(frames.empty());
+    CHECK(reader.partial_size() == big.size());
+    REQUIRE_FALSE(feed(reader, "\r\nsmall\r", frames));
+    REQUIRE(frames.size() == 1);
+    CHECK(frames[0] == big);
+    REQUIRE_FALSE(feed(reader, "\n", frames));
+    CHECK(frames.back() == "small");
+
+    // Steady state: the same buffer comes back once the data was consumed.
+    const char* first = reader.prepare(64).data;
+    reader.commit(0);
+    for (int i = 0; i < 100; ++i) {
+        auto span = reader.prepare(64);
+        CHECK(span.data == first);
+        std::memcpy(span.data, "abc\r\nde", 7);
+        reader.commit(7);
+        std::string_view frame;
+        std::error_code ec;
+        while (reader.next_frame(frame, ec)) {}
+        span = reader.prepare(64);
+        std::memcpy(span.data, "\r\n", 2);
+        reader.commit(2);
+        while (reader.next_frame(frame, ec)) {}
+    }
+}
+
+TEST_CASE("frame_too_large for complete and partial frames", "[frame_reader]") {
+    SECTION("complete frame over the limit") {
+        DelimitedFrameReader reader("\f", 5);
+        std::vector<std::string> frames;
+        CHECK_FALSE(feed(reader, "12345\f", frames));
+        CHECK(frames == std::vector<std::string>{"12345"});
+        CHECK(feed(reader, "123456\f", frames) == errc::frame_too_large);
+        CHECK(frames.size() == 1);
+    }
+    SECTION("frames before the large one are returned first") {
+        DelimitedFrameReader reader("\f", 5);
+        std::vector<std::string> frames;
+        CHECK(feed(reader, "ok\f1234567\f", frames) == errc::frame_too_large);
+        CHECK(frames == std::vector<std::string>{"ok"});
+    }
+    SECTION("partial frame already over the limit") {
+        DelimitedFrameReader reader("\f", 5);
+        std::vector<std::string> frames;
+        CHECK_FALSE(feed(reader, "12345", frames));
+        CHECK(feed(reader, "6", frames) == errc::frame_too_large);
+    }
+    SECTION("a partial multi-byte delimiter does not count against the limit") {
+        DelimitedFrameReader reader("<#>", 5);
+        std::vector<std::string> frames;
+        CHECK_FALSE(feed(reader, "12345<#", frames));
+        CHECK_FALSE(feed(reader, ">", frames));
+        CHECK(frames == std::vector<std::string>{"12345"});
+        CHECK(feed(reader, "12345<#x", frames) == errc::frame_too_large);
+    }
+    SECTION("zero means unlimited") {
+        DelimitedFrameReader reader("\f", 0);
+        std::vector<std::string> frames;
+        CHECK_FALSE(feed(reader, std::string(100000, 'y') + "\f", frames));
+        CHECK(frames.size() == 1);
+    }
+}
+
+TEST_CASE("empty frames and reset", "[frame_reader]") {
+    DelimitedFrameReader reader("\f", 0);
+    std::vector<std::string> frames;
+    REQUIRE_FALSE(feed(reader, "\f\f", frames));
+    CHECK(frames == std::vector<std::string>{"", ""});
+    REQUIRE_FALSE(feed(reader, "partial", frames));
+    CHECK(reader.partial_size() == 7);
+    reader.reset();
+    CHECK(reader.partial_size() == 0);
+    frames.clear();
+    REQUIRE_FALSE(feed(reader, "new\f", frames));
+    CHECK(frames == std::vector<std::string>{"new"});
+}
