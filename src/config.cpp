@@ -1,6 +1,8 @@
 #include "ipcxx/config.hpp"
 
 #include <cstdlib>
+
+#include "ipcxx/error.hpp"
 #include <string>
 
 #include <unistd.h>
@@ -42,6 +44,17 @@ std::string Config::socket_path(std::string_view server_id) const {
     path += appspace;
     path += server_id;
     return path;
+}
+
+void Config::validate() const {
+    auto fail = [](const std::string& what) { throw Error(make_error_code(errc::invalid_argument), what); };
+    if (delimiter.empty()) fail("config.delimiter must not be empty");
+    if (retry.count() < 0) fail("config.retry must not be negative");
+    if (max_message_size == 0) fail("config.max_message_size must be positive");
+    if (max_pending_bytes < max_message_size) {
+        fail("config.max_pending_bytes (" + std::to_string(max_pending_bytes) +
+             ") must be at least config.max_message_size (" + std::to_string(max_message_size) + ")");
+    }
 }
 
 }  // namespace ipcxx

@@ -28,7 +28,13 @@ int main(int argc, char** argv) {
     ipcxx::Config config;
     config.id = "world";
     ipcxx::Server server{config};
-    server.on("start", [] { std::cout << "world: listening" << std::endl; });
+    server.on("start", [&] {
+        if (server.port() != 0) {
+            std::cout << "world: listening on port " << server.port() << std::endl;
+        } else {
+            std::cout << "world: listening on " << server.path() << std::endl;
+        }
+    });
     server.on("connect", [](ipcxx::Socket& s) { std::cout << "world: " << s.remote_address() << " connected" << std::endl; });
     server.on("message", [&](const ipcxx::Payload& data, ipcxx::Socket& from) {
         std::cout << "world: got " << data.to_json() << std::endl;

@@ -72,6 +72,8 @@ public:
     void disconnect();
 
     bool connected() const noexcept;
+    // Messages accepted by emit and not yet written to the socket (queued or being written).
+    std::size_t pending_messages() const;
     const std::string& server_id() const noexcept;
     const Config& config() const noexcept;
 

@@ -46,6 +46,10 @@ struct Config {
 
     // Unix socket path for a server id: socket_root + appspace + id (plain concatenation, as node-ipc).
     std::string socket_path(std::string_view server_id) const;
+
+    // Throws ipcxx::Error(errc::invalid_argument) naming the first key whose value cannot work.
+    // Servers and clients call it on construction.
+    void validate() const;
 };
 
 }  // namespace ipcxx

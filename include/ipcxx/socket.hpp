@@ -28,6 +28,8 @@ public:
     // "127.0.0.1:40312", "[::1]:40312", or "unix:" followed by the server's path.
     std::string remote_address() const;
     bool connected() const noexcept;
+    // Messages accepted by emit/broadcast for this socket and not yet written to it.
+    std::size_t pending_messages() const;
 
     template <class T>
     std::error_code emit(std::string_view event, const T& data) const {

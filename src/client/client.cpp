@@ -47,6 +47,7 @@ std::error_code Client::emit_packed(std::string_view event, std::string_view msg
 
 void Client::disconnect() { impl_->disconnect(); }
 bool Client::connected() const noexcept { return impl_->connected(); }
+std::size_t Client::pending_messages() const { return impl_->pending_messages(); }
 const std::string& Client::server_id() const noexcept { return impl_->server_id(); }
 const Config& Client::config() const noexcept { return impl_->config(); }
 

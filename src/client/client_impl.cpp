@@ -23,7 +23,7 @@ ReconnectSettings reconnect_settings(const Config& config) {
 
 ClientImpl::ClientImpl(asio::io_context& io, Config config)
     : io_(io),
-      config_(std::move(config)),
+      config_((config.validate(), std::move(config))),
       events_(Side::client, config_),
       strand_(asio::make_strand(io)),
       outbox_(std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::requeue)),

@@ -30,6 +30,7 @@ public:
     void disconnect();
 
     bool connected() const noexcept { return connected_.load(std::memory_order_acquire); }
+    std::size_t pending_messages() const { return outbox_->pending_messages(); }
     const std::string& server_id() const noexcept { return server_id_; }
 
     void on_message(Connection& conn, std::string_view event, const Payload& data) override;

@@ -10,7 +10,7 @@
 namespace ipcxx::detail {
 
 ServerImpl::ServerImpl(asio::io_context& io, Config config)
-    : io_(io), config_(std::move(config)), events_(Side::server, config_), strand_(asio::make_strand(io)),
+    : io_(io), config_((config.validate(), std::move(config))), events_(Side::server, config_), strand_(asio::make_strand(io)),
       acceptor_(io) {}
 
 std::error_code ServerImpl::listen(const Target& target, std::string& detail) {

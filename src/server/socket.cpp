@@ -10,6 +10,8 @@ std::string Socket::remote_address() const { return conn_ ? conn_->remote() : st
 
 bool Socket::connected() const noexcept { return conn_ && conn_->open(); }
 
+std::size_t Socket::pending_messages() const { return conn_ ? conn_->outbox().pending_messages() : 0; }
+
 std::error_code Socket::emit_packed(std::string_view event, std::string_view msgpack_data) const {
     if (!conn_) return make_error_code(errc::not_connected);
     return conn_->emit(event, msgpack_data);

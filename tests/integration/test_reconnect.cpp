@@ -163,6 +163,7 @@ TEST_CASE("disconnect() reports queued messages, then disconnect and destroy", "
 TEST_CASE("a full queue refuses emits instead of growing", "[reconnect]") {
     test::TempDir dir;
     auto config = test::config_in(dir, "hello");
+    config.max_message_size = 500;
     config.max_pending_bytes = 1000;
     ipcxx::Client client{config};
     client.connect_to("nobody");

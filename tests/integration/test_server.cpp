@@ -344,3 +344,14 @@ TEST_CASE("serve_net reports an address in use", "[server][tcp]") {
     second.serve_net("127.0.0.1", first.port(), ec);
     CHECK(ec == ipcxx::errc::address_in_use);
 }
+
+TEST_CASE("a config that cannot work is refused at construction", "[config]") {
+    test::TempDir dir;
+    auto config = test::config_in(dir);
+    config.delimiter.clear();
+    CHECK_THROWS_AS(ipcxx::Server{config}, ipcxx::Error);
+    CHECK_THROWS_AS(ipcxx::Client{config}, ipcxx::Error);
+    config = test::config_in(dir);
+    config.max_pending_bytes = config.max_message_size - 1;
+    CHECK_THROWS_AS(ipcxx::Client{config}, ipcxx::Error);
+}

@@ -1,0 +1,129 @@
+// Shared pieces of the interop tests: node-ipc peers and ipcxx endpoints on either transport,
+// peer.js command/line builders, the golden frames, a raw listener to capture bytes.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ipcxx/ipcxx.hpp"
+#include "node_peer.hpp"
+#include "support/fixtures.hpp"
+#include "support/pair.hpp"
+
+namespace interop {
+
+using test::Transport;
+
+// Where a server listens.
+struct Address {
+    Transport transport = Transport::unix_socket;
+    std::string path;
+    std::uint16_t port = 0;
+};
+
+std::vector<std::string> address_args(const Address& address);
+
+// A node-ipc server (peer.js, id "server") listening at a fresh path in `dir` or on `port` (0 = any).
+struct NodeServer {
+    std::unique_ptr<NodePeer> peer;
+    Address address;
+};
+NodeServer start_node_server(const std::string& version, Transport transport, const test::TempDir& dir,
+                             std::vector<std::string> extra = {}, std::uint16_t port = 0);
+// Like start_node_server, on an address used before (a restart).
+NodeServer start_node_server_at(const std::string& version, const Address& address,
+                                std::vector<std::string> extra = {});
+// A node-ipc client (peer.js) of server "server" retrying every 20 ms; does not wait for connect.
+std::unique_ptr<NodePeer> start_node_client(const std::string& version, const Address& address,
+                                            std::vector<std::string> extra = {});
+
+// ipcxx endpoints on the same terms: a server at `dir`/ipcxx.sock or 127.0.0.1:`port`, a client of "server".
+Address serve(ipcxx::Server& server, Transport transport, const test::TempDir& dir, std::uint16_t port = 0);
+void connect(ipcxx::Client& client, const Address& address);
+
+// JSON.stringify of a string (ipcxx's encoder, byte-identical to node's for valid UTF-8).
+std::string json_string(std::string_view s);
+std::string to_hex(std::string_view bytes);
+std::string from_hex(std::string_view hex);
+
+// peer.js commands; sock 0 = the server's last connected socket (or a client's own).
+std::string emit_cmd(std::string_view type, std::string_view data_json, std::uint64_t sock = 0);
+std::string emit_raw_cmd(std::string_view bytes, std::uint64_t sock = 0);
+// The exact line peer.js prints for a received message (sock is added by servers).
+std::string message_line(std::string_view type, std::string_view data_json, std::uint64_t sock = 0);
+
+// golden/node14-frames.jsonl
+struct GoldenCase {
+    std::string name;
+    std::string type;
+    std::string data_json;  // the "data" field as JSON text; empty when data_omitted
+    std::string input;      // the JavaScript value when data alone cannot reproduce it
+    bool data_omitted = false;
+    std::string frame;      // the bytes node-ipc 14 sent, delimiter included
+};
+const std::vector<GoldenCase>& golden_cases();
+const GoldenCase& golden_case(const std::string& name);
+// msgpack of the value node-ipc was given (empty = no data); built explicitly for `input` cases.
+std::string golden_msgpack(const GoldenCase& c);
+// ipcxx refuses to send or accept "" and reserved names ("*"): node-ipc would take them.
+bool ipcxx_accepts_type(std::string_view type);
+// The frame node-ipc `version` sends for this case (9.2.1 sends {} for null and "").
+std::string expected_node_frame(const GoldenCase& c, const std::string& version);
+
+// Messages received by an ipcxx endpoint, in arrival order.
+class Inbox {
+public:
+    struct Entry {
+        std::string event;
+        ipcxx::Payload data;
+        std::uint64_t sock = 0;
+    };
+    void add(std::string_view event, const ipcxx::Payload& data, std::uint64_t sock = 0);
+    bool wait_size(std::size_t n, std::chrono::milliseconds timeout = 10s) const;
+    std::vector<Entry> entries() const;
+    std::size_t count(std::string_view event) const;
+
+private:
+    mutable std::mutex mutex_;
+    mutable std::condition_variable cv_;
+    std::vector<Entry> entries_;
+};
+
+// The frame ipcxx would send for this message (as the JSON text, delimiter included).
+std::string frame_of(std::string_view event, const ipcxx::Payload& data);
+
+// A bare listener that records the bytes of one accepted connection.
+class RawListener {
+public:
+    RawListener(Transport transport, const test::TempDir& dir);
+    ~RawListener();
+    RawListener(const RawListener&) = delete;
+    RawListener& operator=(const RawListener&) = delete;
+
+    const Address& address() const { return address_; }
+    bool accept(std::chrono::milliseconds timeout = 10s);
+    // Reads until `frames` 0x0C bytes arrived or the deadline passed.
+    std::string read_frames(std::size_t frames, std::chrono::milliseconds timeout = 10s);
+
+private:
+    Address address_;
+    int listen_fd_ = -1;
+    int conn_fd_ = -1;
+};
+
+// Restores an environment variable at scope exit.
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const std::string& value);
+    ~ScopedEnv();
+
+private:
+    std::string name_;
+    std::optional<std::string> old_;
+};
+
+}  // namespace interop
