@@ -24,6 +24,12 @@ public:
             case errc::connection_lost: return "connection lost";
             case errc::max_connections: return "connection refused: max_connections reached";
             case errc::retries_exhausted: return "client stopped reconnecting";
+            case errc::native_wire_refused: return "peer does not speak ipcxx's native wire";
+            case errc::handshake_timeout: return "no answer to the ipcxx hello in time";
+            case errc::request_timeout: return "request timed out";
+            case errc::request_cancelled: return "request cancelled";
+            case errc::remote_error: return "the peer answered the request with an error";
+            case errc::no_handler: return "the peer has no handler for the requested event";
             case errc::path_too_long: return "Unix socket path is too long";
             case errc::address_in_use: return "address already in use";
             case errc::not_a_socket: return "a file that is not a socket exists at the socket path";

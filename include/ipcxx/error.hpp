@@ -25,6 +25,12 @@ enum class errc {
     connection_lost,       // the peer closed the connection or it failed
     max_connections,       // a connection was accepted and closed because max_connections was reached
     retries_exhausted,     // the client stopped reconnecting (max_retries, stop_retrying)
+    native_wire_refused,   // wire = native, but the peer does not speak ipcxx's native wire
+    handshake_timeout,     // wire = native, and no answer to the hello in time
+    request_timeout,       // a request got no response before its deadline
+    request_cancelled,     // a request was cancelled before its response arrived
+    remote_error,          // the peer's handler answered a request with an error
+    no_handler,            // no handler for the requested event on the peer
     // Endpoints.
     path_too_long,         // a Unix socket path longer than the platform allows
     address_in_use,        // the endpoint is already bound

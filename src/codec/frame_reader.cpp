@@ -1,17 +1,18 @@
-// Delimiter-based reassembly of frames from a byte stream.
+// Reassembly of JSON-wire and native frames from a byte stream.
 #include <algorithm>
 #include <cstring>
 #include <utility>
 
-#include "codec/json_wire.hpp"
+#include "codec/frame_reader.hpp"
+#include "codec/native_wire.hpp"
 #include "ipcxx/error.hpp"
 
 namespace ipcxx::detail {
 
-DelimitedFrameReader::DelimitedFrameReader(std::string delimiter, std::size_t max_frame_size)
+FrameReader::FrameReader(std::string delimiter, std::size_t max_frame_size)
     : delimiter_(std::move(delimiter)), max_frame_(max_frame_size) {}
 
-DelimitedFrameReader::Span DelimitedFrameReader::prepare(std::size_t min_size) {
+FrameReader::Span FrameReader::prepare(std::size_t min_size) {
     // Frames handed out before are released here, so the partial tail can move to the front.
     if (begin_ == end_) {
         begin_ = end_ = scan_ = 0;
@@ -25,10 +26,37 @@ DelimitedFrameReader::Span DelimitedFrameReader::prepare(std::size_t min_size) {
     return {&buf_[0] + end_, buf_.size() - end_};
 }
 
-void DelimitedFrameReader::commit(std::size_t n) { end_ += n; }
+void FrameReader::commit(std::size_t n) { end_ += n; }
 
-bool DelimitedFrameReader::next_frame(std::string_view& frame, std::error_code& ec) {
+bool FrameReader::next_frame(Frame& frame, std::error_code& ec) {
     ec.clear();
+    if (begin_ == end_) return false;
+    if (static_cast<unsigned char>(buf_[begin_]) == native_magic) return next_native(frame, ec);
+    return next_json(frame, ec);
+}
+
+bool FrameReader::next_native(Frame& frame, std::error_code& ec) {
+    const std::size_t held = end_ - begin_;
+    if (held < native_header_size) return false;
+    const auto* header = reinterpret_cast<const unsigned char*>(buf_.data() + begin_);
+    const std::size_t length = (std::size_t{header[1]} << 24) | (std::size_t{header[2]} << 16) |
+                               (std::size_t{header[3]} << 8) | std::size_t{header[4]};
+    // Refused on the header alone, before any of the body is buffered.
+    if (length == 0) {
+        ec = make_error_code(errc::empty_frame);
+        return false;
+    }
+    if (max_frame_ != 0 && length > max_frame_) {
+        ec = make_error_code(errc::frame_too_large);
+        return false;
+    }
+    if (held - native_header_size < length) return false;
+    frame = {Frame::Kind::native, std::string_view(buf_.data() + begin_ + native_header_size, length)};
+    begin_ = scan_ = begin_ + native_header_size + length;
+    return true;
+}
+
+bool FrameReader::next_json(Frame& frame, std::error_code& ec) {
     const std::size_t dlen = delimiter_.size();
     const char* const data = buf_.data();
     std::size_t found = std::string_view::npos;
@@ -52,14 +80,14 @@ bool DelimitedFrameReader::next_frame(std::string_view& frame, std::error_code& 
         ec = make_error_code(errc::frame_too_large);
         return false;
     }
-    frame = std::string_view(data + begin_, found - begin_);
+    frame = {Frame::Kind::json, std::string_view(data + begin_, found - begin_)};
     begin_ = scan_ = found + dlen;
     return true;
 }
 
-std::size_t DelimitedFrameReader::partial_size() const noexcept { return end_ - begin_; }
+std::size_t FrameReader::partial_size() const noexcept { return end_ - begin_; }
 
-void DelimitedFrameReader::reset() noexcept {
+void FrameReader::reset() noexcept {
     std::string().swap(buf_);  // the connection is gone: give its memory back
     begin_ = end_ = scan_ = 0;
 }

@@ -55,32 +55,6 @@ private:
     std::string detail_;
 };
 
-// Reassembles delimiter-terminated frames from arbitrary read boundaries.
-// Usage: write up to prepare(n).size() bytes at prepare(n).data(), commit(k), then next_frame()
-// until it returns false. Frames are returned in order; a frame's view is valid until the next
-// prepare().
-class DelimitedFrameReader {
-public:
-    explicit DelimitedFrameReader(std::string delimiter, std::size_t max_frame_size);
-
-    struct Span { char* data; std::size_t size; };
-    Span prepare(std::size_t min_size);
-    void commit(std::size_t n);
-
-    // Extracts the next complete frame (without its delimiter). Returns false when none is complete.
-    // Sets `ec` to frame_too_large when a complete or partial frame exceeds max_frame_size.
-    bool next_frame(std::string_view& frame, std::error_code& ec);
-
-    std::size_t partial_size() const noexcept;  // bytes held for a frame not yet complete
-    void reset() noexcept;                      // drop everything (after the connection closed)
-
-private:
-    std::string delimiter_;
-    std::size_t max_frame_;
-    std::string buf_;
-    std::size_t begin_ = 0;  // start of the unconsumed data
-    std::size_t end_ = 0;    // end of the received data
-    std::size_t scan_ = 0;   // where the delimiter search resumes
-};
+// Frames are reassembled from the byte stream by FrameReader (codec/frame_reader.hpp).
 
 }  // namespace ipcxx::detail

@@ -82,11 +82,17 @@ void Connection::on_read(std::error_code ec, std::size_t n) {
         return;
     }
     reader_.commit(n);
-    std::string_view frame;
+    Frame frame;
     std::error_code frame_ec;
     while (!closing_ && reader_.next_frame(frame, frame_ec)) {
+        if (frame.kind == Frame::Kind::native) {
+            // Only a peer that negotiated the native wire may send native frames.
+            const auto refused = make_error_code(errc::invalid_message);
+            if (auto owner = owner_.lock()) owner->on_input_error(*this, refused, "native frames not negotiated");
+            return close_on_strand(refused);
+        }
         DecodedFrame decoded;
-        if (auto decode_ec = decoder_.decode(frame, decoded)) {
+        if (auto decode_ec = decoder_.decode(frame.bytes, decoded)) {
             if (auto owner = owner_.lock()) owner->on_input_error(*this, decode_ec, decoder_.error_detail());
             return close_on_strand(decode_ec);
         }
@@ -107,8 +113,10 @@ void Connection::on_read(std::error_code ec, std::size_t n) {
     if (frame_ec) {
         if (auto owner = owner_.lock()) {
             owner->on_input_error(*this, frame_ec,
-                                  "incoming frame exceeds max_message_size (" +
-                                      std::to_string(config_.max_message_size) + " bytes)");
+                                  frame_ec == errc::empty_frame
+                                      ? "incoming native frame has an empty body"
+                                      : "incoming frame exceeds max_message_size (" +
+                                            std::to_string(config_.max_message_size) + " bytes)");
         }
         return close_on_strand(frame_ec);
     }

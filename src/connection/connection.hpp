@@ -16,6 +16,7 @@
 
 #include <asio/strand.hpp>
 
+#include "codec/frame_reader.hpp"
 #include "codec/json_wire.hpp"
 #include "connection/outbox.hpp"
 #include "ipcxx/config.hpp"
@@ -79,7 +80,7 @@ private:
     const std::uint64_t serial_;
     const std::string remote_;
 
-    DelimitedFrameReader reader_;
+    FrameReader reader_;
     JsonFrameDecoder decoder_;
     std::atomic<bool> open_{false};
     bool closing_ = false;

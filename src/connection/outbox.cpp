@@ -16,7 +16,7 @@ std::size_t Outbox::held_bytes_locked() const {
     return pending_.size() + (inflight_sizes_.empty() ? 0 : inflight_.size());
 }
 
-Outbox::Push Outbox::push(std::string_view frame) {
+Outbox::Push Outbox::push(std::string_view frame, std::uint64_t* sequence) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (closed_) {
         return Push::closed;
@@ -29,6 +29,8 @@ Outbox::Push Outbox::push(std::string_view frame) {
     }
     pending_.append(frame.data(), frame.size());
     pending_sizes_.push_back(static_cast<std::uint32_t>(frame.size()));
+    ++pushed_;
+    if (sequence) *sequence = pushed_;
     if (up_ && !writing_) {
         writing_ = true;
         return Push::start_write;
@@ -104,6 +106,7 @@ Outbox::Completion Outbox::complete(std::size_t bytes_written, bool failed) {
             pending_sizes_.swap(inflight_sizes_);
         }
     }
+    written_ += result.delivered;
     inflight_.clear();
     inflight_sizes_.clear();
     if (refused_ && held_bytes_locked() < held_before) {
@@ -139,6 +142,34 @@ std::size_t Outbox::discard_pending() {
     pending_.clear();
     pending_sizes_.clear();
     return discarded;
+}
+
+std::size_t Outbox::rewrite_pending(const std::function<bool(std::string_view, std::string&)>& encode) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::string rewritten;
+    std::vector<std::uint32_t> sizes;
+    sizes.reserve(pending_sizes_.size());
+    std::size_t dropped = 0;
+    std::size_t offset = 0;
+    std::string frame;
+    for (const std::uint32_t size : pending_sizes_) {
+        frame.clear();
+        if (encode(std::string_view(pending_).substr(offset, size), frame)) {
+            rewritten += frame;
+            sizes.push_back(static_cast<std::uint32_t>(frame.size()));
+        } else {
+            ++dropped;
+        }
+        offset += size;
+    }
+    pending_.swap(rewritten);
+    pending_sizes_.swap(sizes);
+    return dropped;
+}
+
+std::uint64_t Outbox::written_count() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return written_;
 }
 
 std::size_t Outbox::pending_bytes() const {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -26,8 +27,10 @@ public:
         full,         // refused: pending bytes would exceed max_bytes; nothing was queued
         closed,       // refused: the outbox was closed
     };
-    // Queues one encoded frame (whole messages only).
-    Push push(std::string_view frame);
+    // Queues one encoded frame (whole messages only). `sequence`, when given, receives the frame's
+    // place in push order (1, 2, ...): frames are written in that order, so a frame is on the
+    // socket once written_count() has reached its sequence.
+    Push push(std::string_view frame, std::uint64_t* sequence = nullptr);
 
     // Writer side. The link starts down; while down, frames accumulate.
     // Returns true when the caller must start the writer.
@@ -61,6 +64,14 @@ public:
     // the outbox stays open.
     std::size_t discard_pending();
 
+    // Re-encodes every queued frame (not the one in flight) in place, in order, e.g. for a new
+    // connection that speaks another wire. A frame `encode` refuses (returns false) is dropped;
+    // returns how many were dropped.
+    std::size_t rewrite_pending(const std::function<bool(std::string_view frame, std::string& out)>& encode);
+
+    // Frames confirmed written since construction.
+    std::uint64_t written_count() const;
+
     std::size_t pending_bytes() const;
     std::size_t pending_messages() const;  // queued plus in flight
     std::size_t max_bytes() const noexcept { return max_bytes_; }
@@ -80,6 +91,8 @@ private:
     bool writing_ = false;
     bool closed_ = false;
     bool refused_ = false;
+    std::uint64_t pushed_ = 0;
+    std::uint64_t written_ = 0;
 };
 
 }  // namespace ipcxx::detail

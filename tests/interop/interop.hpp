@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,13 +61,12 @@ std::string message_line(std::string_view type, std::string_view data_json, std:
 struct GoldenCase {
     std::string name;
     std::string type;
-    std::string data_json;  // the "data" field as JSON text; empty when data_omitted
+    std::string data_json;  // the data as node-ipc wrote it in the frame; empty when data_omitted
     std::string input;      // the JavaScript value when data alone cannot reproduce it
     bool data_omitted = false;
     std::string frame;      // the bytes node-ipc 14 sent, delimiter included
 };
 const std::vector<GoldenCase>& golden_cases();
-const GoldenCase& golden_case(const std::string& name);
 // msgpack of the value node-ipc was given (empty = no data); built explicitly for `input` cases.
 std::string golden_msgpack(const GoldenCase& c);
 // ipcxx refuses to send or accept "" and reserved names ("*"): node-ipc would take them.
@@ -114,6 +114,40 @@ private:
     int listen_fd_ = -1;
     int conn_fd_ = -1;
 };
+
+enum class Role { ipcxx_server, ipcxx_client };  // node-ipc plays the other side
+inline const char* name(Role r) { return r == Role::ipcxx_server ? "ipcxx server, node-ipc client" : "ipcxx client, node-ipc server"; }
+
+// One ipcxx endpoint connected to one node-ipc peer. The ipcxx side records messages in inbox()
+// and lifecycle events in log(): "connect", "disconnect", "destroy", "socket.disconnected",
+// "error <message>".
+class Rig {
+public:
+    Rig(Role role, const std::string& version, Transport transport, std::vector<std::string> node_args = {});
+
+    NodePeer& node() { return *node_; }
+    Inbox& inbox() { return inbox_; }
+    test::Log& log() { return log_; }
+    std::error_code emit(std::string_view type, const ipcxx::Payload& data);
+    std::error_code emit_packed(std::string_view type, std::string_view msgpack);
+    // The "sock" peer.js prints with messages from ipcxx: 1 on a node server, none on a node client.
+    std::uint64_t node_sock() const { return role_ == Role::ipcxx_client ? 1 : 0; }
+
+private:
+    Role role_;
+    test::TempDir dir_;
+    test::Log log_;
+    Inbox inbox_;
+    std::mutex mutex_;
+    ipcxx::Socket socket_;  // the node client, when ipcxx serves
+    std::unique_ptr<NodePeer> node_;
+    // Declared last so they go first: their handlers use the members above.
+    std::unique_ptr<ipcxx::Server> server_;
+    std::unique_ptr<ipcxx::Client> client_;
+};
+
+// A connection attempt refused because no server listens (ECONNREFUSED, ENOENT).
+bool is_refused(const ipcxx::ErrorEvent& e);
 
 // Restores an environment variable at scope exit.
 class ScopedEnv {

@@ -71,18 +71,10 @@ std::int64_t PeerLine::num(std::string_view key, std::int64_t fallback) const {
     return fallback;
 }
 
-std::string PeerLine::json(std::string_view key) const {
-    const auto* f = field(key);
-    if (!f) return {};
-    msgpack::sbuffer buffer;
-    msgpack::pack(buffer, *f);
-    return ipcxx::Payload::from_msgpack({buffer.data(), buffer.size()}).to_json();
-}
-
 NodePeer::NodePeer(std::vector<std::string> args, std::vector<std::string> env) : args_(std::move(args)) {
     ignore_sigpipe();
     int in[2], out[2], err[2];
-    // O_CLOEXEC: other peers must not inherit our ends, or closing stdin would not end a peer.
+    // O_CLOEXEC: no other child may hold our ends, or closing stdin would not end this peer.
     if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
         throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
     }
@@ -91,6 +83,9 @@ NodePeer::NodePeer(std::vector<std::string> args, std::vector<std::string> env) 
     posix_spawn_file_actions_adddup2(&actions, in[0], 0);
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
     posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    // Nothing else: ipcxx's sockets are not close-on-exec, and a peer holding a copy of a
+    // listening socket would keep its port bound after ipcxx closed it.
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
 
     std::vector<std::string> argv_strings{IPCXX_NODE_EXECUTABLE, std::string(IPCXX_INTEROP_DIR) + "/peer.js"};
     argv_strings.insert(argv_strings.end(), args_.begin(), args_.end());

@@ -33,7 +33,6 @@ public:
     const msgpack::object* field(std::string_view key) const;  // nullptr when absent or not an object
     std::string str(std::string_view key) const;                // "" unless a string field
     std::int64_t num(std::string_view key, std::int64_t fallback = -1) const;
-    std::string json(std::string_view key) const;  // the field as JSON text, "" when absent
 
 private:
     std::string text_;
@@ -70,7 +69,6 @@ public:
     std::vector<PeerLine> lines(const LinePredicate& pred) const;
 
     void kill();  // SIGKILL and reap; idempotent
-    pid_t pid() const { return pid_; }
     // The arguments, the last lines and stderr, for failure messages.
     std::string describe() const;
 

@@ -1,35 +1,42 @@
-// Frame reassembly from arbitrary read boundaries.
+// Frame reassembly from arbitrary read boundaries: JSON-wire frames, native frames, and both mixed.
 #include <catch2/catch.hpp>
 
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include "codec/json_wire.hpp"
+#include "codec/frame_reader.hpp"
+#include "codec/native_wire.hpp"
 #include "ipcxx/error.hpp"
 
 using ipcxx::errc;
-using ipcxx::detail::DelimitedFrameReader;
+using ipcxx::detail::Frame;
+using ipcxx::detail::FrameReader;
 
 namespace {
 
+// Native frames are recorded with this prefix, so that one list shows kinds and order.
+const std::string native_tag = "<native>";
+
 // Feeds `chunk` as one read; appends complete frames to `frames`. Returns the error, if any.
-std::error_code feed(DelimitedFrameReader& reader, std::string_view chunk, std::vector<std::string>& frames,
+std::error_code feed(FrameReader& reader, std::string_view chunk, std::vector<std::string>& frames,
                      std::size_t min_prepare = 1) {
-    const DelimitedFrameReader::Span span = reader.prepare(std::max(chunk.size(), min_prepare));
+    const FrameReader::Span span = reader.prepare(std::max(chunk.size(), min_prepare));
     REQUIRE(span.size >= chunk.size());
     std::memcpy(span.data, chunk.data(), chunk.size());
     reader.commit(chunk.size());
-    std::string_view frame;
+    Frame frame;
     std::error_code ec;
-    while (reader.next_frame(frame, ec)) frames.emplace_back(frame);
+    while (reader.next_frame(frame, ec)) {
+        frames.push_back((frame.kind == Frame::Kind::native ? native_tag : "") + std::string(frame.bytes));
+    }
     return ec;
 }
 
 // Splits `stream` at the given cut points and returns the frames read.
 std::vector<std::string> read_split(const std::string& delimiter, const std::string& stream,
                                     const std::vector<std::size_t>& cuts) {
-    DelimitedFrameReader reader(delimiter, 0);
+    FrameReader reader(delimiter, 0);
     std::vector<std::string> frames;
     std::size_t from = 0;
     for (std::size_t cut : cuts) {
@@ -82,22 +89,22 @@ TEST_CASE("a delimiter that overlaps itself", "[frame_reader]") {
     std::vector<std::string> expected = {"xa", "aa"};
     CHECK(read_split("aab", stream, {}) == expected);
     for (std::size_t cut = 0; cut <= stream.size(); ++cut) CHECK(read_split("aab", stream, {cut}) == expected);
-    DelimitedFrameReader reader("aab", 0);
+    FrameReader reader("aab", 0);
     std::vector<std::string> frames;
     REQUIRE_FALSE(feed(reader, stream, frames));
     CHECK(reader.partial_size() == 2);  // "ab" is held
 }
 
 TEST_CASE("several frames per read, frames stay valid until the next prepare", "[frame_reader]") {
-    DelimitedFrameReader reader("\f", 0);
+    FrameReader reader("\f", 0);
     const std::string chunk = "one\ftwo\f\fthree\ffour";
     auto span = reader.prepare(chunk.size());
     std::memcpy(span.data, chunk.data(), chunk.size());
     reader.commit(chunk.size());
     std::vector<std::string_view> views;
-    std::string_view frame;
+    Frame frame;
     std::error_code ec;
-    while (reader.next_frame(frame, ec)) views.push_back(frame);
+    while (reader.next_frame(frame, ec)) views.push_back(frame.bytes);
     REQUIRE_FALSE(ec);
     REQUIRE(views.size() == 4);
     CHECK(views[0] == "one");
@@ -114,7 +121,7 @@ TEST_CASE("several frames per read, frames stay valid until the next prepare", "
 }
 
 TEST_CASE("large frames grow the buffer, small reads reuse it", "[frame_reader]") {
-    DelimitedFrameReader reader("\r\n", 0);
+    FrameReader reader("\r\n", 0);
     std::vector<std::string> frames;
     const std::string big(3 << 20, 'x');
     for (std::size_t at = 0; at < big.size(); at += 4096) {
@@ -137,7 +144,7 @@ TEST_CASE("large frames grow the buffer, small reads reuse it", "[frame_reader]"
         CHECK(span.data == first);
         std::memcpy(span.data, "abc\r\nde", 7);
         reader.commit(7);
-        std::string_view frame;
+        Frame frame;
         std::error_code ec;
         while (reader.next_frame(frame, ec)) {}
         span = reader.prepare(64);
@@ -149,7 +156,7 @@ TEST_CASE("large frames grow the buffer, small reads reuse it", "[frame_reader]"
 
 TEST_CASE("frame_too_large for complete and partial frames", "[frame_reader]") {
     SECTION("complete frame over the limit") {
-        DelimitedFrameReader reader("\f", 5);
+        FrameReader reader("\f", 5);
         std::vector<std::string> frames;
         CHECK_FALSE(feed(reader, "12345\f", frames));
         CHECK(frames == std::vector<std::string>{"12345"});
@@ -157,19 +164,19 @@ TEST_CASE("frame_too_large for complete and partial frames", "[frame_reader]") {
         CHECK(frames.size() == 1);
     }
     SECTION("frames before the large one are returned first") {
-        DelimitedFrameReader reader("\f", 5);
+        FrameReader reader("\f", 5);
         std::vector<std::string> frames;
         CHECK(feed(reader, "ok\f1234567\f", frames) == errc::frame_too_large);
         CHECK(frames == std::vector<std::string>{"ok"});
     }
     SECTION("partial frame already over the limit") {
-        DelimitedFrameReader reader("\f", 5);
+        FrameReader reader("\f", 5);
         std::vector<std::string> frames;
         CHECK_FALSE(feed(reader, "12345", frames));
         CHECK(feed(reader, "6", frames) == errc::frame_too_large);
     }
     SECTION("a partial multi-byte delimiter does not count against the limit") {
-        DelimitedFrameReader reader("<#>", 5);
+        FrameReader reader("<#>", 5);
         std::vector<std::string> frames;
         CHECK_FALSE(feed(reader, "12345<#", frames));
         CHECK_FALSE(feed(reader, ">", frames));
@@ -177,7 +184,7 @@ TEST_CASE("frame_too_large for complete and partial frames", "[frame_reader]") {
         CHECK(feed(reader, "12345<#x", frames) == errc::frame_too_large);
     }
     SECTION("zero means unlimited") {
-        DelimitedFrameReader reader("\f", 0);
+        FrameReader reader("\f", 0);
         std::vector<std::string> frames;
         CHECK_FALSE(feed(reader, std::string(100000, 'y') + "\f", frames));
         CHECK(frames.size() == 1);
@@ -185,7 +192,7 @@ TEST_CASE("frame_too_large for complete and partial frames", "[frame_reader]") {
 }
 
 TEST_CASE("empty frames and reset", "[frame_reader]") {
-    DelimitedFrameReader reader("\f", 0);
+    FrameReader reader("\f", 0);
     std::vector<std::string> frames;
     REQUIRE_FALSE(feed(reader, "\f\f", frames));
     CHECK(frames == std::vector<std::string>{"", ""});
@@ -196,4 +203,103 @@ TEST_CASE("empty frames and reset", "[frame_reader]") {
     frames.clear();
     REQUIRE_FALSE(feed(reader, "new\f", frames));
     CHECK(frames == std::vector<std::string>{"new"});
+}
+
+namespace {
+
+// A native frame around `body` (the reader does not look inside bodies).
+std::string native(const std::string& body) {
+    std::string frame(1, static_cast<char>(ipcxx::detail::native_magic));
+    for (int shift = 24; shift >= 0; shift -= 8) frame.push_back(static_cast<char>((body.size() >> shift) & 0xFF));
+    return frame + body;
+}
+
+}  // namespace
+
+TEST_CASE("JSON and native frames interleaved, at every split point", "[frame_reader][native]") {
+    for (const std::string delimiter : {"\f", "\r\n"}) {
+        INFO("delimiter " << (delimiter == "\f" ? "\\f" : "\\r\\n"));
+        // Native bodies holding the delimiter, the magic byte and NUL: only the length frames them.
+        const std::string body_a = std::string("\x92\x00\xa1\x0c", 4);
+        const std::string body_b = std::string("\xc1\x0c\r\n\xc1\xc1\x00", 7);
+        const std::string body_c(300, '\x0c');
+        std::string stream;
+        std::vector<std::string> expected;
+        auto json_frame = [&](const std::string& text) {
+            stream += text + delimiter;
+            expected.push_back(text);
+        };
+        auto native_frame = [&](const std::string& body) {
+            stream += native(body);
+            expected.push_back(native_tag + body);
+        };
+        native_frame(body_a);  // a native frame first
+        json_frame("{\"type\":\"a\",\"data\":1}");
+        native_frame(body_b);
+        native_frame(body_c);  // native after native
+        json_frame("");        // an empty JSON frame right after a native one
+        json_frame("{\"type\":\"b\"}");
+        native_frame(std::string(1, '\xc1'));
+        json_frame("x");
+
+        CHECK(read_split(delimiter, stream, {}) == expected);
+        for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+            INFO("cut at " << cut);
+            REQUIRE(read_split(delimiter, stream, {cut}) == expected);
+        }
+        for (std::size_t a = 0; a <= stream.size(); a += 7) {
+            for (std::size_t b = a; b <= stream.size(); b += 11) {
+                REQUIRE(read_split(delimiter, stream, {a, b}) == expected);
+            }
+        }
+        std::vector<std::size_t> every_byte;
+        for (std::size_t i = 1; i < stream.size(); ++i) every_byte.push_back(i);
+        CHECK(read_split(delimiter, stream, every_byte) == expected);
+    }
+}
+
+TEST_CASE("native frame limits are checked on the header", "[frame_reader][native]") {
+    SECTION("a body of exactly max_frame_size is accepted") {
+        FrameReader reader("\f", 8);
+        std::vector<std::string> frames;
+        CHECK_FALSE(feed(reader, native("12345678"), frames));
+        CHECK(frames == std::vector<std::string>{native_tag + "12345678"});
+    }
+    SECTION("max_frame_size + 1 is refused before any of the body arrived") {
+        FrameReader reader("\f", 8);
+        std::vector<std::string> frames;
+        const std::string header = native("123456789").substr(0, 5);
+        CHECK_FALSE(feed(reader, header.substr(0, 4), frames));  // an incomplete header waits
+        CHECK(feed(reader, header.substr(4), frames) == errc::frame_too_large);
+        CHECK(frames.empty());
+    }
+    SECTION("the largest length field is refused, not buffered") {
+        FrameReader reader("\f", 16 << 20);
+        std::vector<std::string> frames;
+        CHECK(feed(reader, "\xc1\xff\xff\xff\xff", frames) == errc::frame_too_large);
+    }
+    SECTION("a body length of 0 is an empty frame") {
+        FrameReader reader("\f", 8);
+        std::vector<std::string> frames;
+        CHECK(feed(reader, std::string("ok\f\xc1\0\0\0\0", 8), frames) == errc::empty_frame);
+        CHECK(frames == std::vector<std::string>{"ok"});
+    }
+    SECTION("zero means unlimited") {
+        FrameReader reader("\f", 0);
+        std::vector<std::string> frames;
+        const std::string body(100000, 'y');
+        CHECK_FALSE(feed(reader, native(body), frames));
+        REQUIRE(frames.size() == 1);
+        CHECK(frames[0].size() == native_tag.size() + body.size());
+    }
+    SECTION("a partial native frame is held, not returned") {
+        FrameReader reader("\f", 0);
+        std::vector<std::string> frames;
+        const std::string frame = native("abc");
+        CHECK_FALSE(feed(reader, frame.substr(0, 7), frames));
+        CHECK(frames.empty());
+        CHECK(reader.partial_size() == 7);
+        CHECK_FALSE(feed(reader, frame.substr(7), frames));
+        CHECK(frames == std::vector<std::string>{native_tag + "abc"});
+    }
 }

@@ -536,3 +536,42 @@ TEST_CASE("outbox: concurrent producers, drop mode accounts for every accepted f
     }
     CHECK(received == result.delivered);
 }
+
+TEST_CASE("outbox: sequence numbers and written_count follow push order across requeues", "[outbox]") {
+    ipcxx::detail::Outbox box(0, ipcxx::detail::Outbox::OnFailure::requeue);
+    std::uint64_t seq = 0;
+    REQUIRE(box.push("aa", &seq) == ipcxx::detail::Outbox::Push::queued);
+    CHECK(seq == 1);
+    box.push("bbb", &seq);
+    CHECK(seq == 2);
+    REQUIRE(box.link_up());
+    ipcxx::detail::Outbox::Batch batch;
+    REQUIRE(box.take_batch(batch));
+    box.complete(3, true);  // "aa" written, "bbb" cut
+    CHECK(box.written_count() == 1);
+    box.push("c", &seq);
+    CHECK(seq == 3);
+    REQUIRE(box.link_up());
+    REQUIRE(box.take_batch(batch));
+    CHECK(*batch.bytes == "bbbc");
+    box.complete(4, false);
+    CHECK(box.written_count() == 3);
+}
+
+TEST_CASE("outbox: rewrite_pending re-encodes queued frames in order and drops refused ones", "[outbox]") {
+    ipcxx::detail::Outbox box(0, ipcxx::detail::Outbox::OnFailure::requeue);
+    box.push("one");
+    box.push("two");
+    box.push("three");
+    const std::size_t dropped = box.rewrite_pending([](std::string_view frame, std::string& out) {
+        if (frame == "two") return false;
+        out = "<" + std::string(frame) + ">";
+        return true;
+    });
+    CHECK(dropped == 1);
+    CHECK(box.pending_messages() == 2);
+    REQUIRE(box.link_up());
+    ipcxx::detail::Outbox::Batch batch;
+    REQUIRE(box.take_batch(batch));
+    CHECK(*batch.bytes == "<one><three>");
+}

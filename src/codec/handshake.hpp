@@ -1,0 +1,105 @@
+// Negotiation of the native wire (hello / welcome) and the request/response convention of the
+// JSON wire, without sockets (protocol/PROTOCOL.md). Data objects go in and out as msgpack bytes,
+// the `data` of a JSON-wire frame; the caller frames them with encode_json_frame.
+//
+// Client (auto, native)                         Server
+//   on_connected() -> hello data  ---ipcxx.hello--->  on_hello() -> welcome data, native?
+//   on_welcome()   -> native?     <--ipcxx.welcome--  (then native frames if native)
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "codec/native_wire.hpp"
+
+namespace ipcxx::detail {
+
+constexpr std::uint64_t protocol_version = 1;
+constexpr std::string_view hello_event = "ipcxx.hello";
+constexpr std::string_view welcome_event = "ipcxx.welcome";
+constexpr std::string_view request_event = "ipcxx.request";
+constexpr std::string_view response_event = "ipcxx.response";
+// Error codes of error responses defined by the protocol; applications may send their own.
+constexpr std::string_view no_handler_code = "no_handler";
+constexpr std::string_view handler_exception_code = "handler_exception";
+constexpr std::string_view bad_request_code = "bad_request";
+
+// json: node-ipc's JSON wire only, no hello. auto: native with ipcxx peers, JSON otherwise.
+// native: an ipcxx peer speaking the native wire, or the connection fails.
+enum class WireMode { auto_, json, native };
+
+// What both sides learned from the exchange.
+struct Negotiated {
+    std::error_code error;   // the connection must close with it
+    std::string detail;      // what was wrong, for the error event
+    bool native = false;     // send native frames from now on (server: after writing the welcome)
+    std::string peer_id;
+    std::uint64_t protocol = 0;  // min of both versions
+    bool request = false;        // both sides support request/response
+};
+
+class ClientHandshake {
+public:
+    ClientHandshake(WireMode mode, std::string client_id);
+
+    // A new connection: starts over. Returns the data of the ipcxx.hello to send as the first
+    // frame, or nothing in json mode.
+    std::optional<std::string> on_connected();
+    // An ipcxx.welcome arrived. Errors: invalid_message (malformed, or no hello is outstanding),
+    // native_wire_refused (native mode and the server chose JSON).
+    Negotiated on_welcome(std::string_view msgpack_data);
+    // The caller's handshake timer expired without a welcome: handshake_timeout in native mode
+    // (the peer is not ipcxx); in auto mode no error, the client stays on JSON (a late welcome
+    // still switches it).
+    std::error_code on_handshake_timeout(std::string* detail = nullptr) const;
+
+    bool native() const noexcept { return native_; }
+    bool awaiting_welcome() const noexcept { return awaiting_; }
+
+private:
+    WireMode mode_;
+    std::string id_;
+    bool awaiting_ = false;
+    bool native_ = false;
+};
+
+class ServerHandshake {
+public:
+    ServerHandshake(WireMode server_mode, std::string server_id);
+
+    // The connection's first frame is an ipcxx.hello. On success `welcome` holds the data of the
+    // ipcxx.welcome to send. Errors: invalid_message (malformed hello, or not the first frame),
+    // native_wire_refused (native mode and the client does not accept native).
+    struct HelloResult : Negotiated {
+        std::string welcome;
+    };
+    HelloResult on_hello(std::string_view msgpack_data);
+    // The connection's first frame is something else: a node-ipc client. native_wire_refused in
+    // native mode, otherwise no error and the connection stays on JSON. No effect after the first frame.
+    std::error_code on_first_frame_without_hello(std::string* detail = nullptr);
+
+    bool awaiting_hello() const noexcept { return state_ == State::awaiting_hello; }
+    bool native() const noexcept { return state_ == State::native; }
+
+private:
+    enum class State { awaiting_hello, json, native };
+    WireMode mode_;
+    std::string id_;
+    State state_ = State::awaiting_hello;
+};
+
+// The request/response convention of the JSON wire: the data of ipcxx.request / ipcxx.response.
+// `data` arguments are one msgpack value, or empty for none.
+std::string make_json_request(std::uint64_t id, std::string_view event, std::string_view data);
+std::string make_json_response(std::uint64_t id, std::string_view data);
+std::string make_json_error_response(std::uint64_t id, std::string_view code, std::string_view message);
+// Parse into the fields a native frame has (kind request, or response / error_response), as views
+// into `msgpack_data`. Errors: invalid_message (missing or mistyped field), invalid_event (empty
+// event name), invalid_utf8.
+std::error_code parse_json_request(std::string_view msgpack_data, NativeFrame& out, std::string* detail = nullptr);
+std::error_code parse_json_response(std::string_view msgpack_data, NativeFrame& out, std::string* detail = nullptr);
+
+}  // namespace ipcxx::detail

@@ -1,0 +1,200 @@
+// Native frames: encoding straight into the output buffer, decoding as views into the body.
+#include "codec/native_wire.hpp"
+
+#include "codec/msgpack_raw.hpp"
+#include "codec/utf8.hpp"
+#include "ipcxx/error.hpp"
+
+namespace ipcxx::detail {
+namespace {
+
+using Status = MsgpackCursor::Status;
+
+const char* const kind_names[] = {"event", "request", "response", "error response", "ping", "pong"};
+
+// Offset of the first byte that is not UTF-8 (lone surrogates allowed), or text.size().
+std::size_t find_invalid_wtf8(std::string_view text) noexcept {
+    const auto* const begin = reinterpret_cast<const unsigned char*>(text.data());
+    const auto* const end = begin + text.size();
+    const auto* p = begin;
+    while (p < end) {
+        if (*p < 0x80) {
+            ++p;
+            continue;
+        }
+        const std::size_t n = utf8_sequence_length(p, end, true);
+        if (n == 0) break;
+        p += n;
+    }
+    return static_cast<std::size_t>(p - begin);
+}
+
+std::error_code fail(errc e, std::string* detail, const std::string& what) {
+    if (detail) *detail = what;
+    return make_error_code(e);
+}
+
+std::error_code check_text(std::string_view text, const char* what, std::string* detail) {
+    const std::size_t bad = find_invalid_wtf8(text);
+    if (bad == text.size()) return {};
+    return fail(errc::invalid_utf8, detail, std::string("invalid UTF-8 in the ") + what + " at byte " +
+                                                std::to_string(bad));
+}
+
+// Element counts a kind allows: [min, max].
+struct Arity { std::uint64_t min, max; };
+constexpr Arity arities[] = {{2, 3}, {3, 4}, {2, 3}, {4, 4}, {2, 2}, {2, 2}};
+
+class BodyDecoder {
+public:
+    BodyDecoder(std::string_view body, NativeFrame& out, std::string* detail)
+        : cursor_(body), out_(out), detail_(detail) {}
+
+    std::error_code decode() {
+        out_ = NativeFrame{};
+        std::uint64_t count = 0;
+        if (!check(cursor_.read_array_header(count), "the body is not a msgpack array")) return ec_;
+        if (count == 0) return invalid("the body is an empty array");
+        std::uint64_t kind = 0;
+        if (!check(cursor_.read_uint(kind), "the frame kind is not a non-negative integer")) return ec_;
+        if (kind > static_cast<std::uint64_t>(FrameKind::pong)) return invalid("unknown frame kind " + std::to_string(kind));
+        out_.kind = static_cast<FrameKind>(kind);
+        const Arity arity = arities[kind];
+        if (count < arity.min || count > arity.max) {
+            return invalid(std::string("a ") + kind_names[kind] + " frame has " + std::to_string(arity.min) +
+                           (arity.min == arity.max ? "" : " or " + std::to_string(arity.max)) +
+                           " elements, this one " + std::to_string(count));
+        }
+        const bool with_data = count == arity.max;
+        switch (out_.kind) {
+            case FrameKind::event:
+                if (!name() || (with_data && !data())) return ec_;
+                break;
+            case FrameKind::request:
+                if (!id("request id") || !name() || (with_data && !data())) return ec_;
+                break;
+            case FrameKind::response:
+                if (!id("request id") || (with_data && !data())) return ec_;
+                break;
+            case FrameKind::error_response:
+                if (!id("request id") || !error_fields()) return ec_;
+                break;
+            case FrameKind::ping:
+            case FrameKind::pong:
+                if (!id("nonce")) return ec_;
+                break;
+        }
+        if (!cursor_.at_end()) return invalid("trailing bytes after the frame's array");
+        return ec_;
+    }
+
+private:
+    std::error_code invalid(const std::string& what) {
+        ec_ = fail(errc::invalid_message, detail_, "invalid native frame: " + what);
+        return ec_;
+    }
+
+    // Turns a cursor status into the error naming what was expected.
+    bool check(Status s, const char* wrong_type) {
+        if (s == Status::ok) return true;
+        const std::string at = " at body offset " + std::to_string(cursor_.offset());
+        if (s == Status::wrong_type) invalid(wrong_type + at);
+        else if (s == Status::truncated) invalid("truncated msgpack" + at);
+        else invalid("invalid msgpack type byte 0xc1" + at);
+        return false;
+    }
+
+    bool id(const char* what) {
+        return check(cursor_.read_uint(out_.id), (std::string("the ") + what + " is not a non-negative integer").c_str());
+    }
+
+    bool name() {
+        if (!check(cursor_.read_str(out_.name), "the event name is not a string")) return false;
+        ec_ = check_event_name(out_.name, make_error_code(errc::invalid_event), detail_);
+        return !ec_;
+    }
+
+    bool data() { return check(cursor_.skip_value(out_.data), "the data is not msgpack"); }
+
+    bool error_fields() {
+        if (!check(cursor_.read_str(out_.error_code), "the error code is not a string")) return false;
+        if (out_.error_code.empty()) {
+            invalid("the error code is empty");
+            return false;
+        }
+        if (!check(cursor_.read_str(out_.error_message), "the error message is not a string")) return false;
+        ec_ = check_text(out_.error_code, "error code", detail_);
+        if (!ec_) ec_ = check_text(out_.error_message, "error message", detail_);
+        return !ec_;
+    }
+
+    MsgpackCursor cursor_;
+    NativeFrame& out_;
+    std::string* detail_;
+    std::error_code ec_;
+};
+
+}  // namespace
+
+std::error_code check_event_name(std::string_view name, std::error_code empty_error, std::string* detail) {
+    if (name.empty()) {
+        if (detail) *detail = "the event name is empty";
+        return empty_error;
+    }
+    return check_text(name, "event name", detail);
+}
+
+std::error_code append_native_frame(const NativeFrame& frame, std::size_t max_message_size, std::string& out,
+                                    std::string* detail) {
+    const auto kind = static_cast<std::size_t>(frame.kind);
+    if (kind > static_cast<std::size_t>(FrameKind::pong)) {
+        return fail(errc::invalid_argument, detail, "unknown frame kind " + std::to_string(kind));
+    }
+    const bool has_id = frame.kind != FrameKind::event;
+    const bool has_name = frame.kind == FrameKind::event || frame.kind == FrameKind::request;
+    const bool is_error = frame.kind == FrameKind::error_response;
+    const bool has_data = !frame.data.empty() && (has_name || frame.kind == FrameKind::response);
+    if (has_name) {
+        if (auto ec = check_event_name(frame.name, make_error_code(errc::invalid_argument), detail)) return ec;
+    }
+    if (is_error) {
+        if (frame.error_code.empty()) return fail(errc::invalid_argument, detail, "the error code is empty");
+        if (auto ec = check_text(frame.error_code, "error code", detail)) return ec;
+        if (auto ec = check_text(frame.error_message, "error message", detail)) return ec;
+    }
+
+    // The size first, so that nothing is written when the frame is refused.
+    const auto count = static_cast<std::uint32_t>(1 + has_id + has_name + has_data + 2 * is_error);
+    std::uint64_t size = msgpack_container_header_size(count) + 1;
+    if (has_id) size += msgpack_uint_size(frame.id);
+    if (has_name) size += msgpack_str_size(frame.name.size());
+    if (has_data) size += frame.data.size();
+    if (is_error) size += msgpack_str_size(frame.error_code.size()) + msgpack_str_size(frame.error_message.size());
+    const std::uint64_t limit = max_message_size == 0 || max_message_size > native_max_body ? native_max_body
+                                                                                             : max_message_size;
+    if (size > limit) {
+        return fail(errc::frame_too_large, detail,
+                    std::string(kind_names[kind]) + " frame body is " + std::to_string(size) +
+                        " bytes, over max_message_size " + std::to_string(limit));
+    }
+
+    out.reserve(out.size() + native_header_size + size);
+    out.push_back(static_cast<char>(native_magic));
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((size >> shift) & 0xFF));
+    append_msgpack_array_header(count, out);
+    out.push_back(static_cast<char>(kind));
+    if (has_id) append_msgpack_uint(frame.id, out);
+    if (has_name) append_msgpack_str(frame.name, out);
+    if (has_data) out.append(frame.data.data(), frame.data.size());
+    if (is_error) {
+        append_msgpack_str(frame.error_code, out);
+        append_msgpack_str(frame.error_message, out);
+    }
+    return {};
+}
+
+std::error_code decode_native_body(std::string_view body, NativeFrame& out, std::string* detail) {
+    return BodyDecoder(body, out, detail).decode();
+}
+
+}  // namespace ipcxx::detail

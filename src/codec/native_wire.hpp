@@ -1,0 +1,54 @@
+// ipcxx's native binary wire between two ipcxx peers (protocol/PROTOCOL.md, "The native wire").
+//
+// A frame is the byte 0xC1, the body length as an unsigned 32-bit big-endian integer, then the body:
+// one msgpack array whose first element is the frame kind.
+//   event          [0, name, data?]        request  [1, id, name, data?]
+//   response       [2, id, data?]          error    [3, id, code, message]
+//   ping           [4, nonce]              pong     [5, nonce]
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace ipcxx::detail {
+
+// Never valid UTF-8 and "never used" in msgpack, so it can never start a JSON-wire frame.
+constexpr unsigned char native_magic = 0xC1;
+constexpr std::size_t native_header_size = 5;  // magic + u32 length
+// The length field's range; a max_message_size beyond it is capped to it.
+constexpr std::size_t native_max_body = 0xFFFFFFFF;
+
+enum class FrameKind : std::uint8_t { event = 0, request = 1, response = 2, error_response = 3, ping = 4, pong = 5 };
+
+// One frame's fields; which ones apply depends on `kind` (see above). Decoded frames view the body.
+struct NativeFrame {
+    FrameKind kind = FrameKind::event;
+    std::uint64_t id = 0;              // request id, or the nonce of ping/pong
+    std::string_view name;             // event and request
+    std::string_view data;             // msgpack bytes of the data value; empty = no data
+    std::string_view error_code;       // error_response
+    std::string_view error_message;    // error_response
+};
+
+// Appends header + body to `out`. `frame.data` must be one msgpack value (copied as is).
+// Errors leave `out` unchanged: invalid_argument (unknown kind, empty name or error code),
+// invalid_utf8 (name, code, message), frame_too_large (body over max_message_size; 0 = no limit
+// but the length field's).
+std::error_code append_native_frame(const NativeFrame& frame, std::size_t max_message_size, std::string& out,
+                                    std::string* detail = nullptr);
+
+// Decodes a body (the bytes after the 5-byte header). `out` views `body`; nothing is allocated.
+// Errors: invalid_message (not exactly one array of a known shape: unknown kind, wrong arity,
+// wrong element type, truncated or invalid msgpack, trailing bytes), invalid_event (empty name),
+// invalid_utf8 (name, error code or message).
+std::error_code decode_native_body(std::string_view body, NativeFrame& out, std::string* detail = nullptr);
+
+// Event names on both wires: non-empty UTF-8, lone surrogates in their 3-byte form accepted
+// (JavaScript strings carry them and the JSON wire passes them on). Returns invalid_utf8 or, when
+// empty, `empty_error`.
+std::error_code check_event_name(std::string_view name, std::error_code empty_error, std::string* detail);
+
+}  // namespace ipcxx::detail

@@ -1,0 +1,320 @@
+#!/usr/bin/env bash
+# End-to-end tests of the ipcxx command-line tool: real processes over Unix sockets and TCP.
+# Usage: cli_test.sh PATH/TO/ipcxx
+# Every wait polls a condition against a deadline; every process is killed on exit.
+set -u
+
+IPCXX=${1:?usage: cli_test.sh PATH/TO/ipcxx}
+DEADLINE=${CLI_TEST_DEADLINE:-10}  # seconds any single condition may take
+
+WORK=$(mktemp -d)
+PIDS=()        # every background process started
+WRITER_FDS=()  # the shell's write ends of the FIFOs that feed stdin
+passed=0
+failed=0
+current=""
+current_ok=1
+
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "  FAIL [$current]: $*" >&2
+    current_ok=0
+}
+
+begin() {
+    current=$1
+    current_ok=1
+    # A fresh socket root per test: default socket paths never collide.
+    XDG_RUNTIME_DIR=$(mktemp -d "$WORK/root.XXXXXX")
+    export XDG_RUNTIME_DIR
+}
+
+end() {
+    if ((current_ok)); then
+        echo "ok   $current"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $current"
+        for f in "$WORK"/*.err; do [[ -s $f ]] && { echo "  --- $f"; sed 's/^/  /' "$f"; }; done
+        failed=$((failed + 1))
+    fi
+    # Leave no process of this test behind for the next one.
+    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+    wait 2>/dev/null
+    PIDS=()
+    for fd in "${WRITER_FDS[@]}"; do eval "exec $fd>&-"; done
+    WRITER_FDS=()
+    rm -f "$WORK"/*.out "$WORK"/*.err "$WORK"/*.in "$WORK"/*.pid "$WORK"/*.status
+}
+
+# Polls `"$@"` until it succeeds or DEADLINE passes.
+wait_for() {
+    local end=$((SECONDS + DEADLINE + 1))
+    until "$@"; do
+        ((SECONDS < end)) || return 1
+        sleep 0.02
+    done
+}
+
+# launch NAME STDIN ARGS...: starts `ipcxx ARGS` in the background with stdout in NAME.out and
+# stderr in NAME.err; STDIN is a file, or "fifo" for NAME.in, fed with `send NAME LINE`.
+# Sets PID_NAME to its pid; its exit status lands in NAME.status.
+launch() {
+    local name=$1 input=$2
+    shift 2
+    if [[ $input == fifo ]]; then
+        input=$WORK/$name.in
+        mkfifo "$input"
+    fi
+    : >"$WORK/$name.out"
+    : >"$WORK/$name.err"
+    rm -f "$WORK/$name.pid" "$WORK/$name.status"
+    # A wrapper collects the status, so that the shell reports no job killed by a signal.
+    (
+        # The write ends the shell holds must not keep this process's stdin open.
+        for fd in "${WRITER_FDS[@]}"; do eval "exec $fd>&-"; done
+        "$IPCXX" "$@" <"$input" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+        echo $! >"$WORK/$name.pid.tmp"
+        mv "$WORK/$name.pid.tmp" "$WORK/$name.pid"
+        wait $!
+        echo $? >"$WORK/$name.status"
+    ) 2>/dev/null &
+    if [[ -p $input ]]; then
+        local fd
+        exec {fd}>"$input"
+        WRITER_FDS+=("$fd")
+        eval "FD_$name=$fd"
+    fi
+    wait_for test -s "$WORK/$name.pid" || fail "$name did not start"
+    local pid
+    pid=$(cat "$WORK/$name.pid")
+    PIDS+=("$pid")
+    eval "PID_$name=$pid"
+}
+
+# In a subshell: a reader that died must fail the test, not kill the script with SIGPIPE.
+send() { local var="FD_$1"; (printf '%s\n' "$2" >&"${!var}") 2>/dev/null || fail "cannot write to $1's stdin"; }
+
+has_line() { grep -qxF -- "$2" "$WORK/$1.out"; }
+count_lines() { grep -cxF -- "$2" "$WORK/$1.out"; }
+stderr_has() { grep -qF -- "$2" "$WORK/$1.err"; }
+stderr_count() { grep -cF -- "$2" "$WORK/$1.err"; }
+
+# expect_exit NAME STATUS: the process ends within the deadline with STATUS.
+expect_exit() {
+    if ! wait_for test -s "$WORK/$1.status"; then
+        fail "$1 did not exit"
+        return
+    fi
+    local got
+    got=$(cat "$WORK/$1.status")
+    [[ $got == "$2" ]] || fail "$1: exit status $got, expected $2"
+}
+
+expect_line() { wait_for has_line "$1" "$2" || fail "$1 never printed: $2"; }
+expect_stderr() { wait_for stderr_has "$1" "$2" || fail "$1 never said on stderr: $2"; }
+
+# Sets PORT from NAME's "listening on tcp HOST:PORT" line.
+tcp_port_of() {
+    expect_stderr "$1" "ipcxx: listening on tcp "
+    PORT=$(sed -n 's/^ipcxx: listening on tcp .*:\([0-9]*\)$/\1/p' "$WORK/$1.err" | tail -n 1)
+    [[ -n $PORT ]] || fail "no port in the listening line of $1"
+}
+
+run_fg() {  # run_fg NAME STDIN ARGS...: runs ipcxx in the foreground, bounded; sets STATUS
+    local name=$1 input=$2
+    shift 2
+    (
+        for fd in "${WRITER_FDS[@]}"; do eval "exec $fd>&-"; done
+        exec timeout -k 1 "$DEADLINE" "$IPCXX" "$@" <"$input" >"$WORK/$name.out" 2>"$WORK/$name.err"
+    )
+    STATUS=$?
+}
+
+HELLO='{"type":"message","data":"hello"}'
+RICH='{"type":"obj \"q\"","data":{"n":1,"s":"é🌍\f\n","a":[true,null,-1.5e-7],"e":{}}}'
+
+# ---------------------------------------------------------------------------------------------
+
+begin "help prints the usage on stdout and exits 0"
+run_fg help /dev/null --help
+[[ $STATUS == 0 ]] || fail "exit status $STATUS"
+grep -q "ipcxx serve" "$WORK/help.out" || fail "no usage on stdout"
+[[ ! -s $WORK/help.err ]] || fail "stderr not empty"
+run_fg help2 /dev/null connect --exit-on-eof --help
+[[ $STATUS == 0 ]] || fail "connect --help: exit status $STATUS"
+end
+
+begin "a bad flag is one error line plus a hint, exit 2"
+run_fg bad /dev/null serve --no-such-flag
+[[ $STATUS == 2 ]] || fail "exit status $STATUS"
+grep -q "^ipcxx: unknown option '--no-such-flag'$" "$WORK/bad.err" || fail "no error line"
+grep -q -- "--help" "$WORK/bad.err" || fail "no usage hint"
+[[ ! -s $WORK/bad.out ]] || fail "stdout not empty"
+run_fg wire /dev/null connect --wire msgpack
+[[ $STATUS == 2 ]] || fail "--wire msgpack: exit status $STATUS"
+grep -q "not supported" "$WORK/wire.err" || fail "--wire msgpack: no clear error"
+run_fg nocmd /dev/null
+[[ $STATUS == 2 ]] || fail "no command: exit status $STATUS"
+end
+
+begin "unix round trip with --echo; SIGTERM exits 0 while stdin is open"
+launch srv /dev/null serve --echo
+expect_stderr srv "ipcxx: listening on unix $XDG_RUNTIME_DIR/node-ipc/app.world"
+launch cli fifo connect
+send cli "$HELLO"
+send cli "$RICH"
+expect_line cli "$HELLO"
+expect_line cli "$RICH"
+expect_line srv "$HELLO"
+expect_line srv "$RICH"
+[[ $(head -n 1 "$WORK/cli.out") == "$HELLO" ]] || fail "client output out of order"
+kill -TERM "$PID_cli"
+expect_exit cli 0
+kill -INT "$PID_srv"
+expect_exit srv 0
+[[ ! -e $XDG_RUNTIME_DIR/node-ipc/app.world ]] || fail "socket file left behind"
+end
+
+begin "tcp round trip with --echo on port 0"
+launch srv /dev/null serve --echo --tcp 0
+tcp_port_of srv
+launch cli fifo connect --tcp "127.0.0.1:$PORT"
+send cli "$HELLO"
+send cli "$RICH"
+expect_line cli "$HELLO"
+expect_line cli "$RICH"
+expect_line srv "$RICH"
+kill -TERM "$PID_cli"
+expect_exit cli 0
+kill -TERM "$PID_srv"
+expect_exit srv 0
+end
+
+begin "serve broadcasts stdin to two clients exactly once"
+launch srv fifo serve --id hub
+expect_stderr srv "listening on unix"
+launch a /dev/null connect hub
+launch b /dev/null connect hub
+wait_for stderr_has srv "client 2 connected" || fail "two clients never connected"
+send srv '{"type":"news","data":[1,2,3]}'
+send srv '{"type":"marker"}'
+expect_line a '{"type":"marker","data":{}}'
+expect_line b '{"type":"marker","data":{}}'
+[[ $(count_lines a '{"type":"news","data":[1,2,3]}') == 1 ]] || fail "client a did not get the broadcast once"
+[[ $(count_lines b '{"type":"news","data":[1,2,3]}') == 1 ]] || fail "client b did not get the broadcast once"
+[[ $(wc -l <"$WORK/a.out") == 2 ]] || fail "client a printed more than the events"
+end
+
+begin "lines read before the server exists are delivered in order once it starts"
+launch cli fifo connect --retry 100
+for i in 1 2 3 4 5; do send cli "{\"type\":\"early\",\"data\":$i}"; done
+expect_stderr cli "cannot connect"
+launch srv /dev/null serve
+expect_line srv '{"type":"early","data":5}'
+expected=$(for i in 1 2 3 4 5; do echo "{\"type\":\"early\",\"data\":$i}"; done)
+[[ $(cat "$WORK/srv.out") == "$expected" ]] || fail "server got: $(cat "$WORK/srv.out")"
+end
+
+begin "--exit-on-eof exits 0 once everything has been delivered"
+launch srv /dev/null serve --tcp 0
+tcp_port_of srv
+seq 1 200 | sed 's/.*/{"type":"n","data":&}/' >"$WORK/many.txt"
+run_fg cli "$WORK/many.txt" connect --exit-on-eof --tcp "$PORT"
+[[ $STATUS == 0 ]] || fail "exit status $STATUS"
+expect_line srv '{"type":"n","data":200}'
+[[ $(wc -l <"$WORK/srv.out") == 200 ]] || fail "server got $(wc -l <"$WORK/srv.out") of 200 events"
+end
+
+begin "a bad input line is reported, skipped, later lines still go out, exit 1"
+launch srv /dev/null serve
+expect_stderr srv "listening on unix"
+printf '%s\n' '{"type":"first"}' 'not json' '{"type":"connect"}' '[1]' '{"type":"last","data":true}' >"$WORK/input.txt"
+run_fg cli "$WORK/input.txt" connect --exit-on-eof
+[[ $STATUS == 1 ]] || fail "exit status $STATUS"
+grep -q '^ipcxx: line 2: invalid JSON' "$WORK/cli.err" || fail "line 2 not reported"
+grep -q '^ipcxx: line 3: event name "connect" is reserved' "$WORK/cli.err" || fail "line 3 not reported"
+grep -q '^ipcxx: line 4: expected a JSON object' "$WORK/cli.err" || fail "line 4 not reported"
+expect_line srv '{"type":"last","data":true}'
+[[ $(cat "$WORK/srv.out") == $'{"type":"first","data":{}}\n{"type":"last","data":true}' ]] ||
+    fail "server got: $(cat "$WORK/srv.out")"
+# --quiet: no diagnostics, but the same status and the same events.
+run_fg quiet "$WORK/input.txt" connect --exit-on-eof --quiet
+[[ $STATUS == 1 ]] || fail "--quiet: exit status $STATUS"
+[[ ! -s $WORK/quiet.err ]] || fail "--quiet: stderr not empty: $(cat "$WORK/quiet.err")"
+wait_for test "$(count_lines srv '{"type":"last","data":true}')" -eq 2 || fail "--quiet: events not sent"
+# The same from serve's stdin: a bad line does not stop the broadcast, and SIGTERM then exits 1.
+launch hub fifo serve --id hub
+expect_stderr hub "listening on unix"
+launch c /dev/null connect hub
+wait_for stderr_has hub "client 1 connected" || fail "client never connected to hub"
+send hub '{"type":"error"}'
+send hub '{"type":"ok"}'
+expect_line c '{"type":"ok","data":{}}'
+grep -q '^ipcxx: line 1: event name "error" is reserved' "$WORK/hub.err" || fail "serve: line 1 not reported"
+kill -TERM "$PID_hub"
+expect_exit hub 1
+end
+
+begin "serve replaces the stale socket of a SIGKILLed server"
+launch srv /dev/null serve --unix "$XDG_RUNTIME_DIR/stale.sock"
+expect_stderr srv "listening on unix $XDG_RUNTIME_DIR/stale.sock"
+kill -KILL "$PID_srv"
+expect_exit srv 137
+[[ -S $XDG_RUNTIME_DIR/stale.sock ]] || fail "no stale socket file to replace"
+launch srv2 /dev/null serve --unix "$XDG_RUNTIME_DIR/stale.sock"
+expect_stderr srv2 "listening on unix $XDG_RUNTIME_DIR/stale.sock"
+printf '%s\n' "$HELLO" >"$WORK/hello.txt"
+run_fg cli "$WORK/hello.txt" connect --exit-on-eof --unix "$XDG_RUNTIME_DIR/stale.sock"
+[[ $STATUS == 0 ]] || fail "client exit status $STATUS"
+expect_line srv2 "$HELLO"
+# A live server's socket is refused, not taken over.
+run_fg srv3 /dev/null serve --unix "$XDG_RUNTIME_DIR/stale.sock"
+[[ $STATUS == 1 ]] || fail "second live server: exit status $STATUS"
+grep -q "cannot listen" "$WORK/srv3.err" || fail "second live server: no error"
+end
+
+begin "serve binds the same TCP port again right after a SIGKILL"
+launch srv /dev/null serve --echo --tcp 0
+tcp_port_of srv
+launch cli fifo connect --retry 100 --tcp "127.0.0.1:$PORT"
+send cli '{"type":"before","data":1}'
+expect_line cli '{"type":"before","data":1}'
+kill -KILL "$PID_srv"
+expect_exit srv 137
+launch srv2 /dev/null serve --echo --tcp "$PORT"
+expect_stderr srv2 "ipcxx: listening on tcp 127.0.0.1:$PORT"
+send cli '{"type":"after","data":2}'
+expect_line cli '{"type":"after","data":2}'
+expect_line srv2 '{"type":"after","data":2}'
+end
+
+begin "connect survives its server being killed and restarted"
+launch srv /dev/null serve --echo
+expect_stderr srv "listening on unix"
+launch cli fifo connect --retry 100
+send cli '{"type":"one"}'
+expect_line cli '{"type":"one","data":{}}'
+kill -KILL "$PID_srv"
+expect_exit srv 137
+expect_stderr cli "disconnected from"
+send cli '{"type":"while-down","data":"queued"}'
+launch srv2 /dev/null serve --echo
+expect_line srv2 '{"type":"while-down","data":"queued"}'
+wait_for test "$(stderr_count cli "connected to")" -ge 2 || fail "client did not reconnect"
+send cli '{"type":"two"}'
+expect_line cli '{"type":"two","data":{}}'
+expect_line srv2 '{"type":"two","data":{}}'
+[[ $(count_lines cli '{"type":"one","data":{}}') == 1 ]] || fail "an event was printed twice"
+kill -TERM "$PID_cli"
+expect_exit cli 0
+end
+
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,93 @@
+// Stdin lines and stdout lines of the ipcxx command-line tool (tools/ipcxx/input_lines.cpp, output.cpp).
+
+#include "input_lines.hpp"
+#include "output.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include <ipcxx/error.hpp>
+
+using ipcxx_cli::InputLine;
+using ipcxx_cli::parse_input_line;
+
+namespace {
+
+// Parses a line that must be bad and returns the reason.
+std::string error_of(std::string_view text) {
+    const InputLine line = parse_input_line(text);
+    REQUIRE(line.kind == InputLine::Kind::bad);
+    CHECK(line.error.find('\n') == std::string::npos);
+    return line.error;
+}
+
+bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("cli input: an event with data", "[cli]") {
+    const InputLine line = parse_input_line(R"({"type":"message","data":{"n":1,"s":"é🌍","a":[true,null,2.5]}})");
+    REQUIRE(line.kind == InputLine::Kind::event);
+    CHECK(line.type == "message");
+    CHECK(line.data.to_json() == R"({"n":1,"s":"é🌍","a":[true,null,2.5]})");
+}
+
+TEST_CASE("cli input: whitespace, key order and a missing data key", "[cli]") {
+    const InputLine reordered = parse_input_line(" {\"data\" : [1] , \"type\":\"t\"}\r");
+    REQUIRE(reordered.kind == InputLine::Kind::event);
+    CHECK(reordered.type == "t");
+    CHECK(reordered.data.to_json() == "[1]");
+
+    const InputLine no_data = parse_input_line(R"({"type":"ping"})");
+    REQUIRE(no_data.kind == InputLine::Kind::event);
+    CHECK(no_data.data.empty());
+
+    const InputLine null_data = parse_input_line(R"({"type":"ping","data":null})");
+    REQUIRE(null_data.kind == InputLine::Kind::event);
+    CHECK(null_data.data.is_nil());
+}
+
+TEST_CASE("cli input: blank lines are skipped", "[cli]") {
+    CHECK(parse_input_line("").kind == InputLine::Kind::blank);
+    CHECK(parse_input_line(" \t\r").kind == InputLine::Kind::blank);
+}
+
+TEST_CASE("cli input: bad lines say why", "[cli]") {
+    CHECK(contains(error_of("not json"), "invalid JSON at offset"));
+    CHECK(contains(error_of(R"({"type":"a")"), "invalid JSON"));
+    CHECK(contains(error_of(R"({"type":"a"} x)"), "invalid JSON"));
+    CHECK(contains(error_of("{\"type\":\"a\xff\"}"), "invalid UTF-8 at byte 10"));
+    CHECK(contains(error_of("[1,2]"), "expected a JSON object"));
+    CHECK(contains(error_of("[1,2]"), "an array"));
+    CHECK(contains(error_of("\"text\""), "a string"));
+    CHECK(contains(error_of(R"({"data":1})"), "missing \"type\""));
+    CHECK(contains(error_of(R"({"type":5})"), "\"type\" must be a string, got a number"));
+    CHECK(contains(error_of(R"({"type":null})"), "got null"));
+    CHECK(contains(error_of(R"({"type":""})"), "must not be empty"));
+    CHECK(contains(error_of(R"({"type":"a","date":1})"), "unexpected key \"date\""));
+    CHECK(contains(error_of(R"({"type":"a","type":"b"})"), "duplicate key \"type\""));
+}
+
+TEST_CASE("cli input: send errors name the event", "[cli]") {
+    const std::string reserved = ipcxx_cli::send_error_text(ipcxx::errc::reserved_event, "connect");
+    CHECK(contains(reserved, "\"connect\" is reserved"));
+    const std::string too_large = ipcxx_cli::send_error_text(ipcxx::errc::frame_too_large, "big");
+    CHECK(contains(too_large, "\"big\""));
+    CHECK(contains(too_large, "max_message_size"));
+}
+
+TEST_CASE("cli output: event lines are node-ipc's frame text", "[cli]") {
+    using ipcxx_cli::event_line;
+    CHECK(event_line("message", ipcxx::Payload::from(std::string("hello"))) ==
+          R"({"type":"message","data":"hello"})");
+    CHECK(event_line("ping", ipcxx::Payload()) == R"({"type":"ping","data":{}})");
+    CHECK(event_line("q\"\n", ipcxx::Payload::from_json(R"({"b":[1.5,-0,1e21]})")) ==
+          R"({"type":"q\"\n","data":{"b":[1.5,0,1e+21]}})");
+    // What a line reads in, a line prints out the same.
+    const std::string text = R"({"type":"obj","data":{"n":1,"s":"é🌍","a":[true,null]}})";
+    const InputLine line = parse_input_line(text);
+    REQUIRE(line.kind == InputLine::Kind::event);
+    CHECK(event_line(line.type, line.data) == text);
+}
+

@@ -1,0 +1,34 @@
+// One stdin line -> one event to send, or a one-line reason why the line cannot be sent.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <ipcxx/payload.hpp>
+
+namespace ipcxx_cli {
+
+struct InputLine {
+    enum class Kind {
+        event,  // `type` and `data` are set
+        blank,  // only whitespace: skipped without complaint
+        bad,    // `error` says why
+    };
+    Kind kind = Kind::bad;
+    std::string type;
+    ipcxx::Payload data;  // empty when the line has no "data"
+    std::string error;
+};
+
+// Accepts exactly a JSON object with a non-empty string "type" and an optional "data".
+// Event names the library reserves are refused when sending (see send_error_text).
+InputLine parse_input_line(std::string_view line);
+
+// Why emit/broadcast refused the event `type`, as one line.
+std::string send_error_text(std::error_code ec, std::string_view type);
+
+// `text` as a JSON string literal, as JSON.stringify writes it.
+std::string json_string(std::string_view text);
+
+}  // namespace ipcxx_cli

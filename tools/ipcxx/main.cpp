@@ -1,0 +1,29 @@
+// ipcxx: nc for node-ipc and ipcxx endpoints. See usage_text in options.cpp.
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "options.hpp"
+#include "session.hpp"
+#include "stop.hpp"
+
+int main(int argc, char** argv) {
+    using namespace ipcxx_cli;
+    const ParseResult parsed = parse_options(std::vector<std::string>(argv + 1, argv + argc));
+    switch (parsed.action) {
+        case ParseResult::Action::help: std::fputs(usage_text, stdout); return 0;
+        case ParseResult::Action::error:
+            std::fprintf(stderr, "ipcxx: %s\nTry 'ipcxx --help' for more information.\n", parsed.error.c_str());
+            return 2;
+        case ParseResult::Action::run: break;
+    }
+    // Before any library object exists, so that its threads inherit the mask.
+    Stop::block_signals();
+    try {
+        return parsed.options.command == Command::serve ? run_serve(parsed.options) : run_connect(parsed.options);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "ipcxx: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,41 @@
+#include "output.hpp"
+
+#include <exception>
+
+#include "input_lines.hpp"
+
+namespace ipcxx_cli {
+
+std::string event_line(std::string_view type, const ipcxx::Payload& data) {
+    return "{\"type\":" + json_string(type) + ",\"data\":" + data.to_json() + "}";
+}
+
+Output::Output(std::FILE* out, std::FILE* err, bool quiet) : out_(out), err_(err), quiet_(quiet) {}
+
+void Output::event(std::string_view type, const ipcxx::Payload& data) {
+    std::string line;
+    try {
+        line = event_line(type, data);
+    } catch (const std::exception& e) {
+        // Only data that did not come from a JSON peer can fail to print.
+        note("cannot print event " + json_string(type) + ": " + e.what());
+        return;
+    }
+    write_line(out_, {}, line);
+}
+
+void Output::note(std::string_view text) {
+    if (!quiet_) write_line(err_, "ipcxx: ", text);
+}
+
+void Output::fatal(std::string_view text) { write_line(err_, "ipcxx: ", text); }
+
+void Output::write_line(std::FILE* to, std::string_view prefix, std::string_view text) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::fwrite(prefix.data(), 1, prefix.size(), to);
+    std::fwrite(text.data(), 1, text.size(), to);
+    std::fputc('\n', to);
+    std::fflush(to);
+}
+
+}  // namespace ipcxx_cli

@@ -1,0 +1,44 @@
+#include "session.hpp"
+
+#include "input_lines.hpp"
+
+namespace ipcxx_cli {
+
+ipcxx::Config make_config(const Options& options, Output& output) {
+    ipcxx::Config config;
+    config.id = options.id;
+    config.retry = options.retry;
+    config.max_retries = options.max_retries;
+    config.logger = [&output](std::string_view line) { output.note(line); };
+    return config;
+}
+
+std::string tcp_endpoint_text(const std::string& host, std::uint16_t port) {
+    const bool ipv6 = host.find(':') != std::string::npos;
+    return "tcp " + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::size_t feed_events(LineReader& input, Output& output, const Stop& stop, const SendEvent& send) {
+    std::size_t bad = 0;
+    std::size_t number = 0;
+    std::string text;
+    while (!stop.requested() && input.next(text) == LineReader::Result::line) {
+        ++number;
+        const InputLine line = parse_input_line(text);
+        std::string error;
+        if (line.kind == InputLine::Kind::bad) {
+            error = line.error;
+        } else if (line.kind == InputLine::Kind::event) {
+            const std::error_code ec = send(line.type, line.data);
+            // A send cut short by a stop says nothing about the line.
+            if (ec && !stop.requested()) error = send_error_text(ec, line.type);
+        }
+        if (!error.empty()) {
+            ++bad;
+            output.note("line " + std::to_string(number) + ": " + error);
+        }
+    }
+    return bad;
+}
+
+}  // namespace ipcxx_cli

@@ -1,0 +1,37 @@
+// What serve and connect share: their configuration, the endpoint text, and the stdin loop.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <system_error>
+
+#include <ipcxx/config.hpp>
+#include <ipcxx/payload.hpp>
+
+#include "line_reader.hpp"
+#include "options.hpp"
+#include "output.hpp"
+#include "stop.hpp"
+
+namespace ipcxx_cli {
+
+// The library's settings from the options; library log lines go to `output`.
+ipcxx::Config make_config(const Options& options, Output& output);
+
+// "tcp HOST:PORT" (IPv6 hosts in brackets).
+std::string tcp_endpoint_text(const std::string& host, std::uint16_t port);
+
+// Sends one event; an error means the event itself cannot be sent (e.g. a reserved name).
+using SendEvent = std::function<std::error_code(const std::string& type, const ipcxx::Payload& data)>;
+
+// Reads stdin until it ends or a stop is requested and sends every event read. A bad line is
+// reported on stderr with its number and skipped. Returns how many lines were bad.
+std::size_t feed_events(LineReader& input, Output& output, const Stop& stop, const SendEvent& send);
+
+// Runs a command to its end; returns the exit status.
+int run_serve(const Options& options);
+int run_connect(const Options& options);
+
+}  // namespace ipcxx_cli
