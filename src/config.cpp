@@ -49,6 +49,10 @@ std::string Config::socket_path(std::string_view server_id) const {
 void Config::validate() const {
     auto fail = [](const std::string& what) { throw Error(make_error_code(errc::invalid_argument), what); };
     if (delimiter.empty()) fail("config.delimiter must not be empty");
+    // 0xC1 at a frame boundary announces a native frame.
+    if (static_cast<unsigned char>(delimiter[0]) == 0xC1) fail("config.delimiter must not start with byte 0xC1");
+    if (handshake_timeout.count() <= 0) fail("config.handshake_timeout must be positive");
+    if (request_timeout.count() <= 0) fail("config.request_timeout must be positive");
     if (retry.count() < 0) fail("config.retry must not be negative");
     if (max_message_size == 0) fail("config.max_message_size must be positive");
     if (max_pending_bytes < max_message_size) {

@@ -2,7 +2,9 @@
 // messages emitted while disconnected.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,6 +52,7 @@ public:
 
     void off(std::string_view event) override;
     void off(HandlerId id) override;
+    void unhandle(std::string_view event) override;
 
     // Connects to the server `server_id` over its Unix socket: config.socket_path(server_id), or `path`.
     // The client may start before its server exists: it retries per config. Call once.
@@ -67,11 +70,39 @@ public:
     std::error_code emit(std::string_view event) { return emit_packed(event, {}); }
     std::error_code emit_packed(std::string_view event, std::string_view msgpack_data);
 
+    // Requests `event` from the server: `on_response` runs once, on the I/O thread, with the result
+    // or the error (request_timeout after `timeout`, connection_lost if the request had been
+    // written when the connection dropped, remote_error / no_handler from the server, ...). A
+    // request not yet written when the connection dropped waits for the next one, under its
+    // deadline. Returns an id for cancel().
+    template <class T>
+    RequestId request(std::string_view event, const T& args, std::chrono::milliseconds timeout,
+                      ResponseHandler on_response) {
+        return request_packed(event, detail::pack_thread_local(args), timeout, std::move(on_response));
+    }
+    // The std::future form: get() returns the result's data or throws ipcxx::Error.
+    template <class T>
+    std::future<Payload> request(std::string_view event, const T& args, std::chrono::milliseconds timeout) {
+        auto [handler, future] = detail::future_response();
+        request(event, args, timeout, std::move(handler));
+        return std::move(future);
+    }
+    template <class T>
+    std::future<Payload> request(std::string_view event, const T& args) {
+        return request(event, args, config().request_timeout);
+    }
+    RequestId request_packed(std::string_view event, std::string_view msgpack_args, std::chrono::milliseconds timeout,
+                             ResponseHandler on_response);
+    // Ends a request with errc::request_cancelled (unless it has already ended).
+    void cancel(RequestId id);
+
     // Closes the connection for good: no more attempts; queued messages are reported undelivered,
     // then `disconnect` (if a connection or attempt was live) and `destroy` follow.
     void disconnect();
 
     bool connected() const noexcept;
+    // True while the connection speaks the native wire (after the server's welcome).
+    bool native() const noexcept;
     // Messages accepted by emit and not yet written to the socket (queued or being written).
     std::size_t pending_messages() const;
     const std::string& server_id() const noexcept;
@@ -79,6 +110,7 @@ public:
 
 private:
     HandlerId add_handler(std::string_view event, detail::Handler handler, bool once) override;
+    void add_request_handler(std::string_view event, detail::RequestHandler handler) override;
 
     std::shared_ptr<detail::IoThread> thread_;
     std::shared_ptr<detail::ClientImpl> impl_;

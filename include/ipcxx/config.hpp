@@ -19,6 +19,13 @@ std::string default_socket_root();
 // node-ipc's default id: the host name.
 std::string default_id();
 
+// Which wire a connection speaks (protocol/PROTOCOL.md).
+enum class Wire {
+    automatic,  // clients say hello; two ipcxx peers switch to the native wire, node-ipc peers stay on JSON
+    json,       // node-ipc's JSON wire only: no hello, never a native frame
+    native,     // the native wire or nothing: a peer that is not ipcxx is refused with an error
+};
+
 struct Config {
     std::string id = default_id();                  // this endpoint's id; the server's socket name
     std::string appspace = "app.";                  // middle part of the default socket path
@@ -36,6 +43,10 @@ struct Config {
     bool writable_all = false;                      // server: Unix socket file writable by all users
 
     std::string delimiter = "\f";                   // frame terminator of the JSON wire; non-empty
+
+    Wire wire = Wire::automatic;
+    std::chrono::milliseconds handshake_timeout{2000};  // wire = native: how long a client waits for the welcome
+    std::chrono::milliseconds request_timeout{30000};   // deadline of requests made without one
 
     // Limits (ipcxx additions).
     std::size_t max_message_size = 16u << 20;       // largest frame accepted or sent, in bytes

@@ -3,11 +3,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
+#include <memory>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 
 #include "ipcxx/payload.hpp"
+#include "ipcxx/request.hpp"
 #include "ipcxx/socket.hpp"
 
 namespace ipcxx {
@@ -112,9 +115,41 @@ public:
     virtual void off(std::string_view event) = 0;  // removes every handler of the event
     virtual void off(HandlerId id) = 0;
 
+    // Answers requests for `event` (one handler per event; a second replaces the first).
+    // The handler takes (const Payload& args) or, on a server, (const Payload& args, Socket& from),
+    // and returns a value, a Payload, a Reply (value or error), or nothing. An exception thrown by
+    // it answers with the error "handler_exception" and its text.
+    template <class F>
+    void handle(std::string_view event, F&& handler) {
+        add_request_handler(event, detail::make_request_handler(std::forward<F>(handler)));
+    }
+    // The same with the arguments converted to T; a failed conversion answers "bad_request".
+    template <class T, class F>
+    void handle(std::string_view event, F&& handler) {
+        add_request_handler(event, detail::make_typed_request_handler<T>(std::forward<F>(handler)));
+    }
+    virtual void unhandle(std::string_view event) = 0;
+
 protected:
     ~EventSource() = default;
     virtual HandlerId add_handler(std::string_view event, detail::Handler handler, bool once) = 0;
+    virtual void add_request_handler(std::string_view event, detail::RequestHandler handler) = 0;
 };
+
+namespace detail {
+// The std::future form of a request: resolves to the response's data, or throws ipcxx::Error.
+inline std::pair<ResponseHandler, std::future<Payload>> future_response() {
+    auto promise = std::make_shared<std::promise<Payload>>();
+    auto future = promise->get_future();
+    ResponseHandler handler = [promise](const Response& response) {
+        if (response) {
+            promise->set_value(response.data);
+        } else {
+            promise->set_exception(std::make_exception_ptr(Error(response.error, response.message)));
+        }
+    };
+    return {std::move(handler), std::move(future)};
+}
+}  // namespace detail
 
 }  // namespace ipcxx

@@ -1,7 +1,9 @@
 // Server: accepts clients on a Unix socket or TCP and exchanges named events with them.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,6 +53,7 @@ public:
 
     void off(std::string_view event) override;
     void off(HandlerId id) override;
+    void unhandle(std::string_view event) override;
 
     // Listens on a Unix socket: config.socket_path(config.id), or `path` verbatim.
     void serve();
@@ -88,11 +91,37 @@ public:
     std::error_code broadcast(std::string_view event) { return broadcast_packed(event, {}); }
     std::error_code broadcast_packed(std::string_view event, std::string_view msgpack_data);
 
-    std::vector<Socket> sockets() const;  // the open connections
+    // Emits to the client whose hello gave this id (ipcxx clients). not_connected if none.
+    template <class T>
+    std::error_code emit_to(std::string_view client_id, std::string_view event, const T& data) {
+        return emit_to_packed(client_id, event, detail::pack_thread_local(data));
+    }
+    std::error_code emit_to_packed(std::string_view client_id, std::string_view event, std::string_view msgpack_data);
+
+    // Requests `event` from one client; as Client::request, except that a request whose connection
+    // closes always fails (connection_lost), as there is no reconnect on this side.
+    template <class T>
+    RequestId request(const Socket& to, std::string_view event, const T& args, std::chrono::milliseconds timeout,
+                      ResponseHandler on_response) {
+        return request_packed(to, event, detail::pack_thread_local(args), timeout, std::move(on_response));
+    }
+    template <class T>
+    std::future<Payload> request(const Socket& to, std::string_view event, const T& args,
+                                 std::chrono::milliseconds timeout) {
+        auto [handler, future] = detail::future_response();
+        request(to, event, args, timeout, std::move(handler));
+        return std::move(future);
+    }
+    RequestId request_packed(const Socket& to, std::string_view event, std::string_view msgpack_args,
+                             std::chrono::milliseconds timeout, ResponseHandler on_response);
+    void cancel(RequestId id);
+
+    std::vector<Socket> sockets() const;  // the open connections; Socket::id() names ipcxx clients
     const Config& config() const noexcept;
 
 private:
     HandlerId add_handler(std::string_view event, detail::Handler handler, bool once) override;
+    void add_request_handler(std::string_view event, detail::RequestHandler handler) override;
 
     std::shared_ptr<detail::IoThread> thread_;
     std::shared_ptr<detail::ServerImpl> impl_;

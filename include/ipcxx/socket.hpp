@@ -14,6 +14,7 @@ namespace ipcxx {
 
 namespace detail {
 class Connection;
+struct SocketAccess;
 }
 
 // A copyable handle on one accepted connection. Handlers receive it; keep a copy to reply later.
@@ -27,6 +28,10 @@ public:
     std::uint64_t serial() const noexcept;
     // "127.0.0.1:40312", "[::1]:40312", or "unix:" followed by the server's path.
     std::string remote_address() const;
+    // The client's id, from its hello (ipcxx clients); empty for node-ipc clients.
+    std::string id() const;
+    // True once this connection speaks the native wire.
+    bool native() const noexcept;
     bool connected() const noexcept;
     // Messages accepted by emit/broadcast for this socket and not yet written to it.
     std::size_t pending_messages() const;
@@ -52,6 +57,7 @@ public:
 
 private:
     friend class detail::Connection;
+    friend struct detail::SocketAccess;
     explicit Socket(std::shared_ptr<detail::Connection> conn) : conn_(std::move(conn)) {}
     std::shared_ptr<detail::Connection> conn_;
 };

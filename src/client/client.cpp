@@ -1,6 +1,7 @@
 #include "ipcxx/client.hpp"
 
 #include "client/client_impl.hpp"
+#include "ipcxx/error.hpp"
 #include "runtime/io_thread.hpp"
 
 namespace ipcxx {
@@ -23,6 +24,26 @@ HandlerId Client::add_handler(std::string_view event, detail::Handler handler, b
 
 void Client::off(std::string_view event) { impl_->events().registry().remove(event); }
 void Client::off(HandlerId id) { impl_->events().registry().remove(id); }
+
+void Client::add_request_handler(std::string_view event, detail::RequestHandler handler) {
+    if (event.empty()) throw Error(make_error_code(errc::invalid_argument), "event name must not be empty");
+    if (handler.needs_socket) {
+        throw Error(make_error_code(errc::bad_handler),
+                    "a client's request handler takes (const Payload&) or (T): there is no Socket on this side");
+    }
+    impl_->request_handlers().set(std::string(event), std::move(handler));
+}
+
+void Client::unhandle(std::string_view event) { impl_->request_handlers().remove(event); }
+
+RequestId Client::request_packed(std::string_view event, std::string_view msgpack_args,
+                                 std::chrono::milliseconds timeout, ResponseHandler on_response) {
+    return impl_->request(event, msgpack_args, timeout, std::move(on_response));
+}
+
+void Client::cancel(RequestId id) { impl_->cancel(id); }
+
+bool Client::native() const noexcept { return impl_->native(); }
 
 void Client::connect_to(std::string server_id) {
     std::string path = impl_->config().socket_path(server_id);

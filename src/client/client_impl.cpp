@@ -5,6 +5,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
 
+#include "codec/handshake.hpp"
 #include "connection/message_encoder.hpp"
 #include "ipcxx/error.hpp"
 
@@ -23,12 +24,18 @@ ReconnectSettings reconnect_settings(const Config& config) {
 
 ClientImpl::ClientImpl(asio::io_context& io, Config config)
     : io_(io),
-      config_((config.validate(), std::move(config))),
+      config_holder_((config.validate(), std::make_shared<const Config>(std::move(config)))),
+      config_(*config_holder_),
       events_(Side::client, config_),
       strand_(asio::make_strand(io)),
       outbox_(std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::requeue)),
       fsm_(reconnect_settings(config_)),
+      handshake_(wire_mode(config_.wire), config_.id),
+      pending_(std::make_shared<PendingRequests>(strand_, [this](const std::string& what) {
+          report_error(make_error_code(errc::handler_exception), "response handler threw: " + what);
+      })),
       timer_(strand_),
+      handshake_timer_(strand_),
       socket_(strand_) {}
 
 void ClientImpl::start(std::string server_id, Target target) {
@@ -42,11 +49,21 @@ void ClientImpl::start(std::string server_id, Target target) {
     });
 }
 
-std::error_code ClientImpl::emit(std::string_view event, std::string_view msgpack_data) {
+bool ClientImpl::native() const noexcept {
+    std::lock_guard<std::mutex> lock(send_mutex_);
+    return native_;
+}
+
+std::error_code ClientImpl::send(const Outgoing& message, std::uint64_t* sequence) {
     std::string& frame = encode_buffer();
     std::string detail;
-    if (auto ec = encode_message(event, msgpack_data, config_, frame, detail)) return ec;
-    switch (outbox_->push(frame)) {
+    Outbox::Push pushed;
+    {
+        std::lock_guard<std::mutex> lock(send_mutex_);
+        if (auto ec = encode_outgoing(message, native_, config_, frame, detail)) return ec;
+        pushed = outbox_->push(frame, sequence);
+    }
+    switch (pushed) {
         case Outbox::Push::start_write:
             asio::post(strand_, [self = shared_from_this()] {
                 if (self->conn_) self->conn_->write_pending();
@@ -57,6 +74,36 @@ std::error_code ClientImpl::emit(std::string_view event, std::string_view msgpac
         case Outbox::Push::closed: return make_error_code(errc::not_connected);
     }
     return {};
+}
+
+std::error_code ClientImpl::emit(std::string_view event, std::string_view msgpack_data) {
+    Outgoing message;
+    message.kind = FrameKind::event;
+    message.name = event;
+    message.data = msgpack_data;
+    return send(message);
+}
+
+RequestId ClientImpl::request(std::string_view event, std::string_view msgpack_args,
+                              std::chrono::milliseconds timeout, ResponseHandler on_response) {
+    const RequestId id = pending_->next_id();
+    pending_->add(id, 0, std::move(on_response), timeout);
+    Outgoing message;
+    message.kind = FrameKind::request;
+    message.id = id;
+    message.name = event;
+    message.data = msgpack_args;
+    std::uint64_t sequence = 0;
+    if (auto ec = send(message, &sequence)) {
+        pending_->complete_later(id, failure(ec, "request '" + std::string(event) + "' not sent: " + ec.message()));
+    } else {
+        pending_->set_sequence(id, sequence);
+    }
+    return id;
+}
+
+void ClientImpl::cancel(RequestId id) {
+    pending_->complete_later(id, failure(make_error_code(errc::request_cancelled), "request cancelled"));
 }
 
 void ClientImpl::attempt() {
@@ -93,18 +140,71 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
     std::error_code ignored;
     const auto remote = socket_.remote_endpoint(ignored);
     if (is_tcp(remote)) socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-    conn_ = std::make_shared<Connection>(strand_, std::move(socket_), outbox_, weak_from_this(), config_, 0,
+    conn_ = std::make_shared<Connection>(strand_, std::move(socket_), outbox_, weak_from_this(), config_holder_, 0,
                                          describe_endpoint(remote, target_.path));
     fsm_.on_connected();
     connected_.store(true, std::memory_order_release);
-    conn_->start();
+
+    // Every connection starts on the JSON wire, its first frame the hello (unless wire = json).
+    std::string preface;
+    const auto hello = handshake_.on_connected();
+    if (hello) encode_protocol_event(hello_event, *hello, config_, preface);
+    const bool hold_until_welcome = config_.wire == Wire::native;
+    {
+        std::lock_guard<std::mutex> lock(send_mutex_);
+        if (!hold_until_welcome && native_) {
+            // Queued native frames of the last connection go out as JSON until the welcome.
+            const std::size_t dropped =
+                outbox_->rewrite_pending([this](std::string_view frame, std::string& out) {
+                    return native_to_json(frame, config_, out);
+                });
+            if (dropped > 0) {
+                report_error(make_error_code(errc::undelivered),
+                             std::to_string(dropped) + " queued message(s) cannot be sent on the JSON wire", dropped);
+            }
+        }
+        native_ = false;
+    }
+    if (hold_until_welcome) {
+        handshake_timer_.expires_after(config_.handshake_timeout);
+        handshake_timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this(), conn = conn_](std::error_code e) {
+            if (!e && self->conn_ == conn) self->on_handshake_timeout();
+        }));
+    }
+    conn_->start(std::move(preface), !hold_until_welcome);
     events_.publish("connect");
+}
+
+void ClientImpl::on_handshake_timeout() {
+    std::string detail;
+    if (auto ec = handshake_.on_handshake_timeout(&detail)) protocol_failure(ec, detail);
+}
+
+void ClientImpl::protocol_failure(std::error_code ec, const std::string& detail) {
+    if (!conn_) return;
+    protocol_violation_ = true;
+    report_error(ec, "closing connection to " + conn_->remote() + ": " + detail);
+    conn_->close(ec);
+}
+
+void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_view msgpack_data) {
+    // A node-ipc echo server sends our hello back: that is what a welcome is distinct from.
+    if (event != welcome_event) return;
+    const Negotiated result = handshake_.on_welcome(msgpack_data);
+    if (result.error) return protocol_failure(result.error, result.detail);
+    handshake_timer_.cancel();
+    if (result.native) {
+        std::lock_guard<std::mutex> lock(send_mutex_);
+        native_ = true;
+    }
+    if (conn_) conn_->open_outbox();
 }
 
 void ClientImpl::disconnect() {
     asio::post(strand_, [self = shared_from_this()] {
         const ReconnectStep step = self->fsm_.on_disconnect();
         self->timer_.cancel();
+        self->handshake_timer_.cancel();
         std::error_code ignored;
         self->socket_.close(ignored);
         if (self->conn_) {
@@ -117,8 +217,31 @@ void ClientImpl::disconnect() {
     });
 }
 
-void ClientImpl::on_message(Connection&, std::string_view event, const Payload& data) {
-    events_.publish_message(event, data, nullptr);
+void ClientImpl::on_frame(Connection&, const NativeFrame& frame, const Payload& data) {
+    switch (frame.kind) {
+        case FrameKind::event: return events_.publish_message(frame.name, data, nullptr);
+        case FrameKind::request: {
+            const Reply reply = request_handlers_.answer(frame.name, data, nullptr);
+            Outgoing response;
+            response.id = frame.id;
+            if (reply.failed()) {
+                response.kind = FrameKind::error_response;
+                response.error_code = reply.code();
+                response.error_message = reply.message();
+            } else {
+                response.kind = FrameKind::response;
+                response.data = reply.data().msgpack();
+            }
+            if (auto ec = send(response); ec && ec != errc::not_connected) {
+                report_error(ec, "response to '" + std::string(frame.name) + "' not sent: " + ec.message());
+            }
+            return;
+        }
+        case FrameKind::response:
+        case FrameKind::error_response: pending_->complete(frame.id, response_from(frame)); return;
+        case FrameKind::ping:
+        case FrameKind::pong: return;
+    }
 }
 
 void ClientImpl::on_input_error(Connection& conn, std::error_code ec, const std::string& detail) {
@@ -136,6 +259,12 @@ void ClientImpl::on_write_result(Connection&, const Outbox::Completion& result) 
 void ClientImpl::on_closed(Connection&, std::error_code) {
     conn_.reset();
     connected_.store(false, std::memory_order_release);
+    handshake_timer_.cancel();
+    // Requests already on the socket cannot be answered on another connection; the others wait.
+    const std::uint64_t written = outbox_->written_count();
+    pending_->fail_where(
+        [written](std::uint64_t, std::uint64_t sequence) { return sequence != 0 && sequence <= written; },
+        make_error_code(errc::connection_lost), "connection closed before the response arrived");
     if (explicit_disconnect_) {
         const ReconnectStep step = *explicit_disconnect_;
         explicit_disconnect_.reset();
@@ -164,6 +293,8 @@ void ClientImpl::apply(const ReconnectStep& step) {
 
 void ClientImpl::finish() {
     const std::size_t lost = outbox_->close();
+    pending_->fail_where([](std::uint64_t, std::uint64_t) { return true; }, make_error_code(errc::not_connected),
+                         "client destroyed before the response arrived");
     if (lost > 0) {
         report_error(make_error_code(errc::undelivered),
                      std::to_string(lost) + " message(s) to '" + server_id_ + "' not delivered: client destroyed",

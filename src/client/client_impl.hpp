@@ -1,9 +1,11 @@
-// The body of ipcxx::Client: connection attempts, the reconnect state machine, the queue that
-// outlives connections, and the glue to events. All state lives on one strand.
+// The body of ipcxx::Client: connection attempts, the reconnect state machine, the wire
+// negotiation, the queue that outlives connections, requests, and the glue to events. All state
+// lives on one strand, except what emit() touches (guarded by send_mutex_).
 #pragma once
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -11,8 +13,10 @@
 #include <asio/steady_timer.hpp>
 
 #include "client/reconnect_fsm.hpp"
+#include "codec/handshake.hpp"
 #include "connection/connection.hpp"
 #include "dispatch/event_sink.hpp"
+#include "dispatch/requests.hpp"
 #include "transport/endpoint.hpp"
 
 namespace ipcxx::detail {
@@ -22,37 +26,52 @@ public:
     ClientImpl(asio::io_context& io, Config config);
 
     EventSink& events() noexcept { return events_; }
+    RequestHandlers& request_handlers() noexcept { return request_handlers_; }
     const Config& config() const noexcept { return config_; }
 
     // Any thread; once.
     void start(std::string server_id, Target target);
     std::error_code emit(std::string_view event, std::string_view msgpack_data);
+    RequestId request(std::string_view event, std::string_view msgpack_args, std::chrono::milliseconds timeout,
+                      ResponseHandler on_response);
+    void cancel(RequestId id);
     void disconnect();
 
     bool connected() const noexcept { return connected_.load(std::memory_order_acquire); }
+    bool native() const noexcept;
     std::size_t pending_messages() const { return outbox_->pending_messages(); }
     const std::string& server_id() const noexcept { return server_id_; }
 
-    void on_message(Connection& conn, std::string_view event, const Payload& data) override;
+    void on_frame(Connection& conn, const NativeFrame& frame, const Payload& data) override;
+    void on_handshake(Connection& conn, std::string_view event, std::string_view msgpack_data) override;
     void on_input_error(Connection& conn, std::error_code ec, const std::string& detail) override;
     void on_write_result(Connection& conn, const Outbox::Completion& result) override;
     void on_closed(Connection& conn, std::error_code reason) override;
 
 private:
+    // Encodes for the current wire and queues; any thread.
+    std::error_code send(const Outgoing& message, std::uint64_t* sequence = nullptr);
     void attempt();
     void on_connect(std::uint64_t attempt, std::error_code ec);
+    void on_handshake_timeout();
+    void protocol_failure(std::error_code ec, const std::string& detail);
     void handle_closed(CloseCause cause);
     void apply(const ReconnectStep& step);
     void finish();  // no more attempts: report what was never delivered, then `destroy`
     void report_error(std::error_code ec, std::string message, std::size_t undelivered = 0);
 
     asio::io_context& io_;
-    const Config config_;
+    const std::shared_ptr<const Config> config_holder_;  // shared with connections
+    const Config& config_;
     EventSink events_;
     Strand strand_;
     std::shared_ptr<Outbox> outbox_;
     ReconnectFsm fsm_;
+    ClientHandshake handshake_;
+    RequestHandlers request_handlers_;
+    std::shared_ptr<PendingRequests> pending_;
     asio::steady_timer timer_;
+    asio::steady_timer handshake_timer_;
     GenericSocket socket_;  // the attempt in progress
     std::shared_ptr<Connection> conn_;
     std::string server_id_;
@@ -62,6 +81,11 @@ private:
     std::atomic<bool> connected_{false};
     bool protocol_violation_ = false;
     std::optional<ReconnectStep> explicit_disconnect_;  // waits for the live connection to close
+
+    // Which wire emit() encodes for; changed together with rewriting the queue, so that no frame
+    // of the other wire slips in between.
+    mutable std::mutex send_mutex_;
+    bool native_ = false;
 };
 
 }  // namespace ipcxx::detail

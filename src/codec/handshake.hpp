@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "codec/native_wire.hpp"
+#include "ipcxx/config.hpp"
 
 namespace ipcxx::detail {
 
@@ -30,6 +31,10 @@ constexpr std::string_view bad_request_code = "bad_request";
 // json: node-ipc's JSON wire only, no hello. auto: native with ipcxx peers, JSON otherwise.
 // native: an ipcxx peer speaking the native wire, or the connection fails.
 enum class WireMode { auto_, json, native };
+
+constexpr WireMode wire_mode(Wire wire) noexcept {
+    return wire == Wire::json ? WireMode::json : wire == Wire::native ? WireMode::native : WireMode::auto_;
+}
 
 // What both sides learned from the exchange.
 struct Negotiated {

@@ -5,10 +5,8 @@
 #include <asio/post.hpp>
 #include <asio/write.hpp>
 
-#include "connection/message_encoder.hpp"
 #include "dispatch/event_names.hpp"
 #include "ipcxx/error.hpp"
-#include "ipcxx/socket.hpp"
 #include "payload_data.hpp"
 
 namespace ipcxx::detail {
@@ -17,22 +15,46 @@ constexpr std::size_t read_chunk = 64 * 1024;
 }
 
 Connection::Connection(Strand strand, GenericSocket socket, std::shared_ptr<Outbox> outbox,
-                       std::weak_ptr<ConnectionOwner> owner, const Config& config, std::uint64_t serial,
-                       std::string remote)
+                       std::weak_ptr<ConnectionOwner> owner, std::shared_ptr<const Config> config,
+                       std::uint64_t serial, std::string remote)
     : strand_(std::move(strand)),
       socket_(std::move(socket)),
       outbox_(std::move(outbox)),
       owner_(std::move(owner)),
-      config_(config),
+      config_holder_(std::move(config)),
+      config_(*config_holder_),
       serial_(serial),
       remote_(std::move(remote)),
-      reader_(config.delimiter, config.max_message_size) {}
+      reader_(config_.delimiter, config_.max_message_size) {}
 
-void Connection::start() {
+void Connection::start(std::string preface, bool open_outbox) {
     if (closing_) return;
     open_.store(true, std::memory_order_release);
+    preface_ = std::move(preface);
     do_read();
+    if (open_outbox) this->open_outbox();
+    do_write();
+}
+
+void Connection::open_outbox() {
+    if (closing_ || outbox_open_) return;
+    outbox_open_ = true;
     if (outbox_->link_up()) do_write();
+}
+
+void Connection::send_control(const std::string& frame) {
+    control_ += frame;
+    do_write();
+}
+
+std::string Connection::peer_id() const {
+    std::lock_guard<std::mutex> lock(peer_mutex_);
+    return peer_id_;
+}
+
+void Connection::set_peer_id(std::string id) {
+    std::lock_guard<std::mutex> lock(peer_mutex_);
+    peer_id_ = std::move(id);
 }
 
 std::error_code Connection::accept_push(Outbox::Push result) {
@@ -47,12 +69,26 @@ std::error_code Connection::accept_push(Outbox::Push result) {
     return {};
 }
 
-std::error_code Connection::emit(std::string_view event, std::string_view msgpack_data) {
+std::error_code Connection::send(const Outgoing& message, std::uint64_t* sequence) {
     if (!open()) return make_error_code(errc::not_connected);
     std::string& frame = encode_buffer();
     std::string detail;
-    if (auto ec = encode_message(event, msgpack_data, config_, frame, detail)) return ec;
-    return accept_push(outbox_->push(frame));
+    if (auto ec = encode_outgoing(message, native(), config_, frame, detail)) return ec;
+    switch (outbox_->push(frame, sequence)) {
+        case Outbox::Push::start_write: return accept_push(Outbox::Push::start_write);
+        case Outbox::Push::queued: return {};
+        case Outbox::Push::full: return make_error_code(errc::queue_full);
+        case Outbox::Push::closed: return make_error_code(errc::not_connected);
+    }
+    return {};
+}
+
+std::error_code Connection::emit(std::string_view event, std::string_view msgpack_data) {
+    Outgoing message;
+    message.kind = FrameKind::event;
+    message.name = event;
+    message.data = msgpack_data;
+    return send(message);
 }
 
 std::error_code Connection::push_frame(const std::string& frame) {
@@ -85,49 +121,95 @@ void Connection::on_read(std::error_code ec, std::size_t n) {
     Frame frame;
     std::error_code frame_ec;
     while (!closing_ && reader_.next_frame(frame, frame_ec)) {
-        if (frame.kind == Frame::Kind::native) {
-            // Only a peer that negotiated the native wire may send native frames.
-            const auto refused = make_error_code(errc::invalid_message);
-            if (auto owner = owner_.lock()) owner->on_input_error(*this, refused, "native frames not negotiated");
-            return close_on_strand(refused);
-        }
-        DecodedFrame decoded;
-        if (auto decode_ec = decoder_.decode(frame.bytes, decoded)) {
-            if (auto owner = owner_.lock()) owner->on_input_error(*this, decode_ec, decoder_.error_detail());
-            return close_on_strand(decode_ec);
-        }
-        if (is_reserved_event(decoded.type)) {
-            if (!is_protocol_event(decoded.type)) {
-                if (auto owner = owner_.lock()) {
-                    owner->on_input_error(*this, make_error_code(errc::reserved_event),
-                                          "received event '" + std::string(decoded.type) +
-                                              "' uses a reserved lifecycle name");
-                }
-                return close_on_strand(make_error_code(errc::reserved_event));
-            }
-            continue;  // protocol messages of later protocol versions: not for handlers
-        }
-        const Payload payload = decoded.data.empty() ? Payload() : PayloadAccess::trusted(decoded.data);
-        if (auto owner = owner_.lock()) owner->on_message(*this, decoded.type, payload);
+        if (!handle_frame(frame)) return;
     }
     if (frame_ec) {
-        if (auto owner = owner_.lock()) {
-            owner->on_input_error(*this, frame_ec,
-                                  frame_ec == errc::empty_frame
-                                      ? "incoming native frame has an empty body"
-                                      : "incoming frame exceeds max_message_size (" +
-                                            std::to_string(config_.max_message_size) + " bytes)");
-        }
-        return close_on_strand(frame_ec);
+        fail_input(frame_ec, "incoming frame exceeds max_message_size (" + std::to_string(config_.max_message_size) +
+                                 " bytes)");
+        return;
     }
     do_read();
 }
 
+bool Connection::fail_input(std::error_code ec, const std::string& detail) {
+    if (auto owner = owner_.lock()) owner->on_input_error(*this, ec, detail);
+    close_on_strand(ec);
+    return false;
+}
+
+bool Connection::handle_frame(const Frame& frame) {
+    if (frame.kind == Frame::Kind::json) return handle_json(frame.bytes);
+    NativeFrame decoded;
+    std::string detail;
+    if (auto ec = decode_native_body(frame.bytes, decoded, &detail)) return fail_input(ec, detail);
+    if (decoded.kind == FrameKind::ping) {
+        // Answered here, ahead of queued messages, so a busy link still proves it is alive.
+        Outgoing pong;
+        pong.kind = FrameKind::pong;
+        pong.id = decoded.id;
+        std::string bytes;
+        append_native_frame(pong, config_.max_message_size, bytes);
+        send_control(bytes);
+        return true;
+    }
+    if (decoded.kind == FrameKind::pong) return true;
+    if (decoded.kind == FrameKind::event && is_reserved_event(decoded.name)) {
+        return fail_input(make_error_code(errc::reserved_event),
+                          "received event '" + std::string(decoded.name) + "' uses a reserved name");
+    }
+    const Payload payload = decoded.data.empty() ? Payload() : PayloadAccess::trusted(decoded.data);
+    if (auto owner = owner_.lock()) owner->on_frame(*this, decoded, payload);
+    return !closing_;
+}
+
+bool Connection::handle_json(std::string_view text) {
+    DecodedFrame decoded;
+    if (auto ec = decoder_.decode(text, decoded)) {
+        return fail_input(ec, ec == errc::empty_frame ? "received an empty frame" : decoder_.error_detail());
+    }
+    NativeFrame frame;
+    frame.kind = FrameKind::event;
+    frame.name = decoded.type;
+    frame.data = decoded.data;
+    if (is_protocol_event(decoded.type)) {
+        std::string detail;
+        if (decoded.type == hello_event || decoded.type == welcome_event) {
+            if (auto owner = owner_.lock()) owner->on_handshake(*this, decoded.type, decoded.data);
+            return !closing_;
+        }
+        if (decoded.type == request_event) {
+            if (auto ec = parse_json_request(decoded.data, frame, &detail)) return fail_input(ec, detail);
+        } else if (decoded.type == response_event) {
+            if (auto ec = parse_json_response(decoded.data, frame, &detail)) return fail_input(ec, detail);
+        } else {
+            return true;  // a protocol event of a later version
+        }
+    } else if (is_reserved_event(decoded.type)) {
+        return fail_input(make_error_code(errc::reserved_event),
+                          "received event '" + std::string(decoded.type) + "' uses a reserved lifecycle name");
+    }
+    const Payload payload = frame.data.empty() ? Payload() : PayloadAccess::trusted(frame.data);
+    if (auto owner = owner_.lock()) owner->on_frame(*this, frame, payload);
+    return !closing_;
+}
+
+void Connection::write_preface() {
+    write_in_flight_ = true;
+    batch_in_flight_ = false;
+    asio::async_write(socket_, asio::buffer(preface_),
+                      asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec, std::size_t n) {
+                          self->on_write(ec, n);
+                      }));
+}
+
 void Connection::do_write() {
     if (closing_ || write_in_flight_) return;
+    if (preface_.empty()) preface_.swap(control_);
+    if (!preface_.empty()) return write_preface();
     Outbox::Batch batch;
-    if (!outbox_->take_batch(batch)) return;
+    if (!outbox_open_ || !outbox_->take_batch(batch)) return;
     write_in_flight_ = true;
+    batch_in_flight_ = true;
     asio::async_write(socket_, asio::buffer(*batch.bytes),
                       asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec, std::size_t n) {
                           self->on_write(ec, n);
@@ -136,9 +218,14 @@ void Connection::do_write() {
 
 void Connection::on_write(std::error_code ec, std::size_t n) {
     write_in_flight_ = false;
-    const auto result = outbox_->complete(n, static_cast<bool>(ec));
-    if (auto owner = owner_.lock()) {
-        if (result.undelivered > 0 || result.drained) owner->on_write_result(*this, result);
+    if (batch_in_flight_) {
+        batch_in_flight_ = false;
+        const auto result = outbox_->complete(n, static_cast<bool>(ec));
+        if (auto owner = owner_.lock()) {
+            if (result.undelivered > 0 || result.drained) owner->on_write_result(*this, result);
+        }
+    } else {
+        preface_.clear();
     }
     if (closing_) return maybe_finish();
     if (ec) return close_on_strand(ec);
@@ -153,7 +240,7 @@ void Connection::close_on_strand(std::error_code reason) {
     std::error_code ignored;
     socket_.shutdown(asio::socket_base::shutdown_both, ignored);
     socket_.close(ignored);
-    if (!write_in_flight_) outbox_->link_down();
+    if (!batch_in_flight_) outbox_->link_down();
     maybe_finish();
 }
 

@@ -1,8 +1,8 @@
-// One live stream link: reads and dispatches frames, writes what its outbox holds.
+// One live stream link: reads and dispatches frames of both wires, writes what its outbox holds.
 //
 // Actors, all on the connection's strand:
-//   read loop:  async_read_some -> frames -> owner.on_message (in order, one at a time)
-//   write loop: outbox.take_batch -> one async_write of everything queued -> complete -> again
+//   read loop:  async_read_some -> frames -> owner (in order, one at a time)
+//   write loop: [preface] -> outbox.take_batch -> one async_write of everything queued -> again
 //   close:      closes the socket; when neither loop has an operation in flight, owner.on_closed
 //               runs exactly once, so the outbox's accounting is final by then.
 // Producers on any thread push into the outbox and post the writer only when it is idle.
@@ -11,13 +11,18 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <system_error>
 
 #include <asio/strand.hpp>
 
 #include "codec/frame_reader.hpp"
+#include "codec/handshake.hpp"
 #include "codec/json_wire.hpp"
+#include "codec/native_wire.hpp"
+#include "connection/message_encoder.hpp"
 #include "connection/outbox.hpp"
 #include "ipcxx/config.hpp"
 #include "ipcxx/payload.hpp"
@@ -32,7 +37,10 @@ using Strand = asio::strand<asio::io_context::executor_type>;
 class ConnectionOwner {
 public:
     virtual ~ConnectionOwner() = default;
-    virtual void on_message(Connection& conn, std::string_view event, const Payload& data) = 0;
+    // An event, request, response or error response, from either wire. `data` is the frame's data.
+    virtual void on_frame(Connection& conn, const NativeFrame& frame, const Payload& data) = 0;
+    // ipcxx.hello or ipcxx.welcome (JSON wire).
+    virtual void on_handshake(Connection& conn, std::string_view event, std::string_view msgpack_data) = 0;
     // Bad input from the peer; the connection closes right after.
     virtual void on_input_error(Connection& conn, std::error_code ec, const std::string& detail) = 0;
     virtual void on_write_result(Connection& conn, const Outbox::Completion& result) = 0;
@@ -41,15 +49,23 @@ public:
 
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
+    // `config` is shared: a Socket handle may keep the connection alive after its server is gone.
     Connection(Strand strand, GenericSocket socket, std::shared_ptr<Outbox> outbox,
-               std::weak_ptr<ConnectionOwner> owner, const Config& config, std::uint64_t serial,
+               std::weak_ptr<ConnectionOwner> owner, std::shared_ptr<const Config> config, std::uint64_t serial,
                std::string remote);
 
-    // Starts reading and lets the outbox write. Call on the strand.
-    void start();
+    // Starts reading; writes `preface` (a protocol frame that must go first) and then, if
+    // `open_outbox`, what the outbox holds. Call on the strand.
+    void start(std::string preface = {}, bool open_outbox = true);
+    // Lets the outbox write (after start(..., false)). Call on the strand.
+    void open_outbox();
     // Writes what the outbox holds if the writer is idle. Call on the strand.
     void write_pending() { do_write(); }
-    // Queues one encoded message; any thread.
+    // Writes a protocol frame (welcome) ahead of the outbox, outside its accounting. On the strand.
+    void send_control(const std::string& frame);
+
+    // Queues one message on the wire this connection speaks; any thread. `sequence` as Outbox::push.
+    std::error_code send(const Outgoing& message, std::uint64_t* sequence = nullptr);
     std::error_code emit(std::string_view event, std::string_view msgpack_data);
     // Queues an already encoded frame (broadcast); any thread.
     std::error_code push_frame(const std::string& frame);
@@ -57,18 +73,31 @@ public:
     void close(std::error_code reason = {});
 
     bool open() const noexcept { return open_.load(std::memory_order_acquire); }
+    bool native() const noexcept { return native_.load(std::memory_order_acquire); }
+    // From now on, encode native frames. Call on the strand.
+    void use_native() noexcept { native_.store(true, std::memory_order_release); }
     std::uint64_t serial() const noexcept { return serial_; }
     const std::string& remote() const noexcept { return remote_; }
+    std::string peer_id() const;
+    void set_peer_id(std::string id);
     const Strand& strand() const noexcept { return strand_; }
     Outbox& outbox() noexcept { return *outbox_; }
     Socket handle() { return Socket(shared_from_this()); }
+
+    // Server side: the negotiation state of this connection. Used on the strand only.
+    std::optional<ServerHandshake> server_handshake;
 
 private:
     std::error_code accept_push(Outbox::Push result);
     void do_read();
     void on_read(std::error_code ec, std::size_t n);
+    // Dispatches one frame; false when the connection must close (already reported).
+    bool handle_frame(const Frame& frame);
+    bool handle_json(std::string_view text);
+    bool fail_input(std::error_code ec, const std::string& detail);
     void do_write();
     void on_write(std::error_code ec, std::size_t n);
+    void write_preface();
     void close_on_strand(std::error_code reason);
     void maybe_finish();
 
@@ -76,18 +105,30 @@ private:
     GenericSocket socket_;
     std::shared_ptr<Outbox> outbox_;
     std::weak_ptr<ConnectionOwner> owner_;
+    const std::shared_ptr<const Config> config_holder_;
     const Config& config_;
     const std::uint64_t serial_;
     const std::string remote_;
 
     FrameReader reader_;
     JsonFrameDecoder decoder_;
+    std::string preface_;  // protocol frames being written, or next, ahead of the outbox: hello, pongs
+    std::string control_;  // pongs that arrived while preface_ was being written
+    bool outbox_open_ = false;
     std::atomic<bool> open_{false};
+    std::atomic<bool> native_{false};
+    mutable std::mutex peer_mutex_;
+    std::string peer_id_;
     bool closing_ = false;
     bool finished_ = false;
     bool read_in_flight_ = false;
     bool write_in_flight_ = false;
+    bool batch_in_flight_ = false;  // the write in flight is an outbox batch, not protocol frames
     std::error_code close_reason_;
+};
+
+struct SocketAccess {
+    static const std::shared_ptr<Connection>& connection(const Socket& socket) { return socket.conn_; }
 };
 
 }  // namespace ipcxx::detail

@@ -1,30 +1,77 @@
 #include "connection/message_encoder.hpp"
 
+#include "codec/handshake.hpp"
 #include "codec/json_wire.hpp"
 #include "dispatch/event_names.hpp"
 #include "ipcxx/error.hpp"
 
 namespace ipcxx::detail {
+namespace {
 
-std::error_code encode_message(std::string_view event, std::string_view msgpack_data, const Config& config,
-                               std::string& out, std::string& detail) {
-    out.clear();
-    if (event.empty()) {
+std::error_code check_name(std::string_view name, std::string& detail) {
+    if (name.empty()) {
         detail = "event name must not be empty";
         return make_error_code(errc::invalid_argument);
     }
-    if (is_reserved_event(event)) {
-        detail = "event name '" + std::string(event) + "' is reserved and cannot be sent";
+    if (is_reserved_event(name)) {
+        detail = "event name '" + std::string(name) + "' is reserved and cannot be sent";
         return make_error_code(errc::reserved_event);
     }
-    if (auto ec = encode_json_frame(event, msgpack_data, config.delimiter, out, &detail)) return ec;
+    return {};
+}
+
+std::error_code encode_json(const Outgoing& m, const Config& config, std::string& out, std::string& detail) {
+    switch (m.kind) {
+        case FrameKind::event: return encode_json_frame(m.name, m.data, config.delimiter, out, &detail);
+        case FrameKind::request:
+            return encode_json_frame(request_event, make_json_request(m.id, m.name, m.data), config.delimiter, out,
+                                     &detail);
+        case FrameKind::response:
+            return encode_json_frame(response_event, make_json_response(m.id, m.data), config.delimiter, out, &detail);
+        case FrameKind::error_response:
+            return encode_json_frame(response_event, make_json_error_response(m.id, m.error_code, m.error_message),
+                                     config.delimiter, out, &detail);
+        case FrameKind::ping:
+        case FrameKind::pong: break;
+    }
+    detail = "heartbeats exist only on the native wire";
+    return make_error_code(errc::invalid_argument);
+}
+
+}  // namespace
+
+std::error_code encode_outgoing(const Outgoing& message, bool native, const Config& config, std::string& out,
+                                std::string& detail) {
+    out.clear();
+    if (message.kind == FrameKind::event || message.kind == FrameKind::request) {
+        if (auto ec = check_name(message.name, detail)) return ec;
+    }
+    if (native) return append_native_frame(message, config.max_message_size, out, &detail);
+    if (auto ec = encode_json(message, config, out, detail)) return ec;
     if (out.size() - config.delimiter.size() > config.max_message_size) {
-        detail = "message '" + std::string(event) + "' is " + std::to_string(out.size()) +
+        detail = "message '" + std::string(message.name) + "' is " + std::to_string(out.size()) +
                  " bytes, over max_message_size " + std::to_string(config.max_message_size);
         out.clear();
         return make_error_code(errc::frame_too_large);
     }
     return {};
+}
+
+bool native_to_json(std::string_view frame, const Config& config, std::string& out) {
+    if (frame.empty() || static_cast<unsigned char>(frame[0]) != native_magic) {
+        out.assign(frame);
+        return true;
+    }
+    NativeFrame decoded;
+    if (decode_native_body(frame.substr(native_header_size), decoded)) return false;
+    std::string detail;
+    return !encode_json(decoded, config, out, detail);
+}
+
+std::error_code encode_protocol_event(std::string_view event, std::string_view msgpack_data, const Config& config,
+                                      std::string& out) {
+    out.clear();
+    return encode_json_frame(event, msgpack_data, config.delimiter, out);
 }
 
 std::string& encode_buffer() {

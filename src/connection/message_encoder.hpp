@@ -1,20 +1,45 @@
-// Turns one emit into the bytes of one frame for a link, with the checks every emit gets.
+// Turns one outgoing message into the bytes of one frame for a link, on the wire that link speaks,
+// with the checks every message gets.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <system_error>
 
+#include "codec/native_wire.hpp"
 #include "ipcxx/config.hpp"
 
 namespace ipcxx::detail {
 
-// Checks the event name (non-empty, not reserved) and the frame size (max_message_size), and
-// encodes into `out` (cleared first). `detail` says what was wrong.
-std::error_code encode_message(std::string_view event, std::string_view msgpack_data, const Config& config,
-                               std::string& out, std::string& detail);
+// One message: an event, a request, a response or an error response (NativeFrame's fields).
+using Outgoing = NativeFrame;
 
-// The per-thread buffer emits encode into before the frame is queued.
+// Checks user-chosen names (events and requests: non-empty, not reserved) and the frame size
+// (max_message_size), and encodes into `out` (cleared first): a native frame, or on the JSON wire
+// the node-ipc frame (requests and responses as ipcxx.request / ipcxx.response events).
+std::error_code encode_outgoing(const Outgoing& message, bool native, const Config& config, std::string& out,
+                                std::string& detail);
+
+// An event, the common case.
+inline std::error_code encode_event(std::string_view event, std::string_view msgpack_data, bool native,
+                                    const Config& config, std::string& out, std::string& detail) {
+    Outgoing message;
+    message.kind = FrameKind::event;
+    message.name = event;
+    message.data = msgpack_data;
+    return encode_outgoing(message, native, config, out, detail);
+}
+
+// A native frame re-encoded for the JSON wire (JSON frames are copied): for a client whose queued
+// messages outlive a native connection. False if the frame cannot be re-encoded.
+bool native_to_json(std::string_view frame, const Config& config, std::string& out);
+
+// A protocol event of the JSON wire (ipcxx.hello, ipcxx.welcome): no name checks.
+std::error_code encode_protocol_event(std::string_view event, std::string_view msgpack_data, const Config& config,
+                                      std::string& out);
+
+// The per-thread buffer messages are encoded into before the frame is queued.
 std::string& encode_buffer();
 
 }  // namespace ipcxx::detail

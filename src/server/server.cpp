@@ -32,6 +32,27 @@ HandlerId Server::add_handler(std::string_view event, detail::Handler handler, b
 void Server::off(std::string_view event) { impl_->events().registry().remove(event); }
 void Server::off(HandlerId id) { impl_->events().registry().remove(id); }
 
+void Server::add_request_handler(std::string_view event, detail::RequestHandler handler) {
+    if (event.empty()) throw Error(make_error_code(errc::invalid_argument), "event name must not be empty");
+    impl_->request_handlers().set(std::string(event), std::move(handler));
+}
+
+void Server::unhandle(std::string_view event) { impl_->request_handlers().remove(event); }
+
+std::error_code Server::emit_to_packed(std::string_view client_id, std::string_view event,
+                                       std::string_view msgpack_data) {
+    return impl_->emit_to(client_id, event, msgpack_data);
+}
+
+RequestId Server::request_packed(const Socket& to, std::string_view event, std::string_view msgpack_args,
+                                 std::chrono::milliseconds timeout, ResponseHandler on_response) {
+    return impl_->request(to, event, msgpack_args, timeout, std::move(on_response));
+}
+
+void Server::cancel(RequestId id) {
+    impl_->pending().complete_later(id, detail::failure(make_error_code(errc::request_cancelled), "request cancelled"));
+}
+
 void Server::serve(std::error_code& ec) { serve(impl_->config().socket_path(impl_->config().id), ec); }
 void Server::serve() { serve(impl_->config().socket_path(impl_->config().id)); }
 

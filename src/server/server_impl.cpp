@@ -4,13 +4,21 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
 
+#include "codec/handshake.hpp"
 #include "connection/message_encoder.hpp"
 #include "ipcxx/error.hpp"
 
 namespace ipcxx::detail {
 
 ServerImpl::ServerImpl(asio::io_context& io, Config config)
-    : io_(io), config_((config.validate(), std::move(config))), events_(Side::server, config_), strand_(asio::make_strand(io)),
+    : io_(io), config_holder_((config.validate(), std::make_shared<const Config>(std::move(config)))),
+      config_(*config_holder_), events_(Side::server, config_), strand_(asio::make_strand(io)),
+      pending_(std::make_shared<PendingRequests>(strand_, [this](const std::string& what) {
+          ErrorEvent error;
+          error.code = make_error_code(errc::handler_exception);
+          error.message = "response handler threw: " + what;
+          events_.publish_error(std::move(error));
+      })),
       acceptor_(io) {}
 
 std::error_code ServerImpl::listen(const Target& target, std::string& detail) {
@@ -92,7 +100,8 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
     if (is_tcp(remote_endpoint)) socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     auto conn = std::make_shared<Connection>(
         strand, std::move(socket), std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::drop),
-        weak_from_this(), config_, next_serial_.fetch_add(1), remote);
+        weak_from_this(), config_holder_, next_serial_.fetch_add(1), remote);
+    conn->server_handshake.emplace(wire_mode(config_.wire), config_.id);
     {
         // Under the acceptor lock, so that a concurrent stop() either sees this connection or
         // makes us drop it.
@@ -146,9 +155,11 @@ std::vector<Socket> ServerImpl::sockets() const {
 }
 
 std::error_code ServerImpl::broadcast(std::string_view event, std::string_view msgpack_data) {
-    std::string& frame = encode_buffer();
+    // Encoded once per wire in use: node-ipc clients get the JSON frame, ipcxx clients the native one.
+    std::string& json = encode_buffer();
+    std::string native;
     std::string detail;
-    if (auto ec = encode_message(event, msgpack_data, config_, frame, detail)) return ec;
+    if (auto ec = encode_event(event, msgpack_data, false, config_, json, detail)) return ec;
     std::vector<std::shared_ptr<Connection>> targets;
     {
         std::lock_guard<std::mutex> guard(mutex_);
@@ -157,7 +168,13 @@ std::error_code ServerImpl::broadcast(std::string_view event, std::string_view m
     }
     std::error_code first;
     for (const auto& conn : targets) {
-        const auto ec = conn->push_frame(frame);
+        std::error_code ec;
+        if (conn->native()) {
+            if (native.empty()) ec = encode_event(event, msgpack_data, true, config_, native, detail);
+            if (!ec) ec = conn->push_frame(native);
+        } else {
+            ec = conn->push_frame(json);
+        }
         if (ec && ec != errc::not_connected) {
             ErrorEvent error;
             error.code = ec;
@@ -173,9 +190,91 @@ std::error_code ServerImpl::broadcast(std::string_view event, std::string_view m
     return first;
 }
 
-void ServerImpl::on_message(Connection& conn, std::string_view event, const Payload& data) {
+std::error_code ServerImpl::emit_to(std::string_view client_id, std::string_view event,
+                                    std::string_view msgpack_data) {
+    for (const Socket& socket : sockets()) {
+        if (socket.id() == client_id) return socket.emit_packed(event, msgpack_data);
+    }
+    return make_error_code(errc::not_connected);
+}
+
+RequestId ServerImpl::request(const Socket& to, std::string_view event, std::string_view msgpack_args,
+                              std::chrono::milliseconds timeout, ResponseHandler on_response) {
+    const RequestId id = pending_->next_id();
+    pending_->add(id, to.serial(), std::move(on_response), timeout);
+    Outgoing message;
+    message.kind = FrameKind::request;
+    message.id = id;
+    message.name = event;
+    message.data = msgpack_args;
+    const auto conn = SocketAccess::connection(to);
+    const auto ec = conn ? conn->send(message) : make_error_code(errc::not_connected);
+    if (ec) pending_->complete_later(id, failure(ec, "request '" + std::string(event) + "' not sent: " + ec.message()));
+    return id;
+}
+
+bool ServerImpl::accept_without_hello(Connection& conn) {
+    if (!conn.server_handshake->awaiting_hello()) return true;
+    std::string detail;
+    if (auto ec = conn.server_handshake->on_first_frame_without_hello(&detail)) {
+        on_input_error(conn, ec, detail);
+        conn.close(ec);
+        return false;
+    }
+    return true;
+}
+
+void ServerImpl::on_frame(Connection& conn, const NativeFrame& frame, const Payload& data) {
+    if (!accept_without_hello(conn)) return;
+    switch (frame.kind) {
+        case FrameKind::event: {
+            Socket handle = conn.handle();
+            events_.publish_message(frame.name, data, &handle);
+            return;
+        }
+        case FrameKind::request: return answer(conn, frame, data);
+        case FrameKind::response:
+        case FrameKind::error_response: pending_->complete(frame.id, response_from(frame)); return;
+        case FrameKind::ping:
+        case FrameKind::pong: return;
+    }
+}
+
+void ServerImpl::answer(Connection& conn, const NativeFrame& request, const Payload& args) {
     Socket handle = conn.handle();
-    events_.publish_message(event, data, &handle);
+    const Reply reply = request_handlers_.answer(request.name, args, &handle);
+    Outgoing response;
+    response.id = request.id;
+    if (reply.failed()) {
+        response.kind = FrameKind::error_response;
+        response.error_code = reply.code();
+        response.error_message = reply.message();
+    } else {
+        response.kind = FrameKind::response;
+        response.data = reply.data().msgpack();
+    }
+    if (auto ec = conn.send(response); ec && ec != errc::not_connected) {
+        ErrorEvent error;
+        error.code = ec;
+        error.event = std::string(request.name);
+        error.message = "response to '" + std::string(request.name) + "' not sent: " + ec.message();
+        error.socket = handle;
+        events_.publish_error(std::move(error));
+    }
+}
+
+void ServerImpl::on_handshake(Connection& conn, std::string_view event, std::string_view msgpack_data) {
+    if (event != hello_event) return;  // a welcome means nothing to a server
+    auto result = conn.server_handshake->on_hello(msgpack_data);
+    if (result.error) {
+        on_input_error(conn, result.error, result.detail);
+        return conn.close(result.error);
+    }
+    conn.set_peer_id(result.peer_id);
+    std::string frame;
+    encode_protocol_event(welcome_event, result.welcome, config_, frame);
+    conn.send_control(frame);
+    if (result.native) conn.use_native();
 }
 
 void ServerImpl::on_input_error(Connection& conn, std::error_code ec, const std::string& detail) {
@@ -198,6 +297,10 @@ void ServerImpl::on_write_result(Connection& conn, const Outbox::Completion& res
 
 void ServerImpl::on_closed(Connection& conn, std::error_code reason) {
     const std::size_t lost = conn.outbox().close();
+    const std::uint64_t serial = conn.serial();
+    pending_->fail_where([serial](std::uint64_t link, std::uint64_t) { return link == serial; },
+                         make_error_code(errc::connection_lost),
+                         "connection to " + conn.remote() + " closed before the response arrived");
     {
         std::lock_guard<std::mutex> guard(mutex_);
         connections_.erase(conn.serial());

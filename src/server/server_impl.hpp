@@ -14,6 +14,7 @@
 
 #include "connection/connection.hpp"
 #include "dispatch/event_sink.hpp"
+#include "dispatch/requests.hpp"
 #include "transport/endpoint.hpp"
 
 namespace ipcxx::detail {
@@ -23,6 +24,8 @@ public:
     ServerImpl(asio::io_context& io, Config config);
 
     EventSink& events() noexcept { return events_; }
+    RequestHandlers& request_handlers() noexcept { return request_handlers_; }
+    PendingRequests& pending() noexcept { return *pending_; }
     const Config& config() const noexcept { return config_; }
 
     std::error_code listen(const Target& target, std::string& detail);
@@ -33,21 +36,31 @@ public:
     std::uint16_t port() const;
 
     std::error_code broadcast(std::string_view event, std::string_view msgpack_data);
+    std::error_code emit_to(std::string_view client_id, std::string_view event, std::string_view msgpack_data);
+    RequestId request(const Socket& to, std::string_view event, std::string_view msgpack_args,
+                      std::chrono::milliseconds timeout, ResponseHandler on_response);
     std::vector<Socket> sockets() const;
 
-    void on_message(Connection& conn, std::string_view event, const Payload& data) override;
+    void on_frame(Connection& conn, const NativeFrame& frame, const Payload& data) override;
+    void on_handshake(Connection& conn, std::string_view event, std::string_view msgpack_data) override;
     void on_input_error(Connection& conn, std::error_code ec, const std::string& detail) override;
     void on_write_result(Connection& conn, const Outbox::Completion& result) override;
     void on_closed(Connection& conn, std::error_code reason) override;
 
 private:
+    void answer(Connection& conn, const NativeFrame& request, const Payload& args);
+    // The first frame of a connection was not a hello: refused in native mode. False if closed.
+    bool accept_without_hello(Connection& conn);
     void do_accept(std::uint64_t generation);
     void on_accept(std::uint64_t generation, Strand strand, std::error_code ec, GenericSocket socket);
 
     asio::io_context& io_;
-    const Config config_;
+    const std::shared_ptr<const Config> config_holder_;  // shared with connections
+    const Config& config_;
     EventSink events_;
-    Strand strand_;  // listener state
+    Strand strand_;  // listener state, request timers
+    RequestHandlers request_handlers_;
+    std::shared_ptr<PendingRequests> pending_;
     GenericAcceptor acceptor_;
     std::optional<Target> target_;
     Listening listening_;

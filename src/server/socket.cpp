@@ -8,6 +8,10 @@ std::uint64_t Socket::serial() const noexcept { return conn_ ? conn_->serial() :
 
 std::string Socket::remote_address() const { return conn_ ? conn_->remote() : std::string(); }
 
+std::string Socket::id() const { return conn_ ? conn_->peer_id() : std::string(); }
+
+bool Socket::native() const noexcept { return conn_ && conn_->native(); }
+
 bool Socket::connected() const noexcept { return conn_ && conn_->open(); }
 
 std::size_t Socket::pending_messages() const { return conn_ ? conn_->outbox().pending_messages() : 0; }

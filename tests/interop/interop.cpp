@@ -267,8 +267,7 @@ bool RawListener::accept(std::chrono::milliseconds timeout) {
 
 std::string RawListener::read_frames(std::size_t frames, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::string data;
-    std::size_t seen = 0;
+    auto seen = static_cast<std::size_t>(std::count(received_.begin(), received_.end(), '\f'));
     while (seen < frames) {
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -277,10 +276,10 @@ std::string RawListener::read_frames(std::size_t frames, std::chrono::millisecon
         char buf[65536];
         const ssize_t n = ::recv(conn_fd_, buf, sizeof(buf), 0);
         if (n <= 0) break;
-        data.append(buf, static_cast<std::size_t>(n));
+        received_.append(buf, static_cast<std::size_t>(n));
         seen += static_cast<std::size_t>(std::count(buf, buf + n, '\f'));
     }
-    return data;
+    return received_;
 }
 
 Rig::Rig(Role role, const std::string& version, Transport transport, std::vector<std::string> node_args)
@@ -318,6 +317,13 @@ Rig::Rig(Role role, const std::string& version, Transport transport, std::vector
         REQUIRE(log_.wait_for("connect"));
         REQUIRE(node_->wait_line(ev_is("connect")));
     }
+}
+
+Rig::~Rig() {
+    // An ipcxx::Socket must not outlive its Server (a library use-after-free), so drop ours first.
+    if (server_) server_->stop();
+    std::lock_guard<std::mutex> lock(mutex_);
+    socket_ = ipcxx::Socket();
 }
 
 std::error_code Rig::emit(std::string_view type, const ipcxx::Payload& data) {

@@ -106,17 +106,20 @@ public:
 
     const Address& address() const { return address_; }
     bool accept(std::chrono::milliseconds timeout = 10s);
-    // Reads until `frames` 0x0C bytes arrived or the deadline passed.
+    // Everything received so far, once it holds `frames` 0x0C bytes or the deadline passed.
     std::string read_frames(std::size_t frames, std::chrono::milliseconds timeout = 10s);
 
 private:
     Address address_;
     int listen_fd_ = -1;
     int conn_fd_ = -1;
+    std::string received_;
 };
 
 enum class Role { ipcxx_server, ipcxx_client };  // node-ipc plays the other side
-inline const char* name(Role r) { return r == Role::ipcxx_server ? "ipcxx server, node-ipc client" : "ipcxx client, node-ipc server"; }
+inline const char* name(Role r) {
+    return r == Role::ipcxx_server ? "ipcxx server, node-ipc client" : "ipcxx client, node-ipc server";
+}
 
 // One ipcxx endpoint connected to one node-ipc peer. The ipcxx side records messages in inbox()
 // and lifecycle events in log(): "connect", "disconnect", "destroy", "socket.disconnected",
@@ -124,6 +127,7 @@ inline const char* name(Role r) { return r == Role::ipcxx_server ? "ipcxx server
 class Rig {
 public:
     Rig(Role role, const std::string& version, Transport transport, std::vector<std::string> node_args = {});
+    ~Rig();
 
     NodePeer& node() { return *node_; }
     Inbox& inbox() { return inbox_; }

@@ -47,6 +47,11 @@ inline LinePredicate ev_is(std::string ev) {
 inline LinePredicate message_is(std::string type) {
     return [type = std::move(type)](const PeerLine& l) { return l.is_message(type); };
 }
+// The negotiation frame an ipcxx client may send first (protocol/PROTOCOL.md, "hello"): node-ipc
+// receives it as an ordinary event named ipcxx.hello.
+inline bool is_hello(const PeerLine& l) { return l.is_message("ipcxx.hello"); }
+// A message line other than ipcxx's hello.
+inline bool is_app_message(const PeerLine& l) { return l.is("message") && !is_hello(l); }
 
 class NodePeer {
 public:

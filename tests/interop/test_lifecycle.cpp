@@ -1,4 +1,6 @@
 // Servers that die and come back, and max_connections, with node-ipc on the other side.
+#include <functional>
+
 #include "interop.hpp"
 
 using namespace interop;
@@ -29,6 +31,17 @@ TEST_CASE("node-ipc clients reconnect to a restarted ipcxx server", "[interop]")
         return server;
     };
     auto server = make_server();
+    // An ipcxx::Socket must not outlive its Server (a library use-after-free): stop the server and
+    // drop our handle before the server goes, here and on every exit from this scope.
+    auto stop_server = [&] {
+        if (server) server->stop();
+        std::lock_guard<std::mutex> lock(mutex);
+        client_socket = ipcxx::Socket();
+    };
+    struct AtExit {
+        std::function<void()> run;
+        ~AtExit() { run(); }
+    } at_exit{stop_server};
     const Address address = serve(*server, transport, dir);
     auto node = start_node_client(version, address);
     INFO(node->describe());
@@ -37,11 +50,8 @@ TEST_CASE("node-ipc clients reconnect to a restarted ipcxx server", "[interop]")
     REQUIRE(node->send(emit_cmd("before", "1")));
     REQUIRE(inbox.wait_size(1));
 
-    if (mode == std::string("stop")) {
-        server->stop();
-    } else {
-        server.reset();
-    }
+    stop_server();
+    if (mode == std::string("destroy")) server.reset();
     REQUIRE(node->wait_line(ev_is("disconnect")));
     // Serve again on the same path or port; the node-ipc client finds it on its next retry.
     if (!server) server = make_server();

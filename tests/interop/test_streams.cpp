@@ -71,7 +71,9 @@ TEST_CASE("10000 pipelined messages arrive complete and in order both ways", "[i
     for (const auto& e : got) {
         // The echoes and node's own emits may interleave; each stream keeps its order.
         int& next = e.event == "seq" ? seq : nseq;
-        if (e.data.as<int>() != next) FAIL(e.event << " " << e.data.to_json() << " arrived where " << next << " was due");
+        if (e.data.as<int>() != next) {
+            FAIL(e.event << " " << e.data.to_json() << " arrived when " << next << " was due");
+        }
         ++next;
     }
     CHECK(seq == n);

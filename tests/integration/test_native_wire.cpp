@@ -1,0 +1,161 @@
+// The native wire between ipcxx peers: negotiation in every pairing of wire settings, binary data,
+// addressing clients by id, and falling back to JSON across reconnects.
+#include <catch2/catch.hpp>
+
+#include "support/fixtures.hpp"
+#include "support/pair.hpp"
+#include "support/silent_listener.hpp"
+
+using namespace std::chrono_literals;
+using test::Transport;
+
+namespace {
+
+const char* name(ipcxx::Wire w) {
+    return w == ipcxx::Wire::json ? "json" : w == ipcxx::Wire::native ? "native" : "automatic";
+}
+
+}  // namespace
+
+TEST_CASE("negotiation in every pairing of wire settings", "[native]") {
+    const auto client_wire = GENERATE(ipcxx::Wire::automatic, ipcxx::Wire::json, ipcxx::Wire::native);
+    const auto server_wire = GENERATE(ipcxx::Wire::automatic, ipcxx::Wire::json, ipcxx::Wire::native);
+    const Transport transport = GENERATE(Transport::unix_socket, Transport::tcp);
+    INFO("client " << name(client_wire) << ", server " << name(server_wire) << ", " << test::name(transport));
+    test::TempDir dir;
+    test::Log log;
+
+    auto server_config = test::config_in(dir);
+    server_config.wire = server_wire;
+    ipcxx::Server server{server_config};
+    server.on("ping", [](const ipcxx::Payload& data, ipcxx::Socket& from) { from.emit("pong", data); });
+    server.on("error", [&](const ipcxx::ErrorEvent& e) {
+        if (e.code == ipcxx::errc::native_wire_refused) log.add("server refused");
+    });
+    test::serve(server, transport);
+
+    auto client_config = test::config_in(dir, "hello");
+    client_config.wire = client_wire;
+    client_config.handshake_timeout = 500ms;
+    ipcxx::Client client{client_config};
+    client.on("pong", [&](const ipcxx::Payload& data) { log.add("pong " + data.to_json()); });
+    client.on("destroy", [&] { log.add("destroy"); });
+    client.on("error", [&](const ipcxx::ErrorEvent& e) {
+        if (e.code == ipcxx::errc::native_wire_refused) log.add("client refused");
+    });
+    test::connect(client, transport, server.port());
+    REQUIRE_FALSE(client.emit("ping", 1));
+
+    const bool json_only = client_wire == ipcxx::Wire::json || server_wire == ipcxx::Wire::json;
+    if (json_only && client_wire == ipcxx::Wire::native) {
+        CHECK(log.wait_for("client refused"));  // the server answered, but with JSON
+        CHECK(log.wait_for("destroy"));
+        return;
+    }
+    if (json_only && server_wire == ipcxx::Wire::native) {
+        CHECK(log.wait_for("server refused"));  // the client never said hello
+        return;
+    }
+    REQUIRE(log.wait_for("pong 1"));
+    const bool native = !json_only;
+    CHECK(test::eventually([&] { return client.native() == native; }));
+    const auto sockets = server.sockets();
+    REQUIRE(sockets.size() == 1);
+    CHECK(sockets[0].native() == native);
+    CHECK(sockets[0].id() == (client_wire == ipcxx::Wire::json ? "" : "hello"));
+    // Traffic goes on after the switch.
+    REQUIRE_FALSE(client.emit("ping", "after"));
+    CHECK(log.wait_for("pong \"after\""));
+}
+
+TEST_CASE("binary data travels as msgpack bin on the native wire", "[native]") {
+    test::TempDir dir;
+    test::Log log;
+    ipcxx::Server server{test::config_in(dir)};
+    server.on("blob", [](const ipcxx::Payload& data, ipcxx::Socket& from) { from.emit("blob", data); });
+    server.serve();
+    ipcxx::Client client{test::config_in(dir, "hello")};
+    std::vector<char> received;
+    client.on("blob", [&](const ipcxx::Payload& data) {
+        received = data.as<std::vector<char>>();
+        log.add(data.object().type == msgpack::type::BIN ? "bin" : "other");
+    });
+    client.on("connect", [&] { log.add("connect"); });
+    client.connect_to("world");
+    REQUIRE(log.wait_for("connect"));
+    REQUIRE(test::eventually([&] { return client.native(); }));
+    std::vector<char> blob(70000);
+    for (std::size_t i = 0; i < blob.size(); ++i) blob[i] = static_cast<char>(i * 7);
+    REQUIRE_FALSE(client.emit("blob", blob));
+    REQUIRE(log.wait_for("bin"));
+    CHECK(received == blob);
+}
+
+TEST_CASE("the server addresses ipcxx clients by id", "[native]") {
+    test::TempDir dir;
+    test::Log log;
+    ipcxx::Server server{test::config_in(dir)};
+    server.on("connect", [&](ipcxx::Socket&) { log.add("accepted"); });
+    server.serve();
+    ipcxx::Client alice{test::config_in(dir, "alice")};
+    ipcxx::Client bob{test::config_in(dir, "bob")};
+    alice.on("note", [&](const ipcxx::Payload& d) { log.add("alice " + d.as<std::string>()); });
+    bob.on("note", [&](const ipcxx::Payload& d) { log.add("bob " + d.as<std::string>()); });
+    alice.connect_to("world");
+    bob.connect_to("world");
+    REQUIRE(test::eventually([&] {
+        int named = 0;
+        for (const auto& s : server.sockets()) named += !s.id().empty();
+        return named == 2;
+    }));
+    REQUIRE_FALSE(server.emit_to("bob", "note", "for bob"));
+    REQUIRE(log.wait_for("bob for bob"));
+    CHECK(log.count("alice for bob") == 0);
+    CHECK(server.emit_to("carol", "note", "nobody") == ipcxx::errc::not_connected);
+}
+
+TEST_CASE("a native client facing a peer that never answers fails with handshake_timeout", "[native]") {
+    test::TempDir dir;
+    test::Log log;
+    test::SilentListener silent;
+    REQUIRE(silent.port() != 0);
+    auto config = test::config_in(dir, "hello");
+    config.wire = ipcxx::Wire::native;
+    config.handshake_timeout = 200ms;
+    ipcxx::Client client{config};
+    client.on("error", [&](const ipcxx::ErrorEvent& e) {
+        if (e.code == ipcxx::errc::handshake_timeout) log.add("timeout");
+    });
+    client.on("destroy", [&] { log.add("destroy"); });
+    REQUIRE_FALSE(client.emit("held", 1));  // never sent to a peer that is not ipcxx
+    client.connect_to_net("silent", "127.0.0.1", silent.port());
+    REQUIRE(log.wait_for("timeout"));
+    REQUIRE(log.wait_for("destroy"));
+}
+
+TEST_CASE("messages queued on a native connection reach a JSON-only server after a reconnect", "[native]") {
+    test::TempDir dir;
+    test::Log log;
+    auto server = std::make_unique<ipcxx::Server>(test::config_in(dir));
+    server->serve();
+    ipcxx::Client client{test::config_in(dir, "hello")};
+    client.on("connect", [&] { log.add("connect"); });
+    client.on("disconnect", [&] { log.add("disconnect"); });
+    client.connect_to("world");
+    REQUIRE(log.wait_for("connect"));
+    REQUIRE(test::eventually([&] { return client.native(); }));
+    server.reset();
+    REQUIRE(log.wait_for("disconnect"));
+    for (int i = 0; i < 20; ++i) REQUIRE_FALSE(client.emit("n", i));  // encoded for the native wire
+
+    auto json_config = test::config_in(dir);
+    json_config.wire = ipcxx::Wire::json;
+    test::Log server_log;
+    ipcxx::Server json_server{json_config};
+    json_server.on<int>("n", [&](int n) { server_log.add(std::to_string(n)); });
+    json_server.serve();
+    REQUIRE(server_log.wait_for_size(20));
+    const auto entries = server_log.entries();
+    for (int i = 0; i < 20; ++i) CHECK(entries[i] == std::to_string(i));
+    CHECK_FALSE(client.native());
+}
