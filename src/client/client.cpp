@@ -7,7 +7,7 @@
 namespace ipcxx {
 
 Client::Client(Config config) : thread_(detail::IoThread::start()) {
-    impl_ = std::make_shared<detail::ClientImpl>(thread_->context(), std::move(config));
+    impl_ = std::make_shared<detail::ClientImpl>(thread_->context(), std::move(config), thread_);
 }
 
 Client::Client(asio::io_context& io, Config config)

@@ -22,8 +22,9 @@ ReconnectSettings reconnect_settings(const Config& config) {
 
 }  // namespace
 
-ClientImpl::ClientImpl(asio::io_context& io, Config config)
+ClientImpl::ClientImpl(asio::io_context& io, Config config, std::shared_ptr<void> io_keepalive)
     : io_(io),
+      io_keepalive_(std::move(io_keepalive)),
       config_holder_((config.validate(), std::make_shared<const Config>(std::move(config)))),
       config_(*config_holder_),
       events_(Side::client, config_),
@@ -139,8 +140,9 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
     }
     std::error_code ignored;
     const auto remote = socket_.remote_endpoint(ignored);
+    set_close_on_exec(socket_.native_handle());
     if (is_tcp(remote)) socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-    conn_ = std::make_shared<Connection>(strand_, std::move(socket_), outbox_, weak_from_this(), config_holder_, 0,
+    conn_ = std::make_shared<Connection>(strand_, std::move(socket_), outbox_, weak_from_this(), config_holder_, io_keepalive_, 0,
                                          describe_endpoint(remote, target_.path));
     fsm_.on_connected();
     connected_.store(true, std::memory_order_release);

@@ -23,7 +23,8 @@ namespace ipcxx::detail {
 
 class ClientImpl : public ConnectionOwner, public std::enable_shared_from_this<ClientImpl> {
 public:
-    ClientImpl(asio::io_context& io, Config config);
+    // `io_keepalive`: the owner's own I/O thread, if any; connections keep it alive.
+    ClientImpl(asio::io_context& io, Config config, std::shared_ptr<void> io_keepalive = {});
 
     EventSink& events() noexcept { return events_; }
     RequestHandlers& request_handlers() noexcept { return request_handlers_; }
@@ -61,6 +62,7 @@ private:
     void report_error(std::error_code ec, std::string message, std::size_t undelivered = 0);
 
     asio::io_context& io_;
+    const std::shared_ptr<void> io_keepalive_;
     const std::shared_ptr<const Config> config_holder_;  // shared with connections
     const Config& config_;
     EventSink events_;

@@ -16,8 +16,9 @@ constexpr std::size_t read_chunk = 64 * 1024;
 
 Connection::Connection(Strand strand, GenericSocket socket, std::shared_ptr<Outbox> outbox,
                        std::weak_ptr<ConnectionOwner> owner, std::shared_ptr<const Config> config,
-                       std::uint64_t serial, std::string remote)
-    : strand_(std::move(strand)),
+                       std::shared_ptr<void> io_keepalive, std::uint64_t serial, std::string remote)
+    : io_keepalive_(std::move(io_keepalive)),
+      strand_(std::move(strand)),
       socket_(std::move(socket)),
       outbox_(std::move(outbox)),
       owner_(std::move(owner)),

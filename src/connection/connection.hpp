@@ -49,10 +49,11 @@ public:
 
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
-    // `config` is shared: a Socket handle may keep the connection alive after its server is gone.
+    // `config` and `io_keepalive` (the owner's own I/O thread, if any) are shared: a Socket handle
+    // may keep the connection, and so its strand and socket, alive after its server is gone.
     Connection(Strand strand, GenericSocket socket, std::shared_ptr<Outbox> outbox,
-               std::weak_ptr<ConnectionOwner> owner, std::shared_ptr<const Config> config, std::uint64_t serial,
-               std::string remote);
+               std::weak_ptr<ConnectionOwner> owner, std::shared_ptr<const Config> config,
+               std::shared_ptr<void> io_keepalive, std::uint64_t serial, std::string remote);
 
     // Starts reading; writes `preface` (a protocol frame that must go first) and then, if
     // `open_outbox`, what the outbox holds. Call on the strand.
@@ -101,6 +102,7 @@ private:
     void close_on_strand(std::error_code reason);
     void maybe_finish();
 
+    const std::shared_ptr<void> io_keepalive_;  // declared first: destroyed after the strand and socket
     Strand strand_;
     GenericSocket socket_;
     std::shared_ptr<Outbox> outbox_;

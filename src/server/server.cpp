@@ -14,7 +14,7 @@ void throw_if(std::error_code ec, const std::string& detail) {
 }  // namespace
 
 Server::Server(Config config) : thread_(detail::IoThread::start()) {
-    impl_ = std::make_shared<detail::ServerImpl>(thread_->context(), std::move(config));
+    impl_ = std::make_shared<detail::ServerImpl>(thread_->context(), std::move(config), thread_);
 }
 
 Server::Server(asio::io_context& io, Config config)

@@ -10,8 +10,8 @@
 
 namespace ipcxx::detail {
 
-ServerImpl::ServerImpl(asio::io_context& io, Config config)
-    : io_(io), config_holder_((config.validate(), std::make_shared<const Config>(std::move(config)))),
+ServerImpl::ServerImpl(asio::io_context& io, Config config, std::shared_ptr<void> io_keepalive)
+    : io_(io), io_keepalive_(std::move(io_keepalive)), config_holder_((config.validate(), std::make_shared<const Config>(std::move(config)))),
       config_(*config_holder_), events_(Side::server, config_), strand_(asio::make_strand(io)),
       pending_(std::make_shared<PendingRequests>(strand_, [this](const std::string& what) {
           ErrorEvent error;
@@ -97,10 +97,11 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
         events_.publish_error(std::move(error));
         return;
     }
+    set_close_on_exec(socket.native_handle());
     if (is_tcp(remote_endpoint)) socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     auto conn = std::make_shared<Connection>(
         strand, std::move(socket), std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::drop),
-        weak_from_this(), config_holder_, next_serial_.fetch_add(1), remote);
+        weak_from_this(), config_holder_, io_keepalive_, next_serial_.fetch_add(1), remote);
     conn->server_handshake.emplace(wire_mode(config_.wire), config_.id);
     {
         // Under the acceptor lock, so that a concurrent stop() either sees this connection or
@@ -131,7 +132,13 @@ void ServerImpl::stop() {
         std::lock_guard<std::mutex> guard(mutex_);
         listening_ = Listening{};
     }
-    for (const Socket& socket : sockets()) socket.disconnect();
+    // Every connection, also those accepted but not yet started (sockets() lists open ones only).
+    std::vector<std::shared_ptr<Connection>> all;
+    {
+        std::lock_guard<std::mutex> guard(mutex_);
+        for (const auto& entry : connections_) all.push_back(entry.second);
+    }
+    for (const auto& conn : all) conn->close();
 }
 
 std::string ServerImpl::path() const {

@@ -21,7 +21,8 @@ namespace ipcxx::detail {
 
 class ServerImpl : public ConnectionOwner, public std::enable_shared_from_this<ServerImpl> {
 public:
-    ServerImpl(asio::io_context& io, Config config);
+    // `io_keepalive`: the owner's own I/O thread, if any; connections keep it alive.
+    ServerImpl(asio::io_context& io, Config config, std::shared_ptr<void> io_keepalive = {});
 
     EventSink& events() noexcept { return events_; }
     RequestHandlers& request_handlers() noexcept { return request_handlers_; }
@@ -55,6 +56,7 @@ private:
     void on_accept(std::uint64_t generation, Strand strand, std::error_code ec, GenericSocket socket);
 
     asio::io_context& io_;
+    const std::shared_ptr<void> io_keepalive_;
     const std::shared_ptr<const Config> config_holder_;  // shared with connections
     const Config& config_;
     EventSink events_;

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <fcntl.h>
+
 #include <asio/ip/tcp.hpp>
 #include <asio/local/stream_protocol.hpp>
 #include <sys/socket.h>
@@ -110,6 +112,11 @@ std::error_code resolve_tcp(const std::string& host, std::uint16_t port, std::ve
     return {};
 }
 
+void set_close_on_exec(int fd) noexcept {
+    const int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
 bool is_tcp(const GenericEndpoint& endpoint) noexcept {
     return endpoint.protocol().family() == AF_INET || endpoint.protocol().family() == AF_INET6;
 }
@@ -142,6 +149,7 @@ std::error_code listen(GenericAcceptor& acceptor, const Target& target, const Co
         endpoint = endpoints.front();
     }
     acceptor.open(endpoint.protocol(), ec);
+    if (!ec) set_close_on_exec(acceptor.native_handle());
     if (!ec && target.kind == Target::Kind::tcp) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor.bind(endpoint, ec);
     if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);

@@ -42,6 +42,10 @@ std::string describe_endpoint(const GenericEndpoint& endpoint, const std::string
 
 bool is_tcp(const GenericEndpoint& endpoint) noexcept;
 
+// Marks a descriptor close-on-exec, as node-ipc's (libuv's) are: a child process must not inherit
+// a listener or a connection (a listener kept open by a child would keep its port or path taken).
+void set_close_on_exec(int fd) noexcept;
+
 // Opens, binds and listens. For Unix sockets: creates the socket root (0700) when the path lies
 // inside it, replaces a stale socket file (never a live server's socket, never a non-socket), and
 // applies readable_all/writable_all. For TCP: SO_REUSEADDR so a restarted server binds at once.

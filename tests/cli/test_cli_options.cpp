@@ -62,6 +62,10 @@ TEST_CASE("cli options: flags in any order, with separate or inline values", "[c
     CHECK(a.options.port == 0);
     CHECK(a.options.retry.count() == 100);
     CHECK(a.options.max_retries == 3);
+    CHECK(a.options.wire == ipcxx::Wire::json);
+    CHECK(parse({"connect", "--wire", "native"}).options.wire == ipcxx::Wire::native);
+    CHECK(parse({"connect", "--wire=auto"}).options.wire == ipcxx::Wire::automatic);
+    CHECK(parse({"connect"}).options.wire == ipcxx::Wire::automatic);
 
     const ParseResult b = parse({"connect", "other", "--exit-on-eof", "--id", "me", "--max-retries", "unlimited"});
     REQUIRE(b.action == Action::run);

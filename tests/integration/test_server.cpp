@@ -355,3 +355,23 @@ TEST_CASE("a config that cannot work is refused at construction", "[config]") {
     config.max_pending_bytes = config.max_message_size - 1;
     CHECK_THROWS_AS(ipcxx::Client{config}, ipcxx::Error);
 }
+
+TEST_CASE("a Socket kept after its server is gone is safe to use and to drop", "[server]") {
+    test::TempDir dir;
+    test::Log log;
+    ipcxx::Socket kept;
+    {
+        ipcxx::Server server{test::config_in(dir)};
+        server.on("connect", [&](ipcxx::Socket& s) {
+            kept = s;
+            log.add("connect");
+        });
+        server.serve();
+        ipcxx::Client client{test::config_in(dir, "hello")};
+        client.connect_to("world");
+        REQUIRE(log.wait_for("connect"));
+    }
+    CHECK_FALSE(kept.connected());
+    CHECK(kept.emit("late", 1) == ipcxx::errc::not_connected);
+    kept = ipcxx::Socket();
+}

@@ -320,7 +320,7 @@ Rig::Rig(Role role, const std::string& version, Transport transport, std::vector
 }
 
 Rig::~Rig() {
-    // An ipcxx::Socket must not outlive its Server (a library use-after-free), so drop ours first.
+    // The node peer sees the close before the rest of the rig goes.
     if (server_) server_->stop();
     std::lock_guard<std::mutex> lock(mutex_);
     socket_ = ipcxx::Socket();

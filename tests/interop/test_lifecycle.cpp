@@ -31,8 +31,8 @@ TEST_CASE("node-ipc clients reconnect to a restarted ipcxx server", "[interop]")
         return server;
     };
     auto server = make_server();
-    // An ipcxx::Socket must not outlive its Server (a library use-after-free): stop the server and
-    // drop our handle before the server goes, here and on every exit from this scope.
+    // Stop the server and drop our handle before the server goes, here and on every exit from
+    // this scope, so that the node peer sees the close while the test still watches.
     auto stop_server = [&] {
         if (server) server->stop();
         std::lock_guard<std::mutex> lock(mutex);

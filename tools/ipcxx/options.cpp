@@ -27,7 +27,7 @@ Options:
   --exit-on-eof      connect: once stdin ends, exit when every event read has been written
   --retry MS         delay before each reconnect attempt (default 500)
   --max-retries N    reconnect attempts after a close, or "unlimited" (default)
-  --wire json        the wire format (only json for now)
+  --wire WIRE        auto (default: native with ipcxx peers, JSON with node-ipc), json, or native
   --quiet            no diagnostics on stderr except fatal errors
   -h, --help         show this help
 
@@ -181,9 +181,14 @@ private:
                     ? ipcxx::unlimited
                     : static_cast<std::size_t>(parse_number(flag, value, std::numeric_limits<std::uint32_t>::max()));
         } else if (flag == "--wire") {
-            if (value != "json") {
-                throw UsageError{"option '--wire': '" + value +
-                                 "' is not supported (only 'json'; the native wire is not implemented yet)"};
+            if (value == "auto") {
+                options_.wire = ipcxx::Wire::automatic;
+            } else if (value == "json") {
+                options_.wire = ipcxx::Wire::json;
+            } else if (value == "native") {
+                options_.wire = ipcxx::Wire::native;
+            } else {
+                throw UsageError{"option '--wire': '" + value + "' is not supported (auto, json or native)"};
             }
         }
     }

@@ -33,6 +33,7 @@ struct Options {
     bool quiet = false;
     std::chrono::milliseconds retry{500};
     std::size_t max_retries = ipcxx::unlimited;
+    ipcxx::Wire wire = ipcxx::Wire::automatic;
 };
 
 struct ParseResult {

@@ -9,6 +9,7 @@ ipcxx::Config make_config(const Options& options, Output& output) {
     config.id = options.id;
     config.retry = options.retry;
     config.max_retries = options.max_retries;
+    config.wire = options.wire;
     config.logger = [&output](std::string_view line) { output.note(line); };
     return config;
 }
