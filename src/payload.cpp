@@ -1,7 +1,10 @@
 #include "ipcxx/payload.hpp"
 
 #include "codec/json_wire.hpp"
+#include "codec/msgpack_object.hpp"
 #include "payload_data.hpp"
+
+#include <thread>
 
 namespace ipcxx {
 
@@ -16,20 +19,59 @@ namespace detail {
                 std::string("payload is a ") + type + " and does not convert to the requested type (" + what + ")");
 }
 
+const msgpack::object& PayloadData::object() const {
+    int expected = 0;
+    if (state.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
+        if (!zone) zone = std::make_unique<msgpack::zone>();
+        // Strings and binaries point into `bytes`, which lives as long as this object.
+        if (!unpack_in_zone(bytes, *zone, value)) {
+            zone->clear();
+            std::size_t offset = 0;
+            value = msgpack::unpack(*zone, bytes.data(), bytes.size(), offset,
+                                    [](msgpack::type::object_type, std::size_t, void*) { return true; });
+        }
+        state.store(2, std::memory_order_release);
+    } else {
+        while (state.load(std::memory_order_acquire) != 2) std::this_thread::yield();
+    }
+    return value;
+}
+
+void PayloadData::reset(std::string_view b) {
+    bytes.assign(b.data(), b.size());
+    if (state.load(std::memory_order_relaxed) != 0) {
+        zone->clear();
+        state.store(0, std::memory_order_relaxed);
+    }
+}
+
+Payload PayloadPool::make(std::string_view msgpack_bytes) {
+    if (spare_ && spare_.use_count() == 1) {
+        // Whoever held it last is done with it: pair with their release of the reference.
+        std::atomic_thread_fence(std::memory_order_acquire);
+        spare_->reset(msgpack_bytes);
+    } else {
+        spare_ = std::make_shared<PayloadData>(msgpack_bytes);
+    }
+    return PayloadAccess::of(spare_);
+}
+
 }  // namespace detail
 
 Payload Payload::from_msgpack(std::string_view bytes) {
     auto data = std::make_shared<detail::PayloadData>(bytes);
-    std::size_t offset = 0;
     try {
-        data->handle = msgpack::unpack(data->bytes.data(), data->bytes.size(), offset);
+        std::size_t offset = 0;
+        msgpack::zone scratch;
+        msgpack::unpack(scratch, data->bytes.data(), data->bytes.size(), offset);
+        if (offset != data->bytes.size()) {
+            throw Error(make_error_code(errc::invalid_argument), "more than one msgpack value");
+        }
+    } catch (const Error&) {
+        throw;
     } catch (const std::exception& e) {
         throw Error(make_error_code(errc::invalid_argument), std::string("not a msgpack value: ") + e.what());
     }
-    if (offset != data->bytes.size()) {
-        throw Error(make_error_code(errc::invalid_argument), "more than one msgpack value");
-    }
-    std::call_once(data->unpacked, [] {});
     return Payload(std::move(data));
 }
 
@@ -49,10 +91,7 @@ std::string_view Payload::msgpack() const noexcept {
 const msgpack::object& Payload::object() const {
     static const msgpack::object nil;
     if (!data_) return nil;
-    std::call_once(data_->unpacked, [this] {
-        data_->handle = msgpack::unpack(data_->bytes.data(), data_->bytes.size());
-    });
-    return data_->handle.get();
+    return data_->object();
 }
 
 std::string Payload::to_json() const {

@@ -1,7 +1,8 @@
-// Internal view of Payload's storage.
+// Internal view of Payload's storage, and the pool that lets a connection reuse it.
 #pragma once
 
-#include <mutex>
+#include <atomic>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -10,10 +11,18 @@
 namespace ipcxx::detail {
 
 struct PayloadData {
+    PayloadData() = default;
     explicit PayloadData(std::string_view b) : bytes(b) {}
+
+    // Unpacks on first use, once, whichever thread asks first; later calls only read.
+    const msgpack::object& object() const;
+    // For the pool: new bytes, nothing unpacked. Only while nobody else holds this object.
+    void reset(std::string_view b);
+
     std::string bytes;
-    mutable std::once_flag unpacked;
-    mutable msgpack::object_handle handle;
+    mutable std::atomic<int> state{0};  // 0 packed, 1 unpacking, 2 unpacked
+    mutable std::unique_ptr<msgpack::zone> zone;  // made on first unpack (it allocates at once)
+    mutable msgpack::object value;
 };
 
 struct PayloadAccess {
@@ -21,6 +30,17 @@ struct PayloadAccess {
     static Payload trusted(std::string_view msgpack_bytes) {
         return Payload(std::make_shared<const PayloadData>(msgpack_bytes));
     }
+    static Payload of(std::shared_ptr<const PayloadData> data) { return Payload(std::move(data)); }
+};
+
+// Payloads for one connection's received messages. A payload no handler kept is reused for the
+// next message, so the steady state allocates nothing. Used on the connection's strand only.
+class PayloadPool {
+public:
+    Payload make(std::string_view msgpack_bytes);
+
+private:
+    std::shared_ptr<PayloadData> spare_;
 };
 
 }  // namespace ipcxx::detail

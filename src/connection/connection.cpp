@@ -158,7 +158,7 @@ bool Connection::handle_frame(const Frame& frame) {
         return fail_input(make_error_code(errc::reserved_event),
                           "received event '" + std::string(decoded.name) + "' uses a reserved name");
     }
-    const Payload payload = decoded.data.empty() ? Payload() : PayloadAccess::trusted(decoded.data);
+    const Payload payload = decoded.data.empty() ? Payload() : payloads_.make(decoded.data);
     if (auto owner = owner_.lock()) owner->on_frame(*this, decoded, payload);
     return !closing_;
 }
@@ -189,7 +189,7 @@ bool Connection::handle_json(std::string_view text) {
         return fail_input(make_error_code(errc::reserved_event),
                           "received event '" + std::string(decoded.type) + "' uses a reserved lifecycle name");
     }
-    const Payload payload = frame.data.empty() ? Payload() : PayloadAccess::trusted(frame.data);
+    const Payload payload = frame.data.empty() ? Payload() : payloads_.make(frame.data);
     if (auto owner = owner_.lock()) owner->on_frame(*this, frame, payload);
     return !closing_;
 }

@@ -27,6 +27,7 @@
 #include "ipcxx/config.hpp"
 #include "ipcxx/payload.hpp"
 #include "ipcxx/socket.hpp"
+#include "payload_data.hpp"
 #include "transport/endpoint.hpp"
 
 namespace ipcxx::detail {
@@ -114,6 +115,7 @@ private:
 
     FrameReader reader_;
     JsonFrameDecoder decoder_;
+    PayloadPool payloads_;
     std::string preface_;  // protocol frames being written, or next, ahead of the outbox: hello, pongs
     std::string control_;  // pongs that arrived while preface_ was being written
     bool outbox_open_ = false;

@@ -11,13 +11,15 @@ function usage(msg) {
   process.stderr.write(`peer.js: ${msg}\n` +
     'usage: node peer.js --version 14|9 --role server|client [--id ID] [--server-id SID]\n' +
     '         [--unix PATH | --tcp HOST:PORT | --default-path] [--retry MS] [--max-retries N]\n' +
-    '         [--max-connections N] [--echo] [--raw-log]\n');
+    '         [--max-connections N] [--echo] [--answer-requests] [--raw-log]\n');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { echo: false, rawLog: false };
-  const flags = { '--echo': 'echo', '--raw-log': 'rawLog', '--default-path': 'defaultPath' };
+  const o = { echo: false, rawLog: false, answerRequests: false };
+  const flags = {
+    '--echo': 'echo', '--raw-log': 'rawLog', '--default-path': 'defaultPath', '--answer-requests': 'answerRequests',
+  };
   const valued = {
     '--version': 'version', '--role': 'role', '--id': 'id', '--server-id': 'serverId',
     '--unix': 'unix', '--tcp': 'tcp', '--retry': 'retry', '--max-retries': 'maxRetries',
@@ -170,6 +172,8 @@ async function main() {
     if (data === undefined) ev.undefined = true;
     if (socket) ev.sock = sockNo(socket);
     out(ev);
+    if (type === 'ipcxx.response') onResponse(data);
+    if (type === 'ipcxx.request' && opt.answerRequests) answerRequest(data, socket);
     if (!opt.echo) return;
     try {
       if (socket) ipc.server.emit(socket, type, data);
@@ -177,6 +181,33 @@ async function main() {
     } catch (e) {
       harnessError(`echo failed: ${e.message}`);
     }
+  }
+
+  // ipcxx's request/response convention of the JSON wire (protocol/PROTOCOL.md, section 4).
+  const requestHandlers = {
+    add: ([a, b]) => a + b,
+    fail: (message) => { throw new Error(String(message)); },
+  };
+  function answerRequest({ id, event, data }, socket) {
+    const handler = Object.hasOwn(requestHandlers, event) && requestHandlers[event];
+    let reply;
+    if (!handler) {
+      reply = { id, error: { code: 'no_handler', message: `no handler for '${event}'` } };
+    } else {
+      try {
+        reply = { id, data: handler(data) };
+      } catch (e) {
+        reply = { id, error: { code: 'handler_exception', message: e.message } };
+      }
+    }
+    if (socket) ipc.server.emit(socket, 'ipcxx.response', reply);
+    else endpoint.emit('ipcxx.response', reply);
+  }
+  let nextRequestId = 1;
+  const outstanding = new Set();
+  function onResponse({ id, data, error }) {
+    if (!outstanding.delete(id)) return; // not ours, or answered already
+    out(error ? { ev: 'response', id, error } : { ev: 'response', id, data: data === undefined ? null : data });
   }
 
   // Lifecycle handlers; the `fromWire` guard skips frames named like lifecycle events.
@@ -248,6 +279,11 @@ async function main() {
       ipc.server.broadcast(cmd.type, cmd.data);
     },
     emit_raw: (cmd) => targetSocket(cmd).write(Buffer.from(cmd.hex || '', 'hex')),
+    request: (cmd) => {
+      const id = nextRequestId++;
+      outstanding.add(id);
+      emit({ ...cmd, type: 'ipcxx.request' }, { id, event: cmd.event, data: cmd.data });
+    },
     stop: () => (isServer ? ipc.server.stop() : ipc.disconnect(sid)),
     exit: () => process.exit(0),
   };

@@ -1,0 +1,83 @@
+// unpack_in_zone builds the same msgpack::object as msgpack::unpack, for every type and width.
+#include <catch2/catch.hpp>
+
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "codec/msgpack_object.hpp"
+
+namespace {
+
+template <class T>
+std::string packed(const T& value) {
+    msgpack::sbuffer buffer;
+    msgpack::pack(buffer, value);
+    return {buffer.data(), buffer.size()};
+}
+
+void check_same(const std::string& bytes) {
+    INFO("bytes: " << bytes.size());
+    msgpack::zone zone;
+    msgpack::object ours;
+    REQUIRE(ipcxx::detail::unpack_in_zone(bytes, zone, ours));
+    const auto theirs = msgpack::unpack(bytes.data(), bytes.size());
+    CHECK(ours == theirs.get());
+    CHECK(ours.type == theirs.get().type);
+}
+
+}  // namespace
+
+TEST_CASE("unpack_in_zone: scalars of every width", "[msgpack]") {
+    check_same(packed(msgpack::type::nil_t()));
+    check_same(packed(true));
+    check_same(packed(false));
+    for (std::uint64_t v : std::initializer_list<std::uint64_t>{0ull, 1ull, 127ull, 128ull, 255ull, 256ull, 65535ull, 65536ull, 4294967295ull,
+                            4294967296ull, std::numeric_limits<std::uint64_t>::max()}) {
+        check_same(packed(v));
+    }
+    for (std::int64_t v : std::initializer_list<std::int64_t>{-1ll, -32ll, -33ll, -128ll, -129ll, -32768ll, -32769ll, -2147483648ll, -2147483649ll,
+                           std::numeric_limits<std::int64_t>::min()}) {
+        check_same(packed(v));
+    }
+    check_same(packed(1.5f));
+    check_same(packed(-2.25));
+    check_same(packed(std::string()));
+    check_same(packed(std::string(31, 'a')));
+    check_same(packed(std::string(32, 'b')));
+    check_same(packed(std::string(300, 'c')));
+    check_same(packed(std::string(70000, 'd')));
+    check_same(packed(std::vector<char>{1, 2, 3}));
+    check_same(packed(std::vector<char>(70000, 'x')));
+    check_same(packed(msgpack::type::ext(5, "abcd", 4)));
+    check_same(packed(msgpack::type::ext(7, "a", 1)));
+    check_same(packed(msgpack::type::ext(9, "abcdefghijklmnopq", 17)));
+}
+
+TEST_CASE("unpack_in_zone: containers, empty and nested, small and large", "[msgpack]") {
+    check_same(packed(std::vector<int>{}));
+    check_same(packed(std::vector<int>(15, 1)));
+    check_same(packed(std::vector<int>(16, 2)));
+    check_same(packed(std::vector<int>(70000, 3)));
+    check_same(packed(std::map<std::string, int>{}));
+    check_same(packed(std::map<std::string, std::vector<std::string>>{{"a", {"x", "y"}}, {"b", {}}}));
+    std::map<int, int> big;
+    for (int i = 0; i < 20; ++i) big[i] = -i;
+    check_same(packed(big));
+}
+
+TEST_CASE("unpack_in_zone refuses what is not exactly one value, or nests too deep", "[msgpack]") {
+    msgpack::zone zone;
+    msgpack::object out;
+    CHECK_FALSE(ipcxx::detail::unpack_in_zone("", zone, out));
+    CHECK_FALSE(ipcxx::detail::unpack_in_zone("\xc1", zone, out));
+    CHECK_FALSE(ipcxx::detail::unpack_in_zone(std::string("\x92\x01", 2), zone, out));  // truncated array
+    CHECK_FALSE(ipcxx::detail::unpack_in_zone("\xa5hey", zone, out));                  // truncated string
+    CHECK_FALSE(ipcxx::detail::unpack_in_zone(std::string("\x01\x02", 2), zone, out));  // two values
+    CHECK_FALSE(ipcxx::detail::unpack_in_zone(std::string("\xdd\xff\xff\xff\xff", 5), zone, out));  // huge count
+    std::string deep(100, '\x91');
+    deep += '\x01';
+    CHECK_FALSE(ipcxx::detail::unpack_in_zone(deep, zone, out, 64));
+    CHECK(ipcxx::detail::unpack_in_zone(deep, zone, out, 128));
+}
