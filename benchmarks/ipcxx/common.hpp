@@ -1,0 +1,48 @@
+// What the ipcxx server and client share. Built twice: IPCXX_BENCH_JSON=0 (`ipcxx`, the native wire
+// between ipcxx peers) and IPCXX_BENCH_JSON=1 (`ipcxx_json`, node-ipc's JSON wire).
+//
+// Events: "req" [seq, payload] is answered by "rep" with the same data (W1, W2); "msg" [seq, payload]
+// is counted and "ack" count answers the end of each phase (W3); "start" n asks for n broadcasts
+// "b" [seq, payload] (W4); "bye" ends the server. The payload is a string of --size bytes.
+#pragma once
+
+#include <ipcxx/ipcxx.hpp>
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+#include "bench.hpp"
+
+namespace ipcxx_bench {
+
+constexpr const char* system_name = IPCXX_BENCH_JSON ? "ipcxx_json" : "ipcxx";
+
+inline ipcxx::Config config(const bench::Options& o, std::string id) {
+    ipcxx::Config c;
+    c.id = std::move(id);
+    c.silent = true;
+    c.wire = IPCXX_BENCH_JSON ? ipcxx::Wire::json : ipcxx::Wire::native;
+    c.max_connections = std::max<std::size_t>(c.max_connections, o.clients);
+    c.stop_retrying = true;  // a lost connection is a failed run, not something to wait out
+    // The send queues keep their default bound (16 MiB): W4's 10,000 broadcasts queue about 1 MB per
+    // connection, and the streaming client waits on errc::queue_full (see the client).
+    return c;
+}
+
+inline auto message(std::uint64_t seq, const std::string& payload) {
+    return std::make_tuple(seq, std::string_view(payload));
+}
+
+inline std::uint64_t seq_of(const ipcxx::Payload& p) {
+    const msgpack::object& o = p.object();
+    if (o.type != msgpack::type::ARRAY || o.via.array.size != 2) bench::fail("malformed message");
+    return o.via.array.ptr[0].as<std::uint64_t>();
+}
+
+inline void fail_on_error(ipcxx::EventSource& source) {
+    source.on("error", [](const ipcxx::ErrorEvent& e) { bench::fail("ipcxx error: " + e.message); });
+}
+
+}  // namespace ipcxx_bench

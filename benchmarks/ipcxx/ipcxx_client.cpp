@@ -1,0 +1,137 @@
+// ipcxx_client / ipcxx_json_client: the client side of every workload, through the public API.
+#include <asio/io_context.hpp>
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <thread>
+
+#include "common.hpp"
+
+namespace {
+
+using ipcxx_bench::message;
+using ipcxx_bench::seq_of;
+
+void connect(ipcxx::Client& client, const bench::Options& o) {
+    if (o.tcp()) client.connect_to_net("bench", o.host(), o.port());
+    else client.connect_to("bench", o.endpoint);
+}
+
+// Lets the queue drain, so that the last messages are written before the client goes away.
+void drain(const ipcxx::Client& client) {
+    while (client.pending_messages() > 0) std::this_thread::sleep_for(std::chrono::microseconds(50));
+}
+
+// Everything runs in the handlers, on the client's I/O thread: the first `inflight` requests when
+// connected, then one more per reply.
+void round_trips(const bench::Options& o) {
+    const std::string payload(o.size, 'x');
+    ipcxx::Client client{ipcxx_bench::config(o, "client")};
+    ipcxx_bench::fail_on_error(client);
+    bench::RoundTrips rt(o);
+    std::uint64_t seq = 0;
+    std::promise<void> done;
+    auto send = [&] {
+        rt.sent(seq);
+        if (auto ec = client.emit("req", message(seq++, payload))) bench::fail("emit: " + ec.message());
+    };
+    client.once("connect", [&] {
+        rt.start_now();
+        while (seq < std::min<std::uint64_t>(o.inflight, rt.total())) send();
+    });
+    client.on("rep", [&](const ipcxx::Payload& p) {
+        if (rt.received(seq_of(p))) done.set_value();
+        else if (seq < rt.total()) send();
+    });
+    connect(client, o);
+    done.get_future().wait();
+    client.emit("bye");
+    drain(client);
+    rt.report(ipcxx_bench::system_name);
+}
+
+// The main thread produces; a full send queue (errc::queue_full, 16 MiB) is waited out by polling,
+// as there is no drain event.
+void stream(const bench::Options& o) {
+    const std::string payload(o.size, 'x');
+    ipcxx::Client client{ipcxx_bench::config(o, "client")};
+    ipcxx_bench::fail_on_error(client);
+    std::promise<void> connected;
+    std::promise<std::uint64_t> ack[2];  // warm-up, timed phase
+    int acks = 0;
+    client.once("connect", [&] { connected.set_value(); });
+    client.on("ack", [&](const ipcxx::Payload& p) { ack[acks++].set_value(p.as<std::uint64_t>()); });
+    connect(client, o);
+    connected.get_future().wait();
+
+    std::uint64_t seq = 0;
+    auto phase = [&](std::uint64_t n, std::promise<std::uint64_t>& acked) {
+        for (std::uint64_t end = seq + n; seq < end; ++seq) {
+            std::error_code ec;
+            while ((ec = client.emit("msg", message(seq, payload))) == ipcxx::errc::queue_full)
+                std::this_thread::sleep_for(std::chrono::microseconds(20));
+            if (ec) bench::fail("emit: " + ec.message());
+        }
+        if (acked.get_future().get() != seq) bench::fail("ack does not count what was sent");
+    };
+    if (o.warmup > 0) phase(o.warmup, ack[0]);
+    auto start = bench::Clock::now();
+    phase(o.messages, ack[o.warmup > 0 ? 1 : 0]);
+    double seconds = bench::since(start);
+    client.emit("bye");
+    drain(client);
+    bench::report(ipcxx_bench::system_name, o, o.messages, seconds);
+}
+
+// All connections share one io_context, run by this thread (one I/O thread, like the other systems'
+// fan-out clients).
+void fan_out(const bench::Options& o) {
+    asio::io_context io;
+    std::vector<std::unique_ptr<ipcxx::Client>> clients;
+    std::vector<std::uint64_t> received(o.clients, 0);  // per connection, also the next sequence wanted
+    std::size_t connected = 0, complete = 0;
+    std::uint64_t want = 0;
+    for (std::size_t i = 0; i < o.clients; ++i) {
+        clients.push_back(std::make_unique<ipcxx::Client>(io, ipcxx_bench::config(o, "c" + std::to_string(i))));
+        auto& c = *clients.back();
+        ipcxx_bench::fail_on_error(c);
+        c.once("connect", [&] { ++connected; });
+        c.on("b", [&, i](const ipcxx::Payload& p) {
+            if (seq_of(p) != received[i]) bench::fail("broadcast out of sequence");
+            if (++received[i] == want) ++complete;
+        });
+        connect(c, o);
+    }
+    auto run_until = [&](auto done) {
+        while (!done()) io.run_one();
+    };
+    run_until([&] { return connected == o.clients; });
+    auto phase = [&](std::uint64_t n) {
+        want += n;
+        complete = 0;
+        clients[0]->emit("start", n);
+        run_until([&] { return complete == o.clients; });
+    };
+    if (o.warmup > 0) phase(o.warmup);
+    auto start = bench::Clock::now();
+    phase(o.messages);
+    double seconds = bench::since(start);
+    clients[0]->emit("bye");
+    run_until([&] { return clients[0]->pending_messages() == 0; });
+    bench::report(ipcxx_bench::system_name, o, o.messages * o.clients, seconds);
+    clients.clear();
+    io.poll();  // let the closes finish
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto o = bench::parse(argc, argv);
+    switch (bench::kind(o)) {
+        case bench::Kind::round_trip: round_trips(o); break;
+        case bench::Kind::stream: stream(o); break;
+        case bench::Kind::fan_out: fan_out(o); break;
+    }
+    return 0;
+}

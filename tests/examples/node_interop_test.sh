@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The mixes of examples/node-interop/README.md: C++ world + Node hello, Node world + C++ hello,
+# Node requests server + C++ request_client, all found by id alone in a private XDG_RUNTIME_DIR.
+# Usage: node_interop_test.sh BUILD_DIR [NODE]
+set -uo pipefail
+build=$1
+node=${2:-node}
+examples=$(cd "$(dirname "$0")/../../examples/node-interop" && pwd)
+passed=0
+failed=0
+scratch=$(mktemp -d)
+export XDG_RUNTIME_DIR=$scratch
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$scratch"' EXIT
+
+# node-ipc 14.0.0 as pinned by the lock; npm ci writes node_modules/.package-lock.json last.
+stamp=$examples/node_modules/.package-lock.json
+if [[ ! -f $stamp || $examples/package-lock.json -nt $stamp ]]; then
+    (cd "$examples" && timeout 240 npm ci --ignore-scripts --no-audit --no-fund >&2) || {
+        echo "node_interop_test: npm ci failed in $examples" >&2
+        exit 1
+    }
+fi
+
+# Starts a server program in the background; sets server_pid and waits (bounded) for its listening line.
+start_server() {
+    server_out=$scratch/server.out
+    : >"$server_out"
+    "$@" >"$server_out" 2>&1 &
+    server_pid=$!
+    timeout 10 bash -c "until grep -q 'listening' '$server_out'; do sleep 0.05; done"
+}
+
+stop_server() {
+    kill "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null
+}
+
+# Waits (bounded) until the server has printed a line equal to $1.
+server_printed() {
+    timeout 5 bash -c "until grep -qxF -- \"\$0\" '$server_out'; do sleep 0.05; done" "$1"
+}
+
+check() {
+    local name=$1 expected=$2 actual=$3
+    if [[ "$actual" == "$expected" ]]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAILED: $name: expected '$expected', got '$actual'" >&2
+        cat "$server_out" >&2
+    fi
+}
+
+check_server_printed() {
+    if server_printed "$2"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAILED: $1: the server did not print '$2'" >&2
+        cat "$server_out" >&2
+    fi
+}
+
+start_server "$build/examples/world"
+check "C++ world, Node hello" "hello world!" "$(timeout 10 "$node" "$examples/hello.js")"
+check_server_printed "C++ world got Node's hello" 'world: got "hello"'
+stop_server
+
+start_server "$node" "$examples/world.js"
+check "Node world, C++ hello" "hello world!" "$(timeout 10 "$build/examples/hello")"
+check_server_printed "Node world got C++'s hello" 'world: got "hello"'
+stop_server
+
+start_server "$node" "$examples/requests.js"
+check "Node requests server, C++ request_client" \
+    "request_client: connected, wire json
+request_client: add(2, 3) = 5
+request_client: hello, request_client" \
+    "$(timeout 10 "$build/examples/request_client")"
+check_server_printed "Node requests server answered add" 'requests: add([2,3]) -> 5'
+check_server_printed "C++ request_client answered whoami" 'requests: whoami -> "request_client"'
+stop_server
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
