@@ -33,7 +33,7 @@ Client& Ipc::add_client(const std::string& id, const std::function<void(Client&)
     std::unique_lock<std::mutex> lock(mutex_);
     auto it = clients_.find(id);
     if (it != clients_.end()) return *it->second;
-    auto client = std::make_unique<Client>(thread_->context(), config);
+    auto client = std::make_unique<Client>(detail::SharedIo{thread_->context(), thread_}, config);
     Client& ref = *client;
     clients_.emplace(id, std::move(client));
     lock.unlock();
@@ -83,7 +83,7 @@ Server& Ipc::make_server(const std::function<void(Server&)>& setup) {
     if (server_) {
         throw Error(make_error_code(errc::invalid_argument), "this Ipc already has a server");
     }
-    server_ = std::make_unique<Server>(thread_->context(), config);
+    server_ = std::make_unique<Server>(detail::SharedIo{thread_->context(), thread_}, config);
     Server& ref = *server_;
     lock.unlock();
     if (setup) setup(ref);

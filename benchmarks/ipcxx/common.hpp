@@ -2,7 +2,7 @@
 // between ipcxx peers) and IPCXX_BENCH_JSON=1 (`ipcxx_json`, node-ipc's JSON wire).
 //
 // Events: "req" [seq, payload] is answered by "rep" with the same data (W1, W2); "msg" [seq, payload]
-// is counted and "ack" count answers the end of each phase (W3); "start" n asks for n broadcasts
+// is counted and "ack" count answers the end of each phase (W3); "go" n asks for n broadcasts
 // "b" [seq, payload] (W4); "bye" ends the server. The payload is a string of --size bytes.
 #pragma once
 

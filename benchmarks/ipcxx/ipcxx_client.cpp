@@ -110,7 +110,7 @@ void fan_out(const bench::Options& o) {
     auto phase = [&](std::uint64_t n) {
         want += n;
         complete = 0;
-        clients[0]->emit("start", n);
+        clients[0]->emit("go", n);
         run_until([&] { return complete == o.clients; });
     };
     if (o.warmup > 0) phase(o.warmup);

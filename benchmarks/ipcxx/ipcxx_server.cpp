@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
         ++received;
         if ((received == o.warmup && o.warmup > 0) || received == o.warmup + o.messages) from.emit("ack", received);
     });
-    server.on("start", [&](const ipcxx::Payload& p) { update([&] { requested += p.as<std::uint64_t>(); }); });
+    server.on("go", [&](const ipcxx::Payload& p) { update([&] { requested += p.as<std::uint64_t>(); }); });
     server.on("bye", [&] { update([&] { bye = true; }); });
 
     if (o.tcp()) server.serve_net(o.host(), o.port());

@@ -23,6 +23,7 @@ namespace ipcxx {
 namespace detail {
 class ClientImpl;
 class IoThread;
+struct SharedIo;
 }  // namespace detail
 
 // Events:
@@ -46,6 +47,8 @@ class Client : public EventSource {
 public:
     explicit Client(Config config = {});
     Client(asio::io_context& io, Config config = {});
+    // On an I/O thread shared with other objects (ipcxx::Ipc), which `keepalive` keeps running.
+    Client(detail::SharedIo io, Config config);
     ~Client();
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;

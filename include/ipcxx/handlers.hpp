@@ -13,11 +13,21 @@
 #include "ipcxx/request.hpp"
 #include "ipcxx/socket.hpp"
 
+namespace asio {
+class io_context;
+}
+
 namespace ipcxx {
 
 using HandlerId = std::uint64_t;
 
 namespace detail {
+
+// An io_context run by a thread that `keepalive` keeps alive (ipcxx::Ipc's).
+struct SharedIo {
+    asio::io_context& io;
+    std::shared_ptr<void> keepalive;
+};
 
 // What an event offers its handlers.
 struct EventArgs {

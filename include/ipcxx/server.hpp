@@ -24,6 +24,7 @@ namespace ipcxx {
 namespace detail {
 class ServerImpl;
 class IoThread;
+struct SharedIo;
 }  // namespace detail
 
 // Events:
@@ -47,6 +48,8 @@ public:
     explicit Server(Config config = {});
     // Runs on the caller's io_context, which must outlive this object and be run by the caller.
     Server(asio::io_context& io, Config config = {});
+    // On an I/O thread shared with other objects (ipcxx::Ipc), which `keepalive` keeps running.
+    Server(detail::SharedIo io, Config config);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

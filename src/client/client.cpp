@@ -13,6 +13,9 @@ Client::Client(Config config) : thread_(detail::IoThread::start()) {
 Client::Client(asio::io_context& io, Config config)
     : impl_(std::make_shared<detail::ClientImpl>(io, std::move(config))) {}
 
+Client::Client(detail::SharedIo io, Config config)
+    : impl_(std::make_shared<detail::ClientImpl>(io.io, std::move(config), std::move(io.keepalive))) {}
+
 Client::~Client() {
     impl_->disconnect();
     detail::release(thread_, [this] { impl_->events().registry().close(); });

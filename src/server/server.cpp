@@ -20,6 +20,9 @@ Server::Server(Config config) : thread_(detail::IoThread::start()) {
 Server::Server(asio::io_context& io, Config config)
     : impl_(std::make_shared<detail::ServerImpl>(io, std::move(config))) {}
 
+Server::Server(detail::SharedIo io, Config config)
+    : impl_(std::make_shared<detail::ServerImpl>(io.io, std::move(config), std::move(io.keepalive))) {}
+
 Server::~Server() {
     impl_->stop();
     detail::release(thread_, [this] { impl_->events().registry().close(); });

@@ -1,0 +1,40 @@
+// ipcxx::Ipc, node-ipc's module object: one I/O thread, clients found again with of(id).
+#include <catch2/catch.hpp>
+
+#include "support/fixtures.hpp"
+
+using namespace std::chrono_literals;
+
+TEST_CASE("Ipc serves and holds several clients, found by id", "[ipc]") {
+    test::TempDir dir;
+    test::Log log;
+    ipcxx::Ipc servers{test::config_in(dir, "world")};
+    servers.serve([&](ipcxx::Server& server) {
+        server.on("message", [](const ipcxx::Payload& data, ipcxx::Socket& from) {
+            from.emit("message", data.as<std::string>() + " world!");
+        });
+    });
+    ipcxx::Ipc stats_ipc{test::config_in(dir, "stats")};
+    stats_ipc.serve([](ipcxx::Server& server) {
+        server.handle("count", [](const ipcxx::Payload&) { return 7; });
+    });
+
+    ipcxx::Ipc ipc{test::config_in(dir, "hello")};
+    ipc.connect_to("world", [&](ipcxx::Client& world) {
+        world.on("connect", [&] { log.add("world connect"); });
+        world.on("message", [&](const ipcxx::Payload& d) { log.add(d.as<std::string>()); });
+    });
+    ipc.connect_to("stats");
+    REQUIRE(log.wait_for("world connect"));
+    CHECK(ipc.has("world"));
+    CHECK(&ipc.connect_to("world") == &ipc.of("world"));  // connecting again returns the same client
+    REQUIRE_FALSE(ipc.of("world").emit("message", "hello"));
+    CHECK(log.wait_for("hello world!"));
+    CHECK(ipc.of("stats").request("count", msgpack::type::nil_t(), 5s).get().as<int>() == 7);
+
+    ipc.disconnect("stats");
+    CHECK_FALSE(ipc.has("stats"));
+    CHECK_THROWS_AS(ipc.of("stats"), ipcxx::Error);
+    CHECK_THROWS_AS(servers.serve_net("127.0.0.1", 0), ipcxx::Error);  // one server per Ipc, as node-ipc
+    CHECK_NOTHROW(servers.server());
+}
