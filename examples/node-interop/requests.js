@@ -26,7 +26,7 @@ function request(socket, event, data) {
 ipc.serve(() => console.log(`requests: listening on ${ipc.server.path}`));
 
 ipc.server.on('ipcxx.request', ({ id, event, data }, socket) => {
-    const handler = handlers[event];
+    const handler = Object.hasOwn(handlers, event) && handlers[event];  // not inherited names
     let reply;
     if (!handler) {
         reply = { id, error: { code: 'no_handler', message: `no handler for '${event}'` } };

@@ -27,7 +27,8 @@ struct SharedIo;
 }  // namespace detail
 
 // Events:
-//   "connect"     ()                     connected (again, after each reconnect)
+//   "connect"     ()                     connected (again, after each reconnect); with wire = native,
+//                                        once the server's welcome arrived
 //   "disconnect"  ()                     the connection or a connection attempt closed
 //   "destroy"     ()                     no more attempts will be made (after the last disconnect)
 //   "error"       (const ErrorEvent&)    failed attempts (ECONNREFUSED, ENOENT, ...), bad input,

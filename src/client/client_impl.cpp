@@ -145,7 +145,6 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
     conn_ = std::make_shared<Connection>(strand_, std::move(socket_), outbox_, weak_from_this(), config_holder_, io_keepalive_, 0,
                                          describe_endpoint(remote, target_.path));
     fsm_.on_connected();
-    connected_.store(true, std::memory_order_release);
 
     // Every connection starts on the JSON wire, its first frame the hello (unless wire = json).
     std::string preface;
@@ -174,7 +173,11 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
         }));
     }
     conn_->start(std::move(preface), !hold_until_welcome);
-    events_.publish("connect");
+    // With wire = native the link is usable only once the welcome came: `connect` waits for it.
+    if (!hold_until_welcome) {
+        connected_.store(true, std::memory_order_release);
+        events_.publish("connect");
+    }
 }
 
 void ClientImpl::on_handshake_timeout() {
@@ -199,7 +202,11 @@ void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_v
         std::lock_guard<std::mutex> lock(send_mutex_);
         native_ = true;
     }
-    if (conn_) conn_->open_outbox();
+    if (config_.wire == Wire::native && conn_) {
+        conn_->open_outbox();
+        connected_.store(true, std::memory_order_release);
+        events_.publish("connect");
+    }
 }
 
 void ClientImpl::disconnect() {
