@@ -61,6 +61,8 @@ inline Options parse(int argc, char** argv) {
     if (argc % 2 == 0) fail("flags come in pairs: --flag value");
     if (o.endpoint.empty()) fail("--endpoint is required");
     if (o.transport != "tcp" && o.transport != "unix") fail("--transport is tcp or unix");
+    if (std::string(" W1 W2 W2c W3s W3b W4 ").find(" " + o.workload + " ") == std::string::npos)
+        fail("--workload is one of W1 W2 W2c W3s W3b W4");
     if (o.size < 16) o.size = 16;  // room for the sequence number in byte-oriented systems
     if (o.inflight < 1) o.inflight = 1;
     if (o.clients < 1) o.clients = 1;

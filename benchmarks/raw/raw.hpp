@@ -84,7 +84,7 @@ inline int connect_to(const bench::Options& o) {
 // Splits what arrives into frames.
 class Reader {
 public:
-    explicit Reader(int fd) : fd_(fd), buf_(1 << 20) {}
+    explicit Reader(int fd) : fd_(fd), buf_(batch) {}  // grows for larger frames
 
     // One read(), then f(tag, arg) for each complete frame. False at end of stream.
     template <class F>

@@ -115,7 +115,8 @@ void Connection::on_read(std::error_code ec, std::size_t n) {
     read_in_flight_ = false;
     if (closing_) return maybe_finish();
     if (ec) {
-        close_on_strand(ec == asio::error::eof ? make_error_code(errc::connection_lost) : ec);
+        close_on_strand(write_failed_ ? close_reason_
+                                      : ec == asio::error::eof ? make_error_code(errc::connection_lost) : ec);
         return;
     }
     reader_.commit(n);
@@ -204,7 +205,7 @@ void Connection::write_preface() {
 }
 
 void Connection::do_write() {
-    if (closing_ || write_in_flight_) return;
+    if (closing_ || write_failed_ || write_in_flight_) return;
     if (preface_.empty()) preface_.swap(control_);
     if (!preface_.empty()) return write_preface();
     Outbox::Batch batch;
@@ -229,7 +230,17 @@ void Connection::on_write(std::error_code ec, std::size_t n) {
         preface_.clear();
     }
     if (closing_) return maybe_finish();
-    if (ec) return close_on_strand(ec);
+    if (ec) {
+        // Frames the peer sent before it went away may still wait in our receive buffer: read them
+        // to the end of the stream rather than drop them with the socket.
+        write_failed_ = true;
+        close_reason_ = ec;
+        open_.store(false, std::memory_order_release);
+        std::error_code ignored;
+        socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+        if (!read_in_flight_) close_on_strand(ec);
+        return;
+    }
     do_write();
 }
 

@@ -124,6 +124,7 @@ private:
     mutable std::mutex peer_mutex_;
     std::string peer_id_;
     bool closing_ = false;
+    bool write_failed_ = false;  // the peer stopped reading: keep reading what it sent until it closes
     bool finished_ = false;
     bool read_in_flight_ = false;
     bool write_in_flight_ = false;

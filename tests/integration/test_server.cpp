@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <fstream>
+
+#include <asio/io_context.hpp>
 #include <thread>
 
 #include <sys/stat.h>
@@ -374,4 +376,28 @@ TEST_CASE("a Socket kept after its server is gone is safe to use and to drop", "
     CHECK_FALSE(kept.connected());
     CHECK(kept.emit("late", 1) == ipcxx::errc::not_connected);
     kept = ipcxx::Socket();
+}
+
+TEST_CASE("a failed write does not drop what the peer sends before it closes", "[server]") {
+    // The peer stops reading (so writes to it fail with EPIPE) but still sends two frames, then
+    // closes. The server's write fails first; the frames must be dispatched all the same.
+    test::TempDir dir;
+    asio::io_context io;
+    std::atomic<int> received{0};
+    ipcxx::Server server{io, test::config_in(dir)};
+    server.on("n", [&](const ipcxx::Payload&) { ++received; });
+    server.serve();
+    auto peer = test::RawPeer::unix_socket(server.path());
+    REQUIRE(peer.connected());
+    for (int i = 0; i < 200 && server.sockets().empty(); ++i) io.run_for(std::chrono::milliseconds(5));
+    const auto sockets = server.sockets();
+    REQUIRE(sockets.size() == 1);
+    peer.stop_reading();
+    REQUIRE_FALSE(sockets[0].emit("late", 1));
+    for (int i = 0; i < 200 && sockets[0].connected(); ++i) io.run_for(std::chrono::milliseconds(5));
+    REQUIRE_FALSE(sockets[0].connected());  // the write failed
+    REQUIRE(peer.send("{\"type\":\"n\",\"data\":1}\f{\"type\":\"n\",\"data\":2}\f"));
+    peer.close();
+    for (int i = 0; i < 200 && received.load() < 2; ++i) io.run_for(std::chrono::milliseconds(5));
+    CHECK(received.load() == 2);
 }

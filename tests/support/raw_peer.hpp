@@ -40,6 +40,12 @@ public:
     }
 
     bool connected() const { return connected_; }
+    // Writes from the other side now fail (EPIPE on Unix sockets); this side can still send.
+    void stop_reading() { ::shutdown(fd_, SHUT_RD); }
+    void close() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
     bool send(const std::string& bytes) {
         return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
     }

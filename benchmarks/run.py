@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""Runs the workloads of README.md for every system, interleaved, and prints one table.
+
+Each run starts <system>_server, waits for its "ready" line, then runs <system>_client, which times
+itself and prints one JSON line. Both are pinned with taskset, bounded by timeout, and measured by
+/usr/bin/time (peak RSS). Called by scripts/bench.sh, which builds what this needs.
+"""
+import argparse
+import csv
+import json
+import os
+import random
+import select
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SYSTEMS = ["raw", "raw1", "zmq", "ipcxx", "ipcxx_json", "nodeipc"]
+TRANSPORTS = ["tcp", "unix"]
+
+# workload: (messages, warmup, size, inflight, clients), from workloads.md
+CELLS = {
+    "W1": (200_000, 20_000, 64, 64, 1),
+    "W2": (20_000, 2_000, 64, 1, 1),
+    "W2c": (20_000, 2_000, 64, 1, 1),
+    "W3s": (1_000_000, 100_000, 64, 1, 1),
+    "W3b": (2_000, 200, 1 << 20, 1, 1),
+    "W4": (10_000, 1_000, 64, 1, 100),
+}
+# metric name, unit, how to get it from the client's JSON line, higher is better
+METRICS = {
+    "W1": ("round trips/s", "rt/s", lambda r: r["count"] / r["seconds"], True),
+    "W2": ("p50", "us", lambda r: r["p50_us"], False),
+    "W2c": ("p50", "us", lambda r: r["p50_us"], False),
+    "W3s": ("messages/s", "msg/s", lambda r: r["count"] / r["seconds"], True),
+    "W3b": ("MB/s", "MB/s", lambda r: r["bytes"] / r["seconds"] / 1e6, True),
+    "W4": ("deliveries/s", "deliv/s", lambda r: r["count"] / r["seconds"], True),
+}
+MODES = {  # divisor of the message counts, repetitions, time bound of one process in seconds
+    "full": (1, 3, 180),
+    "quick": (10, 3, 60),
+    "smoke": (None, 1, 30),
+}
+SMOKE = {"W1": 2_000, "W2": 1_000, "W2c": 1_000, "W3s": 5_000, "W3b": 20, "W4": 500}
+
+
+def cell_flags(workload, transport, endpoint, mode):
+    messages, warmup, size, inflight, clients = CELLS[workload]
+    divisor = MODES[mode][0]
+    if divisor is None:
+        messages, warmup = SMOKE[workload], SMOKE[workload] // 10
+    else:
+        messages, warmup = messages // divisor, warmup // divisor
+    flags = dict(workload=workload, transport=transport, endpoint=endpoint, messages=messages,
+                 warmup=warmup, size=size, inflight=inflight, clients=clients)
+    return [x for k, v in flags.items() for x in (f"--{k}", str(v))]
+
+
+class Runner:
+    def __init__(self, args):
+        self.bin = Path(args.bin)
+        self.mode = args.mode
+        self.bound = MODES[args.mode][2]
+        self.tmp = Path(tempfile.mkdtemp(prefix="ipcxx-bench-"))
+        self.port = random.randrange(20000, 40000, 2)
+        cpus = os.cpu_count() or 1
+        self.server_cpu, self.client_cpu = ("0", "1") if cpus >= 2 else ("0", "0")
+
+    def program(self, system, side):
+        if system == "nodeipc":
+            return ["node", str(HERE / "node" / f"nodeipc_{side}.js")]
+        return [str(self.bin / f"{system}_{side}")]
+
+    def command(self, system, side, cpu, flags, rss_file):
+        return (["timeout", "-k", "3", str(self.bound), "/usr/bin/time", "-f", "%M", "-o", str(rss_file),
+                 "taskset", "-c", cpu] + self.program(system, side) + flags)
+
+    def endpoint(self, system, workload, transport):
+        if transport == "tcp":
+            self.port = self.port + 2 if self.port < 40000 else 20000  # ZeroMQ's W4 also takes port + 1
+            return f"127.0.0.1:{self.port}"
+        return str(self.tmp / f"{system}-{workload}.sock")
+
+    def run(self, system, workload, transport):
+        """One server + client run: (client's JSON result, server RSS kB, client RSS kB) or raises."""
+        flags = cell_flags(workload, transport, self.endpoint(system, workload, transport), self.mode)
+        server_cpu = self.client_cpu if workload == "W2c" else self.server_cpu
+        srss, crss, serr = self.tmp / "server.rss", self.tmp / "client.rss", self.tmp / "server.err"
+        with open(serr, "w") as err:
+            server = subprocess.Popen(self.command(system, "server", server_cpu, flags, srss),
+                                      stdout=subprocess.PIPE, stderr=err, text=True)
+        try:
+            if not select.select([server.stdout], [], [], 15)[0] or server.stdout.readline().strip() != "ready":
+                raise RuntimeError("server not ready: " + serr.read_text().strip())
+            client = subprocess.run(self.command(system, "client", self.client_cpu, flags, crss),
+                                    capture_output=True, text=True, timeout=self.bound + 10)
+            lines = [l for l in client.stdout.splitlines() if l.startswith("{")]
+            if client.returncode != 0 or not lines:
+                raise RuntimeError(f"client exit {client.returncode}: {client.stderr.strip()[-400:]}")
+            if server.wait(timeout=15) != 0:
+                raise RuntimeError(f"server exit {server.returncode}: {serr.read_text().strip()[-400:]}")
+            return json.loads(lines[-1]), rss_kb(srss), rss_kb(crss)
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+
+
+def rss_kb(path):
+    # /usr/bin/time -o writes "Command exited with non-zero status ..." before the figure on failure.
+    lines = path.read_text().split()
+    return int(lines[-1]) if lines and lines[-1].isdigit() else 0
+
+
+def human(v):
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if v >= div:
+            return f"{v / div:.3g}{suffix}"
+    return f"{v:.3g}"
+
+
+def summarize(results):
+    """(workload, transport, system) -> dict with median, min, max, p99/max medians, RSS maxima."""
+    rows = {}
+    for key, runs in results.items():
+        values = [METRICS[key[0]][2](r) for r, _, _ in runs]
+        rows[key] = dict(
+            median=statistics.median(values), min=min(values), max=max(values), runs=len(values),
+            p99_us=statistics.median([r["p99_us"] for r, _, _ in runs]) if "p99_us" in runs[0][0] else "",
+            max_us=statistics.median([r["max_us"] for r, _, _ in runs]) if "max_us" in runs[0][0] else "",
+            rss_server_mb=max(s for _, s, _ in runs) / 1024, rss_client_mb=max(c for _, _, c in runs) / 1024)
+    return rows
+
+
+def ratio(rows, workload, transport, a, b):
+    if (workload, transport, a) not in rows or (workload, transport, b) not in rows:
+        return None
+    return rows[(workload, transport, a)]["median"] / rows[(workload, transport, b)]["median"]
+
+
+def table(rows, systems):
+    out = []
+    cell = lambda r: f"{human(r['median'])} ±{50 * (r['max'] - r['min']) / r['median']:.0f}%" if r else "-"
+    out.append("Medians ± half the spread (max−min) in % of the median; W2/W2c: p50 µs per round trip.")
+    out.append(f"| cell | {' | '.join(systems)} |")
+    out.append("|---" * (len(systems) + 1) + "|")
+    for w in CELLS:
+        for t in TRANSPORTS:
+            unit = METRICS[w][1]
+            out.append(f"| {w} {t} ({unit}) | " + " | ".join(cell(rows.get((w, t, s))) for s in systems) + " |")
+
+    pairs = [(a, b) for a, b in [("ipcxx", "raw"), ("ipcxx", "raw1"), ("ipcxx", "zmq"), ("ipcxx", "nodeipc"),
+                                 ("ipcxx_json", "nodeipc")] if a in systems and b in systems]
+    out.append("")
+    out.append("Ratios of medians (W2/W2c: latency ratio, lower is better; others: higher is better).")
+    out.append("| cell | " + " | ".join(f"{a}/{b}" for a, b in pairs) + " |")
+    out.append("|---" * (len(pairs) + 1) + "|")
+    for w in CELLS:
+        for t in TRANSPORTS:
+            rs = [ratio(rows, w, t, a, b) for a, b in pairs]
+            out.append(f"| {w} {t} | " + " | ".join("-" if r is None else f"{r:.2f}" for r in rs) + " |")
+
+    out.append("")
+    out.append("Peak RSS MB, server / client (max over runs): W1, and the largest of any workload.")
+    out.append("| system | W1 | any |")
+    out.append("|---|---|---|")
+    for s in systems:
+        w1 = [rows[k] for k in rows if k[0] == "W1" and k[2] == s]
+        every = [rows[k] for k in rows if k[2] == s]
+        if not every:
+            continue
+        fmt = lambda rs: (f"{max(r['rss_server_mb'] for r in rs):.1f} / {max(r['rss_client_mb'] for r in rs):.1f}"
+                          if rs else "-")
+        out.append(f"| {s} | {fmt(w1)} | {fmt(every)} |")
+    return "\n".join(out)
+
+
+def targets(rows):
+    """The bar of workloads.md, checked against this session's ratios."""
+    checks = []
+    for t in TRANSPORTS:
+        checks += [(f"W1 {t}: ipcxx >= 1.2 x zmq", ratio(rows, "W1", t, "ipcxx", "zmq"), lambda r: r >= 1.2),
+                   (f"W2c {t}: ipcxx p50 <= 2 x raw", ratio(rows, "W2c", t, "ipcxx", "raw"), lambda r: r <= 2),
+                   (f"W3s {t}: ipcxx >= 1.0 x zmq", ratio(rows, "W3s", t, "ipcxx", "zmq"), lambda r: r >= 1.0),
+                   (f"W3b {t}: ipcxx >= 0.8 x raw", ratio(rows, "W3b", t, "ipcxx", "raw"), lambda r: r >= 0.8),
+                   (f"W4 {t}: ipcxx >= 1.5 x zmq", ratio(rows, "W4", t, "ipcxx", "zmq"), lambda r: r >= 1.5),
+                   (f"W1 {t}: ipcxx_json >= 2 x nodeipc", ratio(rows, "W1", t, "ipcxx_json", "nodeipc"), lambda r: r >= 2),
+                   (f"W3s {t}: ipcxx_json >= 2 x nodeipc", ratio(rows, "W3s", t, "ipcxx_json", "nodeipc"),
+                    lambda r: r >= 2)]
+    rss = [max(rows[k]["rss_server_mb"], rows[k]["rss_client_mb"]) for k in rows if k[0] == "W1" and k[2] == "ipcxx"]
+    checks.append(("W1: ipcxx peak RSS <= 8 MB per process", max(rss) if rss else None, lambda r: r <= 8))
+    lines = ["Targets (workloads.md):"]
+    for name, value, ok in checks:
+        verdict = "n/a" if value is None else ("met" if ok(value) else "MISSED")
+        lines.append(f"  {verdict:7} {name}" + ("" if value is None else f"  ({value:.2f})"))
+    return "\n".join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--bin", required=True, help="directory of the <system>_server/_client programs")
+    p.add_argument("--out", required=True, help="directory for results.csv and results.svg")
+    p.add_argument("--mode", choices=MODES, default="full")
+    p.add_argument("--systems", default=",".join(SYSTEMS))
+    p.add_argument("--workloads", default=",".join(CELLS))
+    args = p.parse_args()
+    runner = Runner(args)
+    systems = [s for s in args.systems.split(",") if s == "nodeipc" or (runner.bin / f"{s}_server").exists()]
+    missing = sorted(set(args.systems.split(",")) - set(systems))
+    if missing:
+        print(f"not built, skipped: {', '.join(missing)}", file=sys.stderr)
+    workloads = args.workloads.split(",")
+    reps = MODES[args.mode][1]
+
+    results, failures = {}, []
+    started = time.monotonic()
+    for rep in range(reps):
+        order = systems[rep % len(systems):] + systems[:rep % len(systems)]  # rotated each repetition
+        for w in workloads:
+            for t in TRANSPORTS:
+                for s in order:
+                    try:
+                        results.setdefault((w, t, s), []).append(runner.run(s, w, t))
+                    except (RuntimeError, subprocess.TimeoutExpired) as e:
+                        failures.append(f"{s} {w} {t} rep {rep + 1}: {e}")
+                        print(f"FAILED {failures[-1]}", file=sys.stderr)
+        print(f"repetition {rep + 1}/{reps} done after {time.monotonic() - started:.0f} s", file=sys.stderr)
+
+    rows = summarize(results)
+    print(table(rows, systems))
+    if args.mode != "smoke":  # smoke counts are too small for the figures to mean anything
+        print()
+        print(targets(rows))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "results.csv", "w", newline="") as f:
+        fields = ["workload", "transport", "system", "metric", "unit", "higher_is_better", "median", "min", "max",
+                  "runs", "p99_us", "max_us", "rss_server_mb", "rss_client_mb"]
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        for (w, t, s), r in rows.items():
+            writer.writerow(dict(workload=w, transport=t, system=s, metric=METRICS[w][0], unit=METRICS[w][1],
+                                 higher_is_better=int(METRICS[w][3]), **r))
+    subprocess.run([sys.executable, str(HERE / "chart.py"), str(out / "results.csv"), str(out / "results.svg")],
+                   check=True)
+    print(f"\n{args.mode} run: {time.monotonic() - started:.0f} s; wrote {out / 'results.csv'} and {out / 'results.svg'}")
+
+    expected = {(w, t, s) for w in workloads for t in TRANSPORTS for s in systems}
+    if failures or set(results) != expected:
+        print(f"{len(failures)} run(s) failed:\n  " + "\n  ".join(failures), file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

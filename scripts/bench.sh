@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds the benchmark programs and runs every system on the workloads of benchmarks/README.md.
+#   scripts/bench.sh            full run: 3 repetitions of every cell (tens of minutes)
+#   scripts/bench.sh --quick    a tenth of the messages, 3 repetitions, under two minutes
+#   scripts/bench.sh --smoke    a few thousand messages, 1 repetition: checks that every system runs
+#                               and counts right (for CI); exits non-zero if any run failed
+# Builds in $IPCXX_BUILD_DIR (default build-bench/); results.csv and results.svg go to its
+# bench-results/. Extra arguments go to benchmarks/run.py (--systems, --workloads).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${IPCXX_BUILD_DIR:-$root/build-bench}
+mode=full
+args=()
+for a in "$@"; do
+    case "$a" in
+        --quick) mode=quick ;;
+        --smoke) mode=smoke ;;
+        *) args+=("$a") ;;
+    esac
+done
+
+"$root/scripts/bootstrap.sh"
+# Benchmark-only packages, installed as bootstrap.sh does: only what is missing.
+missing=()
+for p in libzmq3-dev cppzmq-dev time python3; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+    echo "bench: installing ${missing[*]}" >&2
+    sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DIPCXX_BUILD_BENCHMARKS=ON \
+      -DIPCXX_BUILD_TESTS=OFF -DIPCXX_BUILD_EXAMPLES=OFF -DIPCXX_BUILD_TOOLS=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)"
+# node-ipc 14.0.0 exactly as the committed lock file says.
+if [[ ! -d "$root/benchmarks/node/node_modules/node-ipc" ]]; then
+    (cd "$root/benchmarks/node" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+exec python3 "$root/benchmarks/run.py" --mode "$mode" --bin "$build/benchmarks/bin" \
+     --out "$build/bench-results" ${args[@]+"${args[@]}"}
