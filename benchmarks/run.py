@@ -250,6 +250,8 @@ def main():
     print(f"\n{args.mode} run: {time.monotonic() - started:.0f} s; wrote {out / 'results.csv'} and {out / 'results.svg'}")
 
     expected = {(w, t, s) for w in workloads for t in TRANSPORTS for s in systems}
+    cells_ok = len(set(results) & expected)
+    print(f"benchmarks: {cells_ok} passed, {len(expected) - cells_ok} failed")
     if failures or set(results) != expected:
         print(f"{len(failures)} run(s) failed:\n  " + "\n  ".join(failures), file=sys.stderr)
         sys.exit(1)

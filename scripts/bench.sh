@@ -19,27 +19,15 @@ for a in "$@"; do
     esac
 done
 
-"$root/scripts/bootstrap.sh"
-# Benchmark-only packages, installed as bootstrap.sh does: only what is missing.
-missing=()
-for p in libzmq3-dev cppzmq-dev time python3; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [[ ${#missing[@]} -gt 0 ]]; then
-    echo "bench: installing ${missing[*]}" >&2
-    sudo=""
-    [[ $(id -u) -ne 0 ]] && sudo="sudo"
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get update -qq
-    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# The benchmarks' own packages (the library never links ZeroMQ).
+"$root/scripts/bootstrap.sh" libzmq3-dev cppzmq-dev time python3
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DIPCXX_BUILD_BENCHMARKS=ON \
       -DIPCXX_BUILD_TESTS=OFF -DIPCXX_BUILD_EXAMPLES=OFF -DIPCXX_BUILD_TOOLS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)"
 # node-ipc 14.0.0 exactly as the committed lock file says.
 if [[ ! -d "$root/benchmarks/node/node_modules/node-ipc" ]]; then
-    (cd "$root/benchmarks/node" && npm ci --no-audit --no-fund --loglevel=error)
+    (cd "$root/benchmarks/node" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
 
 exec python3 "$root/benchmarks/run.py" --mode "$mode" --bin "$build/benchmarks/bin" \

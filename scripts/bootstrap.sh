@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing ipcxx needs, from Debian's packages, if anything is missing.
+# Extra package names given as arguments are installed too (the benchmarks' own, for example).
 set -euo pipefail
 
-packages=(g++ cmake ninja-build make libasio-dev libmsgpack-cxx-dev rapidjson-dev catch2 nodejs npm)
+packages=(g++ cmake ninja-build make libasio-dev libmsgpack-cxx-dev rapidjson-dev catch2 nodejs npm "$@")
 
 missing=()
 for p in "${packages[@]}"; do
