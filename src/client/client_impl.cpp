@@ -64,17 +64,12 @@ std::error_code ClientImpl::send(const Outgoing& message, std::uint64_t* sequenc
         if (auto ec = encode_outgoing(message, native_, config_, frame, detail)) return ec;
         pushed = outbox_->push(frame, sequence);
     }
-    switch (pushed) {
-        case Outbox::Push::start_write:
-            asio::post(strand_, [self = shared_from_this()] {
-                if (self->conn_) self->conn_->write_pending();
-            });
-            return {};
-        case Outbox::Push::queued: return {};
-        case Outbox::Push::full: return make_error_code(errc::queue_full);
-        case Outbox::Push::closed: return make_error_code(errc::not_connected);
+    if (pushed == Outbox::Push::start_write) {
+        asio::post(strand_, [self = shared_from_this()] {
+            if (self->conn_) self->conn_->write_pending();
+        });
     }
-    return {};
+    return push_error(pushed);
 }
 
 std::error_code ClientImpl::emit(std::string_view event, std::string_view msgpack_data) {
@@ -231,17 +226,7 @@ void ClientImpl::on_frame(Connection&, const NativeFrame& frame, const Payload& 
         case FrameKind::event: return events_.publish_message(frame.name, data, nullptr);
         case FrameKind::request: {
             const Reply reply = request_handlers_.answer(frame.name, data, nullptr);
-            Outgoing response;
-            response.id = frame.id;
-            if (reply.failed()) {
-                response.kind = FrameKind::error_response;
-                response.error_code = reply.code();
-                response.error_message = reply.message();
-            } else {
-                response.kind = FrameKind::response;
-                response.data = reply.data().msgpack();
-            }
-            if (auto ec = send(response); ec && ec != errc::not_connected) {
+            if (auto ec = send(response_frame(frame.id, reply)); ec && ec != errc::not_connected) {
                 report_error(ec, "response to '" + std::string(frame.name) + "' not sent: " + ec.message());
             }
             return;

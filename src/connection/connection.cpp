@@ -59,15 +59,10 @@ void Connection::set_peer_id(std::string id) {
 }
 
 std::error_code Connection::accept_push(Outbox::Push result) {
-    switch (result) {
-        case Outbox::Push::start_write:
-            asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
-            return {};
-        case Outbox::Push::queued: return {};
-        case Outbox::Push::full: return make_error_code(errc::queue_full);
-        case Outbox::Push::closed: return make_error_code(errc::not_connected);
+    if (result == Outbox::Push::start_write) {
+        asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
     }
-    return {};
+    return push_error(result);
 }
 
 std::error_code Connection::send(const Outgoing& message, std::uint64_t* sequence) {
@@ -75,13 +70,7 @@ std::error_code Connection::send(const Outgoing& message, std::uint64_t* sequenc
     std::string& frame = encode_buffer();
     std::string detail;
     if (auto ec = encode_outgoing(message, native(), config_, frame, detail)) return ec;
-    switch (outbox_->push(frame, sequence)) {
-        case Outbox::Push::start_write: return accept_push(Outbox::Push::start_write);
-        case Outbox::Push::queued: return {};
-        case Outbox::Push::full: return make_error_code(errc::queue_full);
-        case Outbox::Push::closed: return make_error_code(errc::not_connected);
-    }
-    return {};
+    return accept_push(outbox_->push(frame, sequence));
 }
 
 std::error_code Connection::emit(std::string_view event, std::string_view msgpack_data) {

@@ -4,6 +4,8 @@
 // reported by close()) so that the later complete() counts nothing twice.
 #include "connection/outbox.hpp"
 
+#include "ipcxx/error.hpp"
+
 #include <limits>
 #include <utility>
 
@@ -180,6 +182,16 @@ std::size_t Outbox::pending_bytes() const {
 std::size_t Outbox::pending_messages() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return pending_sizes_.size() + inflight_sizes_.size();
+}
+
+std::error_code push_error(Outbox::Push result) noexcept {
+    switch (result) {
+        case Outbox::Push::full: return make_error_code(errc::queue_full);
+        case Outbox::Push::closed: return make_error_code(errc::not_connected);
+        case Outbox::Push::queued:
+        case Outbox::Push::start_write: break;
+    }
+    return {};
 }
 
 }  // namespace ipcxx::detail

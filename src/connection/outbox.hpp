@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 namespace ipcxx::detail {
@@ -94,5 +95,8 @@ private:
     std::uint64_t pushed_ = 0;
     std::uint64_t written_ = 0;
 };
+
+// What a refused push means to the caller of emit: queue_full or not_connected; no error otherwise.
+std::error_code push_error(Outbox::Push result) noexcept;
 
 }  // namespace ipcxx::detail

@@ -129,6 +129,20 @@ void PendingRequests::call(ResponseHandler& callback, const Response& response) 
     }
 }
 
+Outgoing response_frame(RequestId id, const Reply& reply) {
+    Outgoing response;
+    response.id = id;
+    if (reply.failed()) {
+        response.kind = FrameKind::error_response;
+        response.error_code = reply.code();
+        response.error_message = reply.message();
+    } else {
+        response.kind = FrameKind::response;
+        response.data = reply.data().msgpack();
+    }
+    return response;
+}
+
 Response failure(std::error_code error, std::string message) {
     Response response;
     response.error = error;

@@ -67,6 +67,8 @@ private:
     std::atomic<RequestId> next_id_{1};
 };
 
+// The response or error response frame that carries `reply` (which must outlive it).
+Outgoing response_frame(RequestId id, const Reply& reply);
 // A Response for a failure on this side.
 Response failure(std::error_code error, std::string message);
 // A Response from a response or error response frame.

@@ -250,17 +250,7 @@ void ServerImpl::on_frame(Connection& conn, const NativeFrame& frame, const Payl
 void ServerImpl::answer(Connection& conn, const NativeFrame& request, const Payload& args) {
     Socket handle = conn.handle();
     const Reply reply = request_handlers_.answer(request.name, args, &handle);
-    Outgoing response;
-    response.id = request.id;
-    if (reply.failed()) {
-        response.kind = FrameKind::error_response;
-        response.error_code = reply.code();
-        response.error_message = reply.message();
-    } else {
-        response.kind = FrameKind::response;
-        response.data = reply.data().msgpack();
-    }
-    if (auto ec = conn.send(response); ec && ec != errc::not_connected) {
+    if (auto ec = conn.send(response_frame(request.id, reply)); ec && ec != errc::not_connected) {
         ErrorEvent error;
         error.code = ec;
         error.event = std::string(request.name);
