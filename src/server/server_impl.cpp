@@ -32,6 +32,8 @@ std::error_code ServerImpl::listen(const Target& target, std::string& detail) {
     {
         std::lock_guard<std::mutex> guard(mutex_);
         target_ = target;
+        // start() after stop() listens on the same port, not on another free one.
+        if (target_->kind == Target::Kind::tcp) target_->port = listening.port;
         listening_ = listening;
     }
     running_.store(true, std::memory_order_release);

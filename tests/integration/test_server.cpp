@@ -401,3 +401,18 @@ TEST_CASE("a failed write does not drop what the peer sends before it closes", "
     for (int i = 0; i < 200 && received.load() < 2; ++i) io.run_for(std::chrono::milliseconds(5));
     CHECK(received.load() == 2);
 }
+
+TEST_CASE("start() after stop() listens on the same endpoint, also after port 0", "[server]") {
+    test::TempDir dir;
+    test::Log log;
+    ipcxx::Server server{test::config_in(dir)};
+    server.on("start", [&] { log.add("start"); });
+    server.serve_net("127.0.0.1", 0);
+    const auto port = server.port();
+    REQUIRE(port != 0);
+    server.stop();
+    CHECK_FALSE(server.running());
+    server.start();
+    CHECK(server.port() == port);
+    CHECK(log.wait_for_count("start", 2));
+}
