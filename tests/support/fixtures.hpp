@@ -52,10 +52,10 @@ inline ipcxx::Config config_in(const TempDir& dir, const std::string& id = "worl
 class Log {
 public:
     void add(std::string entry) {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            entries_.push_back(std::move(entry));
-        }
+        // Notified under the lock: a waiter that wakes may destroy this Log at once, and a handler
+        // on another thread (one that destroyed its own client, say) must be done with it by then.
+        std::lock_guard<std::mutex> lock(mutex_);
+        entries_.push_back(std::move(entry));
         cv_.notify_all();
     }
     std::vector<std::string> entries() const {
