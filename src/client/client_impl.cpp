@@ -61,8 +61,9 @@ std::error_code ClientImpl::send(const Outgoing& message, std::uint64_t* sequenc
     Outbox::Push pushed;
     {
         std::lock_guard<std::mutex> lock(send_mutex_);
-        if (auto ec = encode_outgoing(message, native_, config_, frame, detail)) return ec;
-        pushed = outbox_->push(frame, sequence);
+        std::string_view tail;  // native data, copied once, straight into the outbox
+        if (auto ec = encode_outgoing(message, native_, config_, frame, detail, &tail)) return ec;
+        pushed = outbox_->push(frame, tail, sequence);
     }
     if (pushed == Outbox::Push::start_write) {
         asio::post(strand_, [self = shared_from_this()] {

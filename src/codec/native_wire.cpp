@@ -1,6 +1,8 @@
 // Native frames: encoding straight into the output buffer, decoding as views into the body.
 #include "codec/native_wire.hpp"
 
+#include <cstring>
+
 #include "codec/msgpack_raw.hpp"
 #include "codec/utf8.hpp"
 #include "ipcxx/error.hpp"
@@ -144,8 +146,72 @@ std::error_code check_event_name(std::string_view name, std::error_code empty_er
     return check_text(name, "event name", detail);
 }
 
-std::error_code append_native_frame(const NativeFrame& frame, std::size_t max_message_size, std::string& out,
-                                    std::string* detail) {
+namespace {
+
+// Big-endian writers into storage already sized (the frame's size is computed before anything is
+// written, so the frame is laid out with one resize instead of a capacity check per byte).
+char* put_be(char* p, std::uint64_t value, int bytes) noexcept {
+    for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) *p++ = static_cast<char>((value >> shift) & 0xFF);
+    return p;
+}
+
+char* put_uint(char* p, std::uint64_t value) noexcept {
+    if (value <= 0x7F) {
+        *p++ = static_cast<char>(value);
+        return p;
+    }
+    if (value <= 0xFF) {
+        *p++ = static_cast<char>(0xCC);
+        return put_be(p, value, 1);
+    }
+    if (value <= 0xFFFF) {
+        *p++ = static_cast<char>(0xCD);
+        return put_be(p, value, 2);
+    }
+    if (value <= 0xFFFFFFFF) {
+        *p++ = static_cast<char>(0xCE);
+        return put_be(p, value, 4);
+    }
+    *p++ = static_cast<char>(0xCF);
+    return put_be(p, value, 8);
+}
+
+char* put_str(char* p, std::string_view value) noexcept {
+    const std::size_t n = value.size();
+    if (n <= 31) {
+        *p++ = static_cast<char>(0xA0 | n);
+    } else if (n <= 0xFF) {
+        *p++ = static_cast<char>(0xD9);
+        p = put_be(p, n, 1);
+    } else if (n <= 0xFFFF) {
+        *p++ = static_cast<char>(0xDA);
+        p = put_be(p, n, 2);
+    } else {
+        *p++ = static_cast<char>(0xDB);
+        p = put_be(p, n, 4);
+    }
+    if (n != 0) std::memcpy(p, value.data(), n);
+    return p + n;
+}
+
+char* put_array_header(char* p, std::uint32_t count) noexcept {
+    if (count <= 15) {
+        *p++ = static_cast<char>(0x90 | count);
+        return p;
+    }
+    if (count <= 0xFFFF) {
+        *p++ = static_cast<char>(0xDC);
+        return put_be(p, count, 2);
+    }
+    *p++ = static_cast<char>(0xDD);
+    return put_be(p, count, 4);
+}
+
+}  // namespace
+
+std::error_code append_native_frame_head(const NativeFrame& frame, std::size_t max_message_size, std::string& out,
+                                         std::string_view& tail, std::string* detail) {
+    tail = {};
     const auto kind = static_cast<std::size_t>(frame.kind);
     if (kind > static_cast<std::size_t>(FrameKind::pong)) {
         return fail(errc::invalid_argument, detail, "unknown frame kind " + std::to_string(kind));
@@ -178,18 +244,30 @@ std::error_code append_native_frame(const NativeFrame& frame, std::size_t max_me
                         " bytes, over max_message_size " + std::to_string(limit));
     }
 
-    out.reserve(out.size() + native_header_size + size);
-    out.push_back(static_cast<char>(native_magic));
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((size >> shift) & 0xFF));
-    append_msgpack_array_header(count, out);
-    out.push_back(static_cast<char>(kind));
-    if (has_id) append_msgpack_uint(frame.id, out);
-    if (has_name) append_msgpack_str(frame.name, out);
-    if (has_data) out.append(frame.data.data(), frame.data.size());
+    // The data, when present, is always the last element: it is left to the caller as `tail`.
+    const std::size_t data_size = has_data ? frame.data.size() : 0;
+    const std::size_t old = out.size();
+    out.resize(old + native_header_size + size - data_size);
+    char* p = &out[old];
+    *p++ = static_cast<char>(native_magic);
+    p = put_be(p, size, 4);
+    p = put_array_header(p, count);
+    *p++ = static_cast<char>(kind);
+    if (has_id) p = put_uint(p, frame.id);
+    if (has_name) p = put_str(p, frame.name);
     if (is_error) {
-        append_msgpack_str(frame.error_code, out);
-        append_msgpack_str(frame.error_message, out);
+        p = put_str(p, frame.error_code);
+        p = put_str(p, frame.error_message);
     }
+    if (has_data) tail = frame.data;
+    return {};
+}
+
+std::error_code append_native_frame(const NativeFrame& frame, std::size_t max_message_size, std::string& out,
+                                    std::string* detail) {
+    std::string_view tail;
+    if (auto ec = append_native_frame_head(frame, max_message_size, out, tail, detail)) return ec;
+    out.append(tail.data(), tail.size());
     return {};
 }
 

@@ -40,6 +40,12 @@ struct NativeFrame {
 std::error_code append_native_frame(const NativeFrame& frame, std::size_t max_message_size, std::string& out,
                                     std::string* detail = nullptr);
 
+// The same frame without its trailing data: appends everything up to the data to `out` and sets
+// `tail` to the bytes that complete the frame (frame.data, or empty). The caller writes `tail` right
+// after, so large data is copied once, straight to where it goes (the outbox), not via `out`.
+std::error_code append_native_frame_head(const NativeFrame& frame, std::size_t max_message_size, std::string& out,
+                                         std::string_view& tail, std::string* detail = nullptr);
+
 // Decodes a body (the bytes after the 5-byte header). `out` views `body`; nothing is allocated.
 // Errors: invalid_message (not exactly one array of a known shape: unknown kind, wrong arity,
 // wrong element type, truncated or invalid msgpack, trailing bytes), invalid_event (empty name),

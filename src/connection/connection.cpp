@@ -69,8 +69,9 @@ std::error_code Connection::send(const Outgoing& message, std::uint64_t* sequenc
     if (!open()) return make_error_code(errc::not_connected);
     std::string& frame = encode_buffer();
     std::string detail;
-    if (auto ec = encode_outgoing(message, native(), config_, frame, detail)) return ec;
-    return accept_push(outbox_->push(frame, sequence));
+    std::string_view tail;  // native data, copied once, straight into the outbox
+    if (auto ec = encode_outgoing(message, native(), config_, frame, detail, &tail)) return ec;
+    return accept_push(outbox_->push(frame, tail, sequence));
 }
 
 std::error_code Connection::emit(std::string_view event, std::string_view msgpack_data) {

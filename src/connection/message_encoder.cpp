@@ -41,12 +41,16 @@ std::error_code encode_json(const Outgoing& m, const Config& config, std::string
 }  // namespace
 
 std::error_code encode_outgoing(const Outgoing& message, bool native, const Config& config, std::string& out,
-                                std::string& detail) {
+                                std::string& detail, std::string_view* tail) {
     out.clear();
+    if (tail) *tail = {};
     if (message.kind == FrameKind::event || message.kind == FrameKind::request) {
         if (auto ec = check_name(message.name, detail)) return ec;
     }
-    if (native) return append_native_frame(message, config.max_message_size, out, &detail);
+    if (native) {
+        if (tail) return append_native_frame_head(message, config.max_message_size, out, *tail, &detail);
+        return append_native_frame(message, config.max_message_size, out, &detail);
+    }
     if (auto ec = encode_json(message, config, out, detail)) return ec;
     if (out.size() - config.delimiter.size() > config.max_message_size) {
         detail = "message '" + std::string(message.name) + "' is " + std::to_string(out.size()) +

@@ -18,8 +18,10 @@ using Outgoing = NativeFrame;
 // Checks user-chosen names (events and requests: non-empty, not reserved) and the frame size
 // (max_message_size), and encodes into `out` (cleared first): a native frame, or on the JSON wire
 // the node-ipc frame (requests and responses as ipcxx.request / ipcxx.response events).
+// With `tail`, a native frame's trailing data is not copied into `out`: the frame is `out` followed by
+// `*tail` (a view of message.data; empty on the JSON wire), for Outbox::push(head, tail).
 std::error_code encode_outgoing(const Outgoing& message, bool native, const Config& config, std::string& out,
-                                std::string& detail);
+                                std::string& detail, std::string_view* tail = nullptr);
 
 // An event, the common case.
 inline std::error_code encode_event(std::string_view event, std::string_view msgpack_data, bool native,

@@ -18,19 +18,21 @@ std::size_t Outbox::held_bytes_locked() const {
     return pending_.size() + (inflight_sizes_.empty() ? 0 : inflight_.size());
 }
 
-Outbox::Push Outbox::push(std::string_view frame, std::uint64_t* sequence) {
+Outbox::Push Outbox::push(std::string_view head, std::string_view tail, std::uint64_t* sequence) {
+    const std::size_t size = head.size() + tail.size();
     std::lock_guard<std::mutex> lock(mutex_);
     if (closed_) {
         return Push::closed;
     }
     // Sizes are kept as u32 (the wire length prefix): a larger frame can never be queued.
-    const bool too_big = frame.size() > std::numeric_limits<std::uint32_t>::max();
-    if (too_big || (max_bytes_ != 0 && held_bytes_locked() + frame.size() > max_bytes_)) {
+    const bool too_big = size > std::numeric_limits<std::uint32_t>::max();
+    if (too_big || (max_bytes_ != 0 && held_bytes_locked() + size > max_bytes_)) {
         refused_ = true;
         return Push::full;
     }
-    pending_.append(frame.data(), frame.size());
-    pending_sizes_.push_back(static_cast<std::uint32_t>(frame.size()));
+    pending_.append(head.data(), head.size());
+    pending_.append(tail.data(), tail.size());
+    pending_sizes_.push_back(static_cast<std::uint32_t>(size));
     ++pushed_;
     if (sequence) *sequence = pushed_;
     if (up_ && !writing_) {

@@ -31,7 +31,9 @@ public:
     // Queues one encoded frame (whole messages only). `sequence`, when given, receives the frame's
     // place in push order (1, 2, ...): frames are written in that order, so a frame is on the
     // socket once written_count() has reached its sequence.
-    Push push(std::string_view frame, std::uint64_t* sequence = nullptr);
+    Push push(std::string_view frame, std::uint64_t* sequence = nullptr) { return push(frame, {}, sequence); }
+    // The same for one frame given in two consecutive pieces (head and tail).
+    Push push(std::string_view head, std::string_view tail, std::uint64_t* sequence = nullptr);
 
     // Writer side. The link starts down; while down, frames accumulate.
     // Returns true when the caller must start the writer.

@@ -10,19 +10,30 @@ namespace {
 // a handler does not wait for itself.
 thread_local std::vector<const HandlerRegistry*> active_on_this_thread;
 
-struct ActiveScope {
-    std::atomic<int>& running;
-    explicit ActiveScope(const HandlerRegistry* r, std::atomic<int>& counter) : running(counter) {
-        running.fetch_add(1, std::memory_order_acq_rel);
-        active_on_this_thread.push_back(r);
-    }
-    ~ActiveScope() {
-        active_on_this_thread.pop_back();
-        running.fetch_sub(1, std::memory_order_acq_rel);
-    }
-};
-
 }  // namespace
+
+void HandlerRegistry::publish_locked(std::shared_ptr<const Table> next) {
+    retired_.push_back(std::move(table_));
+    table_ = std::move(next);
+    has_retired_.store(true, std::memory_order_seq_cst);
+    current_.store(table_.get(), std::memory_order_seq_cst);
+    reclaim_locked();
+}
+
+void HandlerRegistry::reclaim_locked() {
+    if (running_.load(std::memory_order_seq_cst) != 0) return;
+    retired_.clear();
+    has_retired_.store(false, std::memory_order_seq_cst);
+}
+
+void HandlerRegistry::leave_dispatch() {
+    active_on_this_thread.pop_back();
+    if (running_.fetch_sub(1, std::memory_order_seq_cst) == 1 && has_retired_.load(std::memory_order_seq_cst)) {
+        // The last dispatch to leave frees what writers retired meanwhile (e.g. `once` handlers).
+        std::lock_guard<std::mutex> lock(mutex_);
+        reclaim_locked();
+    }
+}
 
 HandlerId HandlerRegistry::add(std::string event, Handler handler, bool once) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -31,7 +42,7 @@ HandlerId HandlerRegistry::add(std::string event, Handler handler, bool once) {
     (*next)[std::move(event)].push_back(
         Entry{id, std::make_shared<Handler>(std::move(handler)),
               once ? std::make_shared<std::atomic<bool>>(false) : nullptr});
-    table_ = std::move(next);
+    publish_locked(std::move(next));
     return id;
 }
 
@@ -41,7 +52,7 @@ void HandlerRegistry::remove(std::string_view event) {
     if (it == table_->end()) return;
     auto next = std::make_shared<Table>(*table_);
     next->erase(std::string(event));
-    table_ = std::move(next);
+    publish_locked(std::move(next));
 }
 
 void HandlerRegistry::remove(HandlerId id) {
@@ -53,7 +64,7 @@ void HandlerRegistry::remove(HandlerId id) {
         if (found != entries.end()) {
             entries.erase(found);
             if (entries.empty()) next->erase(it);
-            table_ = std::move(next);
+            publish_locked(std::move(next));
             return;
         }
     }
@@ -89,9 +100,14 @@ void HandlerRegistry::call(const Entry& entry, const EventArgs& args,
 std::size_t HandlerRegistry::dispatch(const EventArgs& args, bool wildcard,
                                       const std::function<void(const std::string&, bool)>& on_exception) {
     if (closed()) return 0;
-    ActiveScope scope(this, running_);
+    running_.fetch_add(1, std::memory_order_seq_cst);
+    active_on_this_thread.push_back(this);
+    struct Leave {
+        HandlerRegistry* registry;
+        ~Leave() { registry->leave_dispatch(); }
+    } leave{this};
     if (closed()) return 0;
-    auto table = snapshot();
+    const Table* const table = current_.load(std::memory_order_seq_cst);
     std::size_t called = 0;
     auto run = [&](std::string_view name) {
         auto it = table->find(name);
@@ -115,7 +131,7 @@ void HandlerRegistry::close() {
     // condition variable.
     while (running_.load(std::memory_order_acquire) > mine) std::this_thread::yield();
     std::lock_guard<std::mutex> lock(mutex_);
-    table_ = std::make_shared<Table>();
+    publish_locked(std::make_shared<Table>());
 }
 
 }  // namespace ipcxx::detail

@@ -41,11 +41,24 @@ private:
     using Table = std::map<std::string, std::vector<Entry>, std::less<>>;
 
     std::shared_ptr<const Table> snapshot() const;
+    // Makes `next` the table dispatches see; the old one is kept until no dispatch runs. mutex_ held.
+    void publish_locked(std::shared_ptr<const Table> next);
+    // Frees retired tables if no dispatch runs. mutex_ held.
+    void reclaim_locked();
+    void leave_dispatch();
     void call(const Entry& entry, const EventArgs& args,
               const std::function<void(const std::string&, bool)>& on_exception);
 
     mutable std::mutex mutex_;
     std::shared_ptr<const Table> table_ = std::make_shared<Table>();
+    // What dispatch reads, without the mutex or a reference count per message: table_.get().
+    // A replaced table is retired, not freed, while any dispatch runs (running_ > 0): a dispatch
+    // counts itself in running_ before it loads current_ (both seq_cst), and a writer stores
+    // current_ before it reads running_, so a dispatch that may still hold an old table is always
+    // seen by whoever frees it (the writer, or the last dispatch to leave).
+    std::atomic<const Table*> current_{table_.get()};
+    std::vector<std::shared_ptr<const Table>> retired_;
+    std::atomic<bool> has_retired_{false};
     HandlerId next_id_ = 1;
     std::atomic<bool> closed_{false};
     std::atomic<int> running_{0};
