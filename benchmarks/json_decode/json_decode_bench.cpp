@@ -38,6 +38,7 @@
 #include <nlohmann/json.hpp>
 #endif
 
+#include "codec/json_sax.hpp"
 #include "codec/json_wire.hpp"
 #include "codec/utf8.hpp"
 
@@ -53,22 +54,7 @@ struct Sink {
 using Packer = msgpack::packer<Sink>;
 
 // The decoder's rule for a JSON number that is not an integer literal fitting 64 bits.
-void pack_js_double(Packer& pk, std::string& buf, double d) {
-    constexpr double exact = 9007199254740992.0;  // 2^53
-    if (std::fabs(d) <= exact && d == std::trunc(d)) {
-        if (d < 0) {
-            pk.pack_int64(static_cast<std::int64_t>(d));
-        } else {
-            pk.pack_uint64(static_cast<std::uint64_t>(d));
-        }
-        return;
-    }
-    std::uint64_t bits;
-    std::memcpy(&bits, &d, sizeof bits);
-    char bytes[9] = {static_cast<char>(0xCB)};
-    for (int i = 0; i < 8; ++i) bytes[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
-    buf.append(bytes, sizeof bytes);
-}
+void pack_js_double(Packer&, std::string& buf, double d) { ipcxx::detail::append_number_as_msgpack(d, buf); }
 
 struct Range {
     std::size_t begin = 0, end = 0;

@@ -154,17 +154,21 @@ bool MsgpackSaxHandler::RawNumber(const char* s, rapidjson::SizeType len, bool) 
         }
         value = text[0] == '-' ? -0.0 : 0.0;
     }
-    return scalar([&] { pack_number(value); });
+    return scalar([&] { append_number_as_msgpack(value, buf); });
 }
 
-void MsgpackSaxHandler::pack_number(double d) {
-    // JS numbers have no int/float distinction: an integral value in the exact range is an int.
+void append_number_as_msgpack(double d, std::string& out) {
+    struct Sink {
+        std::string* s;
+        void write(const char* p, std::size_t n) { s->append(p, n); }
+    } sink{&out};
     constexpr double exact = 9007199254740992.0;  // 2^53
     if (std::fabs(d) <= exact && d == std::trunc(d)) {
+        msgpack::packer<Sink> packer(sink);
         if (d < 0) {
-            packer_.pack_int64(static_cast<std::int64_t>(d));
+            packer.pack_int64(static_cast<std::int64_t>(d));
         } else {
-            packer_.pack_uint64(static_cast<std::uint64_t>(d));
+            packer.pack_uint64(static_cast<std::uint64_t>(d));
         }
         return;
     }
@@ -173,7 +177,7 @@ void MsgpackSaxHandler::pack_number(double d) {
     std::memcpy(&bits, &d, sizeof bits);
     char bytes[9] = {static_cast<char>(0xCB)};
     for (int i = 0; i < 8; ++i) bytes[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
-    buf.append(bytes, sizeof bytes);
+    out.append(bytes, sizeof bytes);
 }
 
 bool MsgpackSaxHandler::start(unsigned char header) {

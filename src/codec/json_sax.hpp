@@ -14,6 +14,10 @@
 
 namespace ipcxx::detail {
 
+// Appends a JSON number that is not an exact 64-bit integer literal as msgpack: integral values
+// within +/-2^53 as ints (JSON from JavaScript has no int/float distinction), others as float64.
+void append_number_as_msgpack(double d, std::string& out);
+
 // Where a member of the root object was written in the msgpack buffer.
 struct MemberRange {
     std::size_t begin = 0;
@@ -66,7 +70,6 @@ private:
         if (open.size() == 1) member_done();
         return true;
     }
-    void pack_number(double d);
     bool start(unsigned char header);
     bool end(rapidjson::SizeType count);
     void member_done();
