@@ -66,7 +66,10 @@ class Runner:
         self.mode = args.mode
         self.bound = MODES[args.mode][2]
         self.tmp = Path(tempfile.mkdtemp(prefix="ipcxx-bench-"))
-        self.port = random.randrange(20000, 40000, 2)
+        # Servers take a TCP port below the kernel's ephemeral range, so that no client connection
+        # holds it; a port another program holds anyway is retried with the next one (run()).
+        self.port_low, self.port_high = 10000, ephemeral_low() - 2
+        self.port = random.randrange(self.port_low, self.port_high, 2)
         cpus = os.cpu_count() or 1
         self.server_cpu, self.client_cpu = ("0", "1") if cpus >= 2 else ("0", "0")
 
@@ -81,12 +84,22 @@ class Runner:
 
     def endpoint(self, system, workload, transport):
         if transport == "tcp":
-            self.port = self.port + 2 if self.port < 40000 else 20000  # ZeroMQ's W4 also takes port + 1
+            # ZeroMQ's W4 also takes port + 1.
+            self.port = self.port + 2 if self.port + 2 < self.port_high else self.port_low
             return f"127.0.0.1:{self.port}"
         return str(self.tmp / f"{system}-{workload}.sock")
 
     def run(self, system, workload, transport):
         """One server + client run: (client's JSON result, server RSS kB, client RSS kB) or raises."""
+        for attempt in range(5):
+            try:
+                return self.run_once(system, workload, transport)
+            except AddressInUse:
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    def run_once(self, system, workload, transport):
         flags = cell_flags(workload, transport, self.endpoint(system, workload, transport), self.mode)
         server_cpu = self.client_cpu if workload == "W2c" else self.server_cpu
         srss, crss, serr = self.tmp / "server.rss", self.tmp / "client.rss", self.tmp / "server.err"
@@ -95,7 +108,11 @@ class Runner:
                                       stdout=subprocess.PIPE, stderr=err, text=True)
         try:
             if not select.select([server.stdout], [], [], 15)[0] or server.stdout.readline().strip() != "ready":
-                raise RuntimeError("server not ready: " + serr.read_text().strip())
+                server.wait(timeout=15)
+                reason = serr.read_text().strip()
+                if "in use" in reason.lower():
+                    raise AddressInUse(reason)
+                raise RuntimeError("server not ready: " + reason)
             client = subprocess.run(self.command(system, "client", self.client_cpu, flags, crss),
                                     capture_output=True, text=True, timeout=self.bound + 10)
             lines = [l for l in client.stdout.splitlines() if l.startswith("{")]
@@ -108,6 +125,17 @@ class Runner:
             if server.poll() is None:
                 server.kill()
                 server.wait()
+
+
+class AddressInUse(RuntimeError):
+    pass
+
+
+def ephemeral_low():
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def rss_kb(path):
@@ -224,7 +252,8 @@ def main():
             for t in TRANSPORTS:
                 for s in order:
                     try:
-                        results.setdefault((w, t, s), []).append(runner.run(s, w, t))
+                        result = runner.run(s, w, t)
+                        results.setdefault((w, t, s), []).append(result)
                     except (RuntimeError, subprocess.TimeoutExpired) as e:
                         failures.append(f"{s} {w} {t} rep {rep + 1}: {e}")
                         print(f"FAILED {failures[-1]}", file=sys.stderr)
