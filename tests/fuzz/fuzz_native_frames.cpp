@@ -46,7 +46,7 @@ void check_unpack_in_zone(std::string_view data) {
     if (!ipcxx::detail::unpack_in_zone(data, zone, object)) return;  // the caller falls back to msgpack::unpack
     msgpack::object_handle reference;
     fuzz::check(fuzz::msgpack_c_unpack(data, reference), "unpack_in_zone accepts what msgpack::unpack refuses", data);
-    fuzz::check(fuzz::same_value(object, reference.get(), false), "unpack_in_zone and msgpack::unpack disagree", data);
+    fuzz::check(test::same_value(object, reference.get(), false), "unpack_in_zone and msgpack::unpack disagree", data);
 }
 
 void round_trip_body(std::string_view body) {

@@ -14,6 +14,7 @@
 #include <msgpack.hpp>
 
 #include "codec/json_wire.hpp"
+#include "support/msgpack_equal.hpp"
 #include "ipcxx/error.hpp"
 
 using ipcxx::errc;
@@ -64,43 +65,10 @@ std::string f64(double d) {
     return out;
 }
 
-// Deep equality, types included (msgpack-c's operator== passes null to memcmp for empty strings).
-bool same_object(const msgpack::object& a, const msgpack::object& b) {
-    if (a.type != b.type) return false;
-    switch (a.type) {
-        case msgpack::type::NIL: return true;
-        case msgpack::type::BOOLEAN: return a.via.boolean == b.via.boolean;
-        case msgpack::type::POSITIVE_INTEGER: return a.via.u64 == b.via.u64;
-        case msgpack::type::NEGATIVE_INTEGER: return a.via.i64 == b.via.i64;
-        case msgpack::type::FLOAT32:
-        case msgpack::type::FLOAT64: return std::memcmp(&a.via.f64, &b.via.f64, sizeof(double)) == 0;
-        case msgpack::type::STR:
-            return std::string_view(a.via.str.ptr, a.via.str.size) == std::string_view(b.via.str.ptr, b.via.str.size);
-        case msgpack::type::BIN:
-            return std::string_view(a.via.bin.ptr, a.via.bin.size) == std::string_view(b.via.bin.ptr, b.via.bin.size);
-        case msgpack::type::ARRAY:
-            if (a.via.array.size != b.via.array.size) return false;
-            for (std::uint32_t i = 0; i < a.via.array.size; ++i) {
-                if (!same_object(a.via.array.ptr[i], b.via.array.ptr[i])) return false;
-            }
-            return true;
-        case msgpack::type::MAP:
-            if (a.via.map.size != b.via.map.size) return false;
-            for (std::uint32_t i = 0; i < a.via.map.size; ++i) {
-                if (!same_object(a.via.map.ptr[i].key, b.via.map.ptr[i].key) ||
-                    !same_object(a.via.map.ptr[i].val, b.via.map.ptr[i].val)) {
-                    return false;
-                }
-            }
-            return true;
-        default: return false;
-    }
-}
-
 bool same_value(std::string_view a, std::string_view b) {
     const msgpack::object_handle ha = msgpack::unpack(a.data(), a.size());
     const msgpack::object_handle hb = msgpack::unpack(b.data(), b.size());
-    return same_object(ha.get(), hb.get());
+    return test::same_value(ha.get(), hb.get(), false);
 }
 
 // msgpack of one value written by hand, for forms msgpack-c's packer does not choose.
