@@ -23,8 +23,7 @@ ReconnectSettings reconnect_settings(const Config& config) {
 }  // namespace
 
 ClientImpl::ClientImpl(asio::io_context& io, Config config, std::shared_ptr<void> io_keepalive)
-    : io_(io),
-      io_keepalive_(std::move(io_keepalive)),
+    : io_keepalive_(std::move(io_keepalive)),
       config_holder_((config.validate(), std::make_shared<const Config>(std::move(config)))),
       config_(*config_holder_),
       events_(Side::client, config_),
@@ -74,11 +73,7 @@ std::error_code ClientImpl::send(const Outgoing& message, std::uint64_t* sequenc
 }
 
 std::error_code ClientImpl::emit(std::string_view event, std::string_view msgpack_data) {
-    Outgoing message;
-    message.kind = FrameKind::event;
-    message.name = event;
-    message.data = msgpack_data;
-    return send(message);
+    return send(event_message(event, msgpack_data));
 }
 
 RequestId ClientImpl::request(std::string_view event, std::string_view msgpack_args,

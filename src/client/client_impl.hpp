@@ -61,7 +61,6 @@ private:
     void finish();  // no more attempts: report what was never delivered, then `destroy`
     void report_error(std::error_code ec, std::string message, std::size_t undelivered = 0);
 
-    asio::io_context& io_;
     const std::shared_ptr<void> io_keepalive_;
     const std::shared_ptr<const Config> config_holder_;  // shared with connections
     const Config& config_;

@@ -75,11 +75,7 @@ std::error_code Connection::send(const Outgoing& message, std::uint64_t* sequenc
 }
 
 std::error_code Connection::emit(std::string_view event, std::string_view msgpack_data) {
-    Outgoing message;
-    message.kind = FrameKind::event;
-    message.name = event;
-    message.data = msgpack_data;
-    return send(message);
+    return send(event_message(event, msgpack_data));
 }
 
 std::error_code Connection::push_frame(const std::string& frame) {

@@ -24,13 +24,17 @@ std::error_code encode_outgoing(const Outgoing& message, bool native, const Conf
                                 std::string& detail, std::string_view* tail = nullptr);
 
 // An event, the common case.
-inline std::error_code encode_event(std::string_view event, std::string_view msgpack_data, bool native,
-                                    const Config& config, std::string& out, std::string& detail) {
+inline Outgoing event_message(std::string_view event, std::string_view msgpack_data) {
     Outgoing message;
     message.kind = FrameKind::event;
     message.name = event;
     message.data = msgpack_data;
-    return encode_outgoing(message, native, config, out, detail);
+    return message;
+}
+
+inline std::error_code encode_event(std::string_view event, std::string_view msgpack_data, bool native,
+                                    const Config& config, std::string& out, std::string& detail) {
+    return encode_outgoing(event_message(event, msgpack_data), native, config, out, detail);
 }
 
 // A native frame re-encoded for the JSON wire (JSON frames are copied): for a client whose queued
