@@ -2,9 +2,9 @@
 # The world/hello demo, over the default Unix socket and over TCP (port 0).
 set -uo pipefail
 build=$1
-passed=0
-failed=0
 scratch=$(mktemp -d)
+. "$(dirname "$0")/check.sh"
+check_log=$scratch/world.out
 export XDG_RUNTIME_DIR=$scratch
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$scratch"' EXIT
 
@@ -16,16 +16,6 @@ start_world() {
     timeout 10 bash -c "until grep -q 'listening' '$scratch/world.out'; do sleep 0.05; done"
 }
 
-check() {
-    local name=$1 expected=$2 actual=$3
-    if [[ "$actual" == "$expected" ]]; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAILED: $name: expected '$expected', got '$actual'" >&2
-        cat "$scratch/world.out" >&2
-    fi
-}
 
 start_world
 check "hello over the default Unix socket" "hello world!" "$(timeout 10 "$build/examples/hello")"

@@ -6,9 +6,8 @@ set -uo pipefail
 build=$1
 node=${2:-node}
 examples=$(cd "$(dirname "$0")/../../examples/node-interop" && pwd)
-passed=0
-failed=0
 scratch=$(mktemp -d)
+. "$(dirname "$0")/check.sh"
 export XDG_RUNTIME_DIR=$scratch
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$scratch"' EXIT
 
@@ -24,6 +23,7 @@ fi
 # Starts a server program in the background; sets server_pid and waits (bounded) for its listening line.
 start_server() {
     server_out=$scratch/server.out
+    check_log=$server_out
     : >"$server_out"
     "$@" >"$server_out" 2>&1 &
     server_pid=$!
@@ -40,16 +40,6 @@ server_printed() {
     timeout 5 bash -c "until grep -qxF -- \"\$0\" '$server_out'; do sleep 0.05; done" "$1"
 }
 
-check() {
-    local name=$1 expected=$2 actual=$3
-    if [[ "$actual" == "$expected" ]]; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAILED: $name: expected '$expected', got '$actual'" >&2
-        cat "$server_out" >&2
-    fi
-}
 
 check_server_printed() {
     if server_printed "$2"; then
