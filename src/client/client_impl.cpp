@@ -133,7 +133,7 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
     const auto remote = socket_.remote_endpoint(ignored);
     set_close_on_exec(socket_.native_handle());
     if (is_tcp(remote)) socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-    conn_ = std::make_shared<Connection>(strand_, std::move(socket_), outbox_, weak_from_this(), config_holder_, io_keepalive_, 0,
+    conn_ = std::make_shared<Connection>(strand_, Stream(std::move(socket_)), outbox_, weak_from_this(), config_holder_, io_keepalive_, 0,
                                          describe_endpoint(remote, target_.path));
     fsm_.on_connected();
 

@@ -3,7 +3,6 @@
 #include <asio/bind_executor.hpp>
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
-#include <asio/write.hpp>
 
 #include "dispatch/event_names.hpp"
 #include "ipcxx/error.hpp"
@@ -14,12 +13,12 @@ namespace {
 constexpr std::size_t read_chunk = 64 * 1024;
 }
 
-Connection::Connection(Strand strand, GenericSocket socket, std::shared_ptr<Outbox> outbox,
+Connection::Connection(Strand strand, Stream stream, std::shared_ptr<Outbox> outbox,
                        std::weak_ptr<ConnectionOwner> owner, std::shared_ptr<const Config> config,
                        std::shared_ptr<void> io_keepalive, std::uint64_t serial, std::string remote)
     : io_keepalive_(std::move(io_keepalive)),
       strand_(std::move(strand)),
-      socket_(std::move(socket)),
+      stream_(std::move(stream)),
       outbox_(std::move(outbox)),
       owner_(std::move(owner)),
       config_holder_(std::move(config)),
@@ -91,7 +90,7 @@ void Connection::do_read() {
     if (closing_) return;
     auto span = reader_.prepare(read_chunk);
     read_in_flight_ = true;
-    socket_.async_read_some(asio::buffer(span.data, span.size),
+    stream_.async_read_some(asio::buffer(span.data, span.size),
                             asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec, std::size_t n) {
                                 self->on_read(ec, n);
                             }));
@@ -184,7 +183,7 @@ bool Connection::handle_json(std::string_view text) {
 void Connection::write_preface() {
     write_in_flight_ = true;
     batch_in_flight_ = false;
-    asio::async_write(socket_, asio::buffer(preface_),
+    stream_.async_write(asio::buffer(preface_),
                       asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec, std::size_t n) {
                           self->on_write(ec, n);
                       }));
@@ -198,7 +197,7 @@ void Connection::do_write() {
     if (!outbox_open_ || !outbox_->take_batch(batch)) return;
     write_in_flight_ = true;
     batch_in_flight_ = true;
-    asio::async_write(socket_, asio::buffer(*batch.bytes),
+    stream_.async_write(asio::buffer(*batch.bytes),
                       asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec, std::size_t n) {
                           self->on_write(ec, n);
                       }));
@@ -222,8 +221,7 @@ void Connection::on_write(std::error_code ec, std::size_t n) {
         write_failed_ = true;
         close_reason_ = ec;
         open_.store(false, std::memory_order_release);
-        std::error_code ignored;
-        socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+        stream_.shutdown_send();
         if (!read_in_flight_) close_on_strand(ec);
         return;
     }
@@ -235,9 +233,7 @@ void Connection::close_on_strand(std::error_code reason) {
     closing_ = true;
     close_reason_ = reason;
     open_.store(false, std::memory_order_release);
-    std::error_code ignored;
-    socket_.shutdown(asio::socket_base::shutdown_both, ignored);
-    socket_.close(ignored);
+    stream_.close();
     if (!batch_in_flight_) outbox_->link_down();
     maybe_finish();
 }

@@ -29,6 +29,7 @@
 #include "ipcxx/socket.hpp"
 #include "payload_data.hpp"
 #include "transport/endpoint.hpp"
+#include "transport/stream.hpp"
 
 namespace ipcxx::detail {
 
@@ -51,8 +52,8 @@ public:
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
     // `config` and `io_keepalive` (the owner's own I/O thread, if any) are shared: a Socket handle
-    // may keep the connection, and so its strand and socket, alive after its server is gone.
-    Connection(Strand strand, GenericSocket socket, std::shared_ptr<Outbox> outbox,
+    // may keep the connection, and so its strand and stream, alive after its server is gone.
+    Connection(Strand strand, Stream stream, std::shared_ptr<Outbox> outbox,
                std::weak_ptr<ConnectionOwner> owner, std::shared_ptr<const Config> config,
                std::shared_ptr<void> io_keepalive, std::uint64_t serial, std::string remote);
 
@@ -103,9 +104,9 @@ private:
     void close_on_strand(std::error_code reason);
     void maybe_finish();
 
-    const std::shared_ptr<void> io_keepalive_;  // declared first: destroyed after the strand and socket
+    const std::shared_ptr<void> io_keepalive_;  // declared first: destroyed after the strand and stream
     Strand strand_;
-    GenericSocket socket_;
+    Stream stream_;
     std::shared_ptr<Outbox> outbox_;
     std::weak_ptr<ConnectionOwner> owner_;
     const std::shared_ptr<const Config> config_holder_;

@@ -102,7 +102,7 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
     set_close_on_exec(socket.native_handle());
     if (is_tcp(remote_endpoint)) socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     auto conn = std::make_shared<Connection>(
-        strand, std::move(socket), std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::drop),
+        strand, Stream(std::move(socket)), std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::drop),
         weak_from_this(), config_holder_, io_keepalive_, next_serial_.fetch_add(1), remote);
     conn->server_handshake.emplace(wire_mode(config_.wire), config_.id);
     {
