@@ -54,6 +54,9 @@ void Config::validate() const {
     if (handshake_timeout.count() <= 0) fail("config.handshake_timeout must be positive");
     if (request_timeout.count() <= 0) fail("config.request_timeout must be positive");
     if (retry.count() < 0) fail("config.retry must not be negative");
+#ifndef __linux__
+    if (abstract_socket) fail("config.abstract_socket needs Linux");
+#endif
     if (max_message_size == 0) fail("config.max_message_size must be positive");
     if (max_pending_bytes < max_message_size) {
         fail("config.max_pending_bytes (" + std::to_string(max_pending_bytes) +

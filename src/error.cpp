@@ -38,6 +38,7 @@ public:
             case errc::handler_exception: return "an event handler threw an exception";
             case errc::conversion_failed: return "payload could not be converted to the requested type";
             case errc::bad_handler: return "handler signature does not fit the event";
+            case errc::peer_not_allowed: return "connection refused: peer's uid is not in allowed_uids";
         }
         return "unknown ipcxx error";
     }

@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ipcxx {
 
@@ -51,6 +52,11 @@ struct Config {
     // Limits (ipcxx additions).
     std::size_t max_message_size = 16u << 20;       // largest frame accepted or sent, in bytes
     std::size_t max_pending_bytes = 16u << 20;      // bound of the per-connection send queue
+
+    // Security (ipcxx additions; SECURITY.md says what each one protects against).
+    bool take_over = false;                         // server: replace even a live server's socket file
+    bool abstract_socket = false;                   // Linux: Unix socket paths name abstract sockets, no file
+    std::vector<std::uint32_t> allowed_uids;        // server: Unix-socket clients with another uid are refused; empty = any
 
     bool silent = false;                            // suppress the library's log lines
     std::function<void(std::string_view)> logger;   // where log lines go; empty = stderr

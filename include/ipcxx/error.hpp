@@ -41,6 +41,8 @@ enum class errc {
     handler_exception,     // a user handler threw
     conversion_failed,     // a payload could not be converted to the handler's type
     bad_handler,           // a handler signature does not fit the event it was registered for
+    // Security.
+    peer_not_allowed,      // a Unix-socket client whose uid is not in allowed_uids was refused
 };
 
 const std::error_category& category() noexcept;

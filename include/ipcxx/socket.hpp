@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -16,6 +17,13 @@ namespace detail {
 class Connection;
 struct SocketAccess;
 }
+
+// The process at the other end of a Unix socket (Linux: SO_PEERCRED, taken when it connected).
+struct PeerCredentials {
+    std::int32_t pid = 0;
+    std::uint32_t uid = 0;
+    std::uint32_t gid = 0;
+};
 
 // A copyable handle on one accepted connection. Handlers receive it; keep a copy to reply later.
 // Thread safety: every member is safe from any thread. Emitting on a closed socket returns
@@ -30,6 +38,8 @@ public:
     std::string remote_address() const;
     // The client's id, from its hello (ipcxx clients); empty for node-ipc clients.
     std::string id() const;
+    // The client process's pid, uid and gid: Unix sockets on Linux; nothing over TCP.
+    std::optional<PeerCredentials> credentials() const;
     // True once this connection speaks the native wire.
     bool native() const noexcept;
     bool connected() const noexcept;

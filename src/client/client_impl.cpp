@@ -103,7 +103,7 @@ void ClientImpl::attempt() {
     std::string detail;
     if (target_.kind == Target::Kind::unix_socket) {
         GenericEndpoint endpoint;
-        if (unix_endpoint(target_.path, endpoint)) {
+        if (unix_endpoint(target_.path, config_.abstract_socket, endpoint)) {
             // Retrying cannot make the path shorter.
             report_error(make_error_code(errc::path_too_long),
                          "Unix socket path is too long for the platform: " + target_.path);

@@ -15,7 +15,8 @@ constexpr std::size_t read_chunk = 64 * 1024;
 
 Connection::Connection(Strand strand, Stream stream, std::shared_ptr<Outbox> outbox,
                        std::weak_ptr<ConnectionOwner> owner, std::shared_ptr<const Config> config,
-                       std::shared_ptr<void> io_keepalive, std::uint64_t serial, std::string remote)
+                       std::shared_ptr<void> io_keepalive, std::uint64_t serial, std::string remote,
+                       PeerIdentity peer)
     : io_keepalive_(std::move(io_keepalive)),
       strand_(std::move(strand)),
       stream_(std::move(stream)),
@@ -25,6 +26,7 @@ Connection::Connection(Strand strand, Stream stream, std::shared_ptr<Outbox> out
       config_(*config_holder_),
       serial_(serial),
       remote_(std::move(remote)),
+      peer_(std::move(peer)),
       reader_(config_.delimiter, config_.max_message_size) {}
 
 void Connection::start(std::string preface, bool open_outbox) {

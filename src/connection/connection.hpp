@@ -36,6 +36,11 @@ namespace ipcxx::detail {
 class Connection;
 using Strand = asio::strand<asio::io_context::executor_type>;
 
+// What the transport established about the peer before the first byte; fixed for the connection.
+struct PeerIdentity {
+    std::optional<PeerCredentials> credentials;
+};
+
 class ConnectionOwner {
 public:
     virtual ~ConnectionOwner() = default;
@@ -55,7 +60,8 @@ public:
     // may keep the connection, and so its strand and stream, alive after its server is gone.
     Connection(Strand strand, Stream stream, std::shared_ptr<Outbox> outbox,
                std::weak_ptr<ConnectionOwner> owner, std::shared_ptr<const Config> config,
-               std::shared_ptr<void> io_keepalive, std::uint64_t serial, std::string remote);
+               std::shared_ptr<void> io_keepalive, std::uint64_t serial, std::string remote,
+               PeerIdentity peer = {});
 
     // Starts reading; writes `preface` (a protocol frame that must go first) and then, if
     // `open_outbox`, what the outbox holds. Call on the strand.
@@ -81,6 +87,7 @@ public:
     void use_native() noexcept { native_.store(true, std::memory_order_release); }
     std::uint64_t serial() const noexcept { return serial_; }
     const std::string& remote() const noexcept { return remote_; }
+    const PeerIdentity& peer() const noexcept { return peer_; }
     std::string peer_id() const;
     void set_peer_id(std::string id);
     const Strand& strand() const noexcept { return strand_; }
@@ -113,6 +120,7 @@ private:
     const Config& config_;
     const std::uint64_t serial_;
     const std::string remote_;
+    const PeerIdentity peer_;
 
     FrameReader reader_;
     JsonFrameDecoder decoder_;

@@ -1,5 +1,7 @@
 #include "server/server_impl.hpp"
 
+#include <algorithm>
+
 #include <asio/bind_executor.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
@@ -7,6 +9,7 @@
 #include "codec/handshake.hpp"
 #include "connection/message_encoder.hpp"
 #include "ipcxx/error.hpp"
+#include "transport/peer_credentials.hpp"
 
 namespace ipcxx::detail {
 
@@ -91,19 +94,18 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
     }
     if (open_count >= config_.max_connections) {
         // node-ipc's semantics: the kernel accepted it; close it at once, without a `connect`.
-        socket.close(ignored);
-        ErrorEvent error;
-        error.code = make_error_code(errc::max_connections);
-        error.message = "connection from " + remote + " closed: max_connections (" +
-                        std::to_string(config_.max_connections) + ") reached";
-        events_.publish_error(std::move(error));
-        return;
+        return refuse(socket, make_error_code(errc::max_connections),
+                      "connection from " + remote + " closed: max_connections (" +
+                          std::to_string(config_.max_connections) + ") reached");
     }
+    PeerIdentity peer;
+    if (!is_tcp(remote_endpoint)) peer.credentials = peer_credentials(socket.native_handle());
+    if (auto refusal = check_allowed_uid(peer)) return refuse(socket, make_error_code(errc::peer_not_allowed), *refusal);
     set_close_on_exec(socket.native_handle());
     if (is_tcp(remote_endpoint)) socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     auto conn = std::make_shared<Connection>(
         strand, Stream(std::move(socket)), std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::drop),
-        weak_from_this(), config_holder_, io_keepalive_, next_serial_.fetch_add(1), remote);
+        weak_from_this(), config_holder_, io_keepalive_, next_serial_.fetch_add(1), remote, std::move(peer));
     conn->server_handshake.emplace(wire_mode(config_.wire), config_.id);
     {
         // Under the acceptor lock, so that a concurrent stop() either sees this connection or
@@ -121,6 +123,24 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
         Socket handle = conn->handle();
         self->events_.publish("connect", &handle);
     });
+}
+
+void ServerImpl::refuse(GenericSocket& socket, std::error_code ec, std::string message) {
+    std::error_code ignored;
+    socket.close(ignored);
+    ErrorEvent error;
+    error.code = ec;
+    error.message = std::move(message);
+    events_.publish_error(std::move(error));
+}
+
+std::optional<std::string> ServerImpl::check_allowed_uid(const PeerIdentity& peer) const {
+    // allowed_uids speaks about Unix-socket clients only: a TCP peer has no uid to check.
+    if (config_.allowed_uids.empty() || !peer.credentials) return std::nullopt;
+    const auto& allowed = config_.allowed_uids;
+    if (std::find(allowed.begin(), allowed.end(), peer.credentials->uid) != allowed.end()) return std::nullopt;
+    return "connection from uid " + std::to_string(peer.credentials->uid) + " (pid " +
+           std::to_string(peer.credentials->pid) + ") refused: uid not in allowed_uids";
 }
 
 void ServerImpl::stop() {

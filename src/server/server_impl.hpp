@@ -52,6 +52,10 @@ private:
     void answer(Connection& conn, const NativeFrame& request, const Payload& args);
     // The first frame of a connection was not a hello: refused in native mode. False if closed.
     bool accept_without_hello(Connection& conn);
+    // Closes a connection before it is one, with an error event saying why.
+    void refuse(GenericSocket& socket, std::error_code ec, std::string message);
+    // Why this peer may not connect (allowed_uids), or nothing.
+    std::optional<std::string> check_allowed_uid(const PeerIdentity& peer) const;
     void do_accept(std::uint64_t generation);
     void on_accept(std::uint64_t generation, Strand strand, std::error_code ec, GenericSocket socket);
 

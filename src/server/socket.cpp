@@ -10,6 +10,10 @@ std::string Socket::remote_address() const { return conn_ ? conn_->remote() : st
 
 std::string Socket::id() const { return conn_ ? conn_->peer_id() : std::string(); }
 
+std::optional<PeerCredentials> Socket::credentials() const {
+    return conn_ ? conn_->peer().credentials : std::nullopt;
+}
+
 bool Socket::native() const noexcept { return conn_ && conn_->native(); }
 
 bool Socket::connected() const noexcept { return conn_ && conn_->open(); }

@@ -32,10 +32,30 @@ std::error_code make_directories(const std::string& dir, std::string& detail) {
             return make_error_code(errc::socket_root);
         }
     }
+    return {};
+}
+
+// Another user who could write to the root could replace our socket with theirs, so the root must
+// be our own real directory, owner-only (tightened if looser, as node-ipc 14 does). A shared sticky
+// directory such as /tmp is refused instead of tightened: that would lock everybody else out of it.
+std::error_code check_socket_root(const std::string& dir, std::string& detail) {
     struct stat st {};
-    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-        detail = "socket root " + dir + " is not a directory";
+    const auto fail = [&](const std::string& problem) {
+        detail = "socket root " + dir + " " + problem;
         return make_error_code(errc::socket_root);
+    };
+    if (::lstat(dir.c_str(), &st) != 0) return fail(std::string("cannot be inspected: ") + std::strerror(errno));
+    if (S_ISLNK(st.st_mode)) return fail("is a symbolic link, not a real directory");
+    if (!S_ISDIR(st.st_mode)) return fail("is not a directory");
+    if (st.st_uid != ::geteuid()) {
+        return fail("is owned by uid " + std::to_string(st.st_uid) + ", not by this process's uid " +
+                    std::to_string(::geteuid()));
+    }
+    if ((st.st_mode & 077) == 0) return {};
+    if (st.st_mode & S_ISVTX) return fail("is a shared sticky directory; use a private directory inside it");
+    if (::chmod(dir.c_str(), 0700) != 0) {
+        return fail(std::string("is accessible to other users and cannot be made owner-only: ") +
+                    std::strerror(errno));
     }
     return {};
 }
@@ -55,7 +75,9 @@ bool socket_is_live(const std::string& path) {
 std::error_code prepare_unix_path(const std::string& path, const Config& config, std::string& detail) {
     const std::string& root = config.socket_root;
     if (!root.empty() && path.compare(0, root.size(), root) == 0) {
-        if (auto ec = make_directories(root.back() == '/' ? root.substr(0, root.size() - 1) : root, detail)) return ec;
+        const std::string dir = root.size() > 1 && root.back() == '/' ? root.substr(0, root.size() - 1) : root;
+        if (auto ec = make_directories(dir, detail)) return ec;
+        if (auto ec = check_socket_root(dir, detail)) return ec;
     }
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) return {};  // nothing there
@@ -67,8 +89,8 @@ std::error_code prepare_unix_path(const std::string& path, const Config& config,
         detail = "socket file " + path + " exists and config.unlink is false";
         return make_error_code(errc::address_in_use);
     }
-    if (socket_is_live(path)) {
-        detail = "a server is already listening at " + path;
+    if (!config.take_over && socket_is_live(path)) {
+        detail = "a server is already listening at " + path + " (config.take_over replaces it)";
         return make_error_code(errc::address_in_use);
     }
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
@@ -84,9 +106,12 @@ std::string Target::describe() const {
     return kind == Kind::unix_socket ? "unix:" + path : "tcp:" + host + ":" + std::to_string(port);
 }
 
-std::error_code unix_endpoint(const std::string& path, GenericEndpoint& out) {
-    if (path.empty() || path.size() >= sizeof(sockaddr_un{}.sun_path)) return make_error_code(errc::path_too_long);
-    out = GenericEndpoint(asio::local::stream_protocol::endpoint(path));
+std::size_t max_unix_path() noexcept { return sizeof(sockaddr_un{}.sun_path) - 1; }
+
+std::error_code unix_endpoint(const std::string& path, bool abstract, GenericEndpoint& out) {
+    if (path.empty() || path.size() > max_unix_path()) return make_error_code(errc::path_too_long);
+    // An abstract name is the path's bytes after a NUL in sun_path; it has no file.
+    out = GenericEndpoint(asio::local::stream_protocol::endpoint(abstract ? std::string(1, '\0') + path : path));
     return {};
 }
 
@@ -137,12 +162,14 @@ std::error_code listen(GenericAcceptor& acceptor, const Target& target, const Co
     std::error_code ec;
     GenericEndpoint endpoint;
     if (target.kind == Target::Kind::unix_socket) {
-        if (unix_endpoint(target.path, endpoint)) {
+        if (unix_endpoint(target.path, config.abstract_socket, endpoint)) {
             detail = "Unix socket path is " + std::to_string(target.path.size()) + " bytes, longer than the " +
-                     std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " the platform allows: " + target.path;
+                     std::to_string(max_unix_path()) + " the platform allows: " + target.path;
             return make_error_code(errc::path_too_long);
         }
-        if (auto prep = prepare_unix_path(target.path, config, detail)) return prep;
+        if (!config.abstract_socket) {
+            if (auto prep = prepare_unix_path(target.path, config, detail)) return prep;
+        }
     } else {
         std::vector<GenericEndpoint> endpoints;
         if (auto res = resolve_tcp(target.host, target.port, endpoints, detail)) return res;
@@ -158,7 +185,10 @@ std::error_code listen(GenericAcceptor& acceptor, const Target& target, const Co
         acceptor.close();
         return ec == asio::error::address_in_use ? make_error_code(errc::address_in_use) : ec;
     }
-    if (target.kind == Target::Kind::unix_socket) {
+    if (target.kind == Target::Kind::unix_socket && config.abstract_socket) {
+        out.unix_path = target.path;
+        out.abstract = true;
+    } else if (target.kind == Target::Kind::unix_socket) {
         mode_t mode = S_IRUSR | S_IWUSR;
         if (config.readable_all) mode |= S_IRGRP | S_IROTH;
         if (config.writable_all) mode |= S_IWGRP | S_IWOTH;
@@ -180,7 +210,7 @@ std::error_code listen(GenericAcceptor& acceptor, const Target& target, const Co
 }
 
 void remove_socket_file(const Listening& listening) {
-    if (listening.unix_path.empty()) return;
+    if (listening.unix_path.empty() || listening.abstract) return;
     struct stat st {};
     if (::lstat(listening.unix_path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == listening.inode &&
         st.st_dev == listening.device) {

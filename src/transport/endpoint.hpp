@@ -30,8 +30,11 @@ struct Target {
     std::string describe() const;  // "unix:/path" or "tcp:host:port"
 };
 
-// A Unix socket endpoint; errc::path_too_long when the path does not fit sun_path.
-std::error_code unix_endpoint(const std::string& path, GenericEndpoint& out);
+// The longest Unix socket path (or abstract name) the platform allows, in bytes.
+std::size_t max_unix_path() noexcept;
+// A Unix socket endpoint, or with `abstract` a Linux abstract-namespace one named by the path;
+// errc::path_too_long when the path does not fit sun_path.
+std::error_code unix_endpoint(const std::string& path, bool abstract, GenericEndpoint& out);
 
 // Resolves host:port (numeric addresses without a lookup). errc::resolve_failed on failure.
 std::error_code resolve_tcp(const std::string& host, std::uint16_t port, std::vector<GenericEndpoint>& out,
@@ -46,11 +49,12 @@ bool is_tcp(const GenericEndpoint& endpoint) noexcept;
 // a listener or a connection (a listener kept open by a child would keep its port or path taken).
 void set_close_on_exec(int fd) noexcept;
 
-// Opens, binds and listens. For Unix sockets: creates the socket root (0700) when the path lies
-// inside it, replaces a stale socket file (never a live server's socket, never a non-socket), and
-// applies readable_all/writable_all. For TCP: SO_REUSEADDR so a restarted server binds at once.
+// Opens, binds and listens. For Unix socket files: creates the socket root (0700) when the path
+// lies inside it and checks it is ours and owner-only, replaces a stale socket file (a live
+// server's socket only with take_over, never a non-socket), and applies readable_all/writable_all. For TCP: SO_REUSEADDR so a restarted server binds at once.
 struct Listening {
-    std::string unix_path;   // set for Unix sockets: the file this listener created
+    std::string unix_path;   // set for Unix sockets: the file this listener created, or its abstract name
+    bool abstract = false;   // no file: nothing to remove
     std::uint64_t inode = 0;  // to remove only our own file on stop
     std::uint64_t device = 0;
     std::uint16_t port = 0;  // bound TCP port
