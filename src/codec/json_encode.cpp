@@ -281,6 +281,14 @@ std::error_code encode_json_frame(std::string_view event, std::string_view msgpa
         return ec;
     }
     out.push_back('}');
+    // JSON text never holds a raw control character, so a delimiter starting with one (the default
+    // "\f", "\r\n") cannot occur inside a frame; any other could, and would cut the frame apart.
+    if (!delimiter.empty() && static_cast<unsigned char>(delimiter[0]) >= 0x20 &&
+        std::string_view(out).substr(old_size).find(delimiter) != std::string_view::npos) {
+        out.resize(old_size);
+        if (detail) *detail = "the frame's JSON text contains the delimiter, which would split it on the wire";
+        return make_error_code(errc::invalid_argument);
+    }
     out.append(delimiter.data(), delimiter.size());
     return {};
 }

@@ -282,11 +282,17 @@ std::string RawListener::read_frames(std::size_t frames, std::chrono::millisecon
     return received_;
 }
 
-Rig::Rig(Role role, const std::string& version, Transport transport, std::vector<std::string> node_args)
+Rig::Rig(Role role, const std::string& version, Transport transport, std::vector<std::string> node_args,
+         const std::function<void(ipcxx::Config&)>& tweak)
     : role_(role) {
+    const auto config = [&](const std::string& id) {
+        auto c = test::config_in(dir_, id);
+        if (tweak) tweak(c);
+        return c;
+    };
     const auto on_error = [this](const ipcxx::ErrorEvent& e) { log_.add("error " + e.message); };
     if (role == Role::ipcxx_server) {
-        server_ = std::make_unique<ipcxx::Server>(test::config_in(dir_));
+        server_ = std::make_unique<ipcxx::Server>(config("world"));
         server_->on("connect", [this](ipcxx::Socket& s) {
             {
                 std::lock_guard<std::mutex> lock(mutex_);
@@ -306,7 +312,7 @@ Rig::Rig(Role role, const std::string& version, Transport transport, std::vector
     } else {
         auto node = start_node_server(version, transport, dir_, std::move(node_args));
         node_ = std::move(node.peer);
-        client_ = std::make_unique<ipcxx::Client>(test::config_in(dir_, "client"));
+        client_ = std::make_unique<ipcxx::Client>(config("client"));
         client_->on("connect", [this] { log_.add("connect"); });
         client_->on("disconnect", [this] { log_.add("disconnect"); });
         client_->on("destroy", [this] { log_.add("destroy"); });

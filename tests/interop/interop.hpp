@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -126,7 +127,9 @@ inline const char* name(Role r) {
 // "error <message>".
 class Rig {
 public:
-    Rig(Role role, const std::string& version, Transport transport, std::vector<std::string> node_args = {});
+    // `tweak` adjusts the ipcxx endpoint's config (delimiter, sync, raw_buffer, ...).
+    Rig(Role role, const std::string& version, Transport transport, std::vector<std::string> node_args = {},
+        const std::function<void(ipcxx::Config&)>& tweak = {});
     ~Rig();
 
     NodePeer& node() { return *node_; }

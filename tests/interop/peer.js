@@ -11,7 +11,8 @@ function usage(msg) {
   process.stderr.write(`peer.js: ${msg}\n` +
     'usage: node peer.js --version 14|9 --role server|client [--id ID] [--server-id SID]\n' +
     '         [--unix PATH | --tcp HOST:PORT | --default-path] [--retry MS] [--max-retries N]\n' +
-    '         [--max-connections N] [--echo] [--answer-requests] [--raw-log]\n');
+    '         [--max-connections N] [--echo] [--answer-requests] [--raw-log]\n' +
+    '         [--delimiter-hex HEX] [--sync] [--raw] [--encoding ENC] [--udp4 HOST:PORT | --udp6 HOST:PORT]\n');
   process.exit(2);
 }
 
@@ -19,11 +20,13 @@ function parseArgs(argv) {
   const o = { echo: false, rawLog: false, answerRequests: false };
   const flags = {
     '--echo': 'echo', '--raw-log': 'rawLog', '--default-path': 'defaultPath', '--answer-requests': 'answerRequests',
+    '--sync': 'sync', '--raw': 'raw',
   };
   const valued = {
     '--version': 'version', '--role': 'role', '--id': 'id', '--server-id': 'serverId',
     '--unix': 'unix', '--tcp': 'tcp', '--retry': 'retry', '--max-retries': 'maxRetries',
-    '--max-connections': 'maxConnections',
+    '--max-connections': 'maxConnections', '--delimiter-hex': 'delimiterHex', '--encoding': 'encoding',
+    '--udp4': 'udp4', '--udp6': 'udp6',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -33,12 +36,15 @@ function parseArgs(argv) {
   }
   if (o.version !== '14' && o.version !== '9') usage('--version must be 14 or 9');
   if (o.role !== 'server' && o.role !== 'client') usage('--role must be server or client');
-  if ([o.unix, o.tcp, o.defaultPath].filter(Boolean).length !== 1) {
-    usage('give exactly one of --unix, --tcp, --default-path');
+  if ([o.unix, o.tcp, o.defaultPath, o.udp4, o.udp6].filter(Boolean).length !== 1) {
+    usage('give exactly one of --unix, --tcp, --default-path, --udp4, --udp6');
   }
-  if (o.tcp) {
+  o.udp = o.udp4 ? 'udp4' : o.udp6 ? 'udp6' : null;
+  if (o.udp && o.role !== 'server') usage('node-ipc has UDP servers only');
+  const hostPort = o.tcp || o.udp4 || o.udp6;
+  if (hostPort) {
     // HOST:PORT, the host may be a bracketed IPv6 address ([::1]:0).
-    const m = /^\[?(.*?)\]?:(\d+)$/.exec(o.tcp);
+    const m = /^\[?(.*?)\]?:(\d+)$/.exec(hostPort);
     if (!m) usage('--tcp wants HOST:PORT');
     o.host = m[1];
     o.port = Number(m[2]);
@@ -108,6 +114,10 @@ async function main() {
   if (opt.retry !== undefined) cfg.retry = opt.retry;
   if (opt.maxRetries !== undefined) cfg.maxRetries = opt.maxRetries;
   if (opt.maxConnections !== undefined) cfg.maxConnections = opt.maxConnections;
+  if (opt.delimiterHex !== undefined) cfg.delimiter = Buffer.from(opt.delimiterHex, 'hex').toString('utf8');
+  if (opt.sync) cfg.sync = true;
+  if (opt.raw) cfg.rawBuffer = true;
+  if (opt.encoding !== undefined) cfg.encoding = opt.encoding;
 
   const isServer = opt.role === 'server';
   const sid = opt.serverId || 'server';
@@ -120,7 +130,11 @@ async function main() {
 
   let endpoint; // ipc.server or ipc.of[sid]
   if (isServer) {
-    if (opt.tcp) {
+    if (opt.udp) {
+      // As for TCP below, port 0 must be set after serveNet(), which takes 0 for "the default".
+      ipc.serveNet(opt.host, opt.port || 1, opt.udp);
+      if (opt.port === 0) ipc.server.port = 0;
+    } else if (opt.tcp) {
       // serveNet() and start() treat a falsy port as "use the default 8000" / "Unix
       // socket", so port 0 is passed as the string '0', which net.listen() accepts.
       ipc.serveNet(opt.host, opt.port || 1);
@@ -139,7 +153,17 @@ async function main() {
   }
 
   const sockNo = (socket) => serialOf.get(socket) ?? null;
-  const isSocket = (x) => x instanceof net.Socket;
+  // A stream socket, or a UDP peer record ({address, port, ipcBuffer, ...}).
+  const isSocket = (x) => x instanceof net.Socket ||
+    (opt.udp !== null && x !== null && typeof x === 'object' && 'ipcBuffer' in x && 'port' in x);
+  // UDP peers are never "connected": they get their serial when their first datagram arrives.
+  const noteSocket = (socket) => {
+    if (!socket || serialOf.has(socket)) return;
+    const n = nextSerial++;
+    serialOf.set(socket, n);
+    sockets.set(n, socket);
+    lastSock = socket;
+  };
 
   // Wire messages and lifecycle events share one pub/sub channel in node-ipc, and a
   // wire event may even be named "connect". They differ in their arguments: a
@@ -167,6 +191,8 @@ async function main() {
   if (endpoint.trigger) endpoint.trigger = wrapped; // 9.2.1 publishes "start" via trigger
 
   function onMessage(type, data, socket) {
+    if (opt.udp) noteSocket(socket);
+    if (opt.raw && type === 'data' && Buffer.isBuffer(data)) return onRawData(data, socket);
     // type is undefined only for non-envelope frames (node-ipc 14 crashes right after).
     const ev = { ev: 'message', type: type === undefined ? null : type, data: data === undefined ? null : data };
     if (data === undefined) ev.undefined = true;
@@ -181,6 +207,16 @@ async function main() {
     } catch (e) {
       harnessError(`echo failed: ${e.message}`);
     }
+  }
+
+  // Raw profile: the bytes exactly as read; --echo writes them back unchanged.
+  function onRawData(bytes, socket) {
+    const ev = { ev: 'data', hex: bytes.toString('hex') };
+    if (socket) ev.sock = sockNo(socket);
+    out(ev);
+    if (!opt.echo) return;
+    if (socket) ipc.server.emit(socket, bytes);
+    else endpoint.emit(bytes);
   }
 
   // ipcxx's request/response convention of the JSON wire (protocol/PROTOCOL.md, section 4).
@@ -223,6 +259,7 @@ async function main() {
       }
     });
     on('connect', (socket) => {
+      if (opt.udp) return out({ ev: 'bound' }); // 14 publishes its dgram socket once, at bind
       const n = nextSerial++;
       serialOf.set(socket, n);
       sockets.set(n, socket);
@@ -259,6 +296,8 @@ async function main() {
       if (!c || !c.socket) throw new Error('client is not connected (or was stopped)');
       return c.socket;
     }
+    // A UDP endpoint may write to any address: node-ipc takes any object with address and port.
+    if (opt.udp && cmd.address !== undefined) return { address: cmd.address, port: cmd.port };
     const s = cmd.sock === undefined ? lastSock : sockets.get(cmd.sock);
     if (!s) throw new Error(`no such server socket: ${cmd.sock === undefined ? '(none connected)' : cmd.sock}`);
     return s;
@@ -270,6 +309,12 @@ async function main() {
     return ipc.of[sid].emit(cmd.type, data);
   }
 
+  function rawEmit(cmd, payload) {
+    if (isServer) return ipc.server.emit(targetSocket(cmd), payload);
+    if (!ipc.of[sid]) throw new Error('client was stopped');
+    return ipc.of[sid].emit(payload);
+  }
+
   const commands = {
     // "data" absent means undefined, so the omitted-data case can be tested.
     emit: (cmd) => emit(cmd, cmd.data),
@@ -279,6 +324,9 @@ async function main() {
       ipc.server.broadcast(cmd.type, cmd.data);
     },
     emit_raw: (cmd) => targetSocket(cmd).write(Buffer.from(cmd.hex || '', 'hex')),
+    // Raw profile: emit(Buffer) writes the bytes as given, emit(string) through config.encoding.
+    raw: (cmd) => rawEmit(cmd, Buffer.from(cmd.hex || '', 'hex')),
+    raw_text: (cmd) => rawEmit(cmd, cmd.text),
     request: (cmd) => {
       const id = nextRequestId++;
       outstanding.add(id);

@@ -201,6 +201,22 @@ TEST_CASE("envelope layout and delimiter", "[json][encode]") {
     CHECK(out == "{\"type\":\"x\",\"data\":null}<END>");
 }
 
+TEST_CASE("a frame whose text would contain the delimiter is refused", "[json][encode]") {
+    std::string out = "kept";
+    std::string detail;
+    CHECK(encode_json_frame("x", pack(std::string("a<END>b")), "<END>", out, &detail) == ipcxx::errc::invalid_argument);
+    CHECK(out == "kept");
+    CHECK(detail.find("delimiter") != std::string::npos);
+    CHECK(encode_json_frame("<END>", "", "<END>", out) == ipcxx::errc::invalid_argument);
+    // JSON escapes control characters, so these delimiters never occur inside a frame.
+    out.clear();
+    REQUIRE_FALSE(encode_json_frame("x", pack(std::string("a\r\nb\f")), "\r\n", out));
+    CHECK(out == "{\"type\":\"x\",\"data\":\"a\\r\\nb\\f\"}\r\n");
+    // A multi-byte UTF-8 delimiter inside a string is caught too.
+    CHECK(encode_json_frame("x", pack(std::string("\xE2\x90\x9C")), "\xE2\x90\x9C", out) ==
+          ipcxx::errc::invalid_argument);
+}
+
 TEST_CASE("string escapes for every ASCII code point", "[json][encode]") {
     for (unsigned c = 0; c < 0x80; ++c) {
         INFO("code point " << c);
