@@ -2,12 +2,14 @@
 
 #include <cstdlib>
 
+#include "codec/text_encoding.hpp"
 #include "ipcxx/error.hpp"
 #include <string>
 
 #include <unistd.h>
 
 namespace ipcxx {
+using detail::is_known_encoding;
 namespace {
 
 std::string env(const char* name) {
@@ -57,6 +59,11 @@ void Config::validate() const {
 #ifndef __linux__
     if (abstract_socket) fail("config.abstract_socket needs Linux");
 #endif
+    if (raw_buffer && wire == Wire::native) fail("config.raw_buffer has no frames, so it cannot use wire = native");
+    if (!is_known_encoding(encoding)) {
+        fail("config.encoding '" + encoding + "' is not one of utf8, hex, base64, base64url, latin1, binary, ascii, "
+             "utf16le, ucs2");
+    }
     if (max_message_size == 0) fail("config.max_message_size must be positive");
     if (max_pending_bytes < max_message_size) {
         fail("config.max_pending_bytes (" + std::to_string(max_pending_bytes) +

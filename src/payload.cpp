@@ -56,6 +56,14 @@ Payload PayloadPool::make(std::string_view msgpack_bytes) {
     return PayloadAccess::of(spare_);
 }
 
+Payload bytes_payload(std::string_view bytes) {
+    msgpack::sbuffer packed(bytes.size() + 5);
+    msgpack::packer<msgpack::sbuffer> packer(packed);
+    packer.pack_bin(static_cast<std::uint32_t>(bytes.size()));
+    packer.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
+    return PayloadAccess::trusted(std::string_view(packed.data(), packed.size()));
+}
+
 }  // namespace detail
 
 Payload Payload::from_msgpack(std::string_view bytes) {

@@ -33,6 +33,9 @@ struct PayloadAccess {
     static Payload of(std::shared_ptr<const PayloadData> data) { return Payload(std::move(data)); }
 };
 
+// A msgpack bin holding `bytes` (raw_buffer's `data` events).
+Payload bytes_payload(std::string_view bytes);
+
 // Payloads for one connection's received messages. A payload no handler kept is reused for the
 // next message, so the steady state allocates nothing. Used on the connection's strand only.
 class PayloadPool {

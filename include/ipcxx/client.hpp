@@ -31,6 +31,7 @@ struct SharedIo;
 //                                        once the server's welcome arrived
 //   "disconnect"  ()                     the connection or a connection attempt closed
 //   "destroy"     ()                     no more attempts will be made (after the last disconnect)
+//   "data"        (const Payload&)       config.raw_buffer: bytes as read (a msgpack bin: as<std::string>())
 //   "error"       (const ErrorEvent&)    failed attempts (ECONNREFUSED, ENOENT, ...), bad input,
 //                                        undelivered messages, handler exceptions
 //   any other     (const Payload&)       a message arrived
@@ -40,6 +41,11 @@ struct SharedIo;
 // An accepted message is written to the server's socket, or reported in an `error` event with
 // errc::undelivered and a count. While disconnected, accepted messages wait in order (up to
 // config.max_pending_bytes) and are written on the next connect.
+//
+// config.sync (node-ipc's sync mode): after one message is written, the next waits until a message
+// is received; each received message releases one (node-ipc 14's rule). Waiting messages count in
+// pending_messages(), are bounded by max_pending_bytes (queue_full past it), and are reported
+// undelivered if the client gives up.
 //
 // Thread safety: handlers run on the library's I/O thread, never two at once for one client.
 // on/off, emit, disconnect and the destructor are safe from any thread, including from inside a
@@ -73,6 +79,13 @@ public:
     std::error_code emit(std::string_view event, const Payload& data) { return emit_packed(event, data.msgpack()); }
     std::error_code emit(std::string_view event) { return emit_packed(event, {}); }
     std::error_code emit_packed(std::string_view event, std::string_view msgpack_data);
+
+    // config.raw_buffer: writes `bytes` exactly as given (node-ipc's emit(buffer)); emit() is refused
+    // with invalid_argument in that mode, and emit_raw outside it. frame_too_large past
+    // max_message_size; an empty write is invalid_argument.
+    std::error_code emit_raw(std::string_view bytes);
+    // The same for text turned into bytes by config.encoding (node-ipc's emit(string)).
+    std::error_code emit_raw_text(std::string_view text);
 
     // Requests `event` from the server: `on_response` runs once, on the I/O thread, with the result
     // or the error (request_timeout after `timeout`, connection_lost if the request had been

@@ -58,6 +58,11 @@ struct Config {
     bool abstract_socket = false;                   // Linux: Unix socket paths name abstract sockets, no file
     std::vector<std::uint32_t> allowed_uids;        // server: Unix-socket clients with another uid are refused; empty = any
 
+    // node-ipc's other modes.
+    bool sync = false;                              // client: after one emit, the next waits for a received message
+    bool raw_buffer = false;                        // no framing: `data` events with the bytes read, emit_raw()
+    std::string encoding = "utf8";                  // how emit_raw_text() turns text into bytes (node-ipc's names)
+
     bool silent = false;                            // suppress the library's log lines
     std::function<void(std::string_view)> logger;   // where log lines go; empty = stderr
 

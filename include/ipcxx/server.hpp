@@ -31,6 +31,7 @@ struct SharedIo;
 //   "start"                ()                      listening
 //   "connect"              (Socket&)               a client was accepted
 //   "socket.disconnected"  (Socket&)               a client connection closed
+//   "data"                 (const Payload&, Socket&)  config.raw_buffer: bytes as read (a msgpack bin)
 //   "error"                (const ErrorEvent&)     bad input, socket errors, undelivered messages,
 //                                                  max_connections refusals, handler exceptions
 //   any other name         (const Payload&, Socket&) or (const Payload&): a message arrived
@@ -93,6 +94,12 @@ public:
     }
     std::error_code broadcast(std::string_view event) { return broadcast_packed(event, {}); }
     std::error_code broadcast_packed(std::string_view event, std::string_view msgpack_data);
+
+    // config.raw_buffer: bytes exactly as given, or text in config.encoding (see Client::emit_raw).
+    std::error_code emit_raw(const Socket& to, std::string_view bytes) { return to.emit_raw(bytes); }
+    std::error_code emit_raw_text(const Socket& to, std::string_view text) { return to.emit_raw_text(text); }
+    std::error_code broadcast_raw(std::string_view bytes);
+    std::error_code broadcast_raw_text(std::string_view text);
 
     // Emits to the client whose hello gave this id (ipcxx clients). not_connected if none.
     template <class T>

@@ -54,6 +54,9 @@ public:
         return emit_packed(event, data.msgpack());
     }
     std::error_code emit(std::string_view event) const { return emit_packed(event, {}); }
+    // config.raw_buffer: bytes exactly as given, or text in config.encoding (see Client::emit_raw).
+    std::error_code emit_raw(std::string_view bytes) const;
+    std::error_code emit_raw_text(std::string_view text) const;
 
     // Closes this connection; socket.disconnected follows on the server.
     void disconnect() const;

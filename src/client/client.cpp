@@ -69,6 +69,9 @@ std::error_code Client::emit_packed(std::string_view event, std::string_view msg
     return impl_->emit(event, msgpack_data);
 }
 
+std::error_code Client::emit_raw(std::string_view bytes) { return impl_->emit_raw(bytes); }
+std::error_code Client::emit_raw_text(std::string_view text) { return impl_->emit_raw_text(text); }
+
 void Client::disconnect() { impl_->disconnect(); }
 bool Client::connected() const noexcept { return impl_->connected(); }
 std::size_t Client::pending_messages() const { return impl_->pending_messages(); }

@@ -7,6 +7,8 @@
 
 #include "codec/handshake.hpp"
 #include "connection/message_encoder.hpp"
+#include "connection/raw_write.hpp"
+#include "payload_data.hpp"
 #include "ipcxx/error.hpp"
 
 namespace ipcxx::detail {
@@ -30,13 +32,16 @@ ClientImpl::ClientImpl(asio::io_context& io, Config config, std::shared_ptr<void
       strand_(asio::make_strand(io)),
       outbox_(std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::requeue)),
       fsm_(reconnect_settings(config_)),
-      handshake_(wire_mode(config_.wire), config_.id),
+      // Raw bytes have no frames, so no hello either.
+      handshake_(wire_mode(config_.raw_buffer ? Wire::json : config_.wire), config_.id),
       pending_(std::make_shared<PendingRequests>(strand_, [this](const std::string& what) {
           report_error(make_error_code(errc::handler_exception), "response handler threw: " + what);
       })),
       timer_(strand_),
       handshake_timer_(strand_),
-      socket_(strand_) {}
+      socket_(strand_) {
+    if (config_.sync) sync_.emplace(config_.max_pending_bytes);
+}
 
 void ClientImpl::start(std::string server_id, Target target) {
     if (started_.exchange(true)) {
@@ -54,7 +59,7 @@ bool ClientImpl::native() const noexcept {
     return native_;
 }
 
-std::error_code ClientImpl::send(const Outgoing& message, std::uint64_t* sequence) {
+std::error_code ClientImpl::push(const Outgoing& message, std::uint64_t* sequence) {
     std::string& frame = encode_buffer();
     std::string detail;
     Outbox::Push pushed;
@@ -64,13 +69,103 @@ std::error_code ClientImpl::send(const Outgoing& message, std::uint64_t* sequenc
         if (auto ec = encode_outgoing(message, native_, config_, frame, detail, &tail)) return ec;
         pushed = outbox_->push(frame, tail, sequence);
     }
-    if (pushed == Outbox::Push::start_write) {
-        asio::post(strand_, [self = shared_from_this()] {
-            if (self->conn_) self->conn_->write_pending();
-        });
-    }
+    start_writing(pushed);
     return push_error(pushed);
 }
+
+std::error_code ClientImpl::push_raw(std::string_view bytes) {
+    Outbox::Push pushed;
+    {
+        std::lock_guard<std::mutex> lock(send_mutex_);
+        pushed = outbox_->push(bytes);
+    }
+    start_writing(pushed);
+    return push_error(pushed);
+}
+
+void ClientImpl::start_writing(Outbox::Push pushed) {
+    if (pushed != Outbox::Push::start_write) return;
+    asio::post(strand_, [self = shared_from_this()] {
+        if (self->conn_) self->conn_->write_pending();
+    });
+}
+
+std::error_code ClientImpl::send(const Outgoing& message, std::uint64_t* sequence) {
+    if (config_.raw_buffer) return make_error_code(errc::invalid_argument);  // no frames: emit_raw()
+    if (!sync_) return push(message, sequence);
+    std::lock_guard<std::mutex> lock(sync_mutex_);
+    if (!sync_->closed()) {
+        const auto ec = push(message, sequence);
+        if (!ec) sync_->sent();
+        return ec;
+    }
+    // Checked now, so that a held message is refused by emit() as it would be when sent at once.
+    std::string detail;
+    if (auto ec = encode_outgoing(message, native(), config_, encode_buffer(), detail)) return ec;
+    return sync_->hold(HeldMessage::copy_of(message)) ? std::error_code() : make_error_code(errc::queue_full);
+}
+
+std::error_code ClientImpl::send_raw(std::string_view bytes) {
+    if (auto ec = check_raw_write(bytes, config_)) return ec;
+    if (!sync_) return push_raw(bytes);
+    std::lock_guard<std::mutex> lock(sync_mutex_);
+    if (!sync_->closed()) {
+        const auto ec = push_raw(bytes);
+        if (!ec) sync_->sent();
+        return ec;
+    }
+    HeldMessage held;
+    held.raw = true;
+    held.data = bytes;
+    return sync_->hold(std::move(held)) ? std::error_code() : make_error_code(errc::queue_full);
+}
+
+std::error_code ClientImpl::emit_raw(std::string_view bytes) { return send_raw(bytes); }
+
+std::error_code ClientImpl::emit_raw_text(std::string_view text) {
+    std::string bytes;
+    if (auto ec = raw_text_bytes(text, config_, bytes)) return ec;
+    return send_raw(bytes);
+}
+
+void ClientImpl::release_held() {
+    if (!sync_) return;
+    std::vector<std::pair<HeldMessage, std::error_code>> failed;
+    {
+        std::lock_guard<std::mutex> lock(sync_mutex_);
+        HeldMessage next;
+        // One goes out per reception; one that cannot be queued is reported and the next tried.
+        while (sync_->release(next)) {
+            std::uint64_t sequence = 0;
+            const auto ec = next.raw ? push_raw(next.data) : push(next.view(), &sequence);
+            if (!ec) {
+                if (!next.raw && next.kind == FrameKind::request) pending_->set_sequence(next.id, sequence);
+                break;
+            }
+            failed.emplace_back(std::move(next), ec);
+        }
+    }
+    // Reported without the lock: error handlers may emit.
+    for (const auto& [message, ec] : failed) {
+        if (!message.raw && message.kind == FrameKind::request) {
+            pending_->complete_later(message.id, failure(ec, "request '" + message.name + "' not sent: " + ec.message()));
+        } else {
+            report_error(make_error_code(errc::undelivered),
+                         "held message not delivered (sync): " + ec.message(), 1);
+        }
+    }
+}
+
+std::size_t ClientImpl::pending_messages() const {
+    std::size_t held = 0;
+    if (sync_) {
+        std::lock_guard<std::mutex> lock(sync_mutex_);
+        held = sync_->held();
+    }
+    return outbox_->pending_messages() + held;
+}
+
+
 
 std::error_code ClientImpl::emit(std::string_view event, std::string_view msgpack_data) {
     return send(event_message(event, msgpack_data));
@@ -219,19 +314,25 @@ void ClientImpl::disconnect() {
 
 void ClientImpl::on_frame(Connection&, const NativeFrame& frame, const Payload& data) {
     switch (frame.kind) {
-        case FrameKind::event: return events_.publish_message(frame.name, data, nullptr);
+        case FrameKind::event: events_.publish_message(frame.name, data, nullptr); break;
         case FrameKind::request: {
             const Reply reply = request_handlers_.answer(frame.name, data, nullptr);
             if (auto ec = send(response_frame(frame.id, reply)); ec && ec != errc::not_connected) {
                 report_error(ec, "response to '" + std::string(frame.name) + "' not sent: " + ec.message());
             }
-            return;
+            break;
         }
         case FrameKind::response:
-        case FrameKind::error_response: pending_->complete(frame.id, response_from(frame)); return;
+        case FrameKind::error_response: pending_->complete(frame.id, response_from(frame)); break;
         case FrameKind::ping:
         case FrameKind::pong: return;
     }
+    release_held();  // after the handlers, as node-ipc 14 does
+}
+
+void ClientImpl::on_raw_data(Connection&, std::string_view bytes) {
+    events_.publish_message("data", bytes_payload(bytes), nullptr);
+    release_held();
 }
 
 void ClientImpl::on_input_error(Connection& conn, std::error_code ec, const std::string& detail) {
@@ -282,7 +383,11 @@ void ClientImpl::apply(const ReconnectStep& step) {
 }
 
 void ClientImpl::finish() {
-    const std::size_t lost = outbox_->close();
+    std::size_t lost = outbox_->close();
+    if (sync_) {
+        std::lock_guard<std::mutex> lock(sync_mutex_);
+        lost += sync_->clear();
+    }
     pending_->fail_where([](std::uint64_t, std::uint64_t) { return true; }, make_error_code(errc::not_connected),
                          "client destroyed before the response arrived");
     if (lost > 0) {

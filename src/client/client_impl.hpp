@@ -13,6 +13,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "client/reconnect_fsm.hpp"
+#include "client/sync_gate.hpp"
 #include "codec/handshake.hpp"
 #include "connection/connection.hpp"
 #include "dispatch/event_sink.hpp"
@@ -33,6 +34,9 @@ public:
     // Any thread; once.
     void start(std::string server_id, Target target);
     std::error_code emit(std::string_view event, std::string_view msgpack_data);
+    // raw_buffer mode: bytes as given, or text in config.encoding.
+    std::error_code emit_raw(std::string_view bytes);
+    std::error_code emit_raw_text(std::string_view text);
     RequestId request(std::string_view event, std::string_view msgpack_args, std::chrono::milliseconds timeout,
                       ResponseHandler on_response);
     void cancel(RequestId id);
@@ -40,18 +44,26 @@ public:
 
     bool connected() const noexcept { return connected_.load(std::memory_order_acquire); }
     bool native() const noexcept;
-    std::size_t pending_messages() const { return outbox_->pending_messages(); }
+    std::size_t pending_messages() const;
     const std::string& server_id() const noexcept { return server_id_; }
 
     void on_frame(Connection& conn, const NativeFrame& frame, const Payload& data) override;
     void on_handshake(Connection& conn, std::string_view event, std::string_view msgpack_data) override;
+    void on_raw_data(Connection& conn, std::string_view bytes) override;
     void on_input_error(Connection& conn, std::error_code ec, const std::string& detail) override;
     void on_write_result(Connection& conn, const Outbox::Completion& result) override;
     void on_closed(Connection& conn, std::error_code reason) override;
 
 private:
-    // Encodes for the current wire and queues; any thread.
+    // Sends through the sync gate when config.sync is on; any thread.
     std::error_code send(const Outgoing& message, std::uint64_t* sequence = nullptr);
+    std::error_code send_raw(std::string_view bytes);
+    // Encodes for the current wire and queues; any thread.
+    std::error_code push(const Outgoing& message, std::uint64_t* sequence = nullptr);
+    std::error_code push_raw(std::string_view bytes);
+    void start_writing(Outbox::Push pushed);
+    // sync: a message was received, so one held message goes out.
+    void release_held();
     void attempt();
     void on_connect(std::uint64_t attempt, std::error_code ec);
     void on_handshake_timeout();
@@ -87,6 +99,10 @@ private:
     // of the other wire slips in between.
     mutable std::mutex send_mutex_;
     bool native_ = false;
+
+    // config.sync; taken before send_mutex_ so that what the gate lets through is queued in its order.
+    mutable std::mutex sync_mutex_;
+    std::optional<SyncGate> sync_;
 };
 
 }  // namespace ipcxx::detail

@@ -28,6 +28,12 @@ FrameReader::Span FrameReader::prepare(std::size_t min_size) {
 
 void FrameReader::commit(std::size_t n) { end_ += n; }
 
+std::string_view FrameReader::take_all() noexcept {
+    const std::string_view all(buf_.data() + begin_, end_ - begin_);
+    begin_ = scan_ = end_;
+    return all;
+}
+
 bool FrameReader::next_frame(Frame& frame, std::error_code& ec) {
     ec.clear();
     if (begin_ == end_) return false;

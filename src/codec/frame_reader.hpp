@@ -35,6 +35,9 @@ public:
     // as soon as its header is in), or to empty_frame for a native header with length 0.
     bool next_frame(Frame& frame, std::error_code& ec);
 
+    // Everything received and not yet taken, unframed (raw_buffer mode); valid until the next prepare().
+    std::string_view take_all() noexcept;
+
     std::size_t partial_size() const noexcept;  // bytes held for a frame not yet complete
     void reset() noexcept;                      // drop everything (after the connection closed)
 

@@ -79,7 +79,7 @@ std::error_code Connection::emit(std::string_view event, std::string_view msgpac
     return send(event_message(event, msgpack_data));
 }
 
-std::error_code Connection::push_frame(const std::string& frame) {
+std::error_code Connection::push_frame(std::string_view frame) {
     if (!open()) return make_error_code(errc::not_connected);
     return accept_push(outbox_->push(frame));
 }
@@ -107,6 +107,10 @@ void Connection::on_read(std::error_code ec, std::size_t n) {
         return;
     }
     reader_.commit(n);
+    if (config_.raw_buffer) {
+        if (auto owner = owner_.lock()) owner->on_raw_data(*this, reader_.take_all());
+        return do_read();
+    }
     Frame frame;
     std::error_code frame_ec;
     while (!closing_ && reader_.next_frame(frame, frame_ec)) {

@@ -48,6 +48,8 @@ public:
     virtual void on_frame(Connection& conn, const NativeFrame& frame, const Payload& data) = 0;
     // ipcxx.hello or ipcxx.welcome (JSON wire).
     virtual void on_handshake(Connection& conn, std::string_view event, std::string_view msgpack_data) = 0;
+    // raw_buffer mode: bytes exactly as read, no framing.
+    virtual void on_raw_data(Connection& conn, std::string_view bytes) = 0;
     // Bad input from the peer; the connection closes right after.
     virtual void on_input_error(Connection& conn, std::error_code ec, const std::string& detail) = 0;
     virtual void on_write_result(Connection& conn, const Outbox::Completion& result) = 0;
@@ -76,13 +78,15 @@ public:
     // Queues one message on the wire this connection speaks; any thread. `sequence` as Outbox::push.
     std::error_code send(const Outgoing& message, std::uint64_t* sequence = nullptr);
     std::error_code emit(std::string_view event, std::string_view msgpack_data);
-    // Queues an already encoded frame (broadcast); any thread.
-    std::error_code push_frame(const std::string& frame);
+    // Queues an already encoded frame (broadcast), or raw_buffer bytes; any thread.
+    std::error_code push_frame(std::string_view frame);
     // Closes the link; any thread. `reason` is what on_closed reports.
     void close(std::error_code reason = {});
 
     bool open() const noexcept { return open_.load(std::memory_order_acquire); }
     bool native() const noexcept { return native_.load(std::memory_order_acquire); }
+    bool raw() const noexcept { return config_.raw_buffer; }
+    const Config& config() const noexcept { return config_; }
     // From now on, encode native frames. Call on the strand.
     void use_native() noexcept { native_.store(true, std::memory_order_release); }
     std::uint64_t serial() const noexcept { return serial_; }

@@ -2,6 +2,7 @@
 
 #include "ipcxx/error.hpp"
 #include "runtime/io_thread.hpp"
+#include "connection/raw_write.hpp"
 #include "server/server_impl.hpp"
 
 namespace ipcxx {
@@ -98,6 +99,14 @@ std::uint16_t Server::port() const { return impl_->port(); }
 
 std::error_code Server::broadcast_packed(std::string_view event, std::string_view msgpack_data) {
     return impl_->broadcast(event, msgpack_data);
+}
+
+std::error_code Server::broadcast_raw(std::string_view bytes) { return impl_->broadcast_raw(bytes); }
+
+std::error_code Server::broadcast_raw_text(std::string_view text) {
+    std::string bytes;
+    if (auto ec = detail::raw_text_bytes(text, impl_->config(), bytes)) return ec;
+    return impl_->broadcast_raw(bytes);
 }
 
 std::vector<Socket> Server::sockets() const { return impl_->sockets(); }

@@ -8,6 +8,8 @@
 
 #include "codec/handshake.hpp"
 #include "connection/message_encoder.hpp"
+#include "connection/raw_write.hpp"
+#include "payload_data.hpp"
 #include "ipcxx/error.hpp"
 #include "transport/peer_credentials.hpp"
 
@@ -106,7 +108,7 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
     auto conn = std::make_shared<Connection>(
         strand, Stream(std::move(socket)), std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::drop),
         weak_from_this(), config_holder_, io_keepalive_, next_serial_.fetch_add(1), remote, std::move(peer));
-    conn->server_handshake.emplace(wire_mode(config_.wire), config_.id);
+    conn->server_handshake.emplace(wire_mode(config_.raw_buffer ? Wire::json : config_.wire), config_.id);
     {
         // Under the acceptor lock, so that a concurrent stop() either sees this connection or
         // makes us drop it.
@@ -183,12 +185,8 @@ std::vector<Socket> ServerImpl::sockets() const {
     return out;
 }
 
-std::error_code ServerImpl::broadcast(std::string_view event, std::string_view msgpack_data) {
-    // Encoded once per wire in use: node-ipc clients get the JSON frame, ipcxx clients the native one.
-    std::string& json = encode_buffer();
-    std::string native;
-    std::string detail;
-    if (auto ec = encode_event(event, msgpack_data, false, config_, json, detail)) return ec;
+template <class FrameFor>
+std::error_code ServerImpl::push_to_all(std::string_view label, FrameFor&& frame_for) {
     std::vector<std::shared_ptr<Connection>> targets;
     {
         std::lock_guard<std::mutex> guard(mutex_);
@@ -197,19 +195,15 @@ std::error_code ServerImpl::broadcast(std::string_view event, std::string_view m
     }
     std::error_code first;
     for (const auto& conn : targets) {
-        std::error_code ec;
-        if (conn->native()) {
-            if (native.empty()) ec = encode_event(event, msgpack_data, true, config_, native, detail);
-            if (!ec) ec = conn->push_frame(native);
-        } else {
-            ec = conn->push_frame(json);
-        }
+        std::string_view frame;
+        std::error_code ec = frame_for(*conn, frame);
+        if (!ec) ec = conn->push_frame(frame);
         if (ec && ec != errc::not_connected) {
             ErrorEvent error;
             error.code = ec;
-            error.event = std::string(event);
+            error.event = std::string(label);
             error.undelivered = 1;
-            error.message = "broadcast '" + std::string(event) + "' not queued for " + conn->remote() + ": " +
+            error.message = "broadcast '" + std::string(label) + "' not queued for " + conn->remote() + ": " +
                             ec.message();
             error.socket = conn->handle();
             asio::post(conn->strand(), [self = shared_from_this(), error] { self->events_.publish_error(error); });
@@ -217,6 +211,34 @@ std::error_code ServerImpl::broadcast(std::string_view event, std::string_view m
         }
     }
     return first;
+}
+
+std::error_code ServerImpl::broadcast(std::string_view event, std::string_view msgpack_data) {
+    if (config_.raw_buffer) return make_error_code(errc::invalid_argument);  // no frames: broadcast_raw()
+    // Encoded once per wire in use: node-ipc clients get the JSON frame, ipcxx clients the native one.
+    std::string& json = encode_buffer();
+    std::string native;
+    std::string detail;
+    if (auto ec = encode_event(event, msgpack_data, false, config_, json, detail)) return ec;
+    return push_to_all(event, [&](Connection& conn, std::string_view& frame) -> std::error_code {
+        if (!conn.native()) {
+            frame = json;
+            return {};
+        }
+        if (native.empty()) {
+            if (auto ec = encode_event(event, msgpack_data, true, config_, native, detail)) return ec;
+        }
+        frame = native;
+        return {};
+    });
+}
+
+std::error_code ServerImpl::broadcast_raw(std::string_view bytes) {
+    if (auto ec = check_raw_write(bytes, config_)) return ec;
+    return push_to_all("data", [&](Connection&, std::string_view& frame) -> std::error_code {
+        frame = bytes;
+        return {};
+    });
 }
 
 std::error_code ServerImpl::emit_to(std::string_view client_id, std::string_view event,
@@ -294,6 +316,11 @@ void ServerImpl::on_handshake(Connection& conn, std::string_view event, std::str
     encode_protocol_event(welcome_event, result.welcome, config_, frame);
     conn.send_control(frame);
     if (result.native) conn.use_native();
+}
+
+void ServerImpl::on_raw_data(Connection& conn, std::string_view bytes) {
+    Socket handle = conn.handle();
+    events_.publish_message("data", bytes_payload(bytes), &handle);
 }
 
 void ServerImpl::on_input_error(Connection& conn, std::error_code ec, const std::string& detail) {

@@ -37,6 +37,7 @@ public:
     std::uint16_t port() const;
 
     std::error_code broadcast(std::string_view event, std::string_view msgpack_data);
+    std::error_code broadcast_raw(std::string_view bytes);
     std::error_code emit_to(std::string_view client_id, std::string_view event, std::string_view msgpack_data);
     RequestId request(const Socket& to, std::string_view event, std::string_view msgpack_args,
                       std::chrono::milliseconds timeout, ResponseHandler on_response);
@@ -44,11 +45,16 @@ public:
 
     void on_frame(Connection& conn, const NativeFrame& frame, const Payload& data) override;
     void on_handshake(Connection& conn, std::string_view event, std::string_view msgpack_data) override;
+    void on_raw_data(Connection& conn, std::string_view bytes) override;
     void on_input_error(Connection& conn, std::error_code ec, const std::string& detail) override;
     void on_write_result(Connection& conn, const Outbox::Completion& result) override;
     void on_closed(Connection& conn, std::error_code reason) override;
 
 private:
+    // Queues on every connection the frame `frame_for(conn, frame)` gives; failures are reported
+    // per connection as `error` events, and the first is returned.
+    template <class FrameFor>
+    std::error_code push_to_all(std::string_view label, FrameFor&& frame_for);
     void answer(Connection& conn, const NativeFrame& request, const Payload& args);
     // The first frame of a connection was not a hello: refused in native mode. False if closed.
     bool accept_without_hello(Connection& conn);

@@ -1,6 +1,7 @@
 #include "ipcxx/socket.hpp"
 
 #include "connection/connection.hpp"
+#include "connection/raw_write.hpp"
 
 namespace ipcxx {
 
@@ -22,7 +23,21 @@ std::size_t Socket::pending_messages() const { return conn_ ? conn_->outbox().pe
 
 std::error_code Socket::emit_packed(std::string_view event, std::string_view msgpack_data) const {
     if (!conn_) return make_error_code(errc::not_connected);
+    if (conn_->raw()) return make_error_code(errc::invalid_argument);  // no frames: emit_raw()
     return conn_->emit(event, msgpack_data);
+}
+
+std::error_code Socket::emit_raw(std::string_view bytes) const {
+    if (!conn_) return make_error_code(errc::not_connected);
+    if (auto ec = detail::check_raw_write(bytes, conn_->config())) return ec;
+    return conn_->push_frame(bytes);
+}
+
+std::error_code Socket::emit_raw_text(std::string_view text) const {
+    if (!conn_) return make_error_code(errc::not_connected);
+    std::string bytes;
+    if (auto ec = detail::raw_text_bytes(text, conn_->config(), bytes)) return ec;
+    return emit_raw(bytes);
 }
 
 void Socket::disconnect() const {

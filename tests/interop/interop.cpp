@@ -342,6 +342,24 @@ std::error_code Rig::emit_packed(std::string_view type, std::string_view msgpack
     return socket_.emit_packed(type, msgpack);
 }
 
+std::error_code Rig::emit_raw(std::string_view bytes) {
+    if (client_) return client_->emit_raw(bytes);
+    std::lock_guard<std::mutex> lock(mutex_);
+    return socket_.emit_raw(bytes);
+}
+
+std::error_code Rig::emit_raw_text(std::string_view text) {
+    if (client_) return client_->emit_raw_text(text);
+    std::lock_guard<std::mutex> lock(mutex_);
+    return socket_.emit_raw_text(text);
+}
+
+std::size_t Rig::pending_messages() {
+    if (client_) return client_->pending_messages();
+    std::lock_guard<std::mutex> lock(mutex_);
+    return socket_.pending_messages();
+}
+
 bool is_refused(const ipcxx::ErrorEvent& e) {
     // asio's own system category: its codes do not compare equal to std::errc values.
     return e.code.category() == asio::error::get_system_category() &&

@@ -137,6 +137,11 @@ public:
     test::Log& log() { return log_; }
     std::error_code emit(std::string_view type, const ipcxx::Payload& data);
     std::error_code emit_packed(std::string_view type, std::string_view msgpack);
+    // raw_buffer mode: bytes as given, or text in config.encoding.
+    std::error_code emit_raw(std::string_view bytes);
+    std::error_code emit_raw_text(std::string_view text);
+    // Messages the ipcxx side has not written yet.
+    std::size_t pending_messages();
     // The "sock" peer.js prints with messages from ipcxx: 1 on a node server, none on a node client.
     std::uint64_t node_sock() const { return role_ == Role::ipcxx_client ? 1 : 0; }
 
