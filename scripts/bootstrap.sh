@@ -3,7 +3,7 @@
 # Extra package names given as arguments are installed too (the benchmarks' own, for example).
 set -euo pipefail
 
-packages=(g++ cmake ninja-build make libasio-dev libmsgpack-cxx-dev rapidjson-dev catch2 nodejs npm "$@")
+packages=(g++ cmake ninja-build make libasio-dev libmsgpack-cxx-dev rapidjson-dev libssl-dev openssl catch2 nodejs npm "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -39,6 +39,13 @@ public:
             case errc::conversion_failed: return "payload could not be converted to the requested type";
             case errc::bad_handler: return "handler signature does not fit the event";
             case errc::peer_not_allowed: return "connection refused: peer's uid is not in allowed_uids";
+            case errc::tls_configuration: return "TLS configuration cannot be used";
+            case errc::tls_handshake_failed: return "TLS handshake failed";
+            case errc::tls_certificate_expired: return "TLS certificate has expired or is not yet valid";
+            case errc::tls_host_name_mismatch: return "TLS certificate does not match the host name";
+            case errc::tls_unknown_ca: return "TLS certificate is not signed by a trusted CA";
+            case errc::tls_client_certificate_required: return "TLS client certificate required but not presented";
+            case errc::tls_certificate_rejected: return "TLS certificate rejected";
         }
         return "unknown ipcxx error";
     }

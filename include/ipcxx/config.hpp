@@ -27,6 +27,19 @@ enum class Wire {
     native,     // the native wire or nothing: a peer that is not ipcxx is refused with an error
 };
 
+// TLS over TCP, node-ipc's `tls` object: serve_net / connect_to_net encrypt when `enabled`
+// (Unix sockets are unaffected). At least TLS 1.2. Files are PEM. SECURITY.md has a recommended set.
+struct TlsConfig {
+    bool enabled = false;
+    std::string certificate_file;       // this side's certificate chain (node-ipc: public); a server needs one
+    std::string private_key_file;       // its private key (node-ipc: private)
+    std::string ca_file;                // CAs trusted for the peer's certificate (node-ipc: trustedConnections);
+                                        // empty = the system's store
+    std::string server_name;            // client: the name the server's certificate must carry; empty = the host
+    bool require_client_cert = false;   // server: mutual TLS, clients must present a certificate from ca_file
+    bool insecure_skip_verify = false;  // client: UNSAFE, accept any server certificate (rejectUnauthorized:false)
+};
+
 struct Config {
     std::string id = default_id();                  // this endpoint's id; the server's socket name
     std::string appspace = "app.";                  // middle part of the default socket path
@@ -57,6 +70,7 @@ struct Config {
     bool take_over = false;                         // server: replace even a live server's socket file
     bool abstract_socket = false;                   // Linux: Unix socket paths name abstract sockets, no file
     std::vector<std::uint32_t> allowed_uids;        // server: Unix-socket clients with another uid are refused; empty = any
+    TlsConfig tls;                                  // TLS over TCP (above)
 
     // node-ipc's other modes.
     bool sync = false;                              // client: after one emit, the next waits for a received message

@@ -43,6 +43,13 @@ enum class errc {
     bad_handler,           // a handler signature does not fit the event it was registered for
     // Security.
     peer_not_allowed,      // a Unix-socket client whose uid is not in allowed_uids was refused
+    tls_configuration,     // a TLS certificate, key or CA file could not be used
+    tls_handshake_failed,  // the TLS handshake failed for a reason not listed below
+    tls_certificate_expired,  // the peer's certificate has expired (or is not valid yet)
+    tls_host_name_mismatch,   // the server's certificate is not for the host name connected to
+    tls_unknown_ca,           // the peer's certificate is not signed by a trusted CA
+    tls_client_certificate_required,  // mutual TLS: the client presented no certificate
+    tls_certificate_rejected, // the peer's certificate was refused for another reason
 };
 
 const std::error_category& category() noexcept;

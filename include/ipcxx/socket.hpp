@@ -25,6 +25,14 @@ struct PeerCredentials {
     std::uint32_t gid = 0;
 };
 
+// The certificate a TLS peer presented (verified against tls.ca_file when required).
+struct CertificateIdentity {
+    std::string subject;             // RFC 2253: "CN=alice,O=Example"
+    std::string common_name;
+    std::string issuer;              // RFC 2253
+    std::string sha256_fingerprint;  // "ab:cd:...", for pinning
+};
+
 // A copyable handle on one accepted connection. Handlers receive it; keep a copy to reply later.
 // Thread safety: every member is safe from any thread. Emitting on a closed socket returns
 // errc::not_connected.
@@ -40,6 +48,8 @@ public:
     std::string id() const;
     // The client process's pid, uid and gid: Unix sockets on Linux; nothing over TCP.
     std::optional<PeerCredentials> credentials() const;
+    // The client's TLS certificate: mutual TLS (tls.require_client_cert); nothing otherwise.
+    std::optional<CertificateIdentity> certificate() const;
     // True once this connection speaks the native wire.
     bool native() const noexcept;
     bool connected() const noexcept;

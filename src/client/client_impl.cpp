@@ -227,9 +227,36 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
     std::error_code ignored;
     const auto remote = socket_.remote_endpoint(ignored);
     set_close_on_exec(socket_.native_handle());
-    if (is_tcp(remote)) socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-    conn_ = std::make_shared<Connection>(strand_, Stream(std::move(socket_)), outbox_, weak_from_this(), config_holder_, io_keepalive_, 0,
-                                         describe_endpoint(remote, target_.path));
+    if (!is_tcp(remote) || !config_.tls.enabled) return on_link(Stream(std::move(socket_)), remote);
+    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    std::string detail;
+    std::error_code tls_ec;
+    if (!tls_context_) tls_ec = make_tls_context(config_.tls, TlsRole::client, tls_context_, detail);
+    auto tls = tls_ec ? nullptr : std::make_shared<TlsSocket>(std::move(socket_), *tls_context_);
+    if (tls) tls_ec = expect_server_name(*tls, config_.tls, target_.host, detail);
+    if (tls_ec) {
+        // A configuration that cannot work will not work on the next attempt either.
+        report_error(tls_ec, detail);
+        return handle_closed(CloseCause::protocol_violation);
+    }
+    tls_socket_ = tls;
+    // Completes on the socket's executor, the strand.
+    tls_handshake(tls, TlsRole::client, config_.handshake_timeout,
+                  [self = shared_from_this(), attempt, tls, remote](std::error_code ec, std::string detail) {
+                      if (attempt != self->attempt_ || self->fsm_.state() != ReconnectFsm::State::connecting) return;
+                      self->tls_socket_.reset();
+                      if (ec) {
+                          self->report_error(ec, "TLS handshake with " + self->target_.describe() + " failed: " + detail);
+                          return self->handle_closed(is_certificate_error(ec) ? CloseCause::protocol_violation
+                                                                              : CloseCause::closed);
+                      }
+                      self->on_link(Stream(tls, self->tls_context_), remote);
+                  });
+}
+
+void ClientImpl::on_link(Stream stream, const GenericEndpoint& remote) {
+    conn_ = std::make_shared<Connection>(strand_, std::move(stream), outbox_, weak_from_this(), config_holder_,
+                                         io_keepalive_, 0, describe_endpoint(remote, target_.path));
     fsm_.on_connected();
 
     // Every connection starts on the JSON wire, its first frame the hello (unless wire = json).
@@ -302,6 +329,7 @@ void ClientImpl::disconnect() {
         self->handshake_timer_.cancel();
         std::error_code ignored;
         self->socket_.close(ignored);
+        if (self->tls_socket_) self->tls_socket_->next_layer().close(ignored);
         if (self->conn_) {
             // Accounting is final only once the connection's write has completed.
             self->explicit_disconnect_ = step;
@@ -347,7 +375,12 @@ void ClientImpl::on_write_result(Connection&, const Outbox::Completion& result) 
     }
 }
 
-void ClientImpl::on_closed(Connection&, std::error_code) {
+void ClientImpl::on_closed(Connection&, std::error_code reason) {
+    if (is_certificate_error(reason)) {
+        // TLS 1.3 servers judge a client's certificate after the client's handshake is done.
+        protocol_violation_ = true;
+        report_error(reason, "the server refused this client's TLS certificate: " + reason.message());
+    }
     conn_.reset();
     connected_.store(false, std::memory_order_release);
     handshake_timer_.cancel();

@@ -66,6 +66,8 @@ private:
     void release_held();
     void attempt();
     void on_connect(std::uint64_t attempt, std::error_code ec);
+    // The link is up (after the TLS handshake, if any): the connection starts.
+    void on_link(Stream stream, const GenericEndpoint& remote);
     void on_handshake_timeout();
     void protocol_failure(std::error_code ec, const std::string& detail);
     void handle_closed(CloseCause cause);
@@ -86,6 +88,8 @@ private:
     asio::steady_timer timer_;
     asio::steady_timer handshake_timer_;
     GenericSocket socket_;  // the attempt in progress
+    std::shared_ptr<TlsContext> tls_context_;  // made at the first TLS attempt
+    std::shared_ptr<TlsSocket> tls_socket_;    // the attempt in progress, during its TLS handshake
     std::shared_ptr<Connection> conn_;
     std::string server_id_;
     Target target_;

@@ -39,6 +39,7 @@ using Strand = asio::strand<asio::io_context::executor_type>;
 // What the transport established about the peer before the first byte; fixed for the connection.
 struct PeerIdentity {
     std::optional<PeerCredentials> credentials;
+    std::optional<CertificateIdentity> certificate;
 };
 
 class ConnectionOwner {

@@ -32,10 +32,15 @@ std::error_code ServerImpl::listen(const Target& target, std::string& detail) {
         detail = "server is already listening on " + target_->describe() + "; stop() it first";
         return make_error_code(errc::invalid_argument);
     }
+    std::shared_ptr<TlsContext> context;
+    if (target.kind == Target::Kind::tcp && config_.tls.enabled) {
+        if (auto ec = make_tls_context(config_.tls, TlsRole::server, context, detail)) return ec;
+    }
     Listening listening;
     if (auto ec = ipcxx::detail::listen(acceptor_, target, config_, listening, detail)) return ec;
     {
         std::lock_guard<std::mutex> guard(mutex_);
+        tls_context_ = std::move(context);
         target_ = target;
         // start() after stop() listens on the same port, not on another free one.
         if (target_->kind == Target::Kind::tcp) target_->port = listening.port;
@@ -104,9 +109,31 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
     if (!is_tcp(remote_endpoint)) peer.credentials = peer_credentials(socket.native_handle());
     if (auto refusal = check_allowed_uid(peer)) return refuse(socket, make_error_code(errc::peer_not_allowed), *refusal);
     set_close_on_exec(socket.native_handle());
-    if (is_tcp(remote_endpoint)) socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    if (!is_tcp(remote_endpoint)) return add_connection(generation, strand, Stream(std::move(socket)), remote, std::move(peer));
+    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    std::shared_ptr<TlsContext> context = tls_context();
+    if (!context) return add_connection(generation, strand, Stream(std::move(socket)), remote, std::move(peer));
+    auto tls = std::make_shared<TlsSocket>(std::move(socket), *context);
+    // `connect` and the first message wait for the handshake; a failed one never becomes a connection.
+    tls_handshake(tls, TlsRole::server, config_.handshake_timeout,
+                  [self = shared_from_this(), generation, strand, remote, tls, context](std::error_code ec,
+                                                                                       std::string detail) {
+                      if (ec) {
+                          ErrorEvent error;
+                          error.code = ec;
+                          error.message = "TLS handshake with " + remote + " failed: " + detail;
+                          return self->events_.publish_error(std::move(error));
+                      }
+                      PeerIdentity identity;
+                      identity.certificate = peer_certificate(*tls);
+                      self->add_connection(generation, strand, Stream(tls, context), remote, std::move(identity));
+                  });
+}
+
+void ServerImpl::add_connection(std::uint64_t generation, const Strand& strand, Stream stream, const std::string& remote,
+                                PeerIdentity peer) {
     auto conn = std::make_shared<Connection>(
-        strand, Stream(std::move(socket)), std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::drop),
+        strand, std::move(stream), std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::drop),
         weak_from_this(), config_holder_, io_keepalive_, next_serial_.fetch_add(1), remote, std::move(peer));
     conn->server_handshake.emplace(wire_mode(config_.raw_buffer ? Wire::json : config_.wire), config_.id);
     {
@@ -125,6 +152,11 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
         Socket handle = conn->handle();
         self->events_.publish("connect", &handle);
     });
+}
+
+std::shared_ptr<TlsContext> ServerImpl::tls_context() const {
+    std::lock_guard<std::mutex> guard(mutex_);
+    return tls_context_;
 }
 
 void ServerImpl::refuse(GenericSocket& socket, std::error_code ec, std::string message) {

@@ -62,6 +62,10 @@ private:
     void refuse(GenericSocket& socket, std::error_code ec, std::string message);
     // Why this peer may not connect (allowed_uids), or nothing.
     std::optional<std::string> check_allowed_uid(const PeerIdentity& peer) const;
+    // Registers an accepted (and, under TLS, handshaken) connection, then starts it and publishes `connect`.
+    void add_connection(std::uint64_t generation, const Strand& strand, Stream stream, const std::string& remote,
+                        PeerIdentity peer);
+    std::shared_ptr<TlsContext> tls_context() const;
     void do_accept(std::uint64_t generation);
     void on_accept(std::uint64_t generation, Strand strand, std::error_code ec, GenericSocket socket);
 
@@ -82,6 +86,7 @@ private:
     mutable std::mutex acceptor_mutex_;  // the acceptor is used from callers' threads and the strand
     mutable std::mutex mutex_;  // guards connections_ and the listening info read by path()/port()
     std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;
+    std::shared_ptr<TlsContext> tls_context_;  // TCP with tls.enabled; per listen, so new files are read on start()
     std::atomic<std::uint64_t> next_serial_{1};
 };
 

@@ -15,6 +15,10 @@ std::optional<PeerCredentials> Socket::credentials() const {
     return conn_ ? conn_->peer().credentials : std::nullopt;
 }
 
+std::optional<CertificateIdentity> Socket::certificate() const {
+    return conn_ ? conn_->peer().certificate : std::nullopt;
+}
+
 bool Socket::native() const noexcept { return conn_ && conn_->native(); }
 
 bool Socket::connected() const noexcept { return conn_ && conn_->open(); }

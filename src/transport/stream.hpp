@@ -1,47 +1,65 @@
-// The byte stream under a connection: the plain socket today, the seam where an encrypted layer
-// goes. Operations forward to the socket directly (templates, no type erasure), so the plain path
-// costs no allocation or copy beyond the socket's own.
+// The byte stream under a connection: a plain socket, or TLS over one. Operations forward to the
+// socket directly (templates, no type erasure), so the plain path costs no allocation or copy
+// beyond the socket's own; TLS is one branch away.
 #pragma once
 
+#include <memory>
 #include <system_error>
 #include <utility>
 
+#include <asio/associated_executor.hpp>
+#include <asio/bind_executor.hpp>
 #include <asio/write.hpp>
 
 #include "transport/endpoint.hpp"
+#include "transport/tls.hpp"
 
 namespace ipcxx::detail {
 
 class Stream {
 public:
     explicit Stream(GenericSocket socket) : socket_(std::move(socket)) {}
+    // After a completed handshake; `context` outlives the stream with it.
+    Stream(std::shared_ptr<TlsSocket> tls, std::shared_ptr<TlsContext> context)
+        : socket_(tls->get_executor()), context_(std::move(context)), tls_(std::move(tls)) {}
 
     template <class MutableBuffers, class Handler>
     void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
-        socket_.async_read_some(buffers, std::forward<Handler>(handler));
+        if (!tls_) return socket_.async_read_some(buffers, std::forward<Handler>(handler));
+        // TLS errors arrive as ours (a peer refusing our certificate says why), on the handler's executor.
+        const auto executor = asio::get_associated_executor(handler);
+        tls_->async_read_some(buffers, asio::bind_executor(executor, [h = std::forward<Handler>(handler)](
+                                                                          std::error_code ec, std::size_t n) mutable {
+                                  h(tls_error(ec, nullptr), n);
+                              }));
     }
 
     // Writes all of `buffers` (asio::async_write semantics).
     template <class ConstBuffers, class Handler>
     void async_write(const ConstBuffers& buffers, Handler&& handler) {
+        if (tls_) return asio::async_write(*tls_, buffers, std::forward<Handler>(handler));
         asio::async_write(socket_, buffers, std::forward<Handler>(handler));
     }
 
     // No more writes; reads go on until the peer closes.
     void shutdown_send() {
         std::error_code ignored;
-        socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+        lowest_layer().shutdown(asio::socket_base::shutdown_send, ignored);
     }
 
     // Aborts pending operations and releases the descriptor.
     void close() {
         std::error_code ignored;
-        socket_.shutdown(asio::socket_base::shutdown_both, ignored);
-        socket_.close(ignored);
+        lowest_layer().shutdown(asio::socket_base::shutdown_both, ignored);
+        lowest_layer().close(ignored);
     }
 
 private:
-    GenericSocket socket_;
+    GenericSocket& lowest_layer() noexcept { return tls_ ? tls_->next_layer() : socket_; }
+
+    GenericSocket socket_;  // the plain socket; unused under TLS
+    std::shared_ptr<TlsContext> context_;  // before tls_: destroyed after it
+    std::shared_ptr<TlsSocket> tls_;
 };
 
 }  // namespace ipcxx::detail

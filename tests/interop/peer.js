@@ -12,7 +12,8 @@ function usage(msg) {
     'usage: node peer.js --version 14|9 --role server|client [--id ID] [--server-id SID]\n' +
     '         [--unix PATH | --tcp HOST:PORT | --default-path] [--retry MS] [--max-retries N]\n' +
     '         [--max-connections N] [--echo] [--answer-requests] [--raw-log]\n' +
-    '         [--delimiter-hex HEX] [--sync] [--raw] [--encoding ENC] [--udp4 HOST:PORT | --udp6 HOST:PORT]\n');
+    '         [--delimiter-hex HEX] [--sync] [--raw] [--encoding ENC] [--udp4 HOST:PORT | --udp6 HOST:PORT]\n' +
+    '         [--tls-cert FILE --tls-key FILE] [--tls-ca FILE] [--tls-require-client-cert]\n');
   process.exit(2);
 }
 
@@ -21,12 +22,14 @@ function parseArgs(argv) {
   const flags = {
     '--echo': 'echo', '--raw-log': 'rawLog', '--default-path': 'defaultPath', '--answer-requests': 'answerRequests',
     '--sync': 'sync', '--raw': 'raw',
+    '--tls-require-client-cert': 'tlsRequireClientCert',
   };
   const valued = {
     '--version': 'version', '--role': 'role', '--id': 'id', '--server-id': 'serverId',
     '--unix': 'unix', '--tcp': 'tcp', '--retry': 'retry', '--max-retries': 'maxRetries',
     '--max-connections': 'maxConnections', '--delimiter-hex': 'delimiterHex', '--encoding': 'encoding',
     '--udp4': 'udp4', '--udp6': 'udp6',
+    '--tls-cert': 'tlsCert', '--tls-key': 'tlsKey', '--tls-ca': 'tlsCa',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -118,6 +121,16 @@ async function main() {
   if (opt.sync) cfg.sync = true;
   if (opt.raw) cfg.rawBuffer = true;
   if (opt.encoding !== undefined) cfg.encoding = opt.encoding;
+  if (opt.tlsCert || opt.tlsCa) {
+    // node-ipc's tls object: file paths it reads itself; verification stays on (its default).
+    cfg.tls = {};
+    if (opt.tlsCert) Object.assign(cfg.tls, { public: opt.tlsCert, private: opt.tlsKey });
+    if (opt.tlsCa) cfg.tls.trustedConnections = [opt.tlsCa];
+    if (opt.role === 'server') {
+      cfg.tls.requestCert = Boolean(opt.tlsRequireClientCert);
+      cfg.tls.rejectUnauthorized = Boolean(opt.tlsRequireClientCert);
+    }
+  }
 
   const isServer = opt.role === 'server';
   const sid = opt.serverId || 'server';
