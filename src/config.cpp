@@ -64,6 +64,7 @@ void Config::validate() const {
         fail("config.encoding '" + encoding + "' is not one of utf8, hex, base64, base64url, latin1, binary, ascii, "
              "utf16le, ucs2");
     }
+    if (udp_peer_expiry.count() <= 0) fail("config.udp_peer_expiry must be positive");
     if (max_message_size == 0) fail("config.max_message_size must be positive");
     if (max_pending_bytes < max_message_size) {
         fail("config.max_pending_bytes (" + std::to_string(max_pending_bytes) +

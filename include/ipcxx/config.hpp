@@ -76,6 +76,7 @@ struct Config {
     bool sync = false;                              // client: after one emit, the next waits for a received message
     bool raw_buffer = false;                        // no framing: `data` events with the bytes read, emit_raw()
     std::string encoding = "utf8";                  // how emit_raw_text() turns text into bytes (node-ipc's names)
+    std::chrono::milliseconds udp_peer_expiry{300000};  // UDP: a sender silent this long leaves the broadcast list
 
     bool silent = false;                            // suppress the library's log lines
     std::function<void(std::string_view)> logger;   // where log lines go; empty = stderr

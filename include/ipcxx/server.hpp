@@ -21,8 +21,12 @@ class io_context;
 
 namespace ipcxx {
 
+// serve_net's protocol: node-ipc's serveNet(host, port, 'udp4' | 'udp6').
+enum class NetProtocol { tcp, udp4, udp6 };
+
 namespace detail {
 class ServerImpl;
+class UdpServer;
 class IoThread;
 struct SharedIo;
 }  // namespace detail
@@ -68,6 +72,17 @@ public:
     void serve_net();
     void serve_net(const std::string& host, std::uint16_t port);
     void serve_net(const std::string& host, std::uint16_t port, std::error_code& ec);
+    // UDP (node-ipc's 'udp4'/'udp6'): one socket for every peer, no connections. Each datagram holds
+    // one or more JSON-wire frames (or raw_buffer bytes); a sender's partial frame is kept until its
+    // next datagram; handlers get the sender as their Socket (emit replies to its address). broadcast
+    // reaches every sender heard from within config.udp_peer_expiry. A datagram over
+    // max_message_size, or bad input, is reported and dropped with that sender's partial frame.
+    // UDP may lose, duplicate and reorder datagrams: nothing here makes it reliable.
+    void serve_net(const std::string& host, std::uint16_t port, NetProtocol protocol);
+    void serve_net(const std::string& host, std::uint16_t port, NetProtocol protocol, std::error_code& ec);
+    // UDP: a Socket for any address, to emit to a peer that has sent nothing yet.
+    Socket udp_peer(const std::string& host, std::uint16_t port);
+    Socket udp_peer(const std::string& host, std::uint16_t port, std::error_code& ec);
     // Listens again on the last endpoint after stop().
     void start();
     void start(std::error_code& ec);
@@ -132,6 +147,8 @@ public:
 private:
     HandlerId add_handler(std::string_view event, detail::Handler handler, bool once) override;
     void add_request_handler(std::string_view event, detail::RequestHandler handler) override;
+    std::error_code serve_udp(const std::string& host, std::uint16_t port, bool v6, std::string& detail);
+    std::shared_ptr<detail::UdpServer> serving_udp() const;  // the UDP endpoint while it runs
 
     std::shared_ptr<detail::IoThread> thread_;
     std::shared_ptr<detail::ServerImpl> impl_;

@@ -15,7 +15,9 @@ namespace ipcxx {
 
 namespace detail {
 class Connection;
+class UdpServer;
 struct SocketAccess;
+struct UdpPeer;
 }
 
 // The process at the other end of a Unix socket (Linux: SO_PEERCRED, taken when it connected).
@@ -33,7 +35,9 @@ struct CertificateIdentity {
     std::string sha256_fingerprint;  // "ab:cd:...", for pinning
 };
 
-// A copyable handle on one accepted connection. Handlers receive it; keep a copy to reply later.
+// A copyable handle on one accepted connection, or on a UDP endpoint's sender (serve_net with
+// NetProtocol::udp4/udp6): emit sends it a datagram, disconnect drops it from the broadcast list,
+// connected is true while the endpoint runs. Handlers receive it; keep a copy to reply later.
 // Thread safety: every member is safe from any thread. Emitting on a closed socket returns
 // errc::not_connected.
 class Socket {
@@ -71,9 +75,9 @@ public:
     // Closes this connection; socket.disconnected follows on the server.
     void disconnect() const;
 
-    explicit operator bool() const noexcept { return static_cast<bool>(conn_); }
-    friend bool operator==(const Socket& a, const Socket& b) noexcept { return a.conn_ == b.conn_; }
-    friend bool operator!=(const Socket& a, const Socket& b) noexcept { return a.conn_ != b.conn_; }
+    explicit operator bool() const noexcept { return conn_ || udp_; }
+    friend bool operator==(const Socket& a, const Socket& b) noexcept { return a.conn_ == b.conn_ && a.udp_ == b.udp_; }
+    friend bool operator!=(const Socket& a, const Socket& b) noexcept { return !(a == b); }
 
     // msgpack bytes of one value (empty = no data).
     std::error_code emit_packed(std::string_view event, std::string_view msgpack_data) const;
@@ -81,8 +85,11 @@ public:
 private:
     friend class detail::Connection;
     friend struct detail::SocketAccess;
+    friend class detail::UdpServer;
     explicit Socket(std::shared_ptr<detail::Connection> conn) : conn_(std::move(conn)) {}
+    explicit Socket(std::shared_ptr<detail::UdpPeer> udp) : udp_(std::move(udp)) {}
     std::shared_ptr<detail::Connection> conn_;
+    std::shared_ptr<detail::UdpPeer> udp_;  // a UDP sender instead of a connection
 };
 
 // What the `error` event carries.

@@ -4,6 +4,7 @@
 #include "runtime/io_thread.hpp"
 #include "connection/raw_write.hpp"
 #include "server/server_impl.hpp"
+#include "server/udp_server.hpp"
 
 namespace ipcxx {
 namespace {
@@ -25,6 +26,7 @@ Server::Server(detail::SharedIo io, Config config)
     : impl_(std::make_shared<detail::ServerImpl>(io.io, std::move(config), std::move(io.keepalive))) {}
 
 Server::~Server() {
+    if (const auto udp = impl_->udp()) udp->stop();
     impl_->stop();
     detail::release(thread_, [this] { impl_->events().registry().close(); });
 }
@@ -82,34 +84,91 @@ void Server::serve_net(const std::string& host, std::uint16_t port) {
     throw_if(impl_->listen(detail::Target::tcp(host, port), detail), detail);
 }
 
+void Server::serve_net(const std::string& host, std::uint16_t port, NetProtocol protocol, std::error_code& ec) {
+    if (protocol == NetProtocol::tcp) return serve_net(host, port, ec);
+    std::string detail;
+    ec = serve_udp(host, port, protocol == NetProtocol::udp6, detail);
+}
+
+void Server::serve_net(const std::string& host, std::uint16_t port, NetProtocol protocol) {
+    if (protocol == NetProtocol::tcp) return serve_net(host, port);
+    std::string detail;
+    throw_if(serve_udp(host, port, protocol == NetProtocol::udp6, detail), detail);
+}
+
+std::error_code Server::serve_udp(const std::string& host, std::uint16_t port, bool v6, std::string& detail) {
+    if (impl_->running()) {
+        detail = "server is already listening on a stream socket; stop() it first";
+        return make_error_code(errc::invalid_argument);
+    }
+    return impl_->make_udp()->bind(host, port, v6, detail);
+}
+
+Socket Server::udp_peer(const std::string& host, std::uint16_t port, std::error_code& ec) {
+    std::string detail;
+    Socket socket;
+    const auto udp = impl_->udp();
+    ec = udp && udp->running() ? udp->peer_at(host, port, socket, detail) : make_error_code(errc::not_connected);
+    return socket;
+}
+
+Socket Server::udp_peer(const std::string& host, std::uint16_t port) {
+    std::error_code ec;
+    Socket socket = udp_peer(host, port, ec);
+    throw_if(ec, "no UDP peer " + host + ":" + std::to_string(port) + ": " + ec.message());
+    return socket;
+}
+
+std::shared_ptr<detail::UdpServer> Server::serving_udp() const {
+    auto udp = impl_->udp();
+    return udp && udp->running() ? udp : nullptr;
+}
+
 void Server::start(std::error_code& ec) {
     std::string detail;
-    ec = impl_->restart(detail);
+    const auto udp = impl_->udp();
+    ec = udp ? udp->rebind(detail) : impl_->restart(detail);
 }
 
 void Server::start() {
     std::string detail;
-    throw_if(impl_->restart(detail), detail);
+    const auto udp = impl_->udp();
+    throw_if(udp ? udp->rebind(detail) : impl_->restart(detail), detail);
 }
 
-void Server::stop() { impl_->stop(); }
-bool Server::running() const { return impl_->running(); }
+void Server::stop() {
+    if (const auto udp = impl_->udp()) udp->stop();
+    impl_->stop();
+}
+
+bool Server::running() const { return impl_->running() || serving_udp(); }
 std::string Server::path() const { return impl_->path(); }
-std::uint16_t Server::port() const { return impl_->port(); }
+
+std::uint16_t Server::port() const {
+    const auto udp = serving_udp();
+    return udp ? udp->port() : impl_->port();
+}
 
 std::error_code Server::broadcast_packed(std::string_view event, std::string_view msgpack_data) {
+    if (const auto udp = serving_udp()) return udp->broadcast(event, msgpack_data);
     return impl_->broadcast(event, msgpack_data);
 }
 
-std::error_code Server::broadcast_raw(std::string_view bytes) { return impl_->broadcast_raw(bytes); }
+std::error_code Server::broadcast_raw(std::string_view bytes) {
+    if (const auto udp = serving_udp()) return udp->broadcast_raw(bytes);
+    return impl_->broadcast_raw(bytes);
+}
 
 std::error_code Server::broadcast_raw_text(std::string_view text) {
     std::string bytes;
     if (auto ec = detail::raw_text_bytes(text, impl_->config(), bytes)) return ec;
-    return impl_->broadcast_raw(bytes);
+    return broadcast_raw(bytes);
 }
 
-std::vector<Socket> Server::sockets() const { return impl_->sockets(); }
+std::vector<Socket> Server::sockets() const {
+    if (const auto udp = serving_udp()) return udp->sockets();
+    return impl_->sockets();
+}
 const Config& Server::config() const noexcept { return impl_->config(); }
 
 }  // namespace ipcxx

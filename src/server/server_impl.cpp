@@ -10,6 +10,7 @@
 #include "connection/message_encoder.hpp"
 #include "connection/raw_write.hpp"
 #include "payload_data.hpp"
+#include "server/udp_server.hpp"
 #include "ipcxx/error.hpp"
 #include "transport/peer_credentials.hpp"
 
@@ -195,6 +196,17 @@ void ServerImpl::stop() {
         for (const auto& entry : connections_) all.push_back(entry.second);
     }
     for (const auto& conn : all) conn->close();
+}
+
+std::shared_ptr<UdpServer> ServerImpl::udp() const {
+    std::lock_guard<std::mutex> guard(mutex_);
+    return udp_;
+}
+
+std::shared_ptr<UdpServer> ServerImpl::make_udp() {
+    std::lock_guard<std::mutex> guard(mutex_);
+    if (!udp_) udp_ = std::make_shared<UdpServer>(io_, weak_from_this(), events_, config_holder_, io_keepalive_);
+    return udp_;
 }
 
 std::string ServerImpl::path() const {

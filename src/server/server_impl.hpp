@@ -19,6 +19,8 @@
 
 namespace ipcxx::detail {
 
+class UdpServer;
+
 class ServerImpl : public ConnectionOwner, public std::enable_shared_from_this<ServerImpl> {
 public:
     // `io_keepalive`: the owner's own I/O thread, if any; connections keep it alive.
@@ -42,6 +44,10 @@ public:
     RequestId request(const Socket& to, std::string_view event, std::string_view msgpack_args,
                       std::chrono::milliseconds timeout, ResponseHandler on_response);
     std::vector<Socket> sockets() const;
+
+    // The UDP endpoint, once serve_net asked for one (server/udp_server.hpp); it shares our events.
+    std::shared_ptr<UdpServer> udp() const;
+    std::shared_ptr<UdpServer> make_udp();
 
     void on_frame(Connection& conn, const NativeFrame& frame, const Payload& data) override;
     void on_handshake(Connection& conn, std::string_view event, std::string_view msgpack_data) override;
@@ -87,6 +93,7 @@ private:
     mutable std::mutex mutex_;  // guards connections_ and the listening info read by path()/port()
     std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;
     std::shared_ptr<TlsContext> tls_context_;  // TCP with tls.enabled; per listen, so new files are read on start()
+    std::shared_ptr<UdpServer> udp_;
     std::atomic<std::uint64_t> next_serial_{1};
 };
 

@@ -146,14 +146,22 @@ bool is_tcp(const GenericEndpoint& endpoint) noexcept {
     return endpoint.protocol().family() == AF_INET || endpoint.protocol().family() == AF_INET6;
 }
 
-std::string describe_endpoint(const GenericEndpoint& endpoint, const std::string& unix_path) {
-    if (!is_tcp(endpoint)) return "unix:" + unix_path;
+asio::ip::tcp::endpoint ip_endpoint(const GenericEndpoint& endpoint) {
     asio::ip::tcp::endpoint tcp;
     tcp.resize(endpoint.size());
     std::memcpy(tcp.data(), endpoint.data(), endpoint.size());
-    const auto address = tcp.address();
+    return tcp;
+}
+
+std::string describe_ip(const asio::ip::address& address, std::uint16_t port) {
     const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-    return host + ":" + std::to_string(tcp.port());
+    return host + ":" + std::to_string(port);
+}
+
+std::string describe_endpoint(const GenericEndpoint& endpoint, const std::string& unix_path) {
+    if (!is_tcp(endpoint)) return "unix:" + unix_path;
+    const auto tcp = ip_endpoint(endpoint);
+    return describe_ip(tcp.address(), tcp.port());
 }
 
 std::error_code listen(GenericAcceptor& acceptor, const Target& target, const Config& config, Listening& out,

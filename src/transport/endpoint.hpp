@@ -9,6 +9,7 @@
 #include <asio/basic_socket_acceptor.hpp>
 #include <asio/generic/stream_protocol.hpp>
 #include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
 
 #include "ipcxx/config.hpp"
 
@@ -44,6 +45,9 @@ std::error_code resolve_tcp(const std::string& host, std::uint16_t port, std::ve
 std::string describe_endpoint(const GenericEndpoint& endpoint, const std::string& unix_path);
 
 bool is_tcp(const GenericEndpoint& endpoint) noexcept;
+// The IP address and port of an IPv4 or IPv6 endpoint (is_tcp), and how we print one.
+asio::ip::tcp::endpoint ip_endpoint(const GenericEndpoint& endpoint);
+std::string describe_ip(const asio::ip::address& address, std::uint16_t port);
 
 // Marks a descriptor close-on-exec, as node-ipc's (libuv's) are: a child process must not inherit
 // a listener or a connection (a listener kept open by a child would keep its port or path taken).

@@ -340,6 +340,8 @@ async function main() {
     // Raw profile: emit(Buffer) writes the bytes as given, emit(string) through config.encoding.
     raw: (cmd) => rawEmit(cmd, Buffer.from(cmd.hex || '', 'hex')),
     raw_text: (cmd) => rawEmit(cmd, cmd.text),
+    // UDP: one datagram of exactly these bytes from the server's socket to address:port.
+    datagram: (cmd) => ipc.server.server.send(Buffer.from(cmd.hex || '', 'hex'), cmd.port, cmd.address),
     request: (cmd) => {
       const id = nextRequestId++;
       outstanding.add(id);
