@@ -46,6 +46,8 @@ public:
             case errc::tls_unknown_ca: return "TLS certificate is not signed by a trusted CA";
             case errc::tls_client_certificate_required: return "TLS client certificate required but not presented";
             case errc::tls_certificate_rejected: return "TLS certificate rejected";
+            case errc::event_not_allowed: return "event is not in allowed_events";
+            case errc::authentication_refused: return "connection refused by the server's authenticate hook";
         }
         return "unknown ipcxx error";
     }

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ipcxx/peer.hpp"
+
 namespace ipcxx {
 
 constexpr std::size_t unlimited = std::numeric_limits<std::size_t>::max();
@@ -71,6 +73,10 @@ struct Config {
     bool abstract_socket = false;                   // Linux: Unix socket paths name abstract sockets, no file
     std::vector<std::uint32_t> allowed_uids;        // server: Unix-socket clients with another uid are refused; empty = any
     TlsConfig tls;                                  // TLS over TCP (above)
+    std::vector<std::string> allowed_events;        // events sent or received outside it are refused; empty = any
+    // Server: accepts (true) or refuses (false: closed, errc::authentication_refused) each connection
+    // before `connect` and before any of its messages; runs on the connection's strand. Empty = all.
+    std::function<bool(const PeerHello&)> authenticate;
 
     // node-ipc's other modes.
     bool sync = false;                              // client: after one emit, the next waits for a received message

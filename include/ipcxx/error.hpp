@@ -50,6 +50,8 @@ enum class errc {
     tls_unknown_ca,           // the peer's certificate is not signed by a trusted CA
     tls_client_certificate_required,  // mutual TLS: the client presented no certificate
     tls_certificate_rejected, // the peer's certificate was refused for another reason
+    event_not_allowed,     // an event outside allowed_events was sent (refused) or received (connection closed)
+    authentication_refused,   // the server's authenticate hook refused the connection
 };
 
 const std::error_category& category() noexcept;

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "ipcxx/payload.hpp"
+#include "ipcxx/peer.hpp"
 
 namespace ipcxx {
 
@@ -19,21 +20,6 @@ class UdpServer;
 struct SocketAccess;
 struct UdpPeer;
 }
-
-// The process at the other end of a Unix socket (Linux: SO_PEERCRED, taken when it connected).
-struct PeerCredentials {
-    std::int32_t pid = 0;
-    std::uint32_t uid = 0;
-    std::uint32_t gid = 0;
-};
-
-// The certificate a TLS peer presented (verified against tls.ca_file when required).
-struct CertificateIdentity {
-    std::string subject;             // RFC 2253: "CN=alice,O=Example"
-    std::string common_name;
-    std::string issuer;              // RFC 2253
-    std::string sha256_fingerprint;  // "ab:cd:...", for pinning
-};
 
 // A copyable handle on one accepted connection, or on a UDP endpoint's sender (serve_net with
 // NetProtocol::udp4/udp6): emit sends it a datagram, disconnect drops it from the broadcast list,

@@ -150,9 +150,7 @@ bool Connection::handle_frame(const Frame& frame) {
         return fail_input(make_error_code(errc::reserved_event),
                           "received event '" + std::string(decoded.name) + "' uses a reserved name");
     }
-    const Payload payload = decoded.data.empty() ? Payload() : payloads_.make(decoded.data);
-    if (auto owner = owner_.lock()) owner->on_frame(*this, decoded, payload);
-    return !closing_;
+    return deliver(decoded);
 }
 
 bool Connection::handle_json(std::string_view text) {
@@ -180,6 +178,15 @@ bool Connection::handle_json(std::string_view text) {
     } else if (is_reserved_event(decoded.type)) {
         return fail_input(make_error_code(errc::reserved_event),
                           "received event '" + std::string(decoded.type) + "' uses a reserved lifecycle name");
+    }
+    return deliver(frame);
+}
+
+bool Connection::deliver(const NativeFrame& frame) {
+    if (frame.kind != FrameKind::response && frame.kind != FrameKind::error_response &&
+        !is_allowed_event(config_, frame.name)) {
+        return fail_input(make_error_code(errc::event_not_allowed),
+                          "received event '" + std::string(frame.name) + "' is not in allowed_events");
     }
     const Payload payload = frame.data.empty() ? Payload() : payloads_.make(frame.data);
     if (auto owner = owner_.lock()) owner->on_frame(*this, frame, payload);

@@ -93,6 +93,9 @@ public:
     std::uint64_t serial() const noexcept { return serial_; }
     const std::string& remote() const noexcept { return remote_; }
     const PeerIdentity& peer() const noexcept { return peer_; }
+    // Server side: false until config.authenticate accepted it; such a connection gets no broadcast.
+    bool admitted() const noexcept { return admitted_.load(std::memory_order_acquire); }
+    void set_admitted(bool admitted) noexcept { admitted_.store(admitted, std::memory_order_release); }
     std::string peer_id() const;
     void set_peer_id(std::string id);
     const Strand& strand() const noexcept { return strand_; }
@@ -109,6 +112,8 @@ private:
     // Dispatches one frame; false when the connection must close (already reported).
     bool handle_frame(const Frame& frame);
     bool handle_json(std::string_view text);
+    // Hands an event, request or response to the owner; refuses names outside allowed_events.
+    bool deliver(const NativeFrame& frame);
     bool fail_input(std::error_code ec, const std::string& detail);
     void do_write();
     void on_write(std::error_code ec, std::size_t n);
@@ -135,6 +140,7 @@ private:
     bool outbox_open_ = false;
     std::atomic<bool> open_{false};
     std::atomic<bool> native_{false};
+    std::atomic<bool> admitted_{true};
     mutable std::mutex peer_mutex_;
     std::string peer_id_;
     bool closing_ = false;

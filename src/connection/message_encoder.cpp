@@ -8,7 +8,7 @@
 namespace ipcxx::detail {
 namespace {
 
-std::error_code check_name(std::string_view name, std::string& detail) {
+std::error_code check_name(std::string_view name, const Config& config, std::string& detail) {
     if (name.empty()) {
         detail = "event name must not be empty";
         return make_error_code(errc::invalid_argument);
@@ -16,6 +16,10 @@ std::error_code check_name(std::string_view name, std::string& detail) {
     if (is_reserved_event(name)) {
         detail = "event name '" + std::string(name) + "' is reserved and cannot be sent";
         return make_error_code(errc::reserved_event);
+    }
+    if (!is_allowed_event(config, name)) {
+        detail = "event '" + std::string(name) + "' is not in allowed_events";
+        return make_error_code(errc::event_not_allowed);
     }
     return {};
 }
@@ -45,7 +49,7 @@ std::error_code encode_outgoing(const Outgoing& message, bool native, const Conf
     out.clear();
     if (tail) *tail = {};
     if (message.kind == FrameKind::event || message.kind == FrameKind::request) {
-        if (auto ec = check_name(message.name, detail)) return ec;
+        if (auto ec = check_name(message.name, config, detail)) return ec;
     }
     if (native) {
         if (tail) return append_native_frame_head(message, config.max_message_size, out, *tail, &detail);

@@ -1,5 +1,7 @@
 #include "dispatch/event_names.hpp"
 
+#include <algorithm>
+
 namespace ipcxx::detail {
 
 bool is_protocol_event(std::string_view event) noexcept { return event.substr(0, 6) == "ipcxx."; }
@@ -11,6 +13,11 @@ bool is_reserved_event(std::string_view event) noexcept {
         if (event == name) return true;
     }
     return is_protocol_event(event);
+}
+
+bool is_allowed_event(const Config& config, std::string_view event) noexcept {
+    const auto& allowed = config.allowed_events;
+    return allowed.empty() || std::find(allowed.begin(), allowed.end(), event) != allowed.end();
 }
 
 }  // namespace ipcxx::detail

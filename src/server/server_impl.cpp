@@ -145,14 +145,49 @@ void ServerImpl::add_connection(std::uint64_t generation, const Strand& strand, 
         std::lock_guard<std::mutex> guard(mutex_);
         connections_.emplace(conn->serial(), conn);
     }
+    // With an authenticate hook, the connection waits for its verdict: at its first frame, as an
+    // ipcxx client's hello comes first, or at once when no hello can come (wire json, raw buffers).
+    const bool judge_now = config_.raw_buffer || config_.wire == Wire::json;
+    if (config_.authenticate) conn->set_admitted(false);
     // `connect` is published on the connection's strand, before its first message.
-    asio::post(strand, [self = shared_from_this(), conn] {
+    asio::post(strand, [self = shared_from_this(), conn, judge_now] {
         // Started first so the handler can emit; no message is dispatched before it returns,
         // as reads complete on this same strand.
         conn->start();
-        Socket handle = conn->handle();
-        self->events_.publish("connect", &handle);
+        if (!conn->admitted() && !(judge_now && self->admit(*conn, false))) return;
+        self->publish_connect(*conn);
     });
+}
+
+void ServerImpl::publish_connect(Connection& conn) {
+    Socket handle = conn.handle();
+    events_.publish("connect", &handle);
+}
+
+bool ServerImpl::admit(Connection& conn, bool said_hello) {
+    PeerHello hello;
+    hello.said_hello = said_hello;
+    hello.id = conn.peer_id();
+    hello.remote_address = conn.remote();
+    hello.credentials = conn.peer().credentials;
+    hello.certificate = conn.peer().certificate;
+    std::string why = "refused by the authenticate hook";
+    bool accepted = false;
+    try {
+        accepted = config_.authenticate(hello);
+    } catch (const std::exception& e) {
+        why = std::string("authenticate hook threw: ") + e.what();
+    } catch (...) {
+        why = "authenticate hook threw";
+    }
+    if (accepted) {
+        conn.set_admitted(true);
+        return true;
+    }
+    const auto ec = make_error_code(errc::authentication_refused);
+    on_input_error(conn, ec, (hello.id.empty() ? std::string() : "client '" + hello.id + "' ") + why);
+    conn.close(ec);
+    return false;
 }
 
 std::shared_ptr<TlsContext> ServerImpl::tls_context() const {
@@ -224,7 +259,7 @@ std::vector<Socket> ServerImpl::sockets() const {
     std::lock_guard<std::mutex> guard(mutex_);
     out.reserve(connections_.size());
     for (const auto& entry : connections_) {
-        if (entry.second->open()) out.push_back(entry.second->handle());
+        if (entry.second->open() && entry.second->admitted()) out.push_back(entry.second->handle());
     }
     return out;
 }
@@ -235,7 +270,9 @@ std::error_code ServerImpl::push_to_all(std::string_view label, FrameFor&& frame
     {
         std::lock_guard<std::mutex> guard(mutex_);
         targets.reserve(connections_.size());
-        for (const auto& entry : connections_) targets.push_back(entry.second);
+        for (const auto& entry : connections_) {
+            if (entry.second->admitted()) targets.push_back(entry.second);
+        }
     }
     std::error_code first;
     for (const auto& conn : targets) {
@@ -321,6 +358,10 @@ bool ServerImpl::accept_without_hello(Connection& conn) {
 
 void ServerImpl::on_frame(Connection& conn, const NativeFrame& frame, const Payload& data) {
     if (!accept_without_hello(conn)) return;
+    if (!conn.admitted()) {
+        if (!admit(conn, false)) return;
+        publish_connect(conn);
+    }
     switch (frame.kind) {
         case FrameKind::event: {
             Socket handle = conn.handle();
@@ -356,10 +397,13 @@ void ServerImpl::on_handshake(Connection& conn, std::string_view event, std::str
         return conn.close(result.error);
     }
     conn.set_peer_id(result.peer_id);
+    const bool judged_now = !conn.admitted();
+    if (judged_now && !admit(conn, true)) return;
     std::string frame;
     encode_protocol_event(welcome_event, result.welcome, config_, frame);
     conn.send_control(frame);
     if (result.native) conn.use_native();
+    if (judged_now) publish_connect(conn);
 }
 
 void ServerImpl::on_raw_data(Connection& conn, std::string_view bytes) {
@@ -405,7 +449,8 @@ void ServerImpl::on_closed(Connection& conn, std::error_code reason) {
         error.socket = handle;
         events_.publish_error(std::move(error));
     }
-    events_.publish("socket.disconnected", &handle);
+    // Only a connection that had its `connect` gets its `socket.disconnected`.
+    if (conn.admitted()) events_.publish("socket.disconnected", &handle);
 }
 
 }  // namespace ipcxx::detail

@@ -72,6 +72,9 @@ private:
     void add_connection(std::uint64_t generation, const Strand& strand, Stream stream, const std::string& remote,
                         PeerIdentity peer);
     std::shared_ptr<TlsContext> tls_context() const;
+    void publish_connect(Connection& conn);
+    // Asks config.authenticate about this connection: true if accepted; else reported and closed.
+    bool admit(Connection& conn, bool said_hello);
     void do_accept(std::uint64_t generation);
     void on_accept(std::uint64_t generation, Strand strand, std::error_code ec, GenericSocket socket);
 

@@ -253,6 +253,10 @@ bool UdpServer::read_frames(const std::shared_ptr<UdpPeer>& peer, std::string_vi
             return fail(make_error_code(errc::reserved_event),
                         "received event '" + std::string(decoded.type) + "' uses a reserved name");
         }
+        if (!is_allowed_event(config_, decoded.type)) {
+            return fail(make_error_code(errc::event_not_allowed),
+                        "received event '" + std::string(decoded.type) + "' is not in allowed_events");
+        }
         const Payload payload = decoded.data.empty() ? Payload() : payloads_.make(decoded.data);
         publish([&](EventSink& events) { events.publish_message(decoded.type, payload, &from); });
     }
