@@ -115,10 +115,19 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
     std::shared_ptr<TlsContext> context = tls_context();
     if (!context) return add_connection(generation, strand, Stream(std::move(socket)), remote, std::move(peer));
     auto tls = std::make_shared<TlsSocket>(std::move(socket), *context);
+    {
+        std::lock_guard<std::mutex> guard(mutex_);
+        handshakes_.emplace(tls.get(), tls);
+    }
     // `connect` and the first message wait for the handshake; a failed one never becomes a connection.
     tls_handshake(tls, TlsRole::server, config_.handshake_timeout,
                   [self = shared_from_this(), generation, strand, remote, tls, context](std::error_code ec,
                                                                                        std::string detail) {
+                      {
+                          std::lock_guard<std::mutex> guard(self->mutex_);
+                          self->handshakes_.erase(tls.get());
+                      }
+                      if (generation != self->generation_now()) return;  // stopped meanwhile
                       if (ec) {
                           ErrorEvent error;
                           error.code = ec;
@@ -190,6 +199,11 @@ bool ServerImpl::admit(Connection& conn, bool said_hello) {
     return false;
 }
 
+std::uint64_t ServerImpl::generation_now() const {
+    std::lock_guard<std::mutex> lock(acceptor_mutex_);
+    return generation_;
+}
+
 std::shared_ptr<TlsContext> ServerImpl::tls_context() const {
     std::lock_guard<std::mutex> guard(mutex_);
     return tls_context_;
@@ -224,11 +238,20 @@ void ServerImpl::stop() {
         std::lock_guard<std::mutex> guard(mutex_);
         listening_ = Listening{};
     }
-    // Every connection, also those accepted but not yet started (sockets() lists open ones only).
+    // Every connection, also those accepted but not yet started (sockets() lists open ones only),
+    // and TLS handshakes in progress (closed on their own strands).
     std::vector<std::shared_ptr<Connection>> all;
     {
         std::lock_guard<std::mutex> guard(mutex_);
         for (const auto& entry : connections_) all.push_back(entry.second);
+        for (const auto& entry : handshakes_) {
+            if (auto tls = entry.second.lock()) {
+                asio::post(tls->get_executor(), [tls] {
+                    std::error_code ignored;
+                    tls->next_layer().close(ignored);
+                });
+            }
+        }
     }
     for (const auto& conn : all) conn->close();
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,7 @@ private:
     void add_connection(std::uint64_t generation, const Strand& strand, Stream stream, const std::string& remote,
                         PeerIdentity peer);
     std::shared_ptr<TlsContext> tls_context() const;
+    std::uint64_t generation_now() const;
     void publish_connect(Connection& conn);
     // Asks config.authenticate about this connection: true if accepted; else reported and closed.
     bool admit(Connection& conn, bool said_hello);
@@ -95,6 +97,7 @@ private:
     mutable std::mutex acceptor_mutex_;  // the acceptor is used from callers' threads and the strand
     mutable std::mutex mutex_;  // guards connections_ and the listening info read by path()/port()
     std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;
+    std::unordered_map<const TlsSocket*, std::weak_ptr<TlsSocket>> handshakes_;  // TLS handshakes in progress
     std::shared_ptr<TlsContext> tls_context_;  // TCP with tls.enabled; per listen, so new files are read on start()
     std::shared_ptr<UdpServer> udp_;
     std::atomic<std::uint64_t> next_serial_{1};

@@ -3,6 +3,7 @@
 
 #include "support/certificates.hpp"
 #include "support/fixtures.hpp"
+#include "support/raw_peer.hpp"
 
 using namespace std::chrono_literals;
 
@@ -206,4 +207,30 @@ TEST_CASE("TLS: a plain client is refused by a TLS server, and bad files are nam
         }
         CHECK_FALSE(server.running());
     }
+}
+
+TEST_CASE("TLS: a silent peer is cut off after handshake_timeout, and stop() ends handshakes at once", "[tls]") {
+    Pki pki;
+    test::Log log;
+    auto config = tls_server_config(pki.dir, pki.certs.server());
+    const bool stop_early = GENERATE(false, true);
+    config.handshake_timeout = stop_early ? std::chrono::milliseconds(60000) : std::chrono::milliseconds(100);
+    ipcxx::Server server{config};
+    record(server, log);
+    server.serve_net("127.0.0.1", 0);
+    auto silent = test::RawPeer::tcp(server.port());
+    REQUIRE(silent.connected());
+    if (stop_early) {
+        // Accepts are taken in order: once a later client is connected, the silent one is in its handshake.
+        ipcxx::Client later{tls_client_config(pki.dir, pki.certs.ca_file())};
+        later.connect_to_net("world", "127.0.0.1", server.port());
+        REQUIRE(log.wait_for("server connect"));
+        server.stop();
+    } else {
+        CHECK(log.wait_for(server_error(ipcxx::errc::tls_handshake_failed)));
+    }
+    bool closed = false;
+    silent.read_until_closed(10s, &closed);
+    CHECK(closed);
+    CHECK(log.count("server connect") == (stop_early ? 1u : 0u));
 }
