@@ -91,3 +91,19 @@ TEST_CASE("a node-ipc 14 TLS server refuses an ipcxx client without a certificat
     interop::connect(client, node.address);
     CHECK(log.wait_for(make_error_code(ipcxx::errc::tls_client_certificate_required).message()));
 }
+
+TEST_CASE("an ipcxx mutual-TLS server refuses a node-ipc 14 client without a certificate, and says so", "[interop][tls]") {
+    TlsSetup tls;
+    test::Log log;
+    auto config = test::config_in(tls.dir, "server");
+    use_tls(config, tls, &tls.server);
+    config.tls.require_client_cert = true;
+    ipcxx::Server server{config};
+    server.on("connect", [&](ipcxx::Socket&) { log.add("connect"); });
+    server.on("error", [&](const ipcxx::ErrorEvent& e) { log.add(e.code.message()); });
+    const Address address = interop::serve(server, Transport::tcp, tls.dir);
+    auto node = start_node_client("14", address, {"--tls-ca", tls.certs.ca_file(), "--max-retries", "0"});
+    INFO(node->describe());
+    CHECK(log.wait_for(make_error_code(ipcxx::errc::tls_client_certificate_required).message()));
+    CHECK(log.count("connect") == 0);
+}
