@@ -103,8 +103,13 @@ Server& Ipc::serve(const std::string& path, const std::function<void(Server&)>& 
 }
 
 Server& Ipc::serve_net(const std::string& host, std::uint16_t port, const std::function<void(Server&)>& setup) {
+    return serve_net(host, port, NetProtocol::tcp, setup);
+}
+
+Server& Ipc::serve_net(const std::string& host, std::uint16_t port, NetProtocol protocol,
+                       const std::function<void(Server&)>& setup) {
     Server& s = make_server(setup);
-    s.serve_net(host, port);
+    s.serve_net(host, port, protocol);
     return s;
 }
 

@@ -1,11 +1,12 @@
 // hello: sends "hello" to world, prints the answer, and exits.
 // Usage: hello [--tcp HOST:PORT]   (default: the Unix socket of id "world")
 #include <cstring>
-#include <future>
 #include <iostream>
 #include <string>
 
 #include <ipcxx/ipcxx.hpp>
+
+#include "support/example.hpp"
 
 int main(int argc, char** argv) {
     std::string tcp;
@@ -20,21 +21,14 @@ int main(int argc, char** argv) {
     config.id = "hello";
     config.max_retries = 20;  // give up after ~10 s if world never appears
     ipcxx::Client world{config};
-    std::promise<int> done;
-    bool finished = false;  // handlers of one client never run concurrently
-    auto finish = [&](int status) {
-        if (!finished) {
-            finished = true;
-            done.set_value(status);
-        }
-    };
+    example::Outcome outcome;
     world.on("connect", [&] { world.emit("message", "hello"); });
     world.on("message", [&](const ipcxx::Payload& data) {
         std::cout << data.as<std::string>() << std::endl;
-        finish(0);
+        outcome.set(0);
     });
     world.on("error", [](const ipcxx::ErrorEvent& e) { std::cerr << "hello: " << e.message << std::endl; });
-    world.on("destroy", [&] { finish(1); });
+    world.on("destroy", [&] { outcome.set(1); });
 
     if (tcp.empty()) {
         world.connect_to("world");
@@ -42,5 +36,5 @@ int main(int argc, char** argv) {
         const auto colon = tcp.rfind(':');
         world.connect_to_net("world", tcp.substr(0, colon), static_cast<std::uint16_t>(std::stoi(tcp.substr(colon + 1))));
     }
-    return done.get_future().get();
+    return outcome.wait();
 }

@@ -1,13 +1,12 @@
 // world: answers every "message" with the same text plus " world!".
 // Usage: world [--tcp HOST:PORT]   (default: the Unix socket of id "world")
-#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <string>
 
-#include <pthread.h>
-
 #include <ipcxx/ipcxx.hpp>
+
+#include "support/example.hpp"
 
 int main(int argc, char** argv) {
     std::string tcp;
@@ -18,12 +17,7 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    // Block SIGINT/SIGTERM before the I/O thread starts so only sigwait below sees them.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    const example::StopSignals stop;  // before the I/O thread starts
 
     ipcxx::Config config;
     config.id = "world";
@@ -56,7 +50,6 @@ int main(int argc, char** argv) {
         std::cerr << "world: " << e.what() << std::endl;
         return 1;
     }
-    int signal = 0;
-    sigwait(&signals, &signal);
+    stop.wait_for_stop();
     return 0;
 }

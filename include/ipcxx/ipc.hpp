@@ -47,6 +47,9 @@ public:
     Server& serve(const std::function<void(Server&)>& setup = {});
     Server& serve(const std::string& path, const std::function<void(Server&)>& setup = {});
     Server& serve_net(const std::string& host, std::uint16_t port, const std::function<void(Server&)>& setup = {});
+    // serveNet(host, port, 'udp4' | 'udp6'): a UDP endpoint (Server::serve_net).
+    Server& serve_net(const std::string& host, std::uint16_t port, NetProtocol protocol,
+                      const std::function<void(Server&)>& setup = {});
     // The server; throws ipcxx::Error(invalid_argument) before serve().
     Server& server();
 

@@ -97,6 +97,11 @@ void Server::serve_net(const std::string& host, std::uint16_t port, NetProtocol 
 }
 
 std::error_code Server::serve_udp(const std::string& host, std::uint16_t port, bool v6, std::string& detail) {
+    if (impl_->config().tls.enabled) {
+        // Never fall back to plain text where encryption was asked for.
+        detail = "tls.enabled, but UDP has no TLS: serve UDP with a config without tls";
+        return make_error_code(errc::invalid_argument);
+    }
     if (impl_->running()) {
         detail = "server is already listening on a stream socket; stop() it first";
         return make_error_code(errc::invalid_argument);

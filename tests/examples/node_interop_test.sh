@@ -11,29 +11,8 @@ scratch=$(mktemp -d)
 export XDG_RUNTIME_DIR=$scratch
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$scratch"' EXIT
 
-# node-ipc 14.0.0 as pinned by the lock; npm ci writes node_modules/.package-lock.json last.
-stamp=$examples/node_modules/.package-lock.json
-if [[ ! -f $stamp || $examples/package-lock.json -nt $stamp ]]; then
-    (cd "$examples" && timeout 240 npm ci --ignore-scripts --no-audit --no-fund >&2) || {
-        echo "node_interop_test: npm ci failed in $examples" >&2
-        exit 1
-    }
-fi
-
-# Starts a server program in the background; sets server_pid and waits (bounded) for its listening line.
-start_server() {
-    server_out=$scratch/server.out
-    check_log=$server_out
-    : >"$server_out"
-    "$@" >"$server_out" 2>&1 &
-    server_pid=$!
-    timeout 10 bash -c "until grep -q 'listening' '$server_out'; do sleep 0.05; done"
-}
-
-stop_server() {
-    kill "$server_pid" 2>/dev/null
-    wait "$server_pid" 2>/dev/null
-}
+. "$(dirname "$0")/node_setup.sh"
+ensure_node_modules "$examples"
 
 # Waits (bounded) until the server has printed a line equal to $1.
 server_printed() {

@@ -219,6 +219,26 @@ TEST_CASE("udp: emits are checked, stop reports, restart keeps the port", "[udp]
     CHECK(ec == ipcxx::errc::invalid_argument);
     CHECK(stream.udp_peer("127.0.0.1", 1, ec) == ipcxx::Socket());
     CHECK(ec == ipcxx::errc::not_connected);
+
+    auto tls_config = test::config_in(dir, "tls");
+    tls_config.tls.enabled = true;
+    tls_config.tls.insecure_skip_verify = true;
+    ipcxx::Server tls{tls_config};
+    tls.serve_net("127.0.0.1", 0, NetProtocol::udp4, ec);
+    CHECK(ec == ipcxx::errc::invalid_argument);  // no silent fall back to plain text
+}
+
+TEST_CASE("udp: Ipc's serve_net takes the protocol", "[udp]") {
+    test::TempDir dir;
+    ipcxx::Ipc ipc;
+    ipc.config = test::config_in(dir, "ipc");
+    test::Log log;
+    auto& server = ipc.serve_net("127.0.0.1", 0, NetProtocol::udp4, [&](ipcxx::Server& s) {
+        s.on("hi", [&](const ipcxx::Payload&) { log.add("hi"); });
+    });
+    RawUdp peer;
+    peer.send(R"({"type":"hi","data":1})" "\f", server.port());
+    CHECK(log.wait_for("hi"));
 }
 
 TEST_CASE("udp: raw buffers, one data event per datagram", "[udp][raw]") {
