@@ -325,6 +325,9 @@ void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_v
 void ClientImpl::disconnect() {
     asio::post(strand_, [self = shared_from_this()] {
         const ReconnectStep step = self->fsm_.on_disconnect();
+        // A second call (the destructor after disconnect()) must not replace the first one's step
+        // while the connection closes: that step reports the queue and publishes destroy.
+        if (!step.publish_disconnect && !step.publish_destroy) return;
         self->timer_.cancel();
         self->handshake_timer_.cancel();
         std::error_code ignored;
