@@ -1,0 +1,133 @@
+// An ipcxx endpoint in a process of its own, for tests that kill it, run it in a network namespace
+// (`ip netns exec`), or need more sockets than one process should hold. It prints one JSON object a
+// line on stdout and takes commands on stdin; EOF on stdin ends it.
+//   test_peer server HOST PORT   serves TCP (port 0 picks one); echoes every "n" event
+//     prints {"ev":"port","port":P}, {"ev":"recv","id":ID,"seq":N}, {"ev":"gone","id":ID},
+//            {"ev":"error","code":NAME,"undelivered":N}
+//   test_peer client HOST PORT ID connects; "send N" emits the next N numbered "n" events
+//     prints {"ev":"connect"}, {"ev":"disconnect"}, {"ev":"echo","seq":N}, {"ev":"sent","count":N}
+//            (total accepted by emit), {"ev":"error","code":NAME,"undelivered":N}, {"ev":"destroy"}
+//   test_peer half-frame HOST PORT json|native   writes the first half of a frame, prints
+//     {"ev":"written"}, and waits (to be killed)
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <string>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ipcxx/ipcxx.hpp"
+
+namespace {
+
+std::mutex print_mutex;
+
+void print(const std::string& line) {
+    std::lock_guard<std::mutex> lock(print_mutex);
+    std::fputs((line + "\n").c_str(), stdout);
+    std::fflush(stdout);
+}
+
+std::string quoted(const std::string& s) { return ipcxx::Payload::from(s).to_json(); }
+
+void print_error(const ipcxx::ErrorEvent& e) {
+    print(R"({"ev":"error","code":)" + quoted(e.code.message()) + R"(,"undelivered":)" +
+          std::to_string(e.undelivered) + R"(,"message":)" + quoted(e.message) + "}");
+}
+
+ipcxx::Config config_for(const std::string& id) {
+    ipcxx::Config config;
+    config.id = id;
+    config.retry = std::chrono::milliseconds(50);
+    config.silent = true;
+    return config;
+}
+
+void wait_for_eof() {
+    for (std::string line; std::getline(std::cin, line);) {
+    }
+}
+
+int serve(const std::string& host, std::uint16_t port) {
+    ipcxx::Config config = config_for("server");
+    config.max_connections = 1000;
+    ipcxx::Server server{config};
+    server.on("n", [&](const ipcxx::Payload& data, ipcxx::Socket& from) {
+        const auto seq = data.as<long>();
+        print(R"({"ev":"recv","id":)" + quoted(from.id()) + R"(,"seq":)" + std::to_string(seq) + "}");
+        from.emit("echo", seq);
+    });
+    server.on("socket.disconnected",
+              [](ipcxx::Socket& s) { print(R"({"ev":"gone","id":)" + quoted(s.id()) + "}"); });
+    server.on("error", print_error);
+    server.serve_net(host, port);
+    print(R"({"ev":"port","port":)" + std::to_string(server.port()) + "}");
+    wait_for_eof();
+    return 0;
+}
+
+int connect(const std::string& host, std::uint16_t port, const std::string& id) {
+    ipcxx::Client client{config_for(id)};
+    client.on("connect", [] { print(R"({"ev":"connect"})"); });
+    client.on("disconnect", [] { print(R"({"ev":"disconnect"})"); });
+    client.on("destroy", [] { print(R"({"ev":"destroy"})"); });
+    client.on("echo", [](const ipcxx::Payload& d) { print(R"({"ev":"echo","seq":)" + std::to_string(d.as<long>()) + "}"); });
+    client.on("error", print_error);
+    client.connect_to_net("server", host, port);
+    long next = 0;
+    for (std::string line; std::getline(std::cin, line);) {
+        if (line.rfind("send ", 0) != 0) continue;
+        const long count = std::stol(line.substr(5));
+        for (long i = 0; i < count; ++i) {
+            if (const auto ec = client.emit("n", next)) {
+                print(R"({"ev":"refused","code":)" + quoted(ec.message()) + "}");
+                break;
+            }
+            ++next;
+        }
+        print(R"({"ev":"sent","count":)" + std::to_string(next) + "}");
+    }
+    return 0;
+}
+
+int half_frame(const std::string& host, std::uint16_t port, const std::string& wire) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1 ||
+        ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+        std::perror("connect");
+        return 1;
+    }
+    // JSON: a frame without its end. Native: a header announcing 1000 bytes, then 3 of them.
+    const std::string half = wire == "native" ? std::string("\xC1\x00\x00\x03\xE8\x93\x00\x01", 8)
+                                              : std::string(R"({"type":"n","data":12)");
+    if (::send(fd, half.data(), half.size(), 0) != static_cast<ssize_t>(half.size())) return 1;
+    print(R"({"ev":"written"})");
+    wait_for_eof();
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::string mode = argc > 1 ? argv[1] : "";
+    try {
+        if (mode == "server" && argc == 4) return serve(argv[2], static_cast<std::uint16_t>(std::stoi(argv[3])));
+        if (mode == "client" && argc == 5) {
+            return connect(argv[2], static_cast<std::uint16_t>(std::stoi(argv[3])), argv[4]);
+        }
+        if (mode == "half-frame" && argc == 5) return half_frame(argv[2], static_cast<std::uint16_t>(std::stoi(argv[3])), argv[4]);
+    } catch (const std::exception& e) {
+        std::cerr << "test_peer: " << e.what() << "\n";
+        return 1;
+    }
+    std::cerr << "usage: test_peer server HOST PORT | client HOST PORT ID | half-frame HOST PORT json|native\n";
+    return 2;
+}
