@@ -7,19 +7,28 @@
 //   test_peer client HOST PORT ID connects; "send N" emits the next N numbered "n" events
 //     prints {"ev":"connect"}, {"ev":"disconnect"}, {"ev":"echo","seq":N}, {"ev":"sent","count":N}
 //            (total accepted by emit), {"ev":"error","code":NAME,"undelivered":N}, {"ev":"destroy"}
+//   test_peer many-clients HOST PORT N   N clients on one I/O thread; each emits "hi" once connected
+//     prints {"ev":"served","count":N} once every one got its "reply", then idles until EOF
 //   test_peer half-frame HOST PORT json|native   writes the first half of a frame, prints
 //     {"ev":"written"}, and waits (to be killed)
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
 
 #include "ipcxx/ipcxx.hpp"
 
@@ -95,6 +104,32 @@ int connect(const std::string& host, std::uint16_t port, const std::string& id) 
     return 0;
 }
 
+int many_clients(const std::string& host, std::uint16_t port, std::size_t count) {
+    asio::io_context io;
+    auto work = asio::make_work_guard(io);
+    std::thread runner([&] { io.run(); });
+    std::atomic<std::size_t> served{0};
+    std::vector<std::unique_ptr<ipcxx::Client>> clients;
+    for (std::size_t i = 0; i < count; ++i) {
+        auto config = config_for("c" + std::to_string(i));
+        config.retry = std::chrono::milliseconds(200);
+        auto client = std::make_unique<ipcxx::Client>(io, config);
+        auto* c = client.get();
+        client->on("connect", [c] { c->emit("hi"); });
+        client->once("reply", [&served, count] {
+            if (++served == count) print(R"({"ev":"served","count":)" + std::to_string(count) + "}");
+        });
+        client->on("error", print_error);
+        client->connect_to_net("server", host, port);
+        clients.push_back(std::move(client));
+    }
+    wait_for_eof();
+    clients.clear();
+    work.reset();
+    runner.join();
+    return 0;
+}
+
 int half_frame(const std::string& host, std::uint16_t port, const std::string& wire) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
@@ -123,11 +158,15 @@ int main(int argc, char** argv) {
         if (mode == "client" && argc == 5) {
             return connect(argv[2], static_cast<std::uint16_t>(std::stoi(argv[3])), argv[4]);
         }
+        if (mode == "many-clients" && argc == 5) {
+            return many_clients(argv[2], static_cast<std::uint16_t>(std::stoi(argv[3])), std::stoul(argv[4]));
+        }
         if (mode == "half-frame" && argc == 5) return half_frame(argv[2], static_cast<std::uint16_t>(std::stoi(argv[3])), argv[4]);
     } catch (const std::exception& e) {
         std::cerr << "test_peer: " << e.what() << "\n";
         return 1;
     }
-    std::cerr << "usage: test_peer server HOST PORT | client HOST PORT ID | half-frame HOST PORT json|native\n";
+    std::cerr << "usage: test_peer server HOST PORT | client HOST PORT ID | many-clients HOST PORT N | "
+                 "half-frame HOST PORT json|native\n";
     return 2;
 }

@@ -1,0 +1,54 @@
+// 10,000 concurrent connections to one server, all served; the memory each idle connection costs
+// is measured (resident set growth / connections) and printed. The clients live in a test_peer
+// process, so that this process's figures are the server's alone.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdio>
+
+#include "support/child_process.hpp"
+#include "support/fixtures.hpp"
+#include "load/process_stats.hpp"
+
+using namespace std::chrono_literals;
+
+TEST_CASE("10,000 concurrent connections to one server, all served", "[load]") {
+    constexpr std::size_t connections = 10'000;
+    // The server holds one descriptor per connection, the client process as many (it inherits the limit).
+    const std::size_t limit = test::raise_fd_limit(connections + 1'000);
+    INFO("RLIMIT_NOFILE " << limit);
+    REQUIRE(limit >= connections + 1'000);
+
+    test::TempDir dir;
+    auto config = test::config_in(dir);
+    config.max_connections = connections;
+    ipcxx::Server server{config};
+    std::atomic<std::size_t> connected{0}, served{0}, disconnected{0};
+    server.on("connect", [&](ipcxx::Socket&) { ++connected; });
+    server.on("socket.disconnected", [&](ipcxx::Socket&) { ++disconnected; });
+    server.on("hi", [&](const ipcxx::Payload&, ipcxx::Socket& from) {
+        if (!from.emit("reply")) ++served;
+    });
+    server.serve_net("127.0.0.1", 0);
+    const std::size_t sockets_before = test::open_fds(true);
+    const std::size_t rss_before = test::resident_bytes();
+
+    test::ChildProcess clients({IPCXX_TEST_PEER, "many-clients", "127.0.0.1", std::to_string(server.port()),
+                                std::to_string(connections)});
+    INFO(clients.describe());
+    REQUIRE(clients.wait_line(test::ev_is("served"), 120s));
+    CHECK(served == connections);
+    CHECK(connected == connections);
+    CHECK(server.sockets().size() == connections);
+    CHECK(test::open_fds(true) - sockets_before == connections);
+
+    const std::size_t rss_idle = test::resident_bytes();
+    const double per_connection = (static_cast<double>(rss_idle) - static_cast<double>(rss_before)) / connections;
+    std::printf("memory per idle connection (server RSS growth / %zu connections): %.0f bytes (%.1f KiB)\n",
+                connections, per_connection, per_connection / 1024);
+
+    clients.close_stdin();
+    REQUIRE(test::eventually([&] { return disconnected.load() == connections; }, 120s));
+    CHECK(test::eventually([&] { return test::open_fds(true) == sockets_before; }, 10s));
+    CHECK(server.sockets().empty());
+}
