@@ -86,6 +86,11 @@ TEST_CASE("TLS: the client refuses a bad server certificate and says why", "[tls
         client_config.tls.server_name = "elsewhere.example";
         expected = ipcxx::errc::tls_host_name_mismatch;
     }
+    SECTION("a private CA the client was not told about (ca_file empty: the system's CAs only)") {
+        server_files = pki.certs.server();
+        client_config.tls.ca_file.clear();
+        expected = ipcxx::errc::tls_unknown_ca;
+    }
     SECTION("unknown CA") {
         server_files = pki.certs.issue("rogue", {"localhost", {"IP:127.0.0.1"}, -3600, 3600, false});
         expected = ipcxx::errc::tls_unknown_ca;
