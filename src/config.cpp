@@ -65,6 +65,7 @@ void Config::validate() const {
              "utf16le, ucs2");
     }
     if (udp_peer_expiry.count() <= 0) fail("config.udp_peer_expiry must be positive");
+    if (busy_poll.count() < 0) fail("config.busy_poll must not be negative");
     if (max_message_size == 0) fail("config.max_message_size must be positive");
     if (max_pending_bytes < max_message_size) {
         fail("config.max_pending_bytes (" + std::to_string(max_pending_bytes) +

@@ -5,7 +5,7 @@
 
 namespace ipcxx {
 
-Ipc::Ipc(Config cfg) : config(std::move(cfg)), thread_(detail::IoThread::start()) {}
+Ipc::Ipc(Config cfg) : config(std::move(cfg)), thread_(detail::IoThread::start(config.busy_poll)) {}
 
 Ipc::~Ipc() {
     std::map<std::string, std::unique_ptr<Client>> clients;

@@ -2,6 +2,7 @@
 
 #include "codec/json_wire.hpp"
 #include "codec/msgpack_object.hpp"
+#include "codec/msgpack_raw.hpp"
 #include "payload_data.hpp"
 
 #include <thread>
@@ -19,22 +20,44 @@ namespace detail {
                 std::string("payload is a ") + type + " and does not convert to the requested type (" + what + ")");
 }
 
+namespace {
+
+// Strings and binaries point into `bytes`, which lives as long as the value.
+void unpack_into(const std::string& bytes, msgpack::zone& zone, msgpack::object& value) {
+    if (unpack_in_zone(bytes, zone, value)) return;
+    // Deeper than unpack_in_zone goes: msgpack-c's own parser.
+    zone.clear();
+    std::size_t offset = 0;
+    value = msgpack::unpack(zone, bytes.data(), bytes.size(), offset,
+                            [](msgpack::type::object_type, std::size_t, void*) { return true; });
+}
+
+}  // namespace
+
 const msgpack::object& PayloadData::object() const {
+    if (state.load(std::memory_order_acquire) == 2) return value;
     int expected = 0;
     if (state.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
         if (!zone) zone = std::make_unique<msgpack::zone>();
-        // Strings and binaries point into `bytes`, which lives as long as this object.
-        if (!unpack_in_zone(bytes, *zone, value)) {
-            zone->clear();
-            std::size_t offset = 0;
-            value = msgpack::unpack(*zone, bytes.data(), bytes.size(), offset,
-                                    [](msgpack::type::object_type, std::size_t, void*) { return true; });
-        }
+        unpack_into(bytes, *zone, value);
         state.store(2, std::memory_order_release);
     } else {
         while (state.load(std::memory_order_acquire) != 2) std::this_thread::yield();
     }
     return value;
+}
+
+bool PayloadData::unpack_checked() {
+    if (!zone) zone = std::make_unique<msgpack::zone>();
+    if (!unpack_in_zone(bytes, *zone, value)) {
+        std::string_view whole;
+        MsgpackCursor cursor(bytes);
+        if (cursor.skip_value(whole) != MsgpackCursor::Status::ok || !cursor.at_end()) return false;
+        zone->clear();
+        unpack_into(bytes, *zone, value);
+    }
+    state.store(2, std::memory_order_relaxed);
+    return true;
 }
 
 void PayloadData::reset(std::string_view b) {
@@ -53,6 +76,7 @@ Payload PayloadPool::make(std::string_view msgpack_bytes) {
     } else {
         spare_ = std::make_shared<PayloadData>(msgpack_bytes);
     }
+    if (!spare_->unpack_checked()) return Payload();
     return PayloadAccess::of(spare_);
 }
 

@@ -18,6 +18,9 @@ struct PayloadData {
     const msgpack::object& object() const;
     // For the pool: new bytes, nothing unpacked. Only while nobody else holds this object.
     void reset(std::string_view b);
+    // Unpacks now, before anyone else holds this object; false when `bytes` is not exactly one
+    // msgpack value.
+    bool unpack_checked();
 
     std::string bytes;
     mutable std::atomic<int> state{0};  // 0 packed, 1 unpacking, 2 unpacked
@@ -40,6 +43,8 @@ Payload bytes_payload(std::string_view bytes);
 // next message, so the steady state allocates nothing. Used on the connection's strand only.
 class PayloadPool {
 public:
+    // A payload of `msgpack_bytes`, already unpacked; empty when they are not exactly one msgpack
+    // value (received input not yet checked).
     Payload make(std::string_view msgpack_bytes);
 
 private:

@@ -84,6 +84,11 @@ struct Config {
     std::string encoding = "utf8";                  // how emit_raw_text() turns text into bytes (node-ipc's names)
     std::chrono::milliseconds udp_peer_expiry{300000};  // UDP: a sender silent this long leaves the broadcast list
 
+    // Performance (ipcxx addition): after handling I/O, the library's own I/O thread keeps polling
+    // for this long before it sleeps, so that a prompt reply does not pay for a thread wake-up
+    // (tens of microseconds on virtual machines). 0: sleep at once.
+    std::chrono::microseconds busy_poll{50};
+
     bool silent = false;                            // suppress the library's log lines
     std::function<void(std::string_view)> logger;   // where log lines go; empty = stderr
 

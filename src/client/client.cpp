@@ -6,7 +6,7 @@
 
 namespace ipcxx {
 
-Client::Client(Config config) : thread_(detail::IoThread::start()) {
+Client::Client(Config config) : thread_(detail::IoThread::start(config.busy_poll)) {
     impl_ = std::make_shared<detail::ClientImpl>(thread_->context(), std::move(config), thread_);
 }
 

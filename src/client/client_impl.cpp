@@ -85,6 +85,7 @@ std::error_code ClientImpl::push_raw(std::string_view bytes) {
 
 void ClientImpl::start_writing(Outbox::Push pushed) {
     if (pushed != Outbox::Push::start_write) return;
+    if (strand_.running_in_this_thread() && conn_ && conn_->defer_write_to_batch_end()) return;
     asio::post(strand_, [self = shared_from_this()] {
         if (self->conn_) self->conn_->write_pending();
     });

@@ -81,49 +81,63 @@ MsgpackCursor::Status MsgpackCursor::read_uint(std::uint64_t& value) noexcept {
     return Status::ok;
 }
 
-MsgpackCursor::Status MsgpackCursor::skip_one_header(std::uint64_t& children) noexcept {
-    children = 0;
-    if (!has(1)) return Status::truncated;
-    const auto t = static_cast<unsigned char>(data_[pos_]);
-    std::uint64_t payload = 0;   // bytes after the header
-    std::size_t length_size = 0;  // bytes of a length field after the type byte
-    std::uint64_t extra = 0;     // bytes between the length field and the payload (ext's type)
-    if (t <= 0x7F || t >= 0xE0 || t == 0xC0 || t == 0xC2 || t == 0xC3) {
-        payload = 0;
-    } else if (t <= 0x8F) {
-        children = 2 * std::uint64_t{t & 0x0Fu};
-    } else if (t <= 0x9F) {
-        children = t & 0x0Fu;
-    } else if (t <= 0xBF) {
-        payload = t & 0x1Fu;
-    } else if (t == 0xC1) {
-        return Status::invalid;
-    } else if (t >= 0xC4 && t <= 0xC6) {  // bin 8/16/32
-        length_size = std::size_t{1} << (t - 0xC4);
-    } else if (t >= 0xC7 && t <= 0xC9) {  // ext 8/16/32
-        length_size = std::size_t{1} << (t - 0xC7);
-        extra = 1;
-    } else if (t == 0xCA || t == 0xCB) {
-        payload = t == 0xCA ? 4 : 8;
-    } else if (t >= 0xCC && t <= 0xCF) {
-        payload = std::uint64_t{1} << (t - 0xCC);
-    } else if (t >= 0xD0 && t <= 0xD3) {
-        payload = std::uint64_t{1} << (t - 0xD0);
-    } else if (t >= 0xD4 && t <= 0xD8) {  // fixext 1..16
-        payload = 1 + (std::uint64_t{1} << (t - 0xD4));
-    } else if (t >= 0xD9 && t <= 0xDB) {  // str 8/16/32
-        length_size = std::size_t{1} << (t - 0xD9);
-    } else if (t == 0xDC || t == 0xDD) {
-        length_size = t == 0xDC ? 2 : 4;
-    } else {  // 0xDE, 0xDF
-        length_size = t == 0xDE ? 2 : 4;
+namespace {
+
+// What a type byte says about the value it starts, looked up rather than decided by a chain of
+// comparisons: skipping is on the receive path of every message.
+struct TagInfo {
+    enum Kind : std::uint8_t { invalid, leaf, counted_array, counted_map, sized };
+    Kind kind = invalid;
+    std::uint8_t length_size = 0;  // bytes of a length field after the type byte
+    std::uint8_t extra = 0;        // bytes between the length field and the payload (ext's type)
+    std::uint8_t payload = 0;      // fixed payload bytes after the header (leaves)
+    std::uint8_t children = 0;     // fixed number of nested values (fixarray, fixmap)
+};
+
+struct TagTable {
+    TagInfo tags[256];
+    constexpr TagTable() : tags() {
+        for (int t = 0; t < 256; ++t) tags[t] = describe(t);
     }
-    if (!has(1 + length_size)) return Status::truncated;
+    static constexpr TagInfo leaf(int payload) { return {TagInfo::leaf, 0, 0, static_cast<std::uint8_t>(payload), 0}; }
+    static constexpr TagInfo sized(int length_size, int extra) {
+        return {TagInfo::sized, static_cast<std::uint8_t>(length_size), static_cast<std::uint8_t>(extra), 0, 0};
+    }
+    static constexpr TagInfo describe(int t) {
+        if (t <= 0x7F || t >= 0xE0 || t == 0xC0 || t == 0xC2 || t == 0xC3) return leaf(0);
+        if (t <= 0x8F) return {TagInfo::leaf, 0, 0, 0, static_cast<std::uint8_t>(2 * (t & 0x0F))};
+        if (t <= 0x9F) return {TagInfo::leaf, 0, 0, 0, static_cast<std::uint8_t>(t & 0x0F)};
+        if (t <= 0xBF) return leaf(t & 0x1F);
+        if (t == 0xC1) return {};
+        if (t >= 0xC4 && t <= 0xC6) return sized(1 << (t - 0xC4), 0);  // bin 8/16/32
+        if (t >= 0xC7 && t <= 0xC9) return sized(1 << (t - 0xC7), 1);  // ext 8/16/32
+        if (t == 0xCA || t == 0xCB) return leaf(t == 0xCA ? 4 : 8);
+        if (t >= 0xCC && t <= 0xCF) return leaf(1 << (t - 0xCC));
+        if (t >= 0xD0 && t <= 0xD3) return leaf(1 << (t - 0xD0));
+        if (t >= 0xD4 && t <= 0xD8) return leaf(1 + (1 << (t - 0xD4)));  // fixext 1..16
+        if (t >= 0xD9 && t <= 0xDB) return sized(1 << (t - 0xD9), 0);    // str 8/16/32
+        if (t == 0xDC || t == 0xDD) return {TagInfo::counted_array, static_cast<std::uint8_t>(t == 0xDC ? 2 : 4), 0, 0, 0};
+        return {TagInfo::counted_map, static_cast<std::uint8_t>(t == 0xDE ? 2 : 4), 0, 0, 0};
+    }
+};
+
+constexpr TagTable tag_table;
+
+}  // namespace
+
+MsgpackCursor::Status MsgpackCursor::skip_one_header(std::uint64_t& children) noexcept {
+    if (!has(1)) return Status::truncated;
+    const TagInfo& info = tag_table.tags[static_cast<unsigned char>(data_[pos_])];
+    if (info.kind == TagInfo::invalid) return Status::invalid;
+    if (!has(1 + std::size_t{info.length_size})) return Status::truncated;
     const std::size_t start = pos_++;
-    if (length_size > 0) {
-        const std::uint64_t length = read_be(length_size);
-        if (t >= 0xDC && t <= 0xDF) children = t >= 0xDE ? 2 * length : length;
-        else payload = extra + length;
+    children = info.children;
+    std::uint64_t payload = info.payload;
+    if (info.length_size > 0) {
+        const std::uint64_t length = read_be(info.length_size);
+        if (info.kind == TagInfo::counted_array) children = length;
+        else if (info.kind == TagInfo::counted_map) children = 2 * length;
+        else payload = info.extra + length;
     }
     if (!has(payload)) {
         pos_ = start;

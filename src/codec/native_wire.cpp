@@ -49,8 +49,8 @@ constexpr Arity arities[] = {{2, 3}, {3, 4}, {2, 3}, {4, 4}, {2, 2}, {2, 2}};
 
 class BodyDecoder {
 public:
-    BodyDecoder(std::string_view body, NativeFrame& out, std::string* detail)
-        : cursor_(body), out_(out), detail_(detail) {}
+    BodyDecoder(std::string_view body, NativeFrame& out, std::string* detail, bool check_data)
+        : cursor_(body), body_(body), out_(out), detail_(detail), check_data_(check_data) {}
 
     std::error_code decode() {
         out_ = NativeFrame{};
@@ -116,7 +116,13 @@ private:
         return !ec_;
     }
 
-    bool data() { return check(cursor_.skip_value(out_.data), "the data is not msgpack"); }
+    bool data() {
+        if (check_data_) return check(cursor_.skip_value(out_.data), "the data is not msgpack");
+        if (cursor_.at_end()) return check(Status::truncated, "the data is not msgpack");
+        out_.data = body_.substr(cursor_.offset());
+        cursor_ = MsgpackCursor(std::string_view());
+        return true;
+    }
 
     bool error_fields() {
         if (!check(cursor_.read_str(out_.error_code), "the error code is not a string")) return false;
@@ -131,8 +137,10 @@ private:
     }
 
     MsgpackCursor cursor_;
+    std::string_view body_;
     NativeFrame& out_;
     std::string* detail_;
+    bool check_data_;
     std::error_code ec_;
 };
 
@@ -272,7 +280,11 @@ std::error_code append_native_frame(const NativeFrame& frame, std::size_t max_me
 }
 
 std::error_code decode_native_body(std::string_view body, NativeFrame& out, std::string* detail) {
-    return BodyDecoder(body, out, detail).decode();
+    return BodyDecoder(body, out, detail, true).decode();
+}
+
+std::error_code decode_native_body_unchecked_data(std::string_view body, NativeFrame& out, std::string* detail) {
+    return BodyDecoder(body, out, detail, false).decode();
 }
 
 }  // namespace ipcxx::detail

@@ -51,6 +51,10 @@ std::error_code append_native_frame_head(const NativeFrame& frame, std::size_t m
 // wrong element type, truncated or invalid msgpack, trailing bytes), invalid_event (empty name),
 // invalid_utf8 (name, error code or message).
 std::error_code decode_native_body(std::string_view body, NativeFrame& out, std::string* detail = nullptr);
+// The same, except that the data (always the last element) is taken to be the rest of the body
+// unchecked: for a caller that parses it right away and reports what does not parse
+// (PayloadPool::make), so that the data is not walked twice.
+std::error_code decode_native_body_unchecked_data(std::string_view body, NativeFrame& out, std::string* detail = nullptr);
 
 // Event names on both wires: non-empty UTF-8, lone surrogates in their 3-byte form accepted
 // (JavaScript strings carry them and the JSON wire passes them on). Returns invalid_utf8 or, when

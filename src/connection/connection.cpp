@@ -11,6 +11,7 @@
 namespace ipcxx::detail {
 namespace {
 constexpr std::size_t read_chunk = 64 * 1024;
+constexpr std::size_t frames_before_early_write = 32;
 }
 
 Connection::Connection(Strand strand, Stream stream, std::shared_ptr<Outbox> outbox,
@@ -60,10 +61,16 @@ void Connection::set_peer_id(std::string id) {
 }
 
 std::error_code Connection::accept_push(Outbox::Push result) {
-    if (result == Outbox::Push::start_write) {
+    if (result == Outbox::Push::start_write && !defer_write_to_batch_end()) {
         asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
     }
     return push_error(result);
+}
+
+bool Connection::defer_write_to_batch_end() {
+    if (!strand_.running_in_this_thread() || !in_read_batch_) return false;
+    write_after_batch_ = true;
+    return true;
 }
 
 std::error_code Connection::send(const Outgoing& message, std::uint64_t* sequence) {
@@ -113,9 +120,25 @@ void Connection::on_read(std::error_code ec, std::size_t n) {
     }
     Frame frame;
     std::error_code frame_ec;
+    // Replies emitted by handlers during this batch go out together in one write after it,
+    // rather than through a posted write each batch.
+    // In a long batch, the first replies leave early, so that the peer works on them while this
+    // side handles the rest (otherwise both sides would take turns, each idle half the time).
+    in_read_batch_ = true;
+    std::size_t handled = 0;
     while (!closing_ && reader_.next_frame(frame, frame_ec)) {
-        if (!handle_frame(frame)) return;
+        if (!handle_frame(frame)) break;
+        if (++handled == frames_before_early_write && write_after_batch_) {
+            write_after_batch_ = false;
+            do_write();
+        }
     }
+    in_read_batch_ = false;
+    if (write_after_batch_) {
+        write_after_batch_ = false;
+        do_write();
+    }
+    if (closing_) return;
     if (frame_ec) {
         fail_input(frame_ec, "incoming frame exceeds max_message_size (" + std::to_string(config_.max_message_size) +
                                  " bytes)");
@@ -134,7 +157,7 @@ bool Connection::handle_frame(const Frame& frame) {
     if (frame.kind == Frame::Kind::json) return handle_json(frame.bytes);
     NativeFrame decoded;
     std::string detail;
-    if (auto ec = decode_native_body(frame.bytes, decoded, &detail)) return fail_input(ec, detail);
+    if (auto ec = decode_native_body_unchecked_data(frame.bytes, decoded, &detail)) return fail_input(ec, detail);
     if (decoded.kind == FrameKind::ping) {
         // Answered here, ahead of queued messages, so a busy link still proves it is alive.
         Outgoing pong;
@@ -189,6 +212,9 @@ bool Connection::deliver(const NativeFrame& frame) {
                           "received event '" + std::string(frame.name) + "' is not in allowed_events");
     }
     const Payload payload = frame.data.empty() ? Payload() : payloads_.make(frame.data);
+    if (!frame.data.empty() && payload.empty()) {
+        return fail_input(make_error_code(errc::invalid_message), "invalid frame: the data is not msgpack");
+    }
     if (auto owner = owner_.lock()) owner->on_frame(*this, frame, payload);
     return !closing_;
 }

@@ -73,6 +73,9 @@ public:
     void open_outbox();
     // Writes what the outbox holds if the writer is idle. Call on the strand.
     void write_pending() { do_write(); }
+    // For a producer whose push must start the writer: true when called on the strand while a
+    // read batch is being dispatched, which then writes everything at its end.
+    bool defer_write_to_batch_end();
     // Writes a protocol frame (welcome) ahead of the outbox, outside its accounting. On the strand.
     void send_control(const std::string& frame);
 
@@ -112,7 +115,8 @@ private:
     // Dispatches one frame; false when the connection must close (already reported).
     bool handle_frame(const Frame& frame);
     bool handle_json(std::string_view text);
-    // Hands an event, request or response to the owner; refuses names outside allowed_events.
+    // Hands an event, request or response to the owner, its data unpacked (and so checked) first;
+    // refuses names outside allowed_events.
     bool deliver(const NativeFrame& frame);
     bool fail_input(std::error_code ec, const std::string& detail);
     void do_write();
@@ -144,6 +148,8 @@ private:
     mutable std::mutex peer_mutex_;
     std::string peer_id_;
     bool closing_ = false;
+    bool in_read_batch_ = false;
+    bool write_after_batch_ = false;
     bool write_failed_ = false;  // the peer stopped reading: keep reading what it sent until it closes
     bool finished_ = false;
     bool read_in_flight_ = false;

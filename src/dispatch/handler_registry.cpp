@@ -1,6 +1,7 @@
 #include "dispatch/handler_registry.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <thread>
 
 namespace ipcxx::detail {
@@ -12,7 +13,33 @@ thread_local std::vector<const HandlerRegistry*> active_on_this_thread;
 
 }  // namespace
 
-void HandlerRegistry::publish_locked(std::shared_ptr<const Table> next) {
+HandlerRegistry::Table::Table(const Table& other) : slots(other.slots) { update_wildcard(); }
+
+const HandlerRegistry::Slot* HandlerRegistry::Table::find(std::string_view event) const {
+    for (const Slot& slot : slots) {
+        if (slot.event.size() == event.size() &&
+            (event.empty() || (slot.event[0] == event[0] && std::memcmp(slot.event.data(), event.data(), event.size()) == 0))) {
+            return &slot;
+        }
+    }
+    return nullptr;
+}
+
+HandlerRegistry::Slot& HandlerRegistry::Table::get(std::string event) {
+    for (Slot& slot : slots) {
+        if (slot.event == event) return slot;
+    }
+    slots.push_back(Slot{std::move(event), {}});
+    return slots.back();
+}
+
+void HandlerRegistry::Table::erase_empty() {
+    slots.erase(std::remove_if(slots.begin(), slots.end(), [](const Slot& s) { return s.entries.empty(); }),
+                slots.end());
+}
+
+void HandlerRegistry::publish_locked(std::shared_ptr<Table> next) {
+    next->update_wildcard();
     retired_.push_back(std::move(table_));
     table_ = std::move(next);
     has_retired_.store(true, std::memory_order_seq_cst);
@@ -39,7 +66,7 @@ HandlerId HandlerRegistry::add(std::string event, Handler handler, bool once) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto next = std::make_shared<Table>(*table_);
     const HandlerId id = next_id_++;
-    (*next)[std::move(event)].push_back(
+    next->get(std::move(event)).entries.push_back(
         Entry{id, std::make_shared<Handler>(std::move(handler)),
               once ? std::make_shared<std::atomic<bool>>(false) : nullptr});
     publish_locked(std::move(next));
@@ -48,22 +75,22 @@ HandlerId HandlerRegistry::add(std::string event, Handler handler, bool once) {
 
 void HandlerRegistry::remove(std::string_view event) {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = table_->find(event);
-    if (it == table_->end()) return;
+    const Slot* slot = table_->find(event);
+    if (!slot) return;
     auto next = std::make_shared<Table>(*table_);
-    next->erase(std::string(event));
+    next->slots.erase(next->slots.begin() + (slot - table_->slots.data()));
     publish_locked(std::move(next));
 }
 
 void HandlerRegistry::remove(HandlerId id) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto next = std::make_shared<Table>(*table_);
-    for (auto it = next->begin(); it != next->end(); ++it) {
-        auto& entries = it->second;
+    for (Slot& slot : next->slots) {
+        auto& entries = slot.entries;
         auto found = std::find_if(entries.begin(), entries.end(), [id](const Entry& e) { return e.id == id; });
         if (found != entries.end()) {
             entries.erase(found);
-            if (entries.empty()) next->erase(it);
+            next->erase_empty();
             publish_locked(std::move(next));
             return;
         }
@@ -71,8 +98,7 @@ void HandlerRegistry::remove(HandlerId id) {
 }
 
 bool HandlerRegistry::has(std::string_view event) const {
-    auto table = snapshot();
-    return table->find(event) != table->end();
+    return snapshot()->find(event) != nullptr;
 }
 
 std::shared_ptr<const HandlerRegistry::Table> HandlerRegistry::snapshot() const {
@@ -109,17 +135,16 @@ std::size_t HandlerRegistry::dispatch(const EventArgs& args, bool wildcard,
     if (closed()) return 0;
     const Table* const table = current_.load(std::memory_order_seq_cst);
     std::size_t called = 0;
-    auto run = [&](std::string_view name) {
-        auto it = table->find(name);
-        if (it == table->end()) return;
-        for (const Entry& entry : it->second) {
+    auto run = [&](const Slot* slot) {
+        if (!slot) return;
+        for (const Entry& entry : slot->entries) {
             if (closed()) return;
             call(entry, args, on_exception);
             ++called;
         }
     };
-    if (wildcard) run("*");
-    run(args.event);
+    if (wildcard) run(table->wildcard);
+    run(table->find(args.event));
     return called;
 }
 

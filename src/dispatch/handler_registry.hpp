@@ -3,7 +3,6 @@
 
 #include <atomic>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,11 +37,26 @@ private:
         std::shared_ptr<Handler> handler;
         std::shared_ptr<std::atomic<bool>> spent;  // set for a `once` handler when it has run
     };
-    using Table = std::map<std::string, std::vector<Entry>, std::less<>>;
+    struct Slot {
+        std::string event;
+        std::vector<Entry> entries;
+    };
+    // A handful of names in the common case: a flat list, searched by length first, beats a tree.
+    struct Table {
+        std::vector<Slot> slots;
+        const Slot* wildcard = nullptr;  // the "*" slot, found once per table rather than per message
+        Table() = default;
+        Table(const Table& other);
+        Table& operator=(const Table&) = delete;
+        const Slot* find(std::string_view event) const;
+        Slot& get(std::string event);  // creates the slot when missing
+        void erase_empty();
+        void update_wildcard() { wildcard = find("*"); }
+    };
 
     std::shared_ptr<const Table> snapshot() const;
     // Makes `next` the table dispatches see; the old one is kept until no dispatch runs. mutex_ held.
-    void publish_locked(std::shared_ptr<const Table> next);
+    void publish_locked(std::shared_ptr<Table> next);
     // Frees retired tables if no dispatch runs. mutex_ held.
     void reclaim_locked();
     void leave_dispatch();

@@ -1,6 +1,7 @@
 // An io_context with one thread that runs it, for objects that do not get the caller's io_context.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -12,7 +13,8 @@ namespace ipcxx::detail {
 
 class IoThread : public std::enable_shared_from_this<IoThread> {
 public:
-    static std::shared_ptr<IoThread> start();
+    // `busy_poll`: how long the thread keeps polling after its last handler before it sleeps.
+    static std::shared_ptr<IoThread> start(std::chrono::microseconds busy_poll);
     ~IoThread();
 
     asio::io_context& context() noexcept { return io_; }

@@ -15,7 +15,7 @@ void throw_if(std::error_code ec, const std::string& detail) {
 
 }  // namespace
 
-Server::Server(Config config) : thread_(detail::IoThread::start()) {
+Server::Server(Config config) : thread_(detail::IoThread::start(config.busy_poll)) {
     impl_ = std::make_shared<detail::ServerImpl>(thread_->context(), std::move(config), thread_);
 }
 

@@ -56,17 +56,25 @@ TEST_CASE("max_connections: the extra client is accepted, closed, and reported",
 TEST_CASE("bad input closes that connection only, with an error naming it", "[server]") {
     const Transport transport = GENERATE(Transport::unix_socket, Transport::tcp);
     struct Case {
-        const char* bytes;
+        std::string bytes;
         ipcxx::errc code;
     };
-    const Case c = GENERATE(Case{"{bad json\f", ipcxx::errc::invalid_json}, Case{"\f", ipcxx::errc::empty_frame},
+    // Native frames (0xC1, u32 body length, body [0, "x", data]) whose data is not one msgpack value.
+    auto native_event_x = [](std::string data) {
+        const std::string body = std::string("\x93\x00\xa1x", 4) + data;
+        return std::string("\xc1\x00\x00\x00", 4) + static_cast<char>(body.size()) + body;
+    };
+    const Case c = GENERATE_COPY(Case{"{bad json\f", ipcxx::errc::invalid_json}, Case{"\f", ipcxx::errc::empty_frame},
                             Case{"123\f", ipcxx::errc::invalid_message}, Case{"null\f", ipcxx::errc::invalid_message},
                             Case{"[1]\f", ipcxx::errc::invalid_message},
                             Case{"{\"data\":1}\f", ipcxx::errc::invalid_event},
                             Case{"{\"type\":5}\f", ipcxx::errc::invalid_event},
                             Case{"{\"type\":\"\"}\f", ipcxx::errc::invalid_event},
                             Case{"{\"type\":\"connect\",\"data\":1}\f", ipcxx::errc::reserved_event},
-                            Case{"{\"type\":\"x\",\"data\":\"\xff\"}\f", ipcxx::errc::invalid_utf8});
+                            Case{"{\"type\":\"x\",\"data\":\"\xff\"}\f", ipcxx::errc::invalid_utf8},
+                            Case{native_event_x("\xc1"), ipcxx::errc::invalid_message},
+                            Case{native_event_x("\x92\x01"), ipcxx::errc::invalid_message},
+                            Case{native_event_x("\x01\x02"), ipcxx::errc::invalid_message});
     INFO(test::name(transport) << " input: " << c.bytes);
     test::TempDir dir;
     test::Log log;
