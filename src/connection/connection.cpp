@@ -12,6 +12,7 @@ namespace ipcxx::detail {
 namespace {
 constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t frames_before_early_write = 32;
+constexpr std::size_t synchronous_write_rounds = 8;
 }
 
 Connection::Connection(Strand strand, Stream stream, std::shared_ptr<Outbox> outbox,
@@ -219,30 +220,36 @@ bool Connection::deliver(const NativeFrame& frame) {
     return !closing_;
 }
 
-void Connection::write_preface() {
-    write_in_flight_ = true;
-    batch_in_flight_ = false;
-    stream_.async_write(asio::buffer(preface_),
-                      asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec, std::size_t n) {
-                          self->on_write(ec, n);
-                      }));
-}
-
 void Connection::do_write() {
-    if (closing_ || write_failed_ || write_in_flight_) return;
-    if (preface_.empty()) preface_.swap(control_);
-    if (!preface_.empty()) return write_preface();
-    Outbox::Batch batch;
-    if (!outbox_open_ || !outbox_->take_batch(batch)) return;
-    write_in_flight_ = true;
-    batch_in_flight_ = true;
-    stream_.async_write(asio::buffer(*batch.bytes),
-                      asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec, std::size_t n) {
-                          self->on_write(ec, n);
-                      }));
+    for (std::size_t round = 0;; ++round) {
+        if (closing_ || write_failed_ || write_in_flight_) return;
+        if (preface_.empty()) preface_.swap(control_);
+        const std::string* bytes = &preface_;
+        batch_in_flight_ = false;
+        if (preface_.empty()) {
+            Outbox::Batch batch;
+            if (!outbox_open_ || !outbox_->take_batch(batch)) return;
+            bytes = batch.bytes;
+            batch_in_flight_ = true;
+        }
+        write_in_flight_ = true;
+        // Most writes fit in the socket's buffer and finish here. After a few rounds in a row the
+        // rest goes through the I/O loop, so that other connections on this thread get their turn.
+        std::error_code ec;
+        const std::size_t now = round < synchronous_write_rounds ? stream_.write_now(asio::buffer(*bytes), ec) : 0;
+        if (ec || now == bytes->size()) {
+            if (!finish_write(ec, now)) return;
+            continue;
+        }
+        stream_.async_write(asio::buffer(*bytes) + now,
+                            asio::bind_executor(strand_, [self = shared_from_this(), now](std::error_code ec, std::size_t n) {
+                                if (self->finish_write(ec, now + n)) self->do_write();
+                            }));
+        return;
+    }
 }
 
-void Connection::on_write(std::error_code ec, std::size_t n) {
+bool Connection::finish_write(std::error_code ec, std::size_t n) {
     write_in_flight_ = false;
     if (batch_in_flight_) {
         batch_in_flight_ = false;
@@ -253,7 +260,10 @@ void Connection::on_write(std::error_code ec, std::size_t n) {
     } else {
         preface_.clear();
     }
-    if (closing_) return maybe_finish();
+    if (closing_) {
+        maybe_finish();
+        return false;
+    }
     if (ec) {
         // Frames the peer sent before it went away may still wait in our receive buffer: read them
         // to the end of the stream rather than drop them with the socket.
@@ -262,9 +272,9 @@ void Connection::on_write(std::error_code ec, std::size_t n) {
         open_.store(false, std::memory_order_release);
         stream_.shutdown_send();
         if (!read_in_flight_) close_on_strand(ec);
-        return;
+        return false;
     }
-    do_write();
+    return true;
 }
 
 void Connection::close_on_strand(std::error_code reason) {

@@ -2,7 +2,8 @@
 //
 // Actors, all on the connection's strand:
 //   read loop:  async_read_some -> frames -> owner (in order, one at a time)
-//   write loop: [preface] -> outbox.take_batch -> one async_write of everything queued -> again
+//   write loop: [preface] -> outbox.take_batch -> one write of everything queued, at once when the
+//               socket takes it all (most often), else finished by async_write -> again
 //   close:      closes the socket; when neither loop has an operation in flight, owner.on_closed
 //               runs exactly once, so the outbox's accounting is final by then.
 // Producers on any thread push into the outbox and post the writer only when it is idle.
@@ -120,8 +121,8 @@ private:
     bool deliver(const NativeFrame& frame);
     bool fail_input(std::error_code ec, const std::string& detail);
     void do_write();
-    void on_write(std::error_code ec, std::size_t n);
-    void write_preface();
+    // Accounts for a finished write; false when writing must stop (closing, or the write failed).
+    bool finish_write(std::error_code ec, std::size_t n);
     void close_on_strand(std::error_code reason);
     void maybe_finish();
 

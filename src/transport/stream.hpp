@@ -18,7 +18,11 @@ namespace ipcxx::detail {
 
 class Stream {
 public:
-    explicit Stream(GenericSocket socket) : socket_(std::move(socket)) {}
+    // Non-blocking, so that write_now never waits (asynchronous operations are unaffected).
+    explicit Stream(GenericSocket socket) : socket_(std::move(socket)) {
+        std::error_code ignored;
+        socket_.non_blocking(true, ignored);
+    }
     // After a completed handshake; `context` outlives the stream with it.
     Stream(std::shared_ptr<TlsSocket> tls, std::shared_ptr<TlsContext> context)
         : socket_(tls->get_executor()), context_(std::move(context)), tls_(std::move(tls)) {}
@@ -39,6 +43,19 @@ public:
     void async_write(const ConstBuffers& buffers, Handler&& handler) {
         if (tls_) return asio::async_write(*tls_, buffers, std::forward<Handler>(handler));
         asio::async_write(socket_, buffers, std::forward<Handler>(handler));
+    }
+
+    // Writes what the socket takes at once, without waiting: the bytes written, 0 when it would
+    // block (`ec` is then clear). Most writes complete here, with no completion handler to run.
+    // TLS records go through async_write only.
+    std::size_t write_now(asio::const_buffer buffer, std::error_code& ec) {
+        if (tls_) return 0;
+        const std::size_t n = socket_.write_some(buffer, ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            ec.clear();
+            return 0;
+        }
+        return n;
     }
 
     // No more writes; reads go on until the peer closes.
