@@ -23,7 +23,7 @@ namespace detail {
 namespace {
 
 // Strings and binaries point into `bytes`, which lives as long as the value.
-void unpack_into(const std::string& bytes, msgpack::zone& zone, msgpack::object& value) {
+void unpack_into(std::string_view bytes, msgpack::zone& zone, msgpack::object& value) {
     if (unpack_in_zone(bytes, zone, value)) return;
     // Deeper than unpack_in_zone goes: msgpack-c's own parser.
     zone.clear();
@@ -61,7 +61,7 @@ bool PayloadData::unpack_checked() {
 }
 
 void PayloadData::reset(std::string_view b) {
-    bytes.assign(b.data(), b.size());
+    bytes.assign(b);
     if (state.load(std::memory_order_relaxed) != 0) {
         zone->clear();
         state.store(0, std::memory_order_relaxed);

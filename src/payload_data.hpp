@@ -1,7 +1,9 @@
 // Internal view of Payload's storage, and the pool that lets a connection reuse it.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -9,6 +11,31 @@
 #include "ipcxx/payload.hpp"
 
 namespace ipcxx::detail {
+
+// The bytes of a payload: refilled for every message a pooled payload carries, so assigning is a
+// plain copy into the capacity already there (std::string's assign takes a slower, general path).
+class PayloadBytes {
+public:
+    PayloadBytes() = default;
+    explicit PayloadBytes(std::string_view b) { assign(b); }
+
+    void assign(std::string_view b) {
+        if (b.size() > capacity_) {
+            capacity_ = std::max(b.size(), 2 * capacity_);
+            data_ = std::make_unique<char[]>(capacity_);
+        }
+        if (!b.empty()) std::memcpy(data_.get(), b.data(), b.size());
+        size_ = b.size();
+    }
+    const char* data() const noexcept { return data_.get(); }
+    std::size_t size() const noexcept { return size_; }
+    operator std::string_view() const noexcept { return {data_.get(), size_}; }
+
+private:
+    std::unique_ptr<char[]> data_;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
+};
 
 struct PayloadData {
     PayloadData() = default;
@@ -22,7 +49,7 @@ struct PayloadData {
     // msgpack value.
     bool unpack_checked();
 
-    std::string bytes;
+    PayloadBytes bytes;
     mutable std::atomic<int> state{0};  // 0 packed, 1 unpacking, 2 unpacked
     mutable std::unique_ptr<msgpack::zone> zone;  // made on first unpack (it allocates at once)
     mutable msgpack::object value;

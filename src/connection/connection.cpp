@@ -115,6 +115,13 @@ void Connection::on_read(std::error_code ec, std::size_t n) {
         return;
     }
     reader_.commit(n);
+    // A write that fails meanwhile leaves the reading to go on: the read started below sees the
+    // rest of what the peer sent, then its close.
+    handling_read_ = true;
+    struct Done {
+        bool& flag;
+        ~Done() { flag = false; }
+    } done{handling_read_};
     if (config_.raw_buffer) {
         if (auto owner = owner_.lock()) owner->on_raw_data(*this, reader_.take_all());
         return do_read();
@@ -271,7 +278,7 @@ bool Connection::finish_write(std::error_code ec, std::size_t n) {
         close_reason_ = ec;
         open_.store(false, std::memory_order_release);
         stream_.shutdown_send();
-        if (!read_in_flight_) close_on_strand(ec);
+        if (!read_in_flight_ && !handling_read_) close_on_strand(ec);
         return false;
     }
     return true;

@@ -150,6 +150,7 @@ private:
     std::string peer_id_;
     bool closing_ = false;
     bool in_read_batch_ = false;
+    bool handling_read_ = false;  // on_read runs: a read follows unless the connection closes
     bool write_after_batch_ = false;
     bool write_failed_ = false;  // the peer stopped reading: keep reading what it sent until it closes
     bool finished_ = false;

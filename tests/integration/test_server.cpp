@@ -410,6 +410,30 @@ TEST_CASE("a failed write does not drop what the peer sends before it closes", "
     CHECK(received.load() == 2);
 }
 
+TEST_CASE("a write that fails in the middle of a read batch does not drop the rest of it", "[server]") {
+    // 40 frames in one write, each answered by its handler: the answers to the first ones go out
+    // while the batch is still being read (and fail: the peer stopped reading); every frame must
+    // still be dispatched.
+    test::TempDir dir;
+    asio::io_context io;
+    std::atomic<int> received{0};
+    ipcxx::Server server{io, test::config_in(dir)};
+    server.on("ask", [&](const ipcxx::Payload& p, ipcxx::Socket& from) {
+        ++received;
+        from.emit("answer", p);
+    });
+    server.serve();
+    auto peer = test::RawPeer::unix_socket(server.path());
+    REQUIRE(peer.connected());
+    peer.stop_reading();
+    std::string frames;
+    for (int i = 0; i < 40; ++i) frames += "{\"type\":\"ask\",\"data\":" + std::to_string(i) + "}\f";
+    REQUIRE(peer.send(frames));
+    peer.close();
+    for (int i = 0; i < 200 && received.load() < 40; ++i) io.run_for(std::chrono::milliseconds(5));
+    CHECK(received.load() == 40);
+}
+
 TEST_CASE("start() after stop() listens on the same endpoint, also after port 0", "[server]") {
     test::TempDir dir;
     test::Log log;

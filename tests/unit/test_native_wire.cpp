@@ -11,6 +11,7 @@
 
 #include "codec/frame_reader.hpp"
 #include "codec/json_wire.hpp"
+#include "codec/msgpack_raw.hpp"
 #include "codec/native_wire.hpp"
 #include "ipcxx/error.hpp"
 #include "support/vector_file.hpp"
@@ -18,6 +19,7 @@
 using ipcxx::errc;
 using ipcxx::detail::append_native_frame;
 using ipcxx::detail::decode_native_body;
+using ipcxx::detail::decode_native_body_unchecked_data;
 using ipcxx::detail::Frame;
 using ipcxx::detail::FrameKind;
 using ipcxx::detail::FrameReader;
@@ -58,12 +60,28 @@ std::error_code read_one(const std::string& bytes, std::string& body, std::size_
     return {};
 }
 
+bool is_one_msgpack_value(std::string_view bytes) {
+    ipcxx::detail::MsgpackCursor cursor(bytes);
+    std::string_view value;
+    return cursor.skip_value(value) == ipcxx::detail::MsgpackCursor::Status::ok && cursor.at_end();
+}
+
+// Every body goes through both decoders: the connection's, which leaves the data to the payload's
+// parser, must agree with the full check.
 NativeFrame decode(std::string_view body) {
     NativeFrame frame;
     std::string detail;
     const std::error_code ec = decode_native_body(body, frame, &detail);
     INFO(detail);
     REQUIRE_FALSE(ec);
+    NativeFrame unchecked;
+    REQUIRE_FALSE(decode_native_body_unchecked_data(body, unchecked, &detail));
+    CHECK(unchecked.kind == frame.kind);
+    CHECK(unchecked.id == frame.id);
+    CHECK(unchecked.name == frame.name);
+    CHECK(unchecked.data == frame.data);
+    CHECK(unchecked.error_code == frame.error_code);
+    CHECK(unchecked.error_message == frame.error_message);
     return frame;
 }
 
@@ -73,6 +91,12 @@ std::error_code decode_error(std::string_view body, std::string* detail = nullpt
     const std::error_code ec = decode_native_body(body, frame, &local);
     if (ec) CHECK_FALSE(local.empty());  // every error says what was wrong
     if (detail) *detail = local;
+    // The unchecked decoder refuses it too, or hands on data that the payload's parser refuses.
+    NativeFrame unchecked;
+    if (ec && !decode_native_body_unchecked_data(body, unchecked)) {
+        CHECK_FALSE(unchecked.data.empty());
+        CHECK_FALSE(is_one_msgpack_value(unchecked.data));
+    }
     return ec;
 }
 
