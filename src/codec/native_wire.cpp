@@ -172,6 +172,10 @@ std::error_code check_event_name(std::string_view name, std::error_code empty_er
         if (detail) *detail = "the event name is empty";
         return empty_error;
     }
+    // Event names are nearly always short ASCII, checked on every message sent and received.
+    unsigned char high_bits = 0;
+    for (const char c : name) high_bits |= static_cast<unsigned char>(c);
+    if ((high_bits & 0x80) == 0) return {};
     return check_text(name, "event name", detail);
 }
 
