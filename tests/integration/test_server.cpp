@@ -364,6 +364,28 @@ TEST_CASE("a config that cannot work is refused at construction", "[config]") {
     config = test::config_in(dir);
     config.max_pending_bytes = config.max_message_size - 1;
     CHECK_THROWS_AS(ipcxx::Client{config}, ipcxx::Error);
+    config = test::config_in(dir);
+    config.busy_poll = std::chrono::microseconds(-1);
+    CHECK_THROWS_AS(ipcxx::Server{config}, ipcxx::Error);
+    CHECK_THROWS_AS(ipcxx::Client{config}, ipcxx::Error);
+}
+
+TEST_CASE("busy_poll = 0: a purely event-driven I/O thread serves as well", "[server][client]") {
+    test::TempDir dir;
+    test::Log log;
+    auto config = test::config_in(dir);
+    config.busy_poll = std::chrono::microseconds(0);
+    ipcxx::Server server{config};
+    server.on("ping", [&](const ipcxx::Payload& p, ipcxx::Socket& from) { from.emit("pong", p); });
+    server.serve();
+    auto client_config = test::config_in(dir, "hello");
+    client_config.busy_poll = std::chrono::microseconds(0);
+    ipcxx::Client client{client_config};
+    client.on("pong", [&](const ipcxx::Payload& p) { log.add("pong " + p.to_json()); });
+    client.connect_to(config.id, server.path());
+    for (int i = 0; i < 3; ++i) REQUIRE_FALSE(client.emit("ping", i));
+    CHECK(log.wait_for("pong 2"));
+    CHECK(log.entries() == std::vector<std::string>{"pong 0", "pong 1", "pong 2"});
 }
 
 TEST_CASE("a Socket kept after its server is gone is safe to use and to drop", "[server]") {
