@@ -67,6 +67,25 @@ void Config::validate() const {
     if (udp_peer_expiry.count() <= 0) fail("config.udp_peer_expiry must be positive");
     if (busy_poll.count() < 0) fail("config.busy_poll must not be negative");
     if (max_message_size == 0) fail("config.max_message_size must be positive");
+    if (max_event_name_length == 0) fail("config.max_event_name_length must be positive");
+    auto not_negative = [&](std::chrono::milliseconds value, const char* key) {
+        if (value.count() < 0) fail(std::string("config.") + key + " must not be negative");
+    };
+    not_negative(message_timeout, "message_timeout");
+    not_negative(heartbeat_interval, "heartbeat_interval");
+    not_negative(heartbeat_timeout, "heartbeat_timeout");
+    not_negative(retry_backoff_max, "retry_backoff_max");
+    not_negative(disconnect_timeout, "disconnect_timeout");
+    // A timeout no longer than the interval would drop a healthy peer between two pings.
+    if (heartbeat_interval.count() > 0 && heartbeat_timeout.count() > 0 && heartbeat_timeout <= heartbeat_interval) {
+        fail("config.heartbeat_timeout (" + std::to_string(heartbeat_timeout.count()) +
+             " ms) must be longer than config.heartbeat_interval (" + std::to_string(heartbeat_interval.count()) +
+             " ms)");
+    }
+    if (retry_backoff_max.count() > 0 && retry_backoff_max < retry) {
+        fail("config.retry_backoff_max must be 0 (no backoff) or at least config.retry");
+    }
+    if (!(retry_jitter >= 0.0 && retry_jitter <= 1.0)) fail("config.retry_jitter must be between 0 and 1");
     if (max_pending_bytes < max_message_size) {
         fail("config.max_pending_bytes (" + std::to_string(max_pending_bytes) +
              ") must be at least config.max_message_size (" + std::to_string(max_message_size) + ")");

@@ -48,6 +48,9 @@ public:
             case errc::tls_certificate_rejected: return "TLS certificate rejected";
             case errc::event_not_allowed: return "event is not in allowed_events";
             case errc::authentication_refused: return "connection refused by the server's authenticate hook";
+            case errc::event_name_too_long: return "event name exceeds max_event_name_length";
+            case errc::message_timeout: return "incomplete frame made no progress within message_timeout";
+            case errc::heartbeat_timeout: return "peer silent beyond heartbeat_timeout";
         }
         return "unknown ipcxx error";
     }

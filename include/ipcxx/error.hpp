@@ -52,6 +52,10 @@ enum class errc {
     tls_certificate_rejected, // the peer's certificate was refused for another reason
     event_not_allowed,     // an event outside allowed_events was sent (refused) or received (connection closed)
     authentication_refused,   // the server's authenticate hook refused the connection
+    // Limits and dead links (the connection concerned is closed).
+    event_name_too_long,   // an event name exceeds max_event_name_length
+    message_timeout,       // a frame stayed incomplete, with no new byte, for message_timeout
+    heartbeat_timeout,     // nothing arrived from the peer for heartbeat_timeout
 };
 
 const std::error_category& category() noexcept;

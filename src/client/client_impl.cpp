@@ -1,5 +1,7 @@
 #include "client/client_impl.hpp"
 
+#include <random>
+
 #include <asio/bind_executor.hpp>
 #include <asio/connect.hpp>
 #include <asio/ip/tcp.hpp>
@@ -19,7 +21,16 @@ ReconnectSettings reconnect_settings(const Config& config) {
     settings.retry = config.retry;
     settings.max_retries = config.max_retries;
     settings.stop_retrying = config.stop_retrying;
+    settings.backoff_max = config.retry_backoff_max;
+    settings.jitter_ratio = config.retry_jitter;
     return settings;
+}
+
+// Clients restarted together must not retry in step: each gets its own jitter sequence.
+std::uint64_t jitter_seed() {
+    std::random_device device;
+    return (std::uint64_t{device()} << 32) ^ device() ^
+           static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 
 }  // namespace
@@ -31,7 +42,7 @@ ClientImpl::ClientImpl(asio::io_context& io, Config config, std::shared_ptr<void
       events_(Side::client, config_),
       strand_(asio::make_strand(io)),
       outbox_(std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::requeue)),
-      fsm_(reconnect_settings(config_)),
+      fsm_(reconnect_settings(config_), jitter_seed()),
       // Raw bytes have no frames, so no hello either.
       handshake_(wire_mode(config_.raw_buffer ? Wire::json : config_.wire), config_.id),
       pending_(std::make_shared<PendingRequests>(strand_, [this](const std::string& what) {

@@ -101,16 +101,15 @@ std::chrono::milliseconds ReconnectFsm::next_delay() {
     using rep = std::chrono::milliseconds::rep;
     const rep base = std::max<rep>(settings_.retry.count(), 0);
     const rep cap = settings_.backoff_max.count();
-    if (cap <= settings_.retry.count()) {
-        return std::chrono::milliseconds(base);
-    }
-    // Doubling step by step and stopping at the cap avoids overflowing a shift by the number of
-    // failures, which is unbounded when retries are unlimited.
     rep delay = base;
-    for (std::size_t n = 1; n < consecutive_failures_ && delay > 0 && delay < cap; ++n) {
-        delay = delay > cap / 2 ? cap : delay * 2;
+    if (cap > settings_.retry.count()) {
+        // Doubling step by step and stopping at the cap avoids overflowing a shift by the number of
+        // failures, which is unbounded when retries are unlimited.
+        for (std::size_t n = 1; n < consecutive_failures_ && delay > 0 && delay < cap; ++n) {
+            delay = delay > cap / 2 ? cap : delay * 2;
+        }
+        delay = std::min(delay, cap);
     }
-    delay = std::min(delay, cap);
 
     const double ratio = settings_.jitter_ratio;
     if (ratio > 0.0 && delay > 0) {

@@ -18,8 +18,9 @@ struct ReconnectSettings {
     std::chrono::milliseconds retry{500};
     std::size_t max_retries = std::numeric_limits<std::size_t>::max();  // max() = unlimited
     bool stop_retrying = false;
-    // Exponential backoff: the n-th consecutive retry waits min(retry * 2^(n-1), backoff_max),
-    // then a uniformly random jitter of +/- jitter_ratio of that delay. Off when backoff_max <= retry.
+    // Exponential backoff: the n-th consecutive retry waits min(retry * 2^(n-1), backoff_max);
+    // off (every retry waits `retry`) when backoff_max <= retry. Then, with or without backoff, a
+    // uniformly random jitter of +/- jitter_ratio of that delay.
     std::chrono::milliseconds backoff_max{0};
     double jitter_ratio = 0.0;
 };

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -236,16 +237,31 @@ TEST_CASE("reconnect: exponential backoff doubles up to its cap", "[reconnect_fs
 }
 
 TEST_CASE("reconnect: backoff edge cases", "[reconnect_fsm]") {
-    SECTION("off when backoff_max <= retry, even with jitter configured") {
+    SECTION("off when backoff_max <= retry: every retry waits `retry`") {
         ReconnectSettings settings;
         settings.retry = 300ms;
         settings.backoff_max = 300ms;
-        settings.jitter_ratio = 0.5;
         auto fsm = connected_fsm(settings);
         for (int failure = 0; failure < 5; ++failure) {
             require_retry(fsm.on_closed(CloseCause::closed), 300ms);
             REQUIRE(fsm.on_timer());
         }
+    }
+    SECTION("jitter spreads the fixed retry too") {
+        ReconnectSettings settings;
+        settings.retry = 300ms;
+        settings.jitter_ratio = 0.5;
+        auto fsm = connected_fsm(settings, 11);
+        std::vector<std::chrono::milliseconds> delays;
+        for (int failure = 0; failure < 20; ++failure) {
+            const auto step = fsm.on_closed(CloseCause::closed);
+            REQUIRE(step.reconnect);
+            CHECK(step.delay >= 150ms);
+            CHECK(step.delay <= 450ms);
+            delays.push_back(step.delay);
+            REQUIRE(fsm.on_timer());
+        }
+        CHECK(std::count(delays.begin(), delays.end(), delays.front()) < 20);
     }
     SECTION("a cap that is not a power-of-two multiple of retry") {
         ReconnectSettings settings;
