@@ -239,8 +239,8 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
     std::error_code ignored;
     const auto remote = socket_.remote_endpoint(ignored);
     set_close_on_exec(socket_.native_handle());
+    if (is_tcp(remote)) prepare_tcp(socket_, config_);
     if (!is_tcp(remote) || !config_.tls.enabled) return on_link(Stream(std::move(socket_)), remote);
-    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
     std::string detail;
     std::error_code tls_ec;
     if (!tls_context_) tls_ec = make_tls_context(config_.tls, TlsRole::client, tls_context_, detail);
@@ -324,8 +324,12 @@ void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_v
     if (result.error) return protocol_failure(result.error, result.detail);
     handshake_timer_.cancel();
     if (result.native) {
-        std::lock_guard<std::mutex> lock(send_mutex_);
-        native_ = true;
+        {
+            std::lock_guard<std::mutex> lock(send_mutex_);
+            native_ = true;
+        }
+        // Only an ipcxx peer answers pings; a JSON-wire link relies on TCP keepalive.
+        if (conn_) conn_->start_heartbeat();
     }
     if (config_.wire == Wire::native && conn_) {
         conn_->open_outbox();
@@ -379,7 +383,8 @@ void ClientImpl::on_raw_data(Connection&, std::string_view bytes) {
 }
 
 void ClientImpl::on_input_error(Connection& conn, std::error_code ec, const std::string& detail) {
-    protocol_violation_ = true;
+    // A stalled or silent server may be back after a reconnect; one that sent garbage is not.
+    protocol_violation_ = ec != errc::heartbeat_timeout && ec != errc::message_timeout;
     report_error(ec, "closing connection to " + conn.remote() + ": " + detail);
 }
 
@@ -388,6 +393,7 @@ void ClientImpl::on_write_result(Connection&, const Outbox::Completion& result) 
         report_error(make_error_code(errc::undelivered),
                      std::to_string(result.undelivered) + " message(s) not delivered", result.undelivered);
     }
+    if (result.drained) events_.publish("drain");
 }
 
 void ClientImpl::on_closed(Connection&, std::error_code reason) {

@@ -13,7 +13,12 @@ namespace {
 constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t frames_before_early_write = 32;
 constexpr std::size_t synchronous_write_rounds = 8;
+
+Liveness::Settings liveness_settings(const Config& config) {
+    return {config.message_timeout, config.heartbeat_interval, config.heartbeat_timeout};
 }
+
+}  // namespace
 
 Connection::Connection(Strand strand, Stream stream, std::shared_ptr<Outbox> outbox,
                        std::weak_ptr<ConnectionOwner> owner, std::shared_ptr<const Config> config,
@@ -29,12 +34,16 @@ Connection::Connection(Strand strand, Stream stream, std::shared_ptr<Outbox> out
       serial_(serial),
       remote_(std::move(remote)),
       peer_(std::move(peer)),
-      reader_(config_.delimiter, config_.max_message_size) {}
+      reader_(config_.delimiter, config_.max_message_size),
+      liveness_(liveness_settings(config_)),
+      liveness_timer_(strand_) {}
 
 void Connection::start(std::string preface, bool open_outbox) {
     if (closing_) return;
     open_.store(true, std::memory_order_release);
     preface_ = std::move(preface);
+    liveness_.start(Liveness::Clock::now());
+    check_liveness();
     do_read();
     if (open_outbox) this->open_outbox();
     do_write();
@@ -49,6 +58,44 @@ void Connection::open_outbox() {
 void Connection::send_control(const std::string& frame) {
     control_ += frame;
     do_write();
+}
+
+void Connection::start_heartbeat() {
+    if (closing_ || liveness_.pinging()) return;
+    liveness_.send_pings(Liveness::Clock::now());
+    liveness_.watch_silence();
+    check_liveness();
+}
+
+void Connection::check_liveness() {
+    if (closing_ || !liveness_.active()) return;
+    const auto verdict = liveness_.check(Liveness::Clock::now(), reader_.partial_size() > 0);
+    if (verdict.failure == errc::message_timeout) {
+        fail_input(verdict.failure, "a frame stayed incomplete (" + std::to_string(reader_.partial_size()) +
+                                        " bytes buffered) with no new byte for " +
+                                        std::to_string(config_.message_timeout.count()) + " ms (message_timeout)");
+        return;
+    }
+    if (verdict.failure) {
+        fail_input(verdict.failure, "nothing received for " + std::to_string(config_.heartbeat_timeout.count()) +
+                                        " ms (heartbeat_timeout): the peer or the link is dead");
+        return;
+    }
+    if (verdict.ping) send_ping();
+    // Re-arming cancels any earlier wait: one wait at a time, whoever called.
+    liveness_timer_.expires_at(verdict.next);
+    liveness_timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec) {
+        if (!ec) self->check_liveness();
+    }));
+}
+
+void Connection::send_ping() {
+    Outgoing ping;
+    ping.kind = FrameKind::ping;
+    ping.id = ++ping_nonce_;
+    ping_frame_.clear();
+    append_native_frame(ping, config_.max_message_size, ping_frame_);
+    send_control(ping_frame_);
 }
 
 std::string Connection::peer_id() const {
@@ -115,6 +162,7 @@ void Connection::on_read(std::error_code ec, std::size_t n) {
         return;
     }
     reader_.commit(n);
+    liveness_.on_received(Liveness::Clock::now());
     // A write that fails meanwhile leaves the reading to go on: the read started below sees the
     // rest of what the peer sent, then its close.
     handling_read_ = true;
@@ -167,6 +215,11 @@ bool Connection::handle_frame(const Frame& frame) {
     std::string detail;
     if (auto ec = decode_native_body_unchecked_data(frame.bytes, decoded, &detail)) return fail_input(ec, detail);
     if (decoded.kind == FrameKind::ping) {
+        // A peer that pings will keep doing so: from now on its silence means a dead link.
+        if (!liveness_.watching() && config_.heartbeat_timeout.count() > 0) {
+            liveness_.watch_silence();
+            check_liveness();
+        }
         // Answered here, ahead of queued messages, so a busy link still proves it is alive.
         Outgoing pong;
         pong.kind = FrameKind::pong;
@@ -177,11 +230,33 @@ bool Connection::handle_frame(const Frame& frame) {
         return true;
     }
     if (decoded.kind == FrameKind::pong) return true;
-    if (decoded.kind == FrameKind::event && is_reserved_event(decoded.name)) {
-        return fail_input(make_error_code(errc::reserved_event),
-                          "received event '" + std::string(decoded.name) + "' uses a reserved name");
-    }
     return deliver(decoded);
+}
+
+bool Connection::deliver(const NativeFrame& frame) {
+    if (frame.kind == FrameKind::event || frame.kind == FrameKind::request) {
+        if (frame.name.size() > config_.max_event_name_length) {
+            return fail_input(make_error_code(errc::event_name_too_long),
+                              "received event name of " + std::to_string(frame.name.size()) +
+                                  " bytes, over max_event_name_length " +
+                                  std::to_string(config_.max_event_name_length));
+        }
+    }
+    if (frame.kind == FrameKind::event && is_reserved_event(frame.name)) {
+        return fail_input(make_error_code(errc::reserved_event),
+                          "received event '" + std::string(frame.name) + "' uses a reserved name");
+    }
+    if (frame.kind != FrameKind::response && frame.kind != FrameKind::error_response &&
+        !is_allowed_event(config_, frame.name)) {
+        return fail_input(make_error_code(errc::event_not_allowed),
+                          "received event '" + std::string(frame.name) + "' is not in allowed_events");
+    }
+    const Payload payload = frame.data.empty() ? Payload() : payloads_.make(frame.data);
+    if (!frame.data.empty() && payload.empty()) {
+        return fail_input(make_error_code(errc::invalid_message), "invalid frame: the data is not msgpack");
+    }
+    if (auto owner = owner_.lock()) owner->on_frame(*this, frame, payload);
+    return !closing_;
 }
 
 bool Connection::handle_json(std::string_view text) {
@@ -206,25 +281,8 @@ bool Connection::handle_json(std::string_view text) {
         } else {
             return true;  // a protocol event of a later version
         }
-    } else if (is_reserved_event(decoded.type)) {
-        return fail_input(make_error_code(errc::reserved_event),
-                          "received event '" + std::string(decoded.type) + "' uses a reserved lifecycle name");
     }
     return deliver(frame);
-}
-
-bool Connection::deliver(const NativeFrame& frame) {
-    if (frame.kind != FrameKind::response && frame.kind != FrameKind::error_response &&
-        !is_allowed_event(config_, frame.name)) {
-        return fail_input(make_error_code(errc::event_not_allowed),
-                          "received event '" + std::string(frame.name) + "' is not in allowed_events");
-    }
-    const Payload payload = frame.data.empty() ? Payload() : payloads_.make(frame.data);
-    if (!frame.data.empty() && payload.empty()) {
-        return fail_input(make_error_code(errc::invalid_message), "invalid frame: the data is not msgpack");
-    }
-    if (auto owner = owner_.lock()) owner->on_frame(*this, frame, payload);
-    return !closing_;
 }
 
 void Connection::do_write() {
@@ -288,6 +346,7 @@ void Connection::close_on_strand(std::error_code reason) {
     if (closing_) return;
     closing_ = true;
     close_reason_ = reason;
+    liveness_timer_.cancel();
     open_.store(false, std::memory_order_release);
     stream_.close();
     if (!batch_in_flight_) outbox_->link_down();

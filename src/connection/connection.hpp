@@ -17,12 +17,14 @@
 #include <string>
 #include <system_error>
 
+#include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 
 #include "codec/frame_reader.hpp"
 #include "codec/handshake.hpp"
 #include "codec/json_wire.hpp"
 #include "codec/native_wire.hpp"
+#include "connection/liveness.hpp"
 #include "connection/message_encoder.hpp"
 #include "connection/outbox.hpp"
 #include "ipcxx/config.hpp"
@@ -52,7 +54,8 @@ public:
     virtual void on_handshake(Connection& conn, std::string_view event, std::string_view msgpack_data) = 0;
     // raw_buffer mode: bytes exactly as read, no framing.
     virtual void on_raw_data(Connection& conn, std::string_view bytes) = 0;
-    // Bad input from the peer; the connection closes right after.
+    // Bad input from the peer, or a stalled or silent link (message_timeout, heartbeat_timeout);
+    // the connection closes right after.
     virtual void on_input_error(Connection& conn, std::error_code ec, const std::string& detail) = 0;
     virtual void on_write_result(Connection& conn, const Outbox::Completion& result) = 0;
     virtual void on_closed(Connection& conn, std::error_code reason) = 0;
@@ -79,6 +82,9 @@ public:
     bool defer_write_to_batch_end();
     // Writes a protocol frame (welcome) ahead of the outbox, outside its accounting. On the strand.
     void send_control(const std::string& frame);
+    // Client side, once the native wire is up: ping every heartbeat_interval and close the link
+    // after heartbeat_timeout of silence. On the strand.
+    void start_heartbeat();
 
     // Queues one message on the wire this connection speaks; any thread. `sequence` as Outbox::push.
     std::error_code send(const Outgoing& message, std::uint64_t* sequence = nullptr);
@@ -116,9 +122,12 @@ private:
     // Dispatches one frame; false when the connection must close (already reported).
     bool handle_frame(const Frame& frame);
     bool handle_json(std::string_view text);
-    // Hands an event, request or response to the owner, its data unpacked (and so checked) first;
-    // refuses names outside allowed_events.
+    // Checks a received event's or request's name (length, reserved, allowed_events) and unpacks
+    // its data (and so checks it), then hands the frame to the owner.
     bool deliver(const NativeFrame& frame);
+    // Runs the liveness checks that are due and arms the timer for the next ones.
+    void check_liveness();
+    void send_ping();
     bool fail_input(std::error_code ec, const std::string& detail);
     void do_write();
     // Accounts for a finished write; false when writing must stop (closing, or the write failed).
@@ -140,6 +149,10 @@ private:
     FrameReader reader_;
     JsonFrameDecoder decoder_;
     PayloadPool payloads_;
+    Liveness liveness_;
+    asio::steady_timer liveness_timer_;
+    std::uint64_t ping_nonce_ = 0;
+    std::string ping_frame_;
     std::string preface_;  // protocol frames being written, or next, ahead of the outbox: hello, pongs
     std::string control_;  // pongs that arrived while preface_ was being written
     bool outbox_open_ = false;

@@ -13,6 +13,11 @@ std::error_code check_name(std::string_view name, const Config& config, std::str
         detail = "event name must not be empty";
         return make_error_code(errc::invalid_argument);
     }
+    if (name.size() > config.max_event_name_length) {
+        detail = "event name of " + std::to_string(name.size()) + " bytes is over max_event_name_length " +
+                 std::to_string(config.max_event_name_length);
+        return make_error_code(errc::event_name_too_long);
+    }
     if (is_reserved_event(name)) {
         detail = "event name '" + std::string(name) + "' is reserved and cannot be sent";
         return make_error_code(errc::reserved_event);

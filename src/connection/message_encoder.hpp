@@ -15,7 +15,8 @@ namespace ipcxx::detail {
 // One message: an event, a request, a response or an error response (NativeFrame's fields).
 using Outgoing = NativeFrame;
 
-// Checks user-chosen names (events and requests: non-empty, not reserved) and the frame size
+// Checks user-chosen names (events and requests: non-empty, not reserved, at most
+// max_event_name_length bytes) and the frame size
 // (max_message_size), and encodes into `out` (cleared first): a native frame, or on the JSON wire
 // the node-ipc frame (requests and responses as ipcxx.request / ipcxx.response events).
 // With `tail`, a native frame's trailing data is not copied into `out`: the frame is `out` followed by

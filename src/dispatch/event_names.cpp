@@ -8,7 +8,8 @@ bool is_protocol_event(std::string_view event) noexcept { return event.substr(0,
 
 bool is_reserved_event(std::string_view event) noexcept {
     static constexpr std::string_view lifecycle[] = {"start", "connect", "disconnect", "destroy", "close",
-                                                     "socket.disconnected", "error", "data", "*"};
+                                                     "socket.disconnected", "error", "data", "*",
+                                                     "drain", "socket.drain"};
     for (std::string_view name : lifecycle) {
         if (event == name) return true;
     }

@@ -13,9 +13,9 @@ unsigned lifecycle_offers(Side side, std::string_view event, bool& known) {
     if (event == "error") return needs_error;
     if (side == Side::server) {
         if (event == "start") return 0;
-        if (event == "connect" || event == "socket.disconnected") return needs_socket;
+        if (event == "connect" || event == "socket.disconnected" || event == "socket.drain") return needs_socket;
     } else {
-        if (event == "connect" || event == "disconnect" || event == "destroy") return 0;
+        if (event == "connect" || event == "disconnect" || event == "destroy" || event == "drain") return 0;
     }
     known = false;
     return 0;

@@ -111,7 +111,7 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
     if (auto refusal = check_allowed_uid(peer)) return refuse(socket, make_error_code(errc::peer_not_allowed), *refusal);
     set_close_on_exec(socket.native_handle());
     if (!is_tcp(remote_endpoint)) return add_connection(generation, strand, Stream(std::move(socket)), remote, std::move(peer));
-    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    prepare_tcp(socket, config_);
     std::shared_ptr<TlsContext> context = tls_context();
     if (!context) return add_connection(generation, strand, Stream(std::move(socket)), remote, std::move(peer));
     auto tls = std::make_shared<TlsSocket>(std::move(socket), *context);
@@ -443,6 +443,10 @@ void ServerImpl::on_input_error(Connection& conn, std::error_code ec, const std:
 }
 
 void ServerImpl::on_write_result(Connection& conn, const Outbox::Completion& result) {
+    if (result.drained) {
+        Socket handle = conn.handle();
+        events_.publish("socket.drain", &handle);
+    }
     if (result.undelivered == 0) return;
     ErrorEvent error;
     error.code = make_error_code(errc::undelivered);

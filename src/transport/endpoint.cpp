@@ -1,9 +1,12 @@
 #include "transport/endpoint.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <asio/ip/tcp.hpp>
 #include <asio/local/stream_protocol.hpp>
@@ -135,6 +138,22 @@ std::error_code resolve_tcp(const std::string& host, std::uint16_t port, std::ve
     }
     for (const auto& entry : results) out.emplace_back(entry.endpoint());
     return {};
+}
+
+void prepare_tcp(GenericSocket& socket, const Config& config) noexcept {
+    std::error_code ignored;
+    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    socket.set_option(asio::socket_base::keep_alive(true), ignored);
+    const auto interval = config.heartbeat_interval.count();
+    const auto timeout = config.heartbeat_timeout.count();
+    if (interval <= 0 || timeout <= 0) return;
+    // Whole seconds, at least one; the probes that fit in the timeout after the first idle period.
+    const int idle = static_cast<int>(std::max<long long>(1, interval / 1000));
+    const int count = static_cast<int>(std::max<long long>(1, (timeout - interval) / std::max<long long>(1000, interval)));
+    const int fd = socket.native_handle();
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof(idle));
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
 }
 
 void set_close_on_exec(int fd) noexcept {

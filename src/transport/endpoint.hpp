@@ -49,6 +49,12 @@ bool is_tcp(const GenericEndpoint& endpoint) noexcept;
 asio::ip::tcp::endpoint ip_endpoint(const GenericEndpoint& endpoint);
 std::string describe_ip(const asio::ip::address& address, std::uint16_t port);
 
+// Options of every TCP connection: no Nagle delay, and keepalive probes so that a dead link is
+// noticed also where no heartbeat runs (JSON-wire peers cannot answer pings): probes start after
+// heartbeat_interval of idleness and the link fails after about heartbeat_timeout (kernel
+// defaults when heartbeats are off).
+void prepare_tcp(GenericSocket& socket, const Config& config) noexcept;
+
 // Marks a descriptor close-on-exec, as node-ipc's (libuv's) are: a child process must not inherit
 // a listener or a connection (a listener kept open by a child would keep its port or path taken).
 void set_close_on_exec(int fd) noexcept;

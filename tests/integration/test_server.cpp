@@ -17,13 +17,7 @@
 using namespace std::chrono_literals;
 using test::Transport;
 
-namespace {
-
-test::RawPeer raw_to(ipcxx::Server& server, Transport t) {
-    return t == Transport::tcp ? test::RawPeer::tcp(server.port()) : test::RawPeer::unix_socket(server.path());
-}
-
-}  // namespace
+using test::raw_to;
 
 TEST_CASE("max_connections: the extra client is accepted, closed, and reported", "[server]") {
     const Transport transport = GENERATE(Transport::unix_socket, Transport::tcp);
@@ -71,6 +65,7 @@ TEST_CASE("bad input closes that connection only, with an error naming it", "[se
                             Case{"{\"type\":5}\f", ipcxx::errc::invalid_event},
                             Case{"{\"type\":\"\"}\f", ipcxx::errc::invalid_event},
                             Case{"{\"type\":\"connect\",\"data\":1}\f", ipcxx::errc::reserved_event},
+                            Case{"{\"type\":\"socket.drain\"}\f", ipcxx::errc::reserved_event},
                             Case{"{\"type\":\"x\",\"data\":\"\xff\"}\f", ipcxx::errc::invalid_utf8},
                             Case{native_event_x("\xc1"), ipcxx::errc::invalid_message},
                             Case{native_event_x("\x92\x01"), ipcxx::errc::invalid_message},

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "ipcxx/ipcxx.hpp"
+#include "support/raw_peer.hpp"
 
 namespace test {
 
@@ -25,6 +26,11 @@ inline void connect(ipcxx::Client& client, Transport t, std::uint16_t port, cons
     } else {
         client.connect_to(id);
     }
+}
+
+// A bare socket to the server, for bytes no library would send.
+inline RawPeer raw_to(ipcxx::Server& server, Transport t) {
+    return t == Transport::tcp ? RawPeer::tcp(server.port()) : RawPeer::unix_socket(server.path());
 }
 
 }  // namespace test

@@ -34,6 +34,12 @@ public:
         peer.connected_ = ::connect(peer.fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
         return peer;
     }
+    // Takes over a connected descriptor (from accept()).
+    static RawPeer adopt(int fd) {
+        RawPeer peer(fd);
+        peer.connected_ = fd >= 0;
+        return peer;
+    }
     RawPeer(RawPeer&& other) noexcept : fd_(other.fd_), connected_(other.connected_) { other.fd_ = -1; }
     ~RawPeer() {
         if (fd_ >= 0) ::close(fd_);

@@ -1,13 +1,18 @@
 // A TCP listener that accepts connections (in the kernel's backlog) and never answers: a peer that
-// is not ipcxx, or one that hangs.
+// is not ipcxx, or one that hangs. accept() hands a connection to the test, to script a peer.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+
+#include <poll.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "support/raw_peer.hpp"
 
 namespace test {
 
@@ -26,6 +31,12 @@ public:
     }
     ~SilentListener() { ::close(fd_); }
     std::uint16_t port() const { return port_; }
+    // The next connection, or a peer that is not connected() if none came within `timeout`.
+    RawPeer accept(std::chrono::milliseconds timeout) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return RawPeer::adopt(-1);
+        return RawPeer::adopt(::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC));
+    }
 
 private:
     int fd_ = -1;

@@ -1,0 +1,40 @@
+#include "connection/liveness.hpp"
+
+#include <algorithm>
+
+#include "ipcxx/error.hpp"
+
+namespace ipcxx::detail {
+
+void Liveness::send_pings(Clock::time_point now) {
+    pinging_ = settings_.heartbeat_interval.count() > 0;
+    next_ping_ = now + settings_.heartbeat_interval;
+}
+
+Liveness::Verdict Liveness::check(Clock::time_point now, bool frame_incomplete) {
+    Verdict verdict;
+    const auto silent_for = now - last_received_;
+    if (watching_ && silent_for >= settings_.heartbeat_timeout) {
+        verdict.failure = make_error_code(errc::heartbeat_timeout);
+        return verdict;
+    }
+    const bool message_check = settings_.message_timeout.count() > 0;
+    if (message_check && frame_incomplete && silent_for >= settings_.message_timeout) {
+        verdict.failure = make_error_code(errc::message_timeout);
+        return verdict;
+    }
+    if (pinging_ && now >= next_ping_) {
+        verdict.ping = true;
+        next_ping_ = now + settings_.heartbeat_interval;
+    }
+    verdict.next = Clock::time_point::max();
+    if (watching_) verdict.next = std::min(verdict.next, last_received_ + settings_.heartbeat_timeout);
+    // A frame that starts after this check cannot time out before now + message_timeout.
+    if (message_check) {
+        verdict.next = std::min(verdict.next, (frame_incomplete ? last_received_ : now) + settings_.message_timeout);
+    }
+    if (pinging_) verdict.next = std::min(verdict.next, next_ping_);
+    return verdict;
+}
+
+}  // namespace ipcxx::detail

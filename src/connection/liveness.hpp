@@ -1,0 +1,56 @@
+// When a link is stalled or dead, decided from the times bytes arrived, without sockets or timers:
+//   - message_timeout: a frame left incomplete with no new byte for this long (a peer that keeps
+//     delivering bytes, however slowly, is never cut off);
+//   - heartbeats: pings every heartbeat_interval (on the side that sends them) and silence, no
+//     byte at all, beyond heartbeat_timeout (on the side that watches for it).
+// The owner asks check() when the deadline it returned last has passed; between checks it only
+// records arrivals, so the read path never touches a timer.
+#pragma once
+
+#include <chrono>
+#include <system_error>
+
+namespace ipcxx::detail {
+
+class Liveness {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    struct Settings {
+        std::chrono::milliseconds message_timeout{0};     // 0 = off
+        std::chrono::milliseconds heartbeat_interval{0};  // 0 = never ping
+        std::chrono::milliseconds heartbeat_timeout{0};   // 0 = never close for silence
+    };
+
+    explicit Liveness(Settings settings) : settings_(settings) {}
+
+    // The link opened: arrivals are counted from `now`.
+    void start(Clock::time_point now) { last_received_ = now; }
+    void on_received(Clock::time_point now) { last_received_ = now; }
+    // From now on, ping every heartbeat_interval (when it is set), the first one interval from now.
+    void send_pings(Clock::time_point now);
+    // From now on, silence beyond heartbeat_timeout (when it is set) fails the link.
+    void watch_silence() noexcept { watching_ = settings_.heartbeat_timeout.count() > 0; }
+
+    bool pinging() const noexcept { return pinging_; }
+    bool watching() const noexcept { return watching_; }
+    // True when some check is due at some point: the owner needs a timer.
+    bool active() const noexcept { return settings_.message_timeout.count() > 0 || pinging_ || watching_; }
+
+    struct Verdict {
+        std::error_code failure;  // message_timeout or heartbeat_timeout: close the link
+        bool ping = false;        // send a ping now
+        Clock::time_point next;   // when to check again (meaningless after a failure, or if !active())
+    };
+    // `frame_incomplete`: bytes of a frame not yet complete are buffered.
+    Verdict check(Clock::time_point now, bool frame_incomplete);
+
+private:
+    Settings settings_;
+    Clock::time_point last_received_{};
+    Clock::time_point next_ping_{};
+    bool pinging_ = false;
+    bool watching_ = false;
+};
+
+}  // namespace ipcxx::detail

@@ -1,0 +1,125 @@
+#include "connection/liveness.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "ipcxx/error.hpp"
+
+using ipcxx::errc;
+using ipcxx::detail::Liveness;
+using namespace std::chrono_literals;
+
+namespace {
+
+const Liveness::Clock::time_point t0 = Liveness::Clock::time_point{} + 1000h;
+
+Liveness::Settings settings(std::chrono::milliseconds message, std::chrono::milliseconds interval,
+                            std::chrono::milliseconds timeout) {
+    return {message, interval, timeout};
+}
+
+}  // namespace
+
+TEST_CASE("liveness: message_timeout counts from the last byte of an incomplete frame", "[liveness]") {
+    Liveness live(settings(1000ms, 0ms, 0ms));
+    live.start(t0);
+    REQUIRE(live.active());
+    SECTION("no partial frame: an idle link is never cut off") {
+        auto v = live.check(t0 + 5000ms, false);
+        CHECK_FALSE(v.failure);
+        CHECK(v.next == t0 + 6000ms);
+    }
+    SECTION("a partial frame with no progress fails at exactly the timeout") {
+        live.on_received(t0 + 100ms);
+        auto v = live.check(t0 + 500ms, true);
+        CHECK_FALSE(v.failure);
+        CHECK(v.next == t0 + 1100ms);
+        CHECK_FALSE(live.check(t0 + 1099ms, true).failure);
+        CHECK(live.check(t0 + 1100ms, true).failure == errc::message_timeout);
+    }
+    SECTION("a peer that keeps delivering bytes is never cut off, however long the frame takes") {
+        for (int step = 1; step <= 100; ++step) {
+            const auto now = t0 + step * 900ms;
+            live.on_received(now);
+            auto v = live.check(now + 899ms, true);
+            REQUIRE_FALSE(v.failure);
+            REQUIRE(v.next == now + 1000ms);
+        }
+    }
+    SECTION("a frame that starts after a check is measured from its own bytes") {
+        auto v = live.check(t0 + 10ms, false);
+        REQUIRE(v.next == t0 + 1010ms);
+        live.on_received(t0 + 500ms);  // a frame begins and stalls
+        v = live.check(v.next, true);
+        CHECK_FALSE(v.failure);
+        CHECK(v.next == t0 + 1500ms);
+        CHECK(live.check(v.next, true).failure == errc::message_timeout);
+    }
+}
+
+TEST_CASE("liveness: nothing is due when every check is off", "[liveness]") {
+    Liveness live(settings(0ms, 5000ms, 15000ms));
+    live.start(t0);
+    CHECK_FALSE(live.active());  // heartbeats wait for the native wire (send_pings / watch_silence)
+    CHECK_FALSE(live.check(t0 + 1h, true).failure);
+    Liveness off(settings(0ms, 0ms, 0ms));
+    off.start(t0);
+    off.send_pings(t0);
+    off.watch_silence();
+    CHECK_FALSE(off.active());
+    CHECK_FALSE(off.pinging());
+    CHECK_FALSE(off.watching());
+}
+
+TEST_CASE("liveness: the pinging side pings every interval and fails after the timeout of silence", "[liveness]") {
+    Liveness live(settings(0ms, 100ms, 350ms));
+    live.start(t0);
+    live.send_pings(t0);
+    live.watch_silence();
+    REQUIRE(live.active());
+    auto v = live.check(t0, false);
+    CHECK_FALSE(v.ping);  // the first ping one interval after the start
+    CHECK(v.next == t0 + 100ms);
+    SECTION("an answering peer keeps the link up indefinitely") {
+        auto now = t0;
+        int pings = 0;
+        for (int step = 0; step < 50; ++step) {
+            now = v.next;
+            v = live.check(now, false);
+            REQUIRE_FALSE(v.failure);
+            if (v.ping) {
+                ++pings;
+                live.on_received(now + 5ms);  // the pong
+            }
+        }
+        CHECK(pings >= 40);
+    }
+    SECTION("a silent peer is dropped at exactly heartbeat_timeout") {
+        int pings = 0;
+        for (int step = 0; step < 10 && !v.failure; ++step) {
+            const auto now = v.next;
+            v = live.check(now, false);
+            if (v.failure) {
+                CHECK(now == t0 + 350ms);
+            }
+            pings += v.ping;
+        }
+        CHECK(v.failure == errc::heartbeat_timeout);
+        CHECK(pings == 3);  // at 100, 200 and 300 ms
+    }
+}
+
+TEST_CASE("liveness: the watching side only checks silence, and only once asked", "[liveness]") {
+    Liveness live(settings(0ms, 100ms, 350ms));
+    live.start(t0);
+    CHECK_FALSE(live.check(t0 + 10s, false).failure);  // not watching yet: no pings seen from the peer
+    live.on_received(t0 + 10s);
+    live.watch_silence();
+    auto v = live.check(t0 + 10s, false);
+    CHECK_FALSE(v.ping);
+    CHECK(v.next == t0 + 10s + 350ms);
+    live.on_received(t0 + 10s + 300ms);
+    v = live.check(v.next, false);
+    CHECK_FALSE(v.failure);
+    CHECK(v.next == t0 + 10s + 650ms);
+    CHECK(live.check(v.next, false).failure == errc::heartbeat_timeout);
+}
