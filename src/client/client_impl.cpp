@@ -78,7 +78,7 @@ std::error_code ClientImpl::push(const Outgoing& message, std::uint64_t* sequenc
         std::lock_guard<std::mutex> lock(send_mutex_);
         std::string_view tail;  // native data, copied once, straight into the outbox
         if (auto ec = encode_outgoing(message, native_, config_, frame, detail, &tail)) return ec;
-        pushed = outbox_->push(frame, tail, sequence);
+        pushed = outbox_->push(frame, tail, sequence, message.kind == FrameKind::request);
     }
     start_writing(pushed);
     return push_error(pushed);

@@ -127,7 +127,7 @@ std::error_code Connection::send(const Outgoing& message, std::uint64_t* sequenc
     std::string detail;
     std::string_view tail;  // native data, copied once, straight into the outbox
     if (auto ec = encode_outgoing(message, native(), config_, frame, detail, &tail)) return ec;
-    return accept_push(outbox_->push(frame, tail, sequence));
+    return accept_push(outbox_->push(frame, tail, sequence, message.kind == FrameKind::request));
 }
 
 std::error_code Connection::emit(std::string_view event, std::string_view msgpack_data) {

@@ -6,6 +6,7 @@
 
 #include "ipcxx/error.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
@@ -18,7 +19,11 @@ std::size_t Outbox::held_bytes_locked() const {
     return pending_.size() + (inflight_sizes_.empty() ? 0 : inflight_.size());
 }
 
-Outbox::Push Outbox::push(std::string_view head, std::string_view tail, std::uint64_t* sequence) {
+std::size_t Outbox::requests_after_locked(std::uint64_t sequence) const {
+    return static_cast<std::size_t>(requests_.end() - std::upper_bound(requests_.begin(), requests_.end(), sequence));
+}
+
+Outbox::Push Outbox::push(std::string_view head, std::string_view tail, std::uint64_t* sequence, bool request) {
     const std::size_t size = head.size() + tail.size();
     std::lock_guard<std::mutex> lock(mutex_);
     if (closed_) {
@@ -35,6 +40,7 @@ Outbox::Push Outbox::push(std::string_view head, std::string_view tail, std::uin
     pending_sizes_.push_back(static_cast<std::uint32_t>(size));
     ++pushed_;
     if (sequence) *sequence = pushed_;
+    if (request) requests_.push_back(pushed_);
     if (up_ && !writing_) {
         writing_ = true;
         return Push::start_write;
@@ -93,7 +99,8 @@ Outbox::Completion Outbox::complete(std::size_t bytes_written, bool failed) {
         result.delivered = written_frames;
         const std::size_t unwritten = inflight_sizes_.size() - written_frames;
         if (on_failure_ == OnFailure::drop) {
-            result.undelivered = unwritten + pending_sizes_.size();
+            result.undelivered = unwritten + pending_sizes_.size() - requests_after_locked(written_ + written_frames);
+            requests_.clear();
             pending_.clear();
             pending_sizes_.clear();
         } else if (unwritten != 0) {
@@ -111,6 +118,7 @@ Outbox::Completion Outbox::complete(std::size_t bytes_written, bool failed) {
         }
     }
     written_ += result.delivered;
+    requests_.erase(requests_.begin(), std::upper_bound(requests_.begin(), requests_.end(), written_));
     inflight_.clear();
     inflight_sizes_.clear();
     if (refused_ && held_bytes_locked() < held_before) {
@@ -133,7 +141,8 @@ std::size_t Outbox::close() {
     closed_ = true;
     // Nobody can push again, so a later "room again" would wake no one.
     refused_ = false;
-    const std::size_t discarded = pending_sizes_.size() + inflight_sizes_.size();
+    const std::size_t discarded = pending_sizes_.size() + inflight_sizes_.size() - requests_after_locked(written_);
+    requests_.clear();
     pending_.clear();
     pending_sizes_.clear();
     inflight_sizes_.clear();
@@ -142,7 +151,11 @@ std::size_t Outbox::close() {
 
 std::size_t Outbox::discard_pending() {
     std::lock_guard<std::mutex> lock(mutex_);
-    const std::size_t discarded = pending_sizes_.size();
+    // The pending frames are the last ones pushed.
+    const std::uint64_t first_pending = pushed_ - pending_sizes_.size();
+    const std::size_t requests = requests_after_locked(first_pending);
+    requests_.resize(requests_.size() - requests);
+    const std::size_t discarded = pending_sizes_.size() - requests;
     pending_.clear();
     pending_sizes_.clear();
     return discarded;

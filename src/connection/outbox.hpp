@@ -30,10 +30,13 @@ public:
     };
     // Queues one encoded frame (whole messages only). `sequence`, when given, receives the frame's
     // place in push order (1, 2, ...): frames are written in that order, so a frame is on the
-    // socket once written_count() has reached its sequence.
-    Push push(std::string_view frame, std::uint64_t* sequence = nullptr) { return push(frame, {}, sequence); }
+    // socket once written_count() has reached its sequence. A `request` frame's loss is reported
+    // by its requester (the request's own error), so it never counts as undelivered here.
+    Push push(std::string_view frame, std::uint64_t* sequence = nullptr, bool request = false) {
+        return push(frame, {}, sequence, request);
+    }
     // The same for one frame given in two consecutive pieces (head and tail).
-    Push push(std::string_view head, std::string_view tail, std::uint64_t* sequence = nullptr);
+    Push push(std::string_view head, std::string_view tail, std::uint64_t* sequence = nullptr, bool request = false);
 
     // Writer side. The link starts down; while down, frames accumulate.
     // Returns true when the caller must start the writer.
@@ -49,7 +52,7 @@ public:
 
     struct Completion {
         std::size_t delivered = 0;    // messages fully written by this batch
-        std::size_t undelivered = 0;  // messages lost (drop mode, or close): to be reported
+        std::size_t undelivered = 0;  // messages lost (drop mode, or close), requests aside: to be reported
         bool drained = false;         // the outbox had refused a push and has room again
     };
     // Reports the end of the in-flight write. `bytes_written` may be short when `failed`.
@@ -61,10 +64,10 @@ public:
     void link_down();
 
     // Closes the outbox: further pushes are refused; returns the number of messages that were
-    // queued or in flight (not yet confirmed written), which are discarded.
+    // queued or in flight (not yet confirmed written), which are discarded; requests not counted.
     std::size_t close();
-    // Discards everything queued (not in flight) and returns how many messages that was;
-    // the outbox stays open.
+    // Discards everything queued (not in flight) and returns how many messages that was,
+    // requests not counted; the outbox stays open.
     std::size_t discard_pending();
 
     // Re-encodes every queued frame (not the one in flight) in place, in order, e.g. for a new
@@ -82,6 +85,8 @@ public:
 private:
     // Bytes counted against max_bytes: queued plus in flight (while its messages are accounted).
     std::size_t held_bytes_locked() const;
+    // How many request frames were pushed after frame `sequence`.
+    std::size_t requests_after_locked(std::uint64_t sequence) const;
 
     mutable std::mutex mutex_;
     const std::size_t max_bytes_;
@@ -90,6 +95,7 @@ private:
     std::vector<std::uint32_t> pending_sizes_;
     std::string inflight_;
     std::vector<std::uint32_t> inflight_sizes_;
+    std::vector<std::uint64_t> requests_;  // sequences of request frames not known to be written, ascending
     bool up_ = false;
     bool writing_ = false;
     bool closed_ = false;

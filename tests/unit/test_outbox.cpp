@@ -575,3 +575,59 @@ TEST_CASE("outbox: rewrite_pending re-encodes queued frames in order and drops r
     REQUIRE(box.take_batch(batch));
     CHECK(*batch.bytes == "<one><three>");
 }
+
+TEST_CASE("outbox: requests are never counted undelivered (their requester reports them)", "[outbox]") {
+    std::uint64_t sequence = 0;
+    SECTION("close with requests queued and in flight") {
+        Outbox outbox(0, Outbox::OnFailure::requeue);
+        outbox.push("e1");
+        outbox.push("r1", &sequence, true);
+        REQUIRE(outbox.link_up());
+        REQUIRE(take_all(outbox) == "e1r1");
+        outbox.push("e2");
+        outbox.push("r2", &sequence, true);
+        CHECK(outbox.pending_messages() == 4);
+        CHECK(outbox.close() == 2);  // e1 and e2
+    }
+    SECTION("written requests are forgotten; the rest are left to their requester") {
+        Outbox outbox(0, Outbox::OnFailure::requeue);
+        outbox.push("r1", &sequence, true);
+        outbox.push("e1");
+        REQUIRE(outbox.link_up());
+        REQUIRE(take_all(outbox) == "r1e1");
+        CHECK(outbox.complete(4, false).delivered == 2);
+        outbox.push("e2");
+        outbox.push("r2", &sequence, true);
+        outbox.push("e3");
+        CHECK(sequence == 4);
+        CHECK(outbox.discard_pending() == 2);  // e2 and e3
+        outbox.push("r3", &sequence, true);
+        CHECK(outbox.close() == 0);
+    }
+    SECTION("drop mode: a failed write counts the events only") {
+        Outbox outbox(0, Outbox::OnFailure::drop);
+        outbox.push("e1");
+        outbox.push("r1", &sequence, true);
+        outbox.push("e2");
+        REQUIRE(outbox.link_up());
+        REQUIRE(take_all(outbox) == "e1r1e2");
+        outbox.push("r2", &sequence, true);
+        outbox.push("e3");
+        const auto done = outbox.complete(2, true);  // e1 written
+        CHECK(done.delivered == 1);
+        CHECK(done.undelivered == 2);  // e2 and e3; r1 and r2 fail through their requests
+        CHECK(outbox.close() == 0);
+    }
+    SECTION("requeue mode keeps unwritten requests counted out after a failed write") {
+        Outbox outbox(0, Outbox::OnFailure::requeue);
+        outbox.push("r1", &sequence, true);
+        outbox.push("e1");
+        REQUIRE(outbox.link_up());
+        REQUIRE(take_all(outbox) == "r1e1");
+        const auto done = outbox.complete(3, true);  // r1 written, e1 partly
+        CHECK(done.delivered == 1);
+        CHECK(done.undelivered == 0);
+        outbox.push("r2", &sequence, true);
+        CHECK(outbox.close() == 1);  // e1
+    }
+}
