@@ -352,7 +352,7 @@ void ClientImpl::disconnect() {
         if (self->conn_) {
             // Accounting is final only once the connection's write has completed.
             self->explicit_disconnect_ = step;
-            self->conn_->close();
+            self->conn_->close_gracefully(self->config_.disconnect_timeout);
             return;
         }
         self->apply(step);

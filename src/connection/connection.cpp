@@ -36,7 +36,8 @@ Connection::Connection(Strand strand, Stream stream, std::shared_ptr<Outbox> out
       peer_(std::move(peer)),
       reader_(config_.delimiter, config_.max_message_size),
       liveness_(liveness_settings(config_)),
-      liveness_timer_(strand_) {}
+      liveness_timer_(strand_),
+      close_timer_(strand_) {}
 
 void Connection::start(std::string preface, bool open_outbox) {
     if (closing_) return;
@@ -141,6 +142,20 @@ std::error_code Connection::push_frame(std::string_view frame) {
 
 void Connection::close(std::error_code reason) {
     asio::dispatch(strand_, [self = shared_from_this(), reason] { self->close_on_strand(reason); });
+}
+
+void Connection::close_gracefully(std::chrono::milliseconds timeout) {
+    asio::dispatch(strand_, [self = shared_from_this(), timeout] {
+        if (self->closing_ || self->draining_) return;
+        // A held outbox (wire = native before the welcome) cannot be flushed.
+        if (timeout.count() == 0 || !self->outbox_open_ || self->write_failed_) return self->close_on_strand({});
+        self->draining_ = true;
+        self->close_timer_.expires_after(timeout);
+        self->close_timer_.async_wait(asio::bind_executor(self->strand_, [self](std::error_code ec) {
+            if (!ec) self->close_on_strand({});
+        }));
+        self->do_write();
+    });
 }
 
 void Connection::do_read() {
@@ -287,13 +302,20 @@ bool Connection::handle_json(std::string_view text) {
 
 void Connection::do_write() {
     for (std::size_t round = 0;; ++round) {
-        if (closing_ || write_failed_ || write_in_flight_) return;
+        if (closing_ || write_failed_ || write_in_flight_ || write_shut_) return;
         if (preface_.empty()) preface_.swap(control_);
         const std::string* bytes = &preface_;
         batch_in_flight_ = false;
         if (preface_.empty()) {
             Outbox::Batch batch;
-            if (!outbox_open_ || !outbox_->take_batch(batch)) return;
+            if (!outbox_open_ || !outbox_->take_batch(batch)) {
+                if (draining_) {
+                    // Everything accepted is written: the peer reads it to the end, then closes its side.
+                    write_shut_ = true;
+                    stream_.shutdown_send();
+                }
+                return;
+            }
             bytes = batch.bytes;
             batch_in_flight_ = true;
         }
@@ -347,6 +369,7 @@ void Connection::close_on_strand(std::error_code reason) {
     closing_ = true;
     close_reason_ = reason;
     liveness_timer_.cancel();
+    close_timer_.cancel();
     open_.store(false, std::memory_order_release);
     stream_.close();
     if (!batch_in_flight_) outbox_->link_down();

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -93,6 +94,10 @@ public:
     std::error_code push_frame(std::string_view frame);
     // Closes the link; any thread. `reason` is what on_closed reports.
     void close(std::error_code reason = {});
+    // Closes without losing what was accepted: writes what the outbox holds, shuts the write side
+    // down, and reads until the peer closes too (closing with unread input would reset the link
+    // and could destroy what the peer had not read yet). At most `timeout`, then close(); any thread.
+    void close_gracefully(std::chrono::milliseconds timeout);
 
     bool open() const noexcept { return open_.load(std::memory_order_acquire); }
     bool native() const noexcept { return native_.load(std::memory_order_acquire); }
@@ -151,6 +156,7 @@ private:
     PayloadPool payloads_;
     Liveness liveness_;
     asio::steady_timer liveness_timer_;
+    asio::steady_timer close_timer_;  // bounds a graceful close
     std::uint64_t ping_nonce_ = 0;
     std::string ping_frame_;
     std::string preface_;  // protocol frames being written, or next, ahead of the outbox: hello, pongs
@@ -165,6 +171,8 @@ private:
     bool in_read_batch_ = false;
     bool handling_read_ = false;  // on_read runs: a read follows unless the connection closes
     bool write_after_batch_ = false;
+    bool draining_ = false;    // closing gracefully: write everything, then shut the write side down
+    bool write_shut_ = false;  // the write side is shut down: nothing more can be written
     bool write_failed_ = false;  // the peer stopped reading: keep reading what it sent until it closes
     bool finished_ = false;
     bool read_in_flight_ = false;

@@ -1,6 +1,7 @@
 // Delivery accounting: every message accepted by emit or request is either written to the peer's
 // socket or reported undelivered (events in an `undelivered` count, requests by their own error),
-// never both. The tests count both sides and check the sums.
+// never both. The tests count both sides and check the sums. And a client's disconnect() flushes
+// what it accepted before closing.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include "support/fixtures.hpp"
 #include "support/pair.hpp"
 #include "support/raw_peer.hpp"
+#include "support/silent_listener.hpp"
 
 using namespace std::chrono_literals;
 using test::Transport;
@@ -129,4 +131,63 @@ TEST_CASE("a request outstanding when its connection closes is reported once, by
     REQUIRE(server_side.log.wait_for("gone"));
     REQUIRE(test::eventually([&] { return errors.load() == requests; }));
     CHECK(server_side.undelivered == 0);
+}
+
+TEST_CASE("disconnect() flushes what the client accepted before it closes", "[delivery]") {
+    const Transport transport = GENERATE(Transport::unix_socket, Transport::tcp);
+    INFO(test::name(transport));
+    test::TempDir dir;
+    test::Log server_log;
+    std::atomic<int> received{0};
+    auto config = test::config_in(dir);
+    ipcxx::Server server{config};
+    server.on("chunk", [&](const ipcxx::Payload&, ipcxx::Socket& from) {
+        ++received;
+        from.emit("ack", 1);  // incoming data the client may not have read when it closes
+    });
+    server.on("connect", [&](ipcxx::Socket&) { server_log.add("connect"); });
+    test::serve(server, transport);
+
+    Accounting client_side;
+    auto client_config = test::config_in(dir, "hello");
+    client_config.max_pending_bytes = 64u << 20;
+    ipcxx::Client client{client_config};
+    client_side.watch(client);
+    client.on("destroy", [&] { client_side.log.add("destroy"); });
+    test::connect(client, transport, server.port());
+    REQUIRE(server_log.wait_for("connect"));
+    const std::string chunk(50 * 1024, 'c');
+    constexpr int emitted = 200;  // 10 MB, most of it still queued at disconnect()
+    for (int i = 0; i < emitted; ++i) REQUIRE_FALSE(client.emit("chunk", chunk));
+    client.disconnect();
+    REQUIRE(client_side.log.wait_for("destroy", 30s));
+    CHECK(client_side.undelivered == 0);
+    CHECK(test::eventually([&] { return received.load() == emitted; }, 30s));
+}
+
+TEST_CASE("disconnect() to a peer that reads nothing gives up after disconnect_timeout and counts",
+          "[delivery]") {
+    test::TempDir dir;
+    test::SilentListener listener;
+    Accounting client_side;
+    auto config = test::config_in(dir, "hello");
+    config.disconnect_timeout = 300ms;
+    config.max_pending_bytes = 64u << 20;
+    config.wire = ipcxx::Wire::json;
+    ipcxx::Client client{config};
+    client_side.watch(client);
+    client.on("connect", [&] { client_side.log.add("connect"); });
+    client.on("destroy", [&] { client_side.log.add("destroy"); });
+    client.connect_to_net("stuck", "127.0.0.1", listener.port());
+    auto peer = listener.accept(10s);
+    REQUIRE(peer.connected());
+    REQUIRE(client_side.log.wait_for("connect"));
+    const std::string chunk(20 * 1024, 'q');
+    constexpr std::size_t emitted = 800;  // 16 MB: more than the socket buffers of both ends hold
+    for (std::size_t i = 0; i < emitted; ++i) REQUIRE_FALSE(client.emit("chunk", chunk));
+    const auto asked = std::chrono::steady_clock::now();
+    client.disconnect();
+    REQUIRE(client_side.log.wait_for("destroy", 20s));
+    CHECK(std::chrono::steady_clock::now() - asked >= 250ms);
+    check_sums(peer, client_side.undelivered, emitted);
 }

@@ -87,6 +87,7 @@ TEST_CASE("a request without an answer times out; cancel ends it at once", "[req
     test::TempDir dir;
     test::SilentListener silent;
     auto config = test::config_in(dir, "hello");
+    config.disconnect_timeout = 100ms;  // the listener never closes: the destructor waits this long for it
     ipcxx::Client client{config};
     client.connect_to_net("silent", "127.0.0.1", silent.port());
 
