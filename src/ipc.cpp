@@ -1,5 +1,7 @@
 #include "ipcxx/ipc.hpp"
 
+#include <asio/post.hpp>
+
 #include "ipcxx/error.hpp"
 #include "runtime/io_thread.hpp"
 
@@ -9,13 +11,16 @@ Ipc::Ipc(Config cfg) : config(std::move(cfg)), thread_(detail::IoThread::start(c
 
 Ipc::~Ipc() {
     std::map<std::string, std::unique_ptr<Client>> clients;
-    std::vector<std::unique_ptr<Client>> retired;
+    std::map<const Client*, std::unique_ptr<Client>> retired;
     std::unique_ptr<Server> server;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         clients.swap(clients_);
-        retired.swap(retired_);
         server.swap(server_);
+    }
+    {
+        std::lock_guard<std::mutex> lock(retired_->mutex);
+        retired.swap(retired_->clients);
     }
     // Shut everything down and let the thread run it to the end, so that the final events
     // (undelivered reports, destroy) reach the handlers; then release the objects.
@@ -70,12 +75,36 @@ bool Ipc::has(const std::string& id) const {
 }
 
 void Ipc::disconnect(const std::string& id) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = clients_.find(id);
-    if (it == clients_.end()) return;
-    it->second->disconnect();
-    retired_.push_back(std::move(it->second));
-    clients_.erase(it);
+    std::unique_ptr<Client> client;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = clients_.find(id);
+        if (it == clients_.end()) return;
+        client = std::move(it->second);
+        clients_.erase(it);
+    }
+    const Client* key = client.get();
+    Client& ref = *client;
+    // Held until disconnect() is called: the release below cannot run before.
+    std::lock_guard<std::mutex> lock(retired_->mutex);
+    // Released by a task of its own: `destroy` may be published from inside one of the client's
+    // handlers (one that called this), where the client must not be destroyed yet.
+    ref.once("destroy", [weak = std::weak_ptr<Retired>(retired_), key, &io = thread_->context()] {
+        asio::post(io, [weak, key] {
+            const auto retired = weak.lock();
+            if (!retired) return;
+            std::unique_ptr<Client> finished;
+            {
+                std::lock_guard<std::mutex> lock(retired->mutex);
+                auto it = retired->clients.find(key);
+                if (it == retired->clients.end()) return;
+                finished = std::move(it->second);
+                retired->clients.erase(it);
+            }
+        });
+    });
+    retired_->clients.emplace(key, std::move(client));
+    ref.disconnect();
 }
 
 Server& Ipc::make_server(const std::function<void(Server&)>& setup) {

@@ -7,7 +7,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <vector>
 
 #include "ipcxx/client.hpp"
 #include "ipcxx/config.hpp"
@@ -40,7 +39,9 @@ public:
     // The client connected to server `id`; throws ipcxx::Error(invalid_argument) when there is none.
     Client& of(const std::string& id);
     bool has(const std::string& id) const;
-    // Disconnects the client `id` for good and forgets it (events still reach its handlers).
+    // Disconnects the client `id` for good and forgets it. Its last events (undelivered reports,
+    // disconnect, destroy) still reach its handlers; the client object is released after `destroy`.
+    // Safe from inside the client's own handlers.
     void disconnect(const std::string& id);
 
     // As node-ipc's serve / serveNet + server.start(): creates the server, calls `setup`, listens.
@@ -61,7 +62,13 @@ private:
     std::shared_ptr<detail::IoThread> thread_;
     mutable std::mutex mutex_;
     std::map<std::string, std::unique_ptr<Client>> clients_;
-    std::vector<std::unique_ptr<Client>> retired_;  // disconnected, kept until they have finished
+    // Disconnected clients, kept until they have published `destroy`. Shared with the task that
+    // releases each, which may run after this Ipc is gone.
+    struct Retired {
+        std::mutex mutex;
+        std::map<const Client*, std::unique_ptr<Client>> clients;
+    };
+    std::shared_ptr<Retired> retired_ = std::make_shared<Retired>();
     std::unique_ptr<Server> server_;
 };
 

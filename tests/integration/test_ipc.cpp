@@ -38,3 +38,32 @@ TEST_CASE("Ipc serves and holds several clients, found by id", "[ipc]") {
     CHECK_THROWS_AS(servers.serve_net("127.0.0.1", 0), ipcxx::Error);  // one server per Ipc, as node-ipc
     CHECK_NOTHROW(servers.server());
 }
+
+TEST_CASE("Ipc::disconnect releases the client once it has finished, also from its own handler", "[ipc]") {
+    const bool from_handler = GENERATE(false, true);
+    INFO((from_handler ? "from inside the client's handler" : "from the test thread"));
+    test::TempDir dir;
+    test::Log log;
+    ipcxx::Ipc servers{test::config_in(dir, "world")};
+    servers.serve([](ipcxx::Server& server) {
+        server.on("connect", [](ipcxx::Socket& s) { s.emit("welcome", 1); });
+    });
+    ipcxx::Ipc ipc{test::config_in(dir, "hello")};
+    // Handlers hold this token: it is released with the client that owns them.
+    auto token = std::make_shared<int>(0);
+    ipc.connect_to("world", [&](ipcxx::Client& world) {
+        world.on("welcome", [&ipc, &log, from_handler, token] {
+            log.add("welcome");
+            if (from_handler) ipc.disconnect("world");
+        });
+        world.on("destroy", [&log, token] { log.add("destroy"); });
+    });
+    REQUIRE(log.wait_for("welcome"));
+    if (!from_handler) ipc.disconnect("world");
+    REQUIRE(log.wait_for("destroy"));  // its last events still reach its handlers
+    CHECK_FALSE(ipc.has("world"));
+    CHECK(test::eventually([&] { return token.use_count() == 1; }));
+    // The Ipc goes on: the same id connects again.
+    ipc.connect_to("world", [&](ipcxx::Client& world) { world.on("welcome", [&log] { log.add("welcome again"); }); });
+    CHECK(log.wait_for("welcome again"));
+}
