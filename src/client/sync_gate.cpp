@@ -50,7 +50,8 @@ bool SyncGate::release(HeldMessage& out) {
 }
 
 std::size_t SyncGate::clear() noexcept {
-    const std::size_t n = held_.size();
+    std::size_t n = 0;
+    for (const HeldMessage& message : held_) n += message.raw || message.kind != FrameKind::request;
     held_.clear();
     held_bytes_ = 0;
     awaiting_ = false;

@@ -42,7 +42,8 @@ public:
     // A message was received. Returns true with the oldest held message in `out`, which the caller
     // sends now (the gate stays closed); false when none waits (the gate opens).
     bool release(HeldMessage& out);
-    // Drops every held message (the client gives up) and opens the gate; returns how many there were.
+    // Drops every held message (the client gives up) and opens the gate; returns how many there
+    // were, requests aside: a request's loss is reported by its own error.
     std::size_t clear() noexcept;
 
     std::size_t held() const noexcept { return held_.size(); }

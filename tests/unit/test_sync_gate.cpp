@@ -55,6 +55,19 @@ TEST_CASE("sync gate: held bytes are bounded, clear reports what was held", "[sy
     CHECK_FALSE(gate.closed());
 }
 
+TEST_CASE("sync gate: clear leaves held requests to their own errors", "[sync]") {
+    SyncGate gate(1024);
+    gate.sent();
+    HeldMessage request = named("ask");
+    request.kind = ipcxx::detail::FrameKind::request;
+    request.id = 3;
+    REQUIRE(gate.hold(named("event")));
+    REQUIRE(gate.hold(request));
+    CHECK(gate.held() == 2);
+    CHECK(gate.clear() == 1);
+    CHECK(gate.held() == 0);
+}
+
 TEST_CASE("sync gate: a held message keeps every field", "[sync]") {
     ipcxx::detail::Outgoing message;
     message.kind = ipcxx::detail::FrameKind::error_response;
