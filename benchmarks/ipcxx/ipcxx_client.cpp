@@ -51,8 +51,8 @@ void round_trips(const bench::Options& o) {
     rt.report(ipcxx_bench::system_name);
 }
 
-// The main thread produces; a full send queue (errc::queue_full, 16 MiB) is waited out by polling,
-// as there is no drain event.
+// The main thread produces; a full send queue (errc::queue_full, 16 MiB) is waited out by polling:
+// this thread has nothing else to do while it waits for the `drain` event.
 void stream(const bench::Options& o) {
     const std::string payload(o.size, 'x');
     ipcxx::Client client{ipcxx_bench::config(o, "client")};
