@@ -22,10 +22,9 @@ namespace detail {
 
 namespace {
 
-// Strings and binaries point into `bytes`, which lives as long as the value.
-void unpack_into(std::string_view bytes, msgpack::zone& zone, msgpack::object& value) {
-    if (unpack_in_zone(bytes, zone, value)) return;
-    // Deeper than unpack_in_zone goes: msgpack-c's own parser.
+// msgpack-c's own parser, for values nested deeper than unpack_in_zone goes. Strings and binaries
+// point into `bytes`, which lives as long as the value.
+void unpack_deep(std::string_view bytes, msgpack::zone& zone, msgpack::object& value) {
     zone.clear();
     std::size_t offset = 0;
     value = msgpack::unpack(zone, bytes.data(), bytes.size(), offset,
@@ -39,7 +38,7 @@ const msgpack::object& PayloadData::object() const {
     int expected = 0;
     if (state.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
         if (!zone) zone = std::make_unique<msgpack::zone>();
-        unpack_into(bytes, *zone, value);
+        if (!unpack_in_zone(bytes, *zone, value)) unpack_deep(bytes, *zone, value);
         state.store(2, std::memory_order_release);
     } else {
         while (state.load(std::memory_order_acquire) != 2) std::this_thread::yield();
@@ -53,8 +52,7 @@ bool PayloadData::unpack_checked() {
         std::string_view whole;
         MsgpackCursor cursor(bytes);
         if (cursor.skip_value(whole) != MsgpackCursor::Status::ok || !cursor.at_end()) return false;
-        zone->clear();
-        unpack_into(bytes, *zone, value);
+        unpack_deep(bytes, *zone, value);
     }
     state.store(2, std::memory_order_relaxed);
     return true;

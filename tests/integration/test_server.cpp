@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <functional>
 #include <fstream>
 
 #include <asio/io_context.hpp>
@@ -18,6 +19,16 @@ using namespace std::chrono_literals;
 using test::Transport;
 
 using test::raw_to;
+
+namespace {
+
+// Runs a caller's io_context until `done`, for at most about a second.
+bool run_until(asio::io_context& io, const std::function<bool()>& done) {
+    for (int i = 0; i < 200 && !done(); ++i) io.run_for(std::chrono::milliseconds(5));
+    return done();
+}
+
+}  // namespace
 
 TEST_CASE("max_connections: the extra client is accepted, closed, and reported", "[server]") {
     const Transport transport = GENERATE(Transport::unix_socket, Transport::tcp);
@@ -414,16 +425,16 @@ TEST_CASE("a failed write does not drop what the peer sends before it closes", "
     server.serve();
     auto peer = test::RawPeer::unix_socket(server.path());
     REQUIRE(peer.connected());
-    for (int i = 0; i < 200 && server.sockets().empty(); ++i) io.run_for(std::chrono::milliseconds(5));
+    run_until(io, [&] { return !server.sockets().empty(); });
     const auto sockets = server.sockets();
     REQUIRE(sockets.size() == 1);
     peer.stop_reading();
     REQUIRE_FALSE(sockets[0].emit("late", 1));
-    for (int i = 0; i < 200 && sockets[0].connected(); ++i) io.run_for(std::chrono::milliseconds(5));
+    run_until(io, [&] { return !sockets[0].connected(); });
     REQUIRE_FALSE(sockets[0].connected());  // the write failed
     REQUIRE(peer.send("{\"type\":\"n\",\"data\":1}\f{\"type\":\"n\",\"data\":2}\f"));
     peer.close();
-    for (int i = 0; i < 200 && received.load() < 2; ++i) io.run_for(std::chrono::milliseconds(5));
+    run_until(io, [&] { return received.load() >= 2; });
     CHECK(received.load() == 2);
 }
 
@@ -447,7 +458,7 @@ TEST_CASE("a write that fails in the middle of a read batch does not drop the re
     for (int i = 0; i < 40; ++i) frames += "{\"type\":\"ask\",\"data\":" + std::to_string(i) + "}\f";
     REQUIRE(peer.send(frames));
     peer.close();
-    for (int i = 0; i < 200 && received.load() < 40; ++i) io.run_for(std::chrono::milliseconds(5));
+    run_until(io, [&] { return received.load() >= 40; });
     CHECK(received.load() == 40);
 }
 
