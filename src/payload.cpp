@@ -24,10 +24,11 @@ namespace {
 
 // msgpack-c's own parser, for values nested deeper than unpack_in_zone goes. Strings and binaries
 // point into `bytes`, which lives as long as the value.
-void unpack_deep(std::string_view bytes, msgpack::zone& zone, msgpack::object& value) {
-    zone.clear();
+void unpack_deep(std::string_view bytes, std::unique_ptr<msgpack::zone>& zone, msgpack::object& value) {
+    if (zone) zone->clear();
+    else zone = std::make_unique<msgpack::zone>();
     std::size_t offset = 0;
-    value = msgpack::unpack(zone, bytes.data(), bytes.size(), offset,
+    value = msgpack::unpack(*zone, bytes.data(), bytes.size(), offset,
                             [](msgpack::type::object_type, std::size_t, void*) { return true; });
 }
 
@@ -37,8 +38,7 @@ const msgpack::object& PayloadData::object() const {
     if (state.load(std::memory_order_acquire) == 2) return value;
     int expected = 0;
     if (state.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
-        if (!zone) zone = std::make_unique<msgpack::zone>();
-        if (!unpack_in_zone(bytes, *zone, value)) unpack_deep(bytes, *zone, value);
+        if (!unpack_in_arena(bytes, arena, zone, value)) unpack_deep(bytes, zone, value);
         state.store(2, std::memory_order_release);
     } else {
         while (state.load(std::memory_order_acquire) != 2) std::this_thread::yield();
@@ -47,12 +47,11 @@ const msgpack::object& PayloadData::object() const {
 }
 
 bool PayloadData::unpack_checked() {
-    if (!zone) zone = std::make_unique<msgpack::zone>();
-    if (!unpack_in_zone(bytes, *zone, value)) {
+    if (!unpack_in_arena(bytes, arena, zone, value)) {
         std::string_view whole;
         MsgpackCursor cursor(bytes);
         if (cursor.skip_value(whole) != MsgpackCursor::Status::ok || !cursor.at_end()) return false;
-        unpack_deep(bytes, *zone, value);
+        unpack_deep(bytes, zone, value);
     }
     state.store(2, std::memory_order_relaxed);
     return true;
@@ -61,7 +60,7 @@ bool PayloadData::unpack_checked() {
 void PayloadData::reset(std::string_view b) {
     bytes.assign(b);
     if (state.load(std::memory_order_relaxed) != 0) {
-        zone->clear();
+        if (zone) zone->clear();
         state.store(0, std::memory_order_relaxed);
     }
 }

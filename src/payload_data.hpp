@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "codec/msgpack_object.hpp"
 #include "ipcxx/payload.hpp"
 
 namespace ipcxx::detail {
@@ -51,7 +52,8 @@ struct PayloadData {
 
     PayloadBytes bytes;
     mutable std::atomic<int> state{0};  // 0 packed, 1 unpacking, 2 unpacked
-    mutable std::unique_ptr<msgpack::zone> zone;  // made on first unpack (it allocates at once)
+    mutable ObjectArena arena;                    // the containers of a small value
+    mutable std::unique_ptr<msgpack::zone> zone;  // those of a larger one; made on first need
     mutable msgpack::object value;
 };
 

@@ -1,6 +1,7 @@
 // Payload: the data of one event, in msgpack-c's value model.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,13 +16,20 @@ namespace ipcxx {
 namespace detail {
 struct PayloadData;
 struct PayloadAccess;
-// Packs `value` into a per-thread buffer; the view is valid until the next pack on this thread.
+// The per-thread buffer values are packed into on their way to emit (a msgpack-c stream).
+struct PackBuffer {
+    std::string bytes;
+    void write(const char* data, std::size_t size) { bytes.append(data, size); }
+};
+PackBuffer& thread_pack_buffer();
+// Packs `value` into this thread's buffer. The view is valid until the next pack on this thread;
+// an emit that queues a large message takes the buffer over instead of copying it.
 template <class T>
 std::string_view pack_thread_local(const T& value) {
-    thread_local msgpack::sbuffer buffer;
-    buffer.clear();
+    PackBuffer& buffer = thread_pack_buffer();
+    buffer.bytes.clear();
     msgpack::pack(buffer, value);
-    return {buffer.data(), buffer.size()};
+    return buffer.bytes;
 }
 [[noreturn]] void throw_conversion_failed(const msgpack::object& object, const char* what);
 }  // namespace detail

@@ -10,6 +10,7 @@
 #include "codec/handshake.hpp"
 #include "connection/message_encoder.hpp"
 #include "connection/raw_write.hpp"
+#include "connection/shared_pack.hpp"
 #include "payload_data.hpp"
 #include "ipcxx/error.hpp"
 
@@ -76,9 +77,9 @@ std::error_code ClientImpl::push(const Outgoing& message, std::uint64_t* sequenc
     Outbox::Push pushed;
     {
         std::lock_guard<std::mutex> lock(send_mutex_);
-        std::string_view tail;  // native data, copied once, straight into the outbox
+        std::string_view tail;  // native data: copied once, straight into the outbox, or taken over when large
         if (auto ec = encode_outgoing(message, native_, config_, frame, detail, &tail)) return ec;
-        pushed = outbox_->push(frame, tail, sequence, message.kind == FrameKind::request);
+        pushed = outbox_->push(frame, tail, sequence, message.kind == FrameKind::request, adopt_packed(tail));
     }
     start_writing(pushed);
     return push_error(pushed);

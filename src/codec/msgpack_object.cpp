@@ -8,7 +8,11 @@ namespace {
 
 class Builder {
 public:
-    Builder(std::string_view bytes, msgpack::zone& zone) : p_(bytes.data()), end_(bytes.data() + bytes.size()), zone_(zone) {}
+    Builder(std::string_view bytes, msgpack::zone& zone)
+        : p_(bytes.data()), end_(bytes.data() + bytes.size()), zone_(&zone) {}
+    Builder(std::string_view bytes, ObjectArena& arena, std::unique_ptr<msgpack::zone>& lazy_zone)
+        : p_(bytes.data()), end_(bytes.data() + bytes.size()), zone_(lazy_zone.get()), arena_(&arena),
+          lazy_zone_(&lazy_zone) {}
 
     bool value(msgpack::object& o, std::size_t depth) {
         if (p_ == end_) return false;
@@ -23,14 +27,14 @@ public:
             case 0xc0: o.type = msgpack::type::NIL; return true;
             case 0xc2: o.type = msgpack::type::BOOLEAN; o.via.boolean = false; return true;
             case 0xc3: o.type = msgpack::type::BOOLEAN; o.via.boolean = true; return true;
-            case 0xc4: return be(1, n) && bin(o, n);
-            case 0xc5: return be(2, n) && bin(o, n);
-            case 0xc6: return be(4, n) && bin(o, n);
-            case 0xc7: return be(1, n) && ext(o, n);
-            case 0xc8: return be(2, n) && ext(o, n);
-            case 0xc9: return be(4, n) && ext(o, n);
+            case 0xc4: return be<1>(n) && bin(o, n);
+            case 0xc5: return be<2>(n) && bin(o, n);
+            case 0xc6: return be<4>(n) && bin(o, n);
+            case 0xc7: return be<1>(n) && ext(o, n);
+            case 0xc8: return be<2>(n) && ext(o, n);
+            case 0xc9: return be<4>(n) && ext(o, n);
             case 0xca: {
-                if (!be(4, n)) return false;
+                if (!be<4>(n)) return false;
                 const auto bits = static_cast<std::uint32_t>(n);
                 float f;
                 std::memcpy(&f, &bits, sizeof f);
@@ -39,33 +43,33 @@ public:
                 return true;
             }
             case 0xcb: {
-                if (!be(8, n)) return false;
+                if (!be<8>(n)) return false;
                 double d;
                 std::memcpy(&d, &n, sizeof d);
                 o.type = msgpack::type::FLOAT64;
                 o.via.f64 = d;
                 return true;
             }
-            case 0xcc: return be(1, n) && positive(o, n);
-            case 0xcd: return be(2, n) && positive(o, n);
-            case 0xce: return be(4, n) && positive(o, n);
-            case 0xcf: return be(8, n) && positive(o, n);
-            case 0xd0: return be(1, n) && negative(o, static_cast<std::int8_t>(n));
-            case 0xd1: return be(2, n) && negative(o, static_cast<std::int16_t>(n));
-            case 0xd2: return be(4, n) && negative(o, static_cast<std::int32_t>(n));
-            case 0xd3: return be(8, n) && negative(o, static_cast<std::int64_t>(n));
+            case 0xcc: return be<1>(n) && positive(o, n);
+            case 0xcd: return be<2>(n) && positive(o, n);
+            case 0xce: return be<4>(n) && positive(o, n);
+            case 0xcf: return be<8>(n) && positive(o, n);
+            case 0xd0: return be<1>(n) && negative(o, static_cast<std::int8_t>(n));
+            case 0xd1: return be<2>(n) && negative(o, static_cast<std::int16_t>(n));
+            case 0xd2: return be<4>(n) && negative(o, static_cast<std::int32_t>(n));
+            case 0xd3: return be<8>(n) && negative(o, static_cast<std::int64_t>(n));
             case 0xd4: return ext(o, 1);
             case 0xd5: return ext(o, 2);
             case 0xd6: return ext(o, 4);
             case 0xd7: return ext(o, 8);
             case 0xd8: return ext(o, 16);
-            case 0xd9: return be(1, n) && str(o, n);
-            case 0xda: return be(2, n) && str(o, n);
-            case 0xdb: return be(4, n) && str(o, n);
-            case 0xdc: return be(2, n) && array(o, n, depth);
-            case 0xdd: return be(4, n) && array(o, n, depth);
-            case 0xde: return be(2, n) && map(o, n, depth);
-            case 0xdf: return be(4, n) && map(o, n, depth);
+            case 0xd9: return be<1>(n) && str(o, n);
+            case 0xda: return be<2>(n) && str(o, n);
+            case 0xdb: return be<4>(n) && str(o, n);
+            case 0xdc: return be<2>(n) && array(o, n, depth);
+            case 0xdd: return be<4>(n) && array(o, n, depth);
+            case 0xde: return be<2>(n) && map(o, n, depth);
+            case 0xdf: return be<4>(n) && map(o, n, depth);
             default: return false;  // 0xc1, never used
         }
     }
@@ -73,12 +77,25 @@ public:
     bool done() const { return p_ == end_; }
 
 private:
-    bool be(std::size_t width, std::uint64_t& n) {
+    template <std::size_t width>
+    bool be(std::uint64_t& n) {
         if (static_cast<std::size_t>(end_ - p_) < width) return false;
         n = 0;
         for (std::size_t i = 0; i < width; ++i) n = (n << 8) | static_cast<unsigned char>(p_[i]);
         p_ += width;
         return true;
+    }
+    void* allocate(std::size_t size) {
+        if (arena_ && size <= ObjectArena::capacity - arena_->used) {
+            void* at = arena_->bytes + arena_->used;
+            arena_->used += size;
+            return at;
+        }
+        if (!zone_) {
+            *lazy_zone_ = std::make_unique<msgpack::zone>();
+            zone_ = lazy_zone_->get();
+        }
+        return zone_->allocate_align(size, alignof(msgpack::object_kv));
     }
     bool take(std::uint64_t n, const char*& at) {
         if (static_cast<std::uint64_t>(end_ - p_) < n) return false;
@@ -118,9 +135,7 @@ private:
         if (depth == 0 || n > static_cast<std::uint64_t>(end_ - p_)) return false;  // each element takes a byte
         o.type = msgpack::type::ARRAY;
         o.via.array.size = static_cast<std::uint32_t>(n);
-        o.via.array.ptr = n ? static_cast<msgpack::object*>(
-                                  zone_.allocate_align(sizeof(msgpack::object) * n, alignof(msgpack::object)))
-                            : nullptr;
+        o.via.array.ptr = n ? static_cast<msgpack::object*>(allocate(sizeof(msgpack::object) * n)) : nullptr;
         for (std::uint64_t i = 0; i < n; ++i) {
             if (!value(o.via.array.ptr[i], depth - 1)) return false;
         }
@@ -130,9 +145,7 @@ private:
         if (depth == 0 || 2 * n > static_cast<std::uint64_t>(end_ - p_)) return false;
         o.type = msgpack::type::MAP;
         o.via.map.size = static_cast<std::uint32_t>(n);
-        o.via.map.ptr = n ? static_cast<msgpack::object_kv*>(
-                                zone_.allocate_align(sizeof(msgpack::object_kv) * n, alignof(msgpack::object_kv)))
-                          : nullptr;
+        o.via.map.ptr = n ? static_cast<msgpack::object_kv*>(allocate(sizeof(msgpack::object_kv) * n)) : nullptr;
         for (std::uint64_t i = 0; i < n; ++i) {
             if (!value(o.via.map.ptr[i].key, depth - 1) || !value(o.via.map.ptr[i].val, depth - 1)) return false;
         }
@@ -141,13 +154,22 @@ private:
 
     const char* p_;
     const char* end_;
-    msgpack::zone& zone_;
+    msgpack::zone* zone_;
+    ObjectArena* arena_ = nullptr;
+    std::unique_ptr<msgpack::zone>* lazy_zone_ = nullptr;
 };
 
 }  // namespace
 
 bool unpack_in_zone(std::string_view bytes, msgpack::zone& zone, msgpack::object& out, std::size_t max_depth) {
     Builder builder(bytes, zone);
+    return builder.value(out, max_depth) && builder.done();
+}
+
+bool unpack_in_arena(std::string_view bytes, ObjectArena& arena, std::unique_ptr<msgpack::zone>& zone,
+                     msgpack::object& out, std::size_t max_depth) {
+    arena.used = 0;
+    Builder builder(bytes, arena, zone);
     return builder.value(out, max_depth) && builder.done();
 }
 

@@ -4,6 +4,7 @@
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 
+#include "connection/shared_pack.hpp"
 #include "dispatch/event_names.hpp"
 #include "ipcxx/error.hpp"
 #include "payload_data.hpp"
@@ -13,6 +14,17 @@ namespace {
 constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t frames_before_early_write = 32;
 constexpr std::size_t synchronous_write_rounds = 8;
+
+// Drops the first `n` bytes of a buffer sequence.
+void consume_buffers(std::vector<asio::const_buffer>& buffers, std::size_t n) {
+    auto first = buffers.begin();
+    while (first != buffers.end() && n >= first->size()) {
+        n -= first->size();
+        ++first;
+    }
+    buffers.erase(buffers.begin(), first);
+    if (!buffers.empty()) buffers.front() += n;
+}
 
 Liveness::Settings liveness_settings(const Config& config) {
     return {config.message_timeout, config.heartbeat_interval, config.heartbeat_timeout};
@@ -126,9 +138,10 @@ std::error_code Connection::send(const Outgoing& message, std::uint64_t* sequenc
     if (!open()) return make_error_code(errc::not_connected);
     std::string& frame = encode_buffer();
     std::string detail;
-    std::string_view tail;  // native data, copied once, straight into the outbox
+    std::string_view tail;  // native data: copied once, straight into the outbox, or taken over when large
     if (auto ec = encode_outgoing(message, native(), config_, frame, detail, &tail)) return ec;
-    return accept_push(outbox_->push(frame, tail, sequence, message.kind == FrameKind::request));
+    return accept_push(
+        outbox_->push(frame, tail, sequence, message.kind == FrameKind::request, adopt_packed(tail)));
 }
 
 std::error_code Connection::emit(std::string_view event, std::string_view msgpack_data) {
@@ -306,8 +319,8 @@ void Connection::do_write() {
         if (preface_.empty()) preface_.swap(control_);
         const std::string* bytes = &preface_;
         batch_in_flight_ = false;
+        Outbox::Batch batch;
         if (preface_.empty()) {
-            Outbox::Batch batch;
             if (!outbox_open_ || !outbox_->take_batch(batch)) {
                 if (draining_) {
                     // Everything accepted is written: the peer reads it to the end, then closes its side.
@@ -320,6 +333,10 @@ void Connection::do_write() {
             batch_in_flight_ = true;
         }
         write_in_flight_ = true;
+        if (batch_in_flight_ && !batch.shared->empty()) {
+            if (!write_pieces(batch, round)) return;
+            continue;
+        }
         // Most writes fit in the socket's buffer and finish here. After a few rounds in a row the
         // rest goes through the I/O loop, so that other connections on this thread get their turn.
         std::error_code ec;
@@ -334,6 +351,20 @@ void Connection::do_write() {
                             }));
         return;
     }
+}
+
+bool Connection::write_pieces(const Outbox::Batch& batch, std::size_t round) {
+    write_buffers_.clear();
+    batch.for_each_piece([this](std::string_view piece) { write_buffers_.emplace_back(piece.data(), piece.size()); });
+    std::error_code ec;
+    const std::size_t now = round < synchronous_write_rounds ? stream_.write_now(write_buffers_, ec) : 0;
+    if (ec || now == batch.size) return finish_write(ec, now);
+    consume_buffers(write_buffers_, now);
+    stream_.async_write(write_buffers_,
+                        asio::bind_executor(strand_, [self = shared_from_this(), now](std::error_code ec, std::size_t n) {
+                            if (self->finish_write(ec, now + n)) self->do_write();
+                        }));
+    return false;
 }
 
 bool Connection::finish_write(std::error_code ec, std::size_t n) {

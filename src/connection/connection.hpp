@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
@@ -135,6 +136,9 @@ private:
     void send_ping();
     bool fail_input(std::error_code ec, const std::string& detail);
     void do_write();
+    // Writes a batch that holds shared pieces (one gathered write); false when the write goes on
+    // asynchronously or writing must stop.
+    bool write_pieces(const Outbox::Batch& batch, std::size_t round);
     // Accounts for a finished write; false when writing must stop (closing, or the write failed).
     bool finish_write(std::error_code ec, std::size_t n);
     void close_on_strand(std::error_code reason);
@@ -161,6 +165,7 @@ private:
     std::string ping_frame_;
     std::string preface_;  // protocol frames being written, or next, ahead of the outbox: hello, pongs
     std::string control_;  // pongs that arrived while preface_ was being written
+    std::vector<asio::const_buffer> write_buffers_;  // a batch with shared pieces, being written
     bool outbox_open_ = false;
     std::atomic<bool> open_{false};
     std::atomic<bool> native_{false};

@@ -1,5 +1,5 @@
 // The in-flight batch is the writer's buffer: it is never modified between take_batch() and
-// complete(), even by close(), so the pointer handed out stays valid for an asynchronous write.
+// complete(), even by close(), so the pointers handed out stay valid for an asynchronous write.
 // A batch in flight is recognised by its frame sizes; close() clears those (the messages are then
 // reported by close()) so that the later complete() counts nothing twice.
 #include "connection/outbox.hpp"
@@ -12,18 +12,102 @@
 
 namespace ipcxx::detail {
 
+void Outbox::Queue::clear() noexcept {
+    bytes.clear();
+    sizes.clear();
+    shared.clear();
+    shared_bytes = 0;
+}
+
+void Outbox::Queue::swap(Queue& other) noexcept {
+    bytes.swap(other.bytes);
+    sizes.swap(other.sizes);
+    shared.swap(other.shared);
+    std::swap(shared_bytes, other.shared_bytes);
+}
+
+void Outbox::Queue::drop_front(std::size_t frames, std::size_t length) {
+    // A shared piece lies inside one frame, so it is dropped when it starts before `length`.
+    std::size_t shared_dropped = 0;
+    std::size_t pieces = 0;
+    while (pieces < shared.size() && shared[pieces].at + shared_dropped < length) {
+        shared_dropped += shared[pieces].bytes.size();
+        ++pieces;
+    }
+    const std::size_t copied_dropped = length - shared_dropped;
+    bytes.erase(0, copied_dropped);
+    sizes.erase(sizes.begin(), sizes.begin() + static_cast<std::ptrdiff_t>(frames));
+    shared.erase(shared.begin(), shared.begin() + static_cast<std::ptrdiff_t>(pieces));
+    for (SharedPiece& piece : shared) piece.at -= copied_dropped;
+    shared_bytes -= shared_dropped;
+}
+
+void Outbox::Queue::split_front(std::size_t max_shared, Queue& front) {
+    std::size_t frames = 0;
+    std::size_t copied = 0;
+    std::size_t pieces = 0;
+    std::size_t shared_taken = 0;
+    while (frames < sizes.size() && (frames == 0 || shared_taken < max_shared)) {
+        const std::size_t size = sizes[frames++];
+        // A frame's shared piece, if it has one, is its tail: it starts inside the frame.
+        if (pieces < shared.size() && shared[pieces].at < copied + size) {
+            copied += size - shared[pieces].bytes.size();
+            shared_taken += shared[pieces++].bytes.size();
+        } else {
+            copied += size;
+        }
+    }
+    front.bytes.assign(bytes, 0, copied);
+    front.sizes.assign(sizes.begin(), sizes.begin() + static_cast<std::ptrdiff_t>(frames));
+    front.shared.assign(shared.begin(), shared.begin() + static_cast<std::ptrdiff_t>(pieces));
+    front.shared_bytes = shared_taken;
+    drop_front(frames, copied + shared_taken);
+}
+
+void Outbox::Queue::append(Queue& other) {
+    for (SharedPiece& piece : other.shared) {
+        piece.at += bytes.size();
+        shared.push_back(std::move(piece));
+    }
+    bytes.append(other.bytes);
+    sizes.insert(sizes.end(), other.sizes.begin(), other.sizes.end());
+    shared_bytes += other.shared_bytes;
+    other.clear();
+}
+
+void Outbox::Queue::for_each_frame(const std::function<void(std::string_view)>& f) const {
+    std::size_t offset = 0;  // in bytes
+    std::size_t next_piece = 0;
+    std::string assembled;
+    for (const std::uint32_t size : sizes) {
+        const std::size_t piece_at = next_piece < shared.size() ? shared[next_piece].at : bytes.size();
+        if (offset + size <= piece_at) {
+            f(std::string_view(bytes).substr(offset, size));
+            offset += size;
+            continue;
+        }
+        // The frame's copied head, then its shared tail (push() never copies anything after it).
+        const SharedPiece& piece = shared[next_piece++];
+        assembled.assign(bytes, offset, piece.at - offset);
+        assembled.append(piece.bytes.data(), piece.bytes.size());
+        offset = piece.at;
+        f(assembled);
+    }
+}
+
 Outbox::Outbox(std::size_t max_bytes, OnFailure on_failure)
     : max_bytes_(max_bytes), on_failure_(on_failure) {}
 
 std::size_t Outbox::held_bytes_locked() const {
-    return pending_.size() + (inflight_sizes_.empty() ? 0 : inflight_.size());
+    return pending_.size() + (inflight_.sizes.empty() ? 0 : inflight_.size());
 }
 
 std::size_t Outbox::requests_after_locked(std::uint64_t sequence) const {
     return static_cast<std::size_t>(requests_.end() - std::upper_bound(requests_.begin(), requests_.end(), sequence));
 }
 
-Outbox::Push Outbox::push(std::string_view head, std::string_view tail, std::uint64_t* sequence, bool request) {
+Outbox::Push Outbox::push(std::string_view head, std::string_view tail, std::uint64_t* sequence, bool request,
+                          std::shared_ptr<const void> tail_owner) {
     const std::size_t size = head.size() + tail.size();
     std::lock_guard<std::mutex> lock(mutex_);
     if (closed_) {
@@ -35,9 +119,14 @@ Outbox::Push Outbox::push(std::string_view head, std::string_view tail, std::uin
         refused_ = true;
         return Push::full;
     }
-    pending_.append(head.data(), head.size());
-    pending_.append(tail.data(), tail.size());
-    pending_sizes_.push_back(static_cast<std::uint32_t>(size));
+    pending_.bytes.append(head.data(), head.size());
+    if (tail_owner && tail.size() >= share_threshold) {
+        pending_.shared.push_back({pending_.bytes.size(), tail, std::move(tail_owner)});
+        pending_.shared_bytes += tail.size();
+    } else {
+        pending_.bytes.append(tail.data(), tail.size());
+    }
+    pending_.sizes.push_back(static_cast<std::uint32_t>(size));
     ++pushed_;
     if (sequence) *sequence = pushed_;
     if (request) requests_.push_back(pushed_);
@@ -51,7 +140,7 @@ Outbox::Push Outbox::push(std::string_view head, std::string_view tail, std::uin
 bool Outbox::link_up() {
     std::lock_guard<std::mutex> lock(mutex_);
     up_ = true;
-    if (writing_ || pending_sizes_.empty()) {
+    if (writing_ || pending_.sizes.empty()) {
         return false;
     }
     writing_ = true;
@@ -62,21 +151,25 @@ bool Outbox::take_batch(Batch& batch) {
     std::lock_guard<std::mutex> lock(mutex_);
     // A second writer (started around a link_down/link_up) must not replace the batch being
     // written; the writer that owns it carries on after its complete().
-    if (!inflight_sizes_.empty()) {
+    if (!inflight_.sizes.empty()) {
         return false;
     }
-    if (!up_ || pending_sizes_.empty()) {
+    if (!up_ || pending_.sizes.empty()) {
         writing_ = false;
         return false;
     }
-    // Swapping keeps both buffers' capacity: no allocation once the sizes have settled.
-    pending_.swap(inflight_);
-    pending_sizes_.swap(inflight_sizes_);
-    pending_.clear();
-    pending_sizes_.clear();
+    if (pending_.shared_bytes > batch_shared_bytes) {
+        pending_.split_front(batch_shared_bytes, inflight_);
+    } else {
+        // Swapping keeps both buffers' capacity: no allocation once the sizes have settled.
+        pending_.swap(inflight_);
+        pending_.clear();
+    }
     writing_ = true;
-    batch.bytes = &inflight_;
-    batch.messages = inflight_sizes_.size();
+    batch.bytes = &inflight_.bytes;
+    batch.shared = &inflight_.shared;
+    batch.messages = inflight_.sizes.size();
+    batch.size = inflight_.size();
     return true;
 }
 
@@ -85,42 +178,34 @@ Outbox::Completion Outbox::complete(std::size_t bytes_written, bool failed) {
     Completion result;
     const std::size_t held_before = held_bytes_locked();
     if (!failed) {
-        result.delivered = inflight_sizes_.size();
+        result.delivered = inflight_.sizes.size();
     } else {
         up_ = false;
         writing_ = false;
         std::size_t covered = 0;
         std::size_t written_frames = 0;
-        while (written_frames < inflight_sizes_.size() &&
-               covered + inflight_sizes_[written_frames] <= bytes_written) {
-            covered += inflight_sizes_[written_frames];
+        while (written_frames < inflight_.sizes.size() &&
+               covered + inflight_.sizes[written_frames] <= bytes_written) {
+            covered += inflight_.sizes[written_frames];
             ++written_frames;
         }
         result.delivered = written_frames;
-        const std::size_t unwritten = inflight_sizes_.size() - written_frames;
+        const std::size_t unwritten = inflight_.sizes.size() - written_frames;
         if (on_failure_ == OnFailure::drop) {
-            result.undelivered = unwritten + pending_sizes_.size() - requests_after_locked(written_ + written_frames);
+            result.undelivered = unwritten + pending_.sizes.size() - requests_after_locked(written_ + written_frames);
             requests_.clear();
             pending_.clear();
-            pending_sizes_.clear();
         } else if (unwritten != 0) {
             // The partly written frame goes out again whole on the next link, ahead of frames
-            // pushed meanwhile. Built in the in-flight buffers, then swapped, to reuse capacity.
-            inflight_.erase(0, covered);
+            // pushed meanwhile. Built in the in-flight queue, then swapped, to reuse capacity.
+            inflight_.drop_front(written_frames, covered);
             inflight_.append(pending_);
-            inflight_sizes_.erase(inflight_sizes_.begin(),
-                                  inflight_sizes_.begin() +
-                                      static_cast<std::ptrdiff_t>(written_frames));
-            inflight_sizes_.insert(inflight_sizes_.end(), pending_sizes_.begin(),
-                                   pending_sizes_.end());
             pending_.swap(inflight_);
-            pending_sizes_.swap(inflight_sizes_);
         }
     }
     written_ += result.delivered;
     requests_.erase(requests_.begin(), std::upper_bound(requests_.begin(), requests_.end(), written_));
     inflight_.clear();
-    inflight_sizes_.clear();
     if (refused_ && held_bytes_locked() < held_before) {
         result.drained = true;
         refused_ = false;
@@ -131,7 +216,7 @@ Outbox::Completion Outbox::complete(std::size_t bytes_written, bool failed) {
 void Outbox::link_down() {
     std::lock_guard<std::mutex> lock(mutex_);
     up_ = false;
-    if (inflight_sizes_.empty()) {
+    if (inflight_.sizes.empty()) {
         writing_ = false;
     }
 }
@@ -141,46 +226,41 @@ std::size_t Outbox::close() {
     closed_ = true;
     // Nobody can push again, so a later "room again" would wake no one.
     refused_ = false;
-    const std::size_t discarded = pending_sizes_.size() + inflight_sizes_.size() - requests_after_locked(written_);
+    const std::size_t discarded = pending_.sizes.size() + inflight_.sizes.size() - requests_after_locked(written_);
     requests_.clear();
     pending_.clear();
-    pending_sizes_.clear();
-    inflight_sizes_.clear();
+    // The in-flight bytes and shared pieces stay until complete(): a write may still be reading them.
+    inflight_.sizes.clear();
     return discarded;
 }
 
 std::size_t Outbox::discard_pending() {
     std::lock_guard<std::mutex> lock(mutex_);
     // The pending frames are the last ones pushed.
-    const std::uint64_t first_pending = pushed_ - pending_sizes_.size();
+    const std::uint64_t first_pending = pushed_ - pending_.sizes.size();
     const std::size_t requests = requests_after_locked(first_pending);
     requests_.resize(requests_.size() - requests);
-    const std::size_t discarded = pending_sizes_.size() - requests;
+    const std::size_t discarded = pending_.sizes.size() - requests;
     pending_.clear();
-    pending_sizes_.clear();
     return discarded;
 }
 
 std::size_t Outbox::rewrite_pending(const std::function<bool(std::string_view, std::string&)>& encode) {
     std::lock_guard<std::mutex> lock(mutex_);
-    std::string rewritten;
-    std::vector<std::uint32_t> sizes;
-    sizes.reserve(pending_sizes_.size());
+    Queue rewritten;
+    rewritten.sizes.reserve(pending_.sizes.size());
     std::size_t dropped = 0;
-    std::size_t offset = 0;
     std::string frame;
-    for (const std::uint32_t size : pending_sizes_) {
+    pending_.for_each_frame([&](std::string_view original) {
         frame.clear();
-        if (encode(std::string_view(pending_).substr(offset, size), frame)) {
-            rewritten += frame;
-            sizes.push_back(static_cast<std::uint32_t>(frame.size()));
+        if (encode(original, frame)) {
+            rewritten.bytes += frame;
+            rewritten.sizes.push_back(static_cast<std::uint32_t>(frame.size()));
         } else {
             ++dropped;
         }
-        offset += size;
-    }
+    });
     pending_.swap(rewritten);
-    pending_sizes_.swap(sizes);
     return dropped;
 }
 
@@ -196,7 +276,7 @@ std::size_t Outbox::pending_bytes() const {
 
 std::size_t Outbox::pending_messages() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return pending_sizes_.size() + inflight_sizes_.size();
+    return pending_.sizes.size() + inflight_.sizes.size();
 }
 
 std::error_code push_error(Outbox::Push result) noexcept {

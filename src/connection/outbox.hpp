@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -22,6 +23,14 @@ public:
 
     Outbox(std::size_t max_bytes, OnFailure on_failure);
 
+    // A frame's tail at least this long is queued by reference when its owner is given (see push):
+    // copying a large message costs as much as the kernel's own copy, so the outbox holds the
+    // owner's buffer until the write has taken the bytes.
+    static constexpr std::size_t share_threshold = 64 * 1024;
+    // A batch stops after this many shared bytes, so that large messages are confirmed written
+    // (and their room given back) one by one rather than all at the end of one long write.
+    static constexpr std::size_t batch_shared_bytes = 1024 * 1024;
+
     enum class Push {
         queued,       // accepted; a write is already scheduled or the link is down
         start_write,  // accepted; the caller must start the writer (take_batch)
@@ -35,16 +44,39 @@ public:
     Push push(std::string_view frame, std::uint64_t* sequence = nullptr, bool request = false) {
         return push(frame, {}, sequence, request);
     }
-    // The same for one frame given in two consecutive pieces (head and tail).
-    Push push(std::string_view head, std::string_view tail, std::uint64_t* sequence = nullptr, bool request = false);
+    // The same for one frame given in two consecutive pieces (head and tail). With `tail_owner`
+    // (something that keeps `tail`'s bytes alive and unchanged), a tail of share_threshold bytes
+    // or more is held by reference rather than copied.
+    Push push(std::string_view head, std::string_view tail, std::uint64_t* sequence = nullptr, bool request = false,
+              std::shared_ptr<const void> tail_owner = {});
 
     // Writer side. The link starts down; while down, frames accumulate.
     // Returns true when the caller must start the writer.
     bool link_up();
 
+    // Bytes held by reference, spliced into a batch's copied bytes just before bytes[at].
+    struct SharedPiece {
+        std::size_t at = 0;
+        std::string_view bytes;
+        std::shared_ptr<const void> owner;
+    };
     struct Batch {
-        const std::string* bytes = nullptr;  // valid until complete()
+        const std::string* bytes = nullptr;               // valid until complete()
+        const std::vector<SharedPiece>* shared = nullptr;  // ascending `at`; valid until complete()
         std::size_t messages = 0;
+        std::size_t size = 0;  // bytes to write: the copied ones and the shared ones
+
+        // Calls f(std::string_view) for each piece to write, in order.
+        template <class F>
+        void for_each_piece(F&& f) const {
+            std::size_t from = 0;
+            for (const SharedPiece& piece : *shared) {
+                if (piece.at > from) f(std::string_view(*bytes).substr(from, piece.at - from));
+                f(piece.bytes);
+                from = piece.at;
+            }
+            if (from < bytes->size()) f(std::string_view(*bytes).substr(from));
+        }
     };
     // Moves everything pending into the in-flight batch. Returns false (and marks the writer idle)
     // when nothing is pending or the link is down.
@@ -83,6 +115,28 @@ public:
     std::size_t max_bytes() const noexcept { return max_bytes_; }
 
 private:
+    // Frames in order: their copied bytes with the shared pieces spliced in.
+    struct Queue {
+        std::string bytes;
+        std::vector<std::uint32_t> sizes;
+        std::vector<SharedPiece> shared;
+        std::size_t shared_bytes = 0;
+
+        std::size_t size() const noexcept { return bytes.size() + shared_bytes; }
+        void clear() noexcept;
+        void swap(Queue& other) noexcept;
+        // Removes the first `frames` frames, which are `length` bytes long.
+        void drop_front(std::size_t frames, std::size_t length);
+        // Moves the first frames into `front` (empty): at least one, and no more once they hold
+        // `max_shared` shared bytes.
+        void split_front(std::size_t max_shared, Queue& front);
+        // Appends `other`'s frames, leaving it empty.
+        void append(Queue& other);
+        // Frame by frame, in order: f(std::string_view frame); a frame with a shared piece is
+        // assembled into a temporary copy.
+        void for_each_frame(const std::function<void(std::string_view)>& f) const;
+    };
+
     // Bytes counted against max_bytes: queued plus in flight (while its messages are accounted).
     std::size_t held_bytes_locked() const;
     // How many request frames were pushed after frame `sequence`.
@@ -91,10 +145,8 @@ private:
     mutable std::mutex mutex_;
     const std::size_t max_bytes_;
     const OnFailure on_failure_;
-    std::string pending_;
-    std::vector<std::uint32_t> pending_sizes_;
-    std::string inflight_;
-    std::vector<std::uint32_t> inflight_sizes_;
+    Queue pending_;
+    Queue inflight_;
     std::vector<std::uint64_t> requests_;  // sequences of request frames not known to be written, ascending
     bool up_ = false;
     bool writing_ = false;

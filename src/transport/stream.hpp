@@ -48,9 +48,10 @@ public:
     // Writes what the socket takes at once, without waiting: the bytes written, 0 when it would
     // block (`ec` is then clear). Most writes complete here, with no completion handler to run.
     // TLS records go through async_write only.
-    std::size_t write_now(asio::const_buffer buffer, std::error_code& ec) {
+    template <class ConstBuffers>
+    std::size_t write_now(const ConstBuffers& buffers, std::error_code& ec) {
         if (tls_) return 0;
-        const std::size_t n = socket_.write_some(buffer, ec);
+        const std::size_t n = socket_.write_some(buffers, ec);
         if (ec == asio::error::would_block || ec == asio::error::try_again) {
             ec.clear();
             return 0;

@@ -2,6 +2,10 @@
 // addressing clients by id, and falling back to JSON across reconnects.
 #include <catch2/catch.hpp>
 
+#include <memory>
+#include <string>
+#include <tuple>
+
 #include "support/fixtures.hpp"
 #include "support/pair.hpp"
 #include "support/silent_listener.hpp"
@@ -15,6 +19,21 @@ const char* name(ipcxx::Wire w) {
     return w == ipcxx::Wire::json ? "json" : w == ipcxx::Wire::native ? "native" : "automatic";
 }
 
+
+// Connects `client` to a server in `dir` on the native wire, then stops that server and waits
+// until the client has seen the disconnect: what it emits next is queued, encoded for the native wire.
+void lose_native_server(test::TempDir& dir, ipcxx::Client& client) {
+    auto log = std::make_shared<test::Log>();  // the handlers may outlive this call
+    auto server = std::make_unique<ipcxx::Server>(test::config_in(dir));
+    server->serve();
+    client.on("connect", [log] { log->add("connect"); });
+    client.on("disconnect", [log] { log->add("disconnect"); });
+    client.connect_to("world");
+    REQUIRE(log->wait_for("connect"));
+    REQUIRE(test::eventually([&] { return client.native(); }));
+    server.reset();
+    REQUIRE(log->wait_for("disconnect"));
+}
 }  // namespace
 
 TEST_CASE("negotiation in every pairing of wire settings", "[native]") {
@@ -137,17 +156,8 @@ TEST_CASE("a native client facing a peer that never answers fails with handshake
 
 TEST_CASE("messages queued on a native connection reach a JSON-only server after a reconnect", "[native]") {
     test::TempDir dir;
-    test::Log log;
-    auto server = std::make_unique<ipcxx::Server>(test::config_in(dir));
-    server->serve();
     ipcxx::Client client{test::config_in(dir, "hello")};
-    client.on("connect", [&] { log.add("connect"); });
-    client.on("disconnect", [&] { log.add("disconnect"); });
-    client.connect_to("world");
-    REQUIRE(log.wait_for("connect"));
-    REQUIRE(test::eventually([&] { return client.native(); }));
-    server.reset();
-    REQUIRE(log.wait_for("disconnect"));
+    lose_native_server(dir, client);
     for (int i = 0; i < 20; ++i) REQUIRE_FALSE(client.emit("n", i));  // encoded for the native wire
 
     auto json_config = test::config_in(dir);
@@ -160,4 +170,69 @@ TEST_CASE("messages queued on a native connection reach a JSON-only server after
     const auto entries = server_log.entries();
     for (int i = 0; i < 20; ++i) CHECK(entries[i] == std::to_string(i));
     CHECK_FALSE(client.native());
+}
+
+namespace {
+
+// Message i of a mixed stream: every third one large enough to be queued by reference.
+std::string mixed_message(int i) {
+    if (i % 3 != 0) return std::to_string(i);
+    std::string large(200 * 1024 + static_cast<std::size_t>(i), static_cast<char>('a' + i % 26));
+    large[static_cast<std::size_t>(i)] = '#';
+    return large;
+}
+
+}  // namespace
+
+TEST_CASE("large and small messages interleaved cross intact and in order, both ways", "[native]") {
+    const Transport transport = GENERATE(Transport::unix_socket, Transport::tcp);
+    INFO(test::name(transport));
+    constexpr int total = 60;
+    test::TempDir dir;
+    test::Log server_log;
+    test::Log client_log;
+
+    ipcxx::Server server{test::config_in(dir)};
+    server.on("m", [&](const ipcxx::Payload& data, ipcxx::Socket& from) {
+        const auto [i, text] = data.as<std::tuple<int, std::string>>();
+        server_log.add(text == mixed_message(i) ? std::to_string(i) : "corrupt " + std::to_string(i));
+        from.emit("echo", std::make_tuple(i, text));  // from the handler: the server's I/O thread packs
+    });
+    test::serve(server, transport);
+
+    ipcxx::Client client{test::config_in(dir, "hello")};
+    client.on("echo", [&](const ipcxx::Payload& data) {
+        const auto [i, text] = data.as<std::tuple<int, std::string>>();
+        client_log.add(text == mixed_message(i) ? std::to_string(i) : "corrupt " + std::to_string(i));
+    });
+    test::connect(client, transport, server.port());
+    REQUIRE(test::eventually([&] { return client.native(); }));
+    for (int i = 0; i < total; ++i) REQUIRE_FALSE(client.emit("m", std::make_tuple(i, mixed_message(i))));
+
+    REQUIRE(server_log.wait_for_size(total));
+    REQUIRE(client_log.wait_for_size(total));
+    for (int i = 0; i < total; ++i) {
+        CHECK(server_log.entries()[i] == std::to_string(i));
+        CHECK(client_log.entries()[i] == std::to_string(i));
+    }
+}
+
+TEST_CASE("large messages queued for the native wire reach a JSON-only server intact", "[native]") {
+    test::TempDir dir;
+    ipcxx::Client client{test::config_in(dir, "hello")};
+    lose_native_server(dir, client);
+    constexpr int total = 9;
+    for (int i = 0; i < total; ++i) REQUIRE_FALSE(client.emit("m", std::make_tuple(i, mixed_message(i))));
+
+    auto json_config = test::config_in(dir);
+    json_config.wire = ipcxx::Wire::json;
+    test::Log server_log;
+    ipcxx::Server json_server{json_config};
+    json_server.on("m", [&](const ipcxx::Payload& data) {
+        const auto [i, text] = data.as<std::tuple<int, std::string>>();
+        server_log.add(text == mixed_message(i) ? std::to_string(i) : "corrupt " + std::to_string(i));
+    });
+    json_server.serve();
+    REQUIRE(server_log.wait_for_size(total));
+    for (int i = 0; i < total; ++i) CHECK(server_log.entries()[i] == std::to_string(i));
 }

@@ -3,6 +3,8 @@
 
 #include <limits>
 #include <map>
+#include <memory>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,15 @@ void check_same(const std::string& bytes) {
     const auto theirs = msgpack::unpack(bytes.data(), bytes.size());
     CHECK(ours == theirs.get());
     CHECK(ours.type == theirs.get().type);
+
+    // The same value with its containers in an arena, spilling into a zone made when needed;
+    // the arena is used again (emptied) for every value.
+    static ipcxx::detail::ObjectArena arena;
+    arena.used = ipcxx::detail::ObjectArena::capacity;
+    std::unique_ptr<msgpack::zone> lazy;
+    msgpack::object in_arena;
+    REQUIRE(ipcxx::detail::unpack_in_arena(bytes, arena, lazy, in_arena));
+    CHECK(in_arena == theirs.get());
 }
 
 }  // namespace
@@ -80,4 +91,24 @@ TEST_CASE("unpack_in_zone refuses what is not exactly one value, or nests too de
     deep += '\x01';
     CHECK_FALSE(ipcxx::detail::unpack_in_zone(deep, zone, out, 64));
     CHECK(ipcxx::detail::unpack_in_zone(deep, zone, out, 128));
+}
+
+TEST_CASE("unpack_in_arena: small values need no zone, larger ones spill into one made on demand", "[msgpack]") {
+    ipcxx::detail::ObjectArena arena;
+    std::unique_ptr<msgpack::zone> zone;
+    msgpack::object out;
+    const std::string message = packed(std::make_tuple(7, std::string(64, 'm')));
+    REQUIRE(ipcxx::detail::unpack_in_arena(message, arena, zone, out));
+    CHECK(arena.used == 2 * sizeof(msgpack::object));
+    CHECK_FALSE(zone);
+    CHECK(out.via.array.ptr[0].as<int>() == 7);
+
+    const std::string large = packed(std::vector<int>(1000, 4));
+    REQUIRE(ipcxx::detail::unpack_in_arena(large, arena, zone, out));
+    REQUIRE(zone);
+    CHECK(out.as<std::vector<int>>() == std::vector<int>(1000, 4));
+
+    REQUIRE(ipcxx::detail::unpack_in_arena(message, arena, zone, out));
+    CHECK(arena.used == 2 * sizeof(msgpack::object));  // emptied for the new value
+    CHECK(out.via.array.ptr[1].as<std::string>() == std::string(64, 'm'));
 }

@@ -20,6 +20,7 @@ std::string take_all(Outbox& outbox) {
     Outbox::Batch batch;
     REQUIRE(outbox.take_batch(batch));
     REQUIRE(batch.bytes != nullptr);
+    REQUIRE(batch.shared->empty());
     return *batch.bytes;
 }
 

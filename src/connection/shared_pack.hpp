@@ -1,0 +1,16 @@
+// Large messages are queued without a second copy: the buffer emit() packed them into is handed
+// to the outbox (Outbox::push's tail_owner), and the packing thread continues with a recycled one.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+namespace ipcxx::detail {
+
+// When `data` is the whole content of this thread's pack buffer (ipcxx::detail::pack_thread_local)
+// and at least Outbox::share_threshold long: takes that buffer over and returns its owner, which
+// keeps `data` valid and unchanged; this thread packs into another buffer from then on. Otherwise
+// null (the caller copies `data`).
+std::shared_ptr<const void> adopt_packed(std::string_view data);
+
+}  // namespace ipcxx::detail
