@@ -65,14 +65,32 @@ void PayloadData::reset(std::string_view b) {
     }
 }
 
-Payload PayloadPool::make(std::string_view msgpack_bytes) {
-    if (spare_ && spare_.use_count() == 1) {
-        // Whoever held it last is done with it: pair with their release of the reference.
-        std::atomic_thread_fence(std::memory_order_acquire);
-        spare_->reset(msgpack_bytes);
-    } else {
-        spare_ = std::make_shared<PayloadData>(msgpack_bytes);
+void PayloadData::reset(ByteBuffer& buffer, std::string_view msgpack_bytes) {
+    bytes.swap(buffer);
+    bytes.narrow_to(msgpack_bytes);
+    if (state.load(std::memory_order_relaxed) != 0) {
+        if (zone) zone->clear();
+        state.store(0, std::memory_order_relaxed);
     }
+}
+
+bool PayloadPool::spare_is_free() const {
+    if (!spare_ || spare_.use_count() != 1) return false;
+    // Whoever held it last is done with it: pair with their release of the reference.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    return true;
+}
+
+Payload PayloadPool::make(std::string_view msgpack_bytes) {
+    if (spare_is_free()) spare_->reset(msgpack_bytes);
+    else spare_ = std::make_shared<PayloadData>(msgpack_bytes);
+    if (!spare_->unpack_checked()) return Payload();
+    return PayloadAccess::of(spare_);
+}
+
+Payload PayloadPool::adopt(ByteBuffer& buffer, std::string_view msgpack_bytes) {
+    if (!spare_is_free()) spare_ = std::make_shared<PayloadData>();
+    spare_->reset(buffer, msgpack_bytes);
     if (!spare_->unpack_checked()) return Payload();
     return PayloadAccess::of(spare_);
 }

@@ -1,42 +1,17 @@
 // Internal view of Payload's storage, and the pool that lets a connection reuse it.
 #pragma once
 
-#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "codec/byte_buffer.hpp"
 #include "codec/msgpack_object.hpp"
 #include "ipcxx/payload.hpp"
 
 namespace ipcxx::detail {
-
-// The bytes of a payload: refilled for every message a pooled payload carries, so assigning is a
-// plain copy into the capacity already there (std::string's assign takes a slower, general path).
-class PayloadBytes {
-public:
-    PayloadBytes() = default;
-    explicit PayloadBytes(std::string_view b) { assign(b); }
-
-    void assign(std::string_view b) {
-        if (b.size() > capacity_) {
-            capacity_ = std::max(b.size(), 2 * capacity_);
-            data_ = std::make_unique<char[]>(capacity_);
-        }
-        if (!b.empty()) std::memcpy(data_.get(), b.data(), b.size());
-        size_ = b.size();
-    }
-    const char* data() const noexcept { return data_.get(); }
-    std::size_t size() const noexcept { return size_; }
-    operator std::string_view() const noexcept { return {data_.get(), size_}; }
-
-private:
-    std::unique_ptr<char[]> data_;
-    std::size_t size_ = 0;
-    std::size_t capacity_ = 0;
-};
 
 struct PayloadData {
     PayloadData() = default;
@@ -46,11 +21,13 @@ struct PayloadData {
     const msgpack::object& object() const;
     // For the pool: new bytes, nothing unpacked. Only while nobody else holds this object.
     void reset(std::string_view b);
+    // The same, taking `msgpack_bytes` from `buffer` without a copy (PayloadPool::adopt).
+    void reset(ByteBuffer& buffer, std::string_view msgpack_bytes);
     // Unpacks now, before anyone else holds this object; false when `bytes` is not exactly one
     // msgpack value.
     bool unpack_checked();
 
-    PayloadBytes bytes;
+    ByteBuffer bytes;  // refilled for every message a pooled payload carries
     mutable std::atomic<int> state{0};  // 0 packed, 1 unpacking, 2 unpacked
     mutable ObjectArena arena;                    // the containers of a small value
     mutable std::unique_ptr<msgpack::zone> zone;  // those of a larger one; made on first need
@@ -75,8 +52,12 @@ public:
     // A payload of `msgpack_bytes`, already unpacked; empty when they are not exactly one msgpack
     // value (received input not yet checked).
     Payload make(std::string_view msgpack_bytes);
+    // The same without a copy: `msgpack_bytes` lies in `buffer`, which the payload takes over;
+    // `buffer` gets memory the pool no longer needs (for the next large frame).
+    Payload adopt(ByteBuffer& buffer, std::string_view msgpack_bytes);
 
 private:
+    bool spare_is_free() const;
     std::shared_ptr<PayloadData> spare_;
 };
 

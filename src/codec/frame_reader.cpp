@@ -13,6 +13,18 @@ FrameReader::FrameReader(std::string delimiter, std::size_t max_frame_size)
     : delimiter_(std::move(delimiter)), max_frame_(max_frame_size) {}
 
 FrameReader::Span FrameReader::prepare(std::size_t min_size) {
+    if (large_.returned) {
+        large_.length = large_.filled = 0;
+        large_.returned = false;
+    }
+    // Only the rest of a large body: what follows it starts the normal buffer again. Memory grows
+    // with what arrives, so a length announced and never sent costs little.
+    if (large_.length != 0) {
+        if (large_.filled == large_.buffer.capacity()) {
+            large_.buffer.grow_to(std::min(large_.length, 2 * large_.filled), large_.filled);
+        }
+        return {large_.buffer.memory() + large_.filled, std::min(large_.length, large_.buffer.capacity()) - large_.filled};
+    }
     // Frames handed out before are released here, so the partial tail can move to the front.
     if (begin_ == end_) {
         begin_ = end_ = scan_ = 0;
@@ -26,7 +38,19 @@ FrameReader::Span FrameReader::prepare(std::size_t min_size) {
     return {&buf_[0] + end_, buf_.size() - end_};
 }
 
-void FrameReader::commit(std::size_t n) { end_ += n; }
+void FrameReader::commit(std::size_t n) {
+    if (large_.length != 0 && !large_.returned) large_.filled += n;
+    else end_ += n;
+}
+
+void FrameReader::start_large(std::size_t length) {
+    const std::size_t held = end_ - begin_ - native_header_size;
+    char* body = large_.buffer.reset_for(std::min(length, std::max(large_frame_initial, 2 * held)));
+    std::memcpy(body, buf_.data() + begin_ + native_header_size, held);
+    large_.length = length;
+    large_.filled = held;
+    begin_ = scan_ = end_;
+}
 
 std::string_view FrameReader::take_all() noexcept {
     const std::string_view all(buf_.data() + begin_, end_ - begin_);
@@ -36,6 +60,12 @@ std::string_view FrameReader::take_all() noexcept {
 
 bool FrameReader::next_frame(Frame& frame, std::error_code& ec) {
     ec.clear();
+    if (large_.length != 0 && !large_.returned) {
+        if (large_.filled < large_.length) return false;
+        large_.returned = true;
+        frame = {Frame::Kind::native, std::string_view(large_.buffer.memory(), large_.length)};
+        return true;
+    }
     if (begin_ == end_) return false;
     if (static_cast<unsigned char>(buf_[begin_]) == native_magic) return next_native(frame, ec);
     return next_json(frame, ec);
@@ -56,7 +86,10 @@ bool FrameReader::next_native(Frame& frame, std::error_code& ec) {
         ec = make_error_code(errc::frame_too_large);
         return false;
     }
-    if (held - native_header_size < length) return false;
+    if (held - native_header_size < length) {
+        if (length >= large_frame) start_large(length);
+        return false;
+    }
     frame = {Frame::Kind::native, std::string_view(buf_.data() + begin_ + native_header_size, length)};
     begin_ = scan_ = begin_ + native_header_size + length;
     return true;
@@ -91,11 +124,15 @@ bool FrameReader::next_json(Frame& frame, std::error_code& ec) {
     return true;
 }
 
-std::size_t FrameReader::partial_size() const noexcept { return end_ - begin_; }
+std::size_t FrameReader::partial_size() const noexcept {
+    const bool large_partial = large_.length != 0 && !large_.returned;
+    return end_ - begin_ + (large_partial ? native_header_size + large_.filled : 0);
+}
 
 void FrameReader::reset() noexcept {
     std::string().swap(buf_);  // the connection is gone: give its memory back
     begin_ = end_ = scan_ = 0;
+    large_ = {};
 }
 
 }  // namespace ipcxx::detail

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "codec/byte_buffer.hpp"
+
 namespace ipcxx::detail {
 
 struct Frame {
@@ -21,8 +23,15 @@ struct Frame {
 // Usage: write up to prepare(n).size() bytes at prepare(n).data(), commit(k), then next_frame()
 // until it returns false. Frames are returned in order; a frame's view is valid until the next
 // prepare().
+//
+// A native body of large_frame bytes or more is read into memory of its own, exactly to its end:
+// no copy of it is made on the way, and its memory can be taken over (large_frame_buffer).
 class FrameReader {
 public:
+    static constexpr std::size_t large_frame = 64 * 1024;
+    // Memory given to a large body before its bytes arrive; beyond, it doubles as they do.
+    static constexpr std::size_t large_frame_initial = 4 * 1024 * 1024;
+
     // max_frame_size bounds JSON text and native bodies alike; 0 = no limit.
     FrameReader(std::string delimiter, std::size_t max_frame_size);
 
@@ -38,11 +47,18 @@ public:
     // Everything received and not yet taken, unframed (raw_buffer mode); valid until the next prepare().
     std::string_view take_all() noexcept;
 
+    // After next_frame returned a large native body: the memory it lies in. Whoever takes it over
+    // (by a swap) leaves memory for the next large body in its place.
+    bool large_frame_returned() const noexcept { return large_.returned; }
+    ByteBuffer& large_frame_buffer() noexcept { return large_.buffer; }
+
     std::size_t partial_size() const noexcept;  // bytes held for a frame not yet complete
     void reset() noexcept;                      // drop everything (after the connection closed)
 
 private:
     bool next_native(Frame& frame, std::error_code& ec);
+    // Moves the incomplete native frame at begin_ (header in, `length` body bytes) to large_.
+    void start_large(std::size_t length);
     bool next_json(Frame& frame, std::error_code& ec);
 
     std::string delimiter_;
@@ -51,6 +67,12 @@ private:
     std::size_t begin_ = 0;  // start of the unconsumed data
     std::size_t end_ = 0;    // end of the received data
     std::size_t scan_ = 0;   // where the delimiter search resumes
+    struct Large {
+        ByteBuffer buffer;
+        std::size_t length = 0;  // of the body being read; 0 when none
+        std::size_t filled = 0;
+        bool returned = false;   // next_frame returned it; it goes at the next prepare()
+    } large_;
 };
 
 }  // namespace ipcxx::detail

@@ -159,6 +159,56 @@ private:
     std::unique_ptr<msgpack::zone>* lazy_zone_ = nullptr;
 };
 
+// The shape nearly every message has, a short array of unsigned integers and strings (an event's
+// arguments), built in one loop; false for anything else, left to Builder.
+bool unpack_flat_array(std::string_view bytes, ObjectArena& arena, msgpack::object& out) {
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+    const auto* const end = p + bytes.size();
+    if (bytes.empty() || (*p & 0xf0) != 0x90) return false;
+    const std::size_t count = *p++ & 0x0fu;
+    static_assert(15 * sizeof(msgpack::object) <= ObjectArena::capacity, "a fixarray fits the arena");
+    auto* const items = reinterpret_cast<msgpack::object*>(arena.bytes);
+    for (std::size_t i = 0; i < count; ++i) {
+        if (p == end) return false;
+        const unsigned tag = *p++;
+        msgpack::object& item = items[i];
+        if (tag <= 0x7f) {
+            item.type = msgpack::type::POSITIVE_INTEGER;
+            item.via.u64 = tag;
+            continue;
+        }
+        if (tag >= 0xcc && tag <= 0xcf) {
+            const std::size_t width = std::size_t{1} << (tag - 0xcc);
+            if (static_cast<std::size_t>(end - p) < width) return false;
+            std::uint64_t value = 0;
+            for (std::size_t b = 0; b < width; ++b) value = (value << 8) | p[b];
+            p += width;
+            item.type = msgpack::type::POSITIVE_INTEGER;
+            item.via.u64 = value;
+            continue;
+        }
+        std::size_t length = 0;
+        if ((tag & 0xe0) == 0xa0) {
+            length = tag & 0x1fu;
+        } else if (tag == 0xd9 && p != end) {
+            length = *p++;
+        } else {
+            return false;
+        }
+        if (static_cast<std::size_t>(end - p) < length) return false;
+        item.type = msgpack::type::STR;
+        item.via.str.size = static_cast<std::uint32_t>(length);
+        item.via.str.ptr = reinterpret_cast<const char*>(p);
+        p += length;
+    }
+    if (p != end) return false;
+    arena.used = count * sizeof(msgpack::object);
+    out.type = msgpack::type::ARRAY;
+    out.via.array.size = static_cast<std::uint32_t>(count);
+    out.via.array.ptr = count ? items : nullptr;
+    return true;
+}
+
 }  // namespace
 
 bool unpack_in_zone(std::string_view bytes, msgpack::zone& zone, msgpack::object& out, std::size_t max_depth) {
@@ -168,6 +218,7 @@ bool unpack_in_zone(std::string_view bytes, msgpack::zone& zone, msgpack::object
 
 bool unpack_in_arena(std::string_view bytes, ObjectArena& arena, std::unique_ptr<msgpack::zone>& zone,
                      msgpack::object& out, std::size_t max_depth) {
+    if (unpack_flat_array(bytes, arena, out)) return true;
     arena.used = 0;
     Builder builder(bytes, arena, zone);
     return builder.value(out, max_depth) && builder.done();

@@ -258,10 +258,10 @@ bool Connection::handle_frame(const Frame& frame) {
         return true;
     }
     if (decoded.kind == FrameKind::pong) return true;
-    return deliver(decoded);
+    return deliver(decoded, reader_.large_frame_returned());
 }
 
-bool Connection::deliver(const NativeFrame& frame) {
+bool Connection::deliver(const NativeFrame& frame, bool large) {
     if (frame.kind == FrameKind::event || frame.kind == FrameKind::request) {
         if (frame.name.size() > config_.max_event_name_length) {
             return fail_input(make_error_code(errc::event_name_too_long),
@@ -279,7 +279,10 @@ bool Connection::deliver(const NativeFrame& frame) {
         return fail_input(make_error_code(errc::event_not_allowed),
                           "received event '" + std::string(frame.name) + "' is not in allowed_events");
     }
-    const Payload payload = frame.data.empty() ? Payload() : payloads_.make(frame.data);
+    // A large frame's memory becomes the payload's: `frame`'s views stay valid, in that memory.
+    const Payload payload = frame.data.empty() ? Payload()
+                            : large            ? payloads_.adopt(reader_.large_frame_buffer(), frame.data)
+                                               : payloads_.make(frame.data);
     if (!frame.data.empty() && payload.empty()) {
         return fail_input(make_error_code(errc::invalid_message), "invalid frame: the data is not msgpack");
     }

@@ -130,7 +130,8 @@ private:
     bool handle_json(std::string_view text);
     // Checks a received event's or request's name (length, reserved, allowed_events) and unpacks
     // its data (and so checks it), then hands the frame to the owner.
-    bool deliver(const NativeFrame& frame);
+    // `large`: the frame lies in the reader's large-frame memory, which the payload takes over.
+    bool deliver(const NativeFrame& frame, bool large = false);
     // Runs the liveness checks that are due and arms the timer for the next ones.
     void check_liveness();
     void send_ping();

@@ -1,6 +1,8 @@
 // Frame reassembly from arbitrary read boundaries: JSON-wire frames, native frames, and both mixed.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -302,4 +304,110 @@ TEST_CASE("native frame limits are checked on the header", "[frame_reader][nativ
         CHECK_FALSE(feed(reader, frame.substr(7), frames));
         CHECK(frames == std::vector<std::string>{native_tag + "abc"});
     }
+}
+
+namespace {
+
+std::string native_frame(const std::string& body) {
+    const auto n = static_cast<std::uint32_t>(body.size());
+    std::string frame{static_cast<char>(ipcxx::detail::native_magic), static_cast<char>(n >> 24),
+                      static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n)};
+    return frame + body;
+}
+
+std::string patterned(std::size_t size, char seed) {
+    std::string s(size, seed);
+    for (std::size_t i = 0; i < size; i += 251) s[i] = static_cast<char>(seed + i % 7);
+    return s;
+}
+
+// Reads `chunk` as a socket would deliver it: each read takes at most what prepare() offers.
+void feed_reads(FrameReader& reader, std::string_view chunk, std::vector<std::string>& frames,
+                std::vector<bool>* large = nullptr) {
+    do {
+        const FrameReader::Span span = reader.prepare(1);
+        REQUIRE(span.size > 0);
+        const std::size_t n = std::min(span.size, chunk.size());
+        std::memcpy(span.data, chunk.data(), n);
+        reader.commit(n);
+        chunk.remove_prefix(n);
+        Frame frame;
+        std::error_code ec;
+        while (reader.next_frame(frame, ec)) {
+            frames.push_back((frame.kind == Frame::Kind::native ? native_tag : "") + std::string(frame.bytes));
+            if (large) large->push_back(reader.large_frame_returned());
+        }
+        REQUIRE_FALSE(ec);
+    } while (!chunk.empty());
+}
+
+}  // namespace
+
+TEST_CASE("large native bodies are read into memory of their own, at any read size", "[frame_reader][native]") {
+    const std::string big1 = patterned(FrameReader::large_frame, 'a');
+    const std::string big2 = patterned(3 * FrameReader::large_frame + 17, 'k');
+    const std::string stream = native_frame("small") + native_frame(big1) + "{\"json\":1}\f" + native_frame(big2) +
+                               native_frame(std::string(FrameReader::large_frame - 1, 's'));
+    const std::vector<std::string> expected{native_tag + "small", native_tag + big1, "{\"json\":1}", native_tag + big2,
+                                            native_tag + std::string(FrameReader::large_frame - 1, 's')};
+    for (const std::size_t read_size : {std::size_t{1}, std::size_t{7}, std::size_t{4096}, std::size_t{65536},
+                                        stream.size()}) {
+        CAPTURE(read_size);
+        FrameReader reader("\f", 0);
+        std::vector<std::string> frames;
+        std::vector<bool> large;
+        for (std::size_t from = 0; from < stream.size(); from += read_size) {
+            feed_reads(reader, std::string_view(stream).substr(from, read_size), frames, &large);
+        }
+        CHECK(frames == expected);
+        CHECK(large == std::vector<bool>{false, true, false, true, false});
+        CHECK(reader.partial_size() == 0);
+    }
+}
+
+TEST_CASE("a large body is read exactly to its end, and its memory can be taken over", "[frame_reader][native]") {
+    FrameReader reader("\f", 0);
+    const std::string body = patterned(100000, 'b');
+    const std::string frame = native_frame(body);
+    std::vector<std::string> frames;
+    feed_reads(reader, std::string_view(frame).substr(0, 1000), frames);
+    CHECK(reader.partial_size() == 1000);
+    // The next read is offered the rest of this body and no more.
+    const FrameReader::Span span = reader.prepare(1);
+    CHECK(span.size == frame.size() - 1000);
+    std::memcpy(span.data, frame.data() + 1000, span.size);
+    reader.commit(span.size);
+    Frame out;
+    std::error_code ec;
+    REQUIRE(reader.next_frame(out, ec));
+    REQUIRE(reader.large_frame_returned());
+    ipcxx::detail::ByteBuffer taken;
+    taken.swap(reader.large_frame_buffer());
+    CHECK(std::string(out.bytes) == body);  // the view now lies in `taken`, unchanged
+    CHECK(out.bytes.data() == taken.memory());
+    CHECK_FALSE(reader.next_frame(out, ec));
+
+    // Reading goes on normally, and the next large body gets memory again.
+    feed_reads(reader, native_frame("after") + native_frame(body), frames);
+    CHECK(frames == std::vector<std::string>{native_tag + "after", native_tag + body});
+}
+
+TEST_CASE("a large body's memory grows with what arrives, not with what its header announces",
+          "[frame_reader][native]") {
+    FrameReader reader("\f", 0);
+    std::vector<std::string> frames;
+    const std::string announced_only = native_frame(std::string(FrameReader::large_frame, 'x')).substr(0, 5);
+    std::string huge_header = announced_only;
+    huge_header[1] = huge_header[2] = huge_header[3] = huge_header[4] = '\xff';  // 4 GiB announced
+    feed_reads(reader, huge_header + "some", frames);
+    CHECK(frames.empty());
+    CHECK(reader.large_frame_buffer().capacity() <= FrameReader::large_frame_initial);
+
+    FrameReader second("\f", 0);
+    const std::string body = patterned(2 * FrameReader::large_frame_initial + 12345, 'g');
+    const std::string stream = native_frame(body) + native_frame("tail");
+    for (std::size_t from = 0; from < stream.size(); from += 1 << 20) {
+        feed_reads(second, std::string_view(stream).substr(from, 1 << 20), frames);
+    }
+    CHECK(frames == std::vector<std::string>{native_tag + body, native_tag + "tail"});
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "codec/frame_reader.hpp"
 #include "codec/json_wire.hpp"
 #include "ipcxx/error.hpp"
 
@@ -120,4 +121,20 @@ TEST_CASE("fuzz: a number just beyond the double range is refused like 1e309", "
         INFO(number << " decoded to " << hex(frame.data));
         CHECK(ec == make_error_code(ipcxx::errc::invalid_json));
     }
+}
+
+TEST_CASE("fuzz regression: a native header announcing 3 GB takes no 3 GB before the bytes come", "[fuzz]") {
+    // fuzz_json_frames, out of memory: a run of 0xc1 bytes read as a native header (magic, then
+    // length 0xc1c1c1c1) with no frame limit; the reader allocated the announced length at once.
+    ipcxx::detail::FrameReader reader("\f", 0);
+    const std::string input = std::string(110, '\xc1') + "{ t\"}\x89";
+    const auto span = reader.prepare(input.size());
+    input.copy(span.data, input.size());
+    reader.commit(input.size());
+    ipcxx::detail::Frame frame;
+    std::error_code ec;
+    CHECK_FALSE(reader.next_frame(frame, ec));
+    CHECK_FALSE(ec);
+    CHECK(reader.large_frame_buffer().capacity() <= ipcxx::detail::FrameReader::large_frame_initial);
+    CHECK(reader.partial_size() == input.size());
 }
