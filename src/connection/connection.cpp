@@ -1,5 +1,7 @@
 #include "connection/connection.hpp"
 
+#include <algorithm>
+
 #include <asio/bind_executor.hpp>
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
@@ -14,6 +16,7 @@ namespace {
 constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t frames_before_early_write = 32;
 constexpr std::size_t synchronous_write_rounds = 8;
+constexpr std::size_t min_ack_check = 4096;  // frames tracked before the socket is asked
 
 // Drops the first `n` bytes of a buffer sequence.
 void consume_buffers(std::vector<asio::const_buffer>& buffers, std::size_t n) {
@@ -54,6 +57,10 @@ Connection::Connection(Strand strand, Stream stream, std::shared_ptr<Outbox> out
 void Connection::start(std::string preface, bool open_outbox) {
     if (closing_) return;
     open_.store(true, std::memory_order_release);
+    // Only heartbeats tell a dead link, and only plain TCP's bytes map to frames.
+    track_acks_ = config_.heartbeat_timeout.count() > 0 && stream_.plain_tcp() && stream_.unacknowledged_bytes();
+    outbox_->track_acknowledgements(track_acks_);
+    next_ack_check_ = min_ack_check;
     preface_ = std::move(preface);
     liveness_.start(Liveness::Clock::now());
     check_liveness();
@@ -378,7 +385,9 @@ bool Connection::finish_write(std::error_code ec, std::size_t n) {
         if (auto owner = owner_.lock()) {
             if (result.undelivered > 0 || result.drained) owner->on_write_result(*this, result);
         }
+        if (result.tracked >= next_ack_check_ && !closing_) forget_acknowledged();
     } else {
+        if (track_acks_) outbox_->written_other(n);
         preface_.clear();
     }
     if (closing_) {
@@ -398,6 +407,17 @@ bool Connection::finish_write(std::error_code ec, std::size_t n) {
     return true;
 }
 
+void Connection::forget_acknowledged() {
+    const auto unacknowledged = stream_.unacknowledged_bytes();
+    if (!unacknowledged) {
+        track_acks_ = false;
+        outbox_->track_acknowledgements(false);
+        return;
+    }
+    // Asking costs a system call: ask again once twice as many frames are tracked.
+    next_ack_check_ = std::max(min_ack_check, 2 * outbox_->acknowledged(*unacknowledged));
+}
+
 void Connection::close_on_strand(std::error_code reason) {
     if (closing_) return;
     closing_ = true;
@@ -405,6 +425,8 @@ void Connection::close_on_strand(std::error_code reason) {
     liveness_timer_.cancel();
     close_timer_.cancel();
     open_.store(false, std::memory_order_release);
+    // The link is dead: what the peer did not acknowledge is lost with it, and reported.
+    if (track_acks_ && reason == errc::heartbeat_timeout) unacknowledged_at_close_ = stream_.abort();
     stream_.close();
     if (!batch_in_flight_) outbox_->link_down();
     maybe_finish();
@@ -414,7 +436,13 @@ void Connection::maybe_finish() {
     if (finished_ || read_in_flight_ || write_in_flight_) return;
     finished_ = true;
     reader_.reset();
-    if (auto owner = owner_.lock()) owner->on_closed(*this, close_reason_);
+    // Now that no write is in flight, the outbox knows every frame the socket took.
+    Outbox::Completion lost;
+    if (unacknowledged_at_close_) lost.undelivered = outbox_->take_unacknowledged(*unacknowledged_at_close_);
+    auto owner = owner_.lock();
+    if (!owner) return;
+    if (lost.undelivered > 0) owner->on_write_result(*this, lost);
+    owner->on_closed(*this, close_reason_);
 }
 
 }  // namespace ipcxx::detail

@@ -142,6 +142,8 @@ private:
     bool write_pieces(const Outbox::Batch& batch, std::size_t round);
     // Accounts for a finished write; false when writing must stop (closing, or the write failed).
     bool finish_write(std::error_code ec, std::size_t n);
+    // Asks the socket what the peer acknowledged, so that the outbox forgets those frames.
+    void forget_acknowledged();
     void close_on_strand(std::error_code reason);
     void maybe_finish();
 
@@ -184,6 +186,9 @@ private:
     bool read_in_flight_ = false;
     bool write_in_flight_ = false;
     bool batch_in_flight_ = false;  // the write in flight is an outbox batch, not protocol frames
+    bool track_acks_ = false;  // plain TCP with heartbeats: frames tracked until acknowledged
+    std::size_t next_ack_check_ = 0;  // frames tracked at which to ask the socket again
+    std::optional<std::uint64_t> unacknowledged_at_close_;  // bytes a dead link took with it
     std::error_code close_reason_;
 };
 

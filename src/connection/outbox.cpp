@@ -179,6 +179,7 @@ Outbox::Completion Outbox::complete(std::size_t bytes_written, bool failed) {
     const std::size_t held_before = held_bytes_locked();
     if (!failed) {
         result.delivered = inflight_.sizes.size();
+        if (tracking_) track_written_locked(result.delivered, bytes_written);
     } else {
         up_ = false;
         writing_ = false;
@@ -190,6 +191,7 @@ Outbox::Completion Outbox::complete(std::size_t bytes_written, bool failed) {
             ++written_frames;
         }
         result.delivered = written_frames;
+        if (tracking_) track_written_locked(written_frames, bytes_written);
         const std::size_t unwritten = inflight_.sizes.size() - written_frames;
         if (on_failure_ == OnFailure::drop) {
             result.undelivered = unwritten + pending_.sizes.size() - requests_after_locked(written_ + written_frames);
@@ -210,7 +212,46 @@ Outbox::Completion Outbox::complete(std::size_t bytes_written, bool failed) {
         result.drained = true;
         refused_ = false;
     }
+    result.tracked = tracking_ ? acks_.tracked() : 0;
     return result;
+}
+
+void Outbox::track_written_locked(std::size_t frames, std::size_t bytes_written) {
+    // Requests are sequences above written_; both they and the frames ascend.
+    auto request = std::upper_bound(requests_.begin(), requests_.end(), written_);
+    std::size_t covered = 0;
+    for (std::size_t i = 0; i < frames; ++i) {
+        const std::uint64_t sequence = written_ + 1 + i;
+        while (request != requests_.end() && *request < sequence) ++request;
+        acks_.written(inflight_.sizes[i], request != requests_.end() && *request == sequence);
+        covered += inflight_.sizes[i];
+    }
+    acks_.written_other(bytes_written - std::min(bytes_written, covered));
+}
+
+void Outbox::track_acknowledgements(bool on) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    tracking_ = on;
+    acks_.reset();
+}
+
+void Outbox::written_other(std::size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (tracking_) acks_.written_other(bytes);
+}
+
+std::size_t Outbox::acknowledged(std::uint64_t unacknowledged_bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    acks_.acknowledged(unacknowledged_bytes);
+    return acks_.tracked();
+}
+
+std::size_t Outbox::take_unacknowledged(std::uint64_t unacknowledged_bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::size_t lost = tracking_ ? acks_.unacknowledged_messages(unacknowledged_bytes) : 0;
+    tracking_ = false;
+    acks_.reset();
+    return lost;
 }
 
 void Outbox::link_down() {

@@ -13,6 +13,8 @@
 #include <system_error>
 #include <vector>
 
+#include "connection/ack_tracker.hpp"
+
 namespace ipcxx::detail {
 
 class Outbox {
@@ -86,6 +88,7 @@ public:
         std::size_t delivered = 0;    // messages fully written by this batch
         std::size_t undelivered = 0;  // messages lost (drop mode, or close), requests aside: to be reported
         bool drained = false;         // the outbox had refused a push and has room again
+        std::size_t tracked = 0;      // frames tracked until acknowledged (track_acknowledgements)
     };
     // Reports the end of the in-flight write. `bytes_written` may be short when `failed`.
     // On failure the link goes down; unwritten (including partly written) frames are requeued
@@ -106,6 +109,18 @@ public:
     // connection that speaks another wire. A frame `encode` refuses (returns false) is dropped;
     // returns how many were dropped.
     std::size_t rewrite_pending(const std::function<bool(std::string_view frame, std::string& out)>& encode);
+
+    // Plain TCP links with heartbeats: from now on, and afresh, track each written frame until the
+    // peer acknowledges it (AckTracker); `on` false stops.
+    void track_acknowledgements(bool on);
+    // Bytes the link took that are not the outbox's frames (protocol frames), for the tracking.
+    void written_other(std::size_t bytes);
+    // Forgets the frames acknowledged whole, given how many written bytes the peer has not
+    // acknowledged; returns how many frames are still tracked.
+    std::size_t acknowledged(std::uint64_t unacknowledged_bytes);
+    // The link died: the messages (requests aside) not acknowledged whole, to be reported
+    // undelivered. Stops tracking.
+    std::size_t take_unacknowledged(std::uint64_t unacknowledged_bytes);
 
     // Frames confirmed written since construction.
     std::uint64_t written_count() const;
@@ -141,6 +156,8 @@ private:
     std::size_t held_bytes_locked() const;
     // How many request frames were pushed after frame `sequence`.
     std::size_t requests_after_locked(std::uint64_t sequence) const;
+    // Hands the first `frames` frames of the batch in flight, and the bytes written of the next, to acks_.
+    void track_written_locked(std::size_t frames, std::size_t bytes_written);
 
     mutable std::mutex mutex_;
     const std::size_t max_bytes_;
@@ -152,6 +169,8 @@ private:
     bool writing_ = false;
     bool closed_ = false;
     bool refused_ = false;
+    bool tracking_ = false;
+    AckTracker acks_;
     std::uint64_t pushed_ = 0;
     std::uint64_t written_ = 0;
 };

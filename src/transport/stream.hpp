@@ -3,9 +3,16 @@
 // beyond the socket's own; TLS is one branch away.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <system_error>
 #include <utility>
+
+#include <sys/ioctl.h>
+#if defined(__linux__)
+#include <linux/sockios.h>
+#endif
 
 #include <asio/associated_executor.hpp>
 #include <asio/bind_executor.hpp>
@@ -63,6 +70,32 @@ public:
     void shutdown_send() {
         std::error_code ignored;
         lowest_layer().shutdown(asio::socket_base::shutdown_send, ignored);
+    }
+
+    // A TCP socket without TLS: the bytes on the wire are the frames as written.
+    bool plain_tcp() const {
+        std::error_code ec;
+        return !tls_ && is_tcp(socket_.local_endpoint(ec)) && !ec;
+    }
+
+    // Bytes written that the peer's TCP has not acknowledged (Linux); nullopt when unknown.
+    std::optional<std::uint64_t> unacknowledged_bytes() {
+#if defined(SIOCOUTQ)
+        int bytes = 0;
+        if (::ioctl(socket_.native_handle(), SIOCOUTQ, &bytes) == 0 && bytes >= 0) return static_cast<std::uint64_t>(bytes);
+#endif
+        return std::nullopt;
+    }
+
+    // For a dead link: stops writing, and makes close() reset the connection, discarding what the
+    // peer has not acknowledged (a socket left to deliver it whenever the link came back would put
+    // it behind what the next connection sent). Returns how many bytes that is.
+    std::optional<std::uint64_t> abort() {
+        std::error_code ignored;
+        lowest_layer().cancel(ignored);  // no write runs after this: the count below is final
+        const auto unacknowledged = unacknowledged_bytes();
+        lowest_layer().set_option(asio::socket_base::linger(true, 0), ignored);
+        return unacknowledged;
     }
 
     // Aborts pending operations and releases the descriptor.
