@@ -7,50 +7,19 @@
 #include <vector>
 
 #include "netns/netns_pair.hpp"
+#include "netns/peers.hpp"
 #include "support/child_process.hpp"
 
 using namespace std::chrono_literals;
 using test::ChildProcess;
 using test::PeerLine;
+using netns::connected_client;
+using netns::is_seq;
+using netns::peer;
+using netns::send_and_await_echo;
+using netns::start_server;
 
 namespace {
-
-bool is_seq(const PeerLine& l, const char* ev, long seq) { return l.is(ev) && l.num("seq") == seq; }
-
-// A test_peer in one namespace of the pair.
-std::unique_ptr<ChildProcess> peer(const netns::Pair& pair, const std::string& ns, std::vector<std::string> args) {
-    args.insert(args.begin(), IPCXX_TEST_PEER);
-    return std::make_unique<ChildProcess>(pair.exec_in(ns, std::move(args)));
-}
-
-struct Server {
-    std::unique_ptr<ChildProcess> process;
-    std::string port;
-};
-
-Server start_server(const netns::Pair& pair, const std::string& port = "0") {
-    Server s{peer(pair, pair.server_ns(), {"server", pair.server_address(), port}), {}};
-    const auto line = s.process->wait_line(test::ev_is("port"));
-    INFO(s.process->describe());
-    REQUIRE(line);
-    s.port = std::to_string(line->num("port"));
-    return s;
-}
-
-// A client in the client namespace, connected.
-std::unique_ptr<ChildProcess> connected_client(const netns::Pair& pair, const Server& server, const std::string& id) {
-    auto client = peer(pair, pair.client_ns(), {"client", pair.server_address(), server.port, id});
-    INFO(client->describe());
-    REQUIRE(client->wait_line(test::ev_is("connect")));
-    return client;
-}
-
-// Sends `count` more numbered messages and waits for the echo of the last one, number `last`.
-void send_and_await_echo(ChildProcess& client, long count, long last) {
-    REQUIRE(client.send("send " + std::to_string(count)));
-    INFO(client.describe());
-    REQUIRE(client.wait_line([last](const PeerLine& l) { return is_seq(l, "echo", last); }, 20s));
-}
 
 // Every seq in [from, to) appears exactly once among the lines `ev` (received in order).
 void check_sequence(ChildProcess& process, const char* ev, long from, long to) {

@@ -11,6 +11,9 @@
 //     prints {"ev":"served","count":N} once every one got its "reply", then idles until EOF
 //   test_peer half-frame HOST PORT json|native   writes the first half of a frame, prints
 //     {"ev":"written"}, and waits (to be killed)
+// Options after the arguments: --heartbeat INTERVAL_MS,TIMEOUT_MS sets heartbeat_interval and
+// heartbeat_timeout (a server only watches for silence, so only its timeout matters).
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -49,12 +52,28 @@ void print_error(const ipcxx::ErrorEvent& e) {
           std::to_string(e.undelivered) + R"(,"message":)" + quoted(e.message) + "}");
 }
 
+// Settings from the command line's options, for every endpoint of this process.
+ipcxx::Config base_config;
+
 ipcxx::Config config_for(const std::string& id) {
-    ipcxx::Config config;
+    ipcxx::Config config = base_config;
     config.id = id;
     config.retry = std::chrono::milliseconds(50);
     config.silent = true;
     return config;
+}
+
+// Takes the option out of `args`; false when its value is missing or malformed.
+bool parse_options(std::vector<std::string>& args) {
+    const auto at = std::find(args.begin(), args.end(), "--heartbeat");
+    if (at == args.end()) return true;
+    const std::string value = at + 1 == args.end() ? "" : *(at + 1);
+    const auto comma = value.find(',');
+    if (comma == std::string::npos) return false;
+    base_config.heartbeat_interval = std::chrono::milliseconds(std::stol(value.substr(0, comma)));
+    base_config.heartbeat_timeout = std::chrono::milliseconds(std::stol(value.substr(comma + 1)));
+    args.erase(at, at + 2);
+    return true;
 }
 
 void wait_for_eof() {
@@ -152,21 +171,19 @@ int half_frame(const std::string& host, std::uint16_t port, const std::string& w
 }  // namespace
 
 int main(int argc, char** argv) {
-    const std::string mode = argc > 1 ? argv[1] : "";
+    std::vector<std::string> args(argv + 1, argv + argc);
     try {
-        if (mode == "server" && argc == 4) return serve(argv[2], static_cast<std::uint16_t>(std::stoi(argv[3])));
-        if (mode == "client" && argc == 5) {
-            return connect(argv[2], static_cast<std::uint16_t>(std::stoi(argv[3])), argv[4]);
-        }
-        if (mode == "many-clients" && argc == 5) {
-            return many_clients(argv[2], static_cast<std::uint16_t>(std::stoi(argv[3])), std::stoul(argv[4]));
-        }
-        if (mode == "half-frame" && argc == 5) return half_frame(argv[2], static_cast<std::uint16_t>(std::stoi(argv[3])), argv[4]);
+        const std::string mode = parse_options(args) && !args.empty() ? args[0] : "";
+        const auto port = [&] { return static_cast<std::uint16_t>(std::stoi(args[2])); };
+        if (mode == "server" && args.size() == 3) return serve(args[1], port());
+        if (mode == "client" && args.size() == 4) return connect(args[1], port(), args[3]);
+        if (mode == "many-clients" && args.size() == 4) return many_clients(args[1], port(), std::stoul(args[3]));
+        if (mode == "half-frame" && args.size() == 4) return half_frame(args[1], port(), args[3]);
     } catch (const std::exception& e) {
         std::cerr << "test_peer: " << e.what() << "\n";
         return 1;
     }
     std::cerr << "usage: test_peer server HOST PORT | client HOST PORT ID | many-clients HOST PORT N | "
-                 "half-frame HOST PORT json|native\n";
+                 "half-frame HOST PORT json|native  [--heartbeat INTERVAL_MS,TIMEOUT_MS]\n";
     return 2;
 }
