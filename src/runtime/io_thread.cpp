@@ -65,6 +65,14 @@ IoThread::~IoThread() {
 bool IoThread::in_this_thread() const noexcept { return thread_.get_id() == std::this_thread::get_id(); }
 
 void IoThread::finish() {
+    if (joined_) {
+        // Tasks posted since the thread ended (a destroyed client's last disconnect(), say) run
+        // here: left queued, each would hold its object, and that object's keepalive this thread,
+        // for ever.
+        io_.restart();
+        io_.poll();
+        return;
+    }
     if (!thread_.joinable()) return;
     if (in_this_thread()) {
         self_ = shared_from_this();
@@ -73,6 +81,7 @@ void IoThread::finish() {
     } else {
         guard_.reset();
         thread_.join();
+        joined_ = true;
     }
 }
 

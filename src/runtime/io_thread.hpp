@@ -22,7 +22,8 @@ public:
 
     // Lets run() return once the owner's work is done. Called from another thread, waits for the
     // thread to end; called from the I/O thread itself (inside a handler), detaches it: the thread
-    // keeps this object alive until run() returns.
+    // keeps this object alive until run() returns. Called again after the thread has been waited
+    // for, runs what has been posted since on the caller's thread.
     void finish();
 
 private:
@@ -31,6 +32,7 @@ private:
     asio::io_context io_{1};
     asio::executor_work_guard<asio::io_context::executor_type> guard_{io_.get_executor()};
     std::thread thread_;
+    bool joined_ = false;             // the thread has ended and was waited for by finish()
     std::shared_ptr<IoThread> self_;  // set while the thread runs; released by the thread at its end
 };
 

@@ -1,6 +1,7 @@
 // ipcxx::Ipc, node-ipc's module object: one I/O thread, clients found again with of(id).
 #include <catch2/catch.hpp>
 
+#include "load/process_stats.hpp"
 #include "support/fixtures.hpp"
 
 using namespace std::chrono_literals;
@@ -66,4 +67,21 @@ TEST_CASE("Ipc::disconnect releases the client once it has finished, also from i
     // The Ipc goes on: the same id connects again.
     ipc.connect_to("world", [&](ipcxx::Client& world) { world.on("welcome", [&log] { log.add("welcome again"); }); });
     CHECK(log.wait_for("welcome again"));
+}
+
+TEST_CASE("a destroyed Ipc releases its clients and its I/O thread", "[ipc]") {
+    test::TempDir dir;
+    ipcxx::Ipc servers{test::config_in(dir, "world")};
+    servers.serve();
+    test::Log log;
+    const std::size_t fds_before = test::open_fds();
+    {
+        ipcxx::Ipc ipc{test::config_in(dir, "hello")};
+        ipc.connect_to("world", [&](ipcxx::Client& world) { world.on("connect", [&] { log.add("connect"); }); });
+        ipc.connect_to("stats");  // never connects: retries until the Ipc goes
+        REQUIRE(log.wait_for("connect"));
+    }
+    // A task left queued on the finished thread would hold its client, the client its io_context
+    // (epoll and event descriptors included), for ever.
+    CHECK(test::eventually([&] { return test::open_fds() == fds_before; }));
 }
