@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing ipcxx needs, from Debian's packages, if anything is missing.
 # Extra package names given as arguments are installed too (the benchmarks' own, for example).
-# iproute2 makes the network namespaces of the fault tests.
+# clang and its runtimes build the sanitizer and fuzzing builds; iproute2 makes the network
+# namespaces of the fault tests.
 set -euo pipefail
 
 packages=(g++ cmake ninja-build make libasio-dev libmsgpack-cxx-dev rapidjson-dev libssl-dev openssl catch2 nodejs npm
-          iproute2 "$@")
+          clang libclang-rt-14-dev iproute2 "$@")
 
 missing=()
 for p in "${packages[@]}"; do

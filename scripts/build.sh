@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # Configures and builds ipcxx in build/ (or $IPCXX_BUILD_DIR).
+# IPCXX_SANITIZE=address,undefined or IPCXX_SANITIZE=thread builds everything with those sanitizers,
+# with clang (its UBSan takes the ignore list in cmake/); use a build directory of its own for each.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/bootstrap.sh"
 build=${IPCXX_BUILD_DIR:-$root/build}
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${IPCXX_BUILD_TYPE:-RelWithDebInfo} "$@" >/dev/null
+sanitize=()
+if [[ -n ${IPCXX_SANITIZE:-} ]]; then
+    sanitize=(-DIPCXX_SANITIZE="$IPCXX_SANITIZE" -DCMAKE_CXX_COMPILER=clang++)
+fi
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${IPCXX_BUILD_TYPE:-RelWithDebInfo} \
+      ${sanitize[@]+"${sanitize[@]}"} "$@" >/dev/null
 cmake --build "$build" -j"$(nproc)"

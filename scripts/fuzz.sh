@@ -6,7 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-30}
-"$root/scripts/bootstrap.sh" clang libclang-rt-14-dev
+"$root/scripts/bootstrap.sh"
 build=${IPCXX_FUZZ_BUILD_DIR:-$root/build-fuzz}
 cmake -S "$root/tests/fuzz" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 cmake --build "$build" -j"$(nproc)"
