@@ -121,8 +121,8 @@ TEST_CASE("a client on the JSON wire never pings", "[heartbeat]") {
     test::SilentListener listener;
     auto config = fast_heartbeat(dir, "hello");
     config.wire = ipcxx::Wire::json;
+    test::Log log;  // outlives the client, whose disconnect may be published as it goes
     ipcxx::Client client{config};
-    test::Log log;
     client.on("disconnect", [&] { log.add("disconnect"); });
     client.connect_to_net("node", "127.0.0.1", listener.port());
     auto peer = listener.accept(10s);
