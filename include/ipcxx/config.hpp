@@ -88,6 +88,11 @@ struct Config {
     // for this long before it sleeps, so that a prompt reply does not pay for a thread wake-up
     // (tens of microseconds on virtual machines). 0: sleep at once.
     std::chrono::microseconds busy_poll{50};
+    // Performance (ipcxx addition): the kernel send buffer (SO_SNDBUF) of Unix-socket connections.
+    // Linux's default (208 KiB) makes a fast sender wait for the reader after every few writes; 4 MiB
+    // is what TCP's own tuning gives a loopback connection. The kernel caps it at
+    // net.core.wmem_max. 0: the system default.
+    std::size_t unix_send_buffer = 4u << 20;
 
     // Reliability (ipcxx additions): limits on what peers send, dead-peer detection, reconnect
     // backoff, graceful close. 0 turns a duration off.

@@ -241,6 +241,7 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
     const auto remote = socket_.remote_endpoint(ignored);
     set_close_on_exec(socket_.native_handle());
     if (is_tcp(remote)) prepare_tcp(socket_, config_);
+    else prepare_unix(socket_, config_);
     if (!is_tcp(remote) || !config_.tls.enabled) return on_link(Stream(std::move(socket_)), remote);
     std::string detail;
     std::error_code tls_ec;

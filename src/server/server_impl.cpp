@@ -110,7 +110,10 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
     if (!is_tcp(remote_endpoint)) peer.credentials = peer_credentials(socket.native_handle());
     if (auto refusal = check_allowed_uid(peer)) return refuse(socket, make_error_code(errc::peer_not_allowed), *refusal);
     set_close_on_exec(socket.native_handle());
-    if (!is_tcp(remote_endpoint)) return add_connection(generation, strand, Stream(std::move(socket)), remote, std::move(peer));
+    if (!is_tcp(remote_endpoint)) {
+        prepare_unix(socket, config_);
+        return add_connection(generation, strand, Stream(std::move(socket)), remote, std::move(peer));
+    }
     prepare_tcp(socket, config_);
     std::shared_ptr<TlsContext> context = tls_context();
     if (!context) return add_connection(generation, strand, Stream(std::move(socket)), remote, std::move(peer));

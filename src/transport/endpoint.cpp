@@ -1,6 +1,7 @@
 #include "transport/endpoint.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <cerrno>
 #include <cstring>
 
@@ -154,6 +155,13 @@ void prepare_tcp(GenericSocket& socket, const Config& config) noexcept {
     ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
     ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof(idle));
     ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+}
+
+void prepare_unix(GenericSocket& socket, const Config& config) noexcept {
+    if (config.unix_send_buffer == 0) return;
+    std::error_code ignored;
+    const auto size = static_cast<int>(std::min<std::size_t>(config.unix_send_buffer, std::numeric_limits<int>::max() / 2));
+    socket.set_option(asio::socket_base::send_buffer_size(size), ignored);
 }
 
 void set_close_on_exec(int fd) noexcept {

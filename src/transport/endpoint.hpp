@@ -55,6 +55,9 @@ std::string describe_ip(const asio::ip::address& address, std::uint16_t port);
 // defaults when heartbeats are off).
 void prepare_tcp(GenericSocket& socket, const Config& config) noexcept;
 
+// Options of every Unix-socket connection: config.unix_send_buffer.
+void prepare_unix(GenericSocket& socket, const Config& config) noexcept;
+
 // Marks a descriptor close-on-exec, as node-ipc's (libuv's) are: a child process must not inherit
 // a listener or a connection (a listener kept open by a child would keep its port or path taken).
 void set_close_on_exec(int fd) noexcept;
