@@ -34,6 +34,7 @@ inline ipcxx::Config config(const bench::Options& o, std::string id) {
 inline auto message(std::uint64_t seq, const std::string& payload) {
     return std::make_tuple(seq, std::string_view(payload));
 }
+inline auto message(std::uint64_t seq, const ipcxx::SharedBytes& payload) { return std::make_tuple(seq, payload); }
 
 inline std::uint64_t seq_of(const ipcxx::Payload& p) {
     const msgpack::object& o = p.object();

@@ -55,8 +55,8 @@ void round_trips(const bench::Options& o) {
 
 // The main thread produces; a full send queue (errc::queue_full, 16 MiB) is waited out until the
 // `drain` event says there is room again, as node-ipc's streaming senders wait for theirs.
-void stream(const bench::Options& o) {
-    const std::string payload(o.size, 'x');
+template <class Body>
+void stream_of(const bench::Options& o, const Body& payload) {
     ipcxx::Client client{ipcxx_bench::config(o, "client")};
     ipcxx_bench::fail_on_error(client);
     std::promise<void> connected;
@@ -99,6 +99,13 @@ void stream(const bench::Options& o) {
     client.emit("bye");
     drain(client);
     bench::report(ipcxx_bench::system_name, o, o.messages, seconds);
+}
+
+// A large body is handed over as SharedBytes, as an application streaming large buffers would:
+// it is then sent by reference, not copied; a small one is copied, which costs less than sharing.
+void stream(const bench::Options& o) {
+    if (o.size < 64 * 1024) return stream_of(o, std::string(o.size, 'x'));
+    stream_of(o, ipcxx::SharedBytes(std::string(o.size, 'x'), ipcxx::SharedBytes::Kind::text));
 }
 
 // All connections share one io_context, run by this thread (one I/O thread, like the other systems'

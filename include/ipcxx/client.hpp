@@ -74,7 +74,7 @@ public:
 
     template <class T>
     std::error_code emit(std::string_view event, const T& data) {
-        return emit_packed(event, detail::pack_thread_local(data));
+        return emit_packed(event, detail::pack_for_emit(data));
     }
     std::error_code emit(std::string_view event, const Payload& data) { return emit_packed(event, data.msgpack()); }
     std::error_code emit(std::string_view event) { return emit_packed(event, {}); }

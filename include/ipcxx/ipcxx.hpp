@@ -7,5 +7,6 @@
 #include "ipcxx/handlers.hpp"
 #include "ipcxx/ipc.hpp"
 #include "ipcxx/payload.hpp"
+#include "ipcxx/shared_bytes.hpp"
 #include "ipcxx/server.hpp"
 #include "ipcxx/socket.hpp"

@@ -48,7 +48,7 @@ public:
 
     template <class T>
     std::error_code emit(std::string_view event, const T& data) const {
-        return emit_packed(event, detail::pack_thread_local(data));
+        return emit_packed(event, detail::pack_for_emit(data));
     }
     std::error_code emit(std::string_view event, const Payload& data) const {
         return emit_packed(event, data.msgpack());

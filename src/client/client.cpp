@@ -1,6 +1,7 @@
 #include "ipcxx/client.hpp"
 
 #include "client/client_impl.hpp"
+#include "connection/shared_pack.hpp"
 #include "ipcxx/error.hpp"
 #include "runtime/io_thread.hpp"
 
@@ -66,6 +67,7 @@ void Client::connect_to_net(std::string server_id, std::string host, std::uint16
 }
 
 std::error_code Client::emit_packed(std::string_view event, std::string_view msgpack_data) {
+    if (auto tail = detail::take_pack_tail(msgpack_data)) return impl_->emit_with_tail(event, msgpack_data, *tail);
     return impl_->emit(event, msgpack_data);
 }
 

@@ -184,6 +184,27 @@ std::error_code ClientImpl::emit(std::string_view event, std::string_view msgpac
     return send(event_message(event, msgpack_data));
 }
 
+std::error_code ClientImpl::emit_with_tail(std::string_view event, std::string_view head, const PackTail& tail) {
+    if (config_.raw_buffer || sync_) return emit(event, joined(head, tail));
+    std::string& frame = encode_buffer();
+    std::string detail;
+    Outbox::Push pushed;
+    {
+        std::lock_guard<std::mutex> lock(send_mutex_);
+        if (!native_) {
+            if (auto ec = encode_outgoing(event_message(event, joined(head, tail)), false, config_, frame, detail)) {
+                return ec;
+            }
+            pushed = outbox_->push(frame);
+        } else {
+            if (auto ec = encode_native_event_with_tail(event, head, tail.bytes, config_, frame, detail)) return ec;
+            pushed = outbox_->push(frame, tail.bytes, nullptr, false, tail.owner);
+        }
+    }
+    start_writing(pushed);
+    return push_error(pushed);
+}
+
 RequestId ClientImpl::request(std::string_view event, std::string_view msgpack_args,
                               std::chrono::milliseconds timeout, ResponseHandler on_response) {
     const RequestId id = pending_->next_id();

@@ -14,6 +14,7 @@
 
 #include "client/reconnect_fsm.hpp"
 #include "client/sync_gate.hpp"
+#include "connection/shared_pack.hpp"
 #include "codec/handshake.hpp"
 #include "connection/connection.hpp"
 #include "dispatch/event_sink.hpp"
@@ -34,6 +35,8 @@ public:
     // Any thread; once.
     void start(std::string server_id, Target target);
     std::error_code emit(std::string_view event, std::string_view msgpack_data);
+    // An event whose data is `head` then `tail`; the tail is queued by reference when it can be.
+    std::error_code emit_with_tail(std::string_view event, std::string_view head, const PackTail& tail);
     // raw_buffer mode: bytes as given, or text in config.encoding.
     std::error_code emit_raw(std::string_view bytes);
     std::error_code emit_raw_text(std::string_view text);

@@ -155,6 +155,15 @@ std::error_code Connection::emit(std::string_view event, std::string_view msgpac
     return send(event_message(event, msgpack_data));
 }
 
+std::error_code Connection::emit_with_tail(std::string_view event, std::string_view head, const PackTail& tail) {
+    if (!open()) return make_error_code(errc::not_connected);
+    if (!native()) return emit(event, joined(head, tail));
+    std::string& frame = encode_buffer();
+    std::string detail;
+    if (auto ec = encode_native_event_with_tail(event, head, tail.bytes, config_, frame, detail)) return ec;
+    return accept_push(outbox_->push(frame, tail.bytes, nullptr, false, tail.owner));
+}
+
 std::error_code Connection::push_frame(std::string_view frame) {
     if (!open()) return make_error_code(errc::not_connected);
     return accept_push(outbox_->push(frame));

@@ -29,6 +29,7 @@
 #include "connection/liveness.hpp"
 #include "connection/message_encoder.hpp"
 #include "connection/outbox.hpp"
+#include "connection/shared_pack.hpp"
 #include "ipcxx/config.hpp"
 #include "ipcxx/payload.hpp"
 #include "ipcxx/socket.hpp"
@@ -91,6 +92,8 @@ public:
     // Queues one message on the wire this connection speaks; any thread. `sequence` as Outbox::push.
     std::error_code send(const Outgoing& message, std::uint64_t* sequence = nullptr);
     std::error_code emit(std::string_view event, std::string_view msgpack_data);
+    // An event whose data is `head` then `tail`; on the native wire the tail is queued by reference.
+    std::error_code emit_with_tail(std::string_view event, std::string_view head, const PackTail& tail);
     // Queues an already encoded frame (broadcast), or raw_buffer bytes; any thread.
     std::error_code push_frame(std::string_view frame);
     // Closes the link; any thread. `reason` is what on_closed reports.

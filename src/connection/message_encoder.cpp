@@ -70,6 +70,17 @@ std::error_code encode_outgoing(const Outgoing& message, bool native, const Conf
     return {};
 }
 
+std::error_code encode_native_event_with_tail(std::string_view event, std::string_view head, std::string_view tail,
+                                              const Config& config, std::string& out, std::string& detail) {
+    // The frame's head needs only the data's size: a view of that size standing for head + tail,
+    // never read beyond `head`.
+    const std::string_view whole(head.data(), head.size() + tail.size());
+    std::string_view unused;
+    if (auto ec = encode_outgoing(event_message(event, whole), true, config, out, detail, &unused)) return ec;
+    out.append(head.data(), head.size());
+    return {};
+}
+
 bool native_to_json(std::string_view frame, const Config& config, std::string& out) {
     if (frame.empty() || static_cast<unsigned char>(frame[0]) != native_magic) {
         out.assign(frame);

@@ -38,6 +38,11 @@ inline std::error_code encode_event(std::string_view event, std::string_view msg
     return encode_outgoing(event_message(event, msgpack_data), native, config, out, detail);
 }
 
+// A native event frame whose data is `head` followed by `tail`: its header and `head` into `out`;
+// the frame is `out` followed by `tail` (for Outbox::push(out, tail, ..., owner)).
+std::error_code encode_native_event_with_tail(std::string_view event, std::string_view head, std::string_view tail,
+                                              const Config& config, std::string& out, std::string& detail);
+
 // A native frame re-encoded for the JSON wire (JSON frames are copied): for a client whose queued
 // messages outlive a native connection. False if the frame cannot be re-encoded.
 bool native_to_json(std::string_view frame, const Config& config, std::string& out);

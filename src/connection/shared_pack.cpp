@@ -1,6 +1,7 @@
 #include "connection/shared_pack.hpp"
 
 #include <mutex>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,22 @@ PackBuffer& thread_pack_buffer() {
     return buffer;
 }
 
+std::optional<PackTail> take_pack_tail(std::string_view data) {
+    PackBuffer& buffer = thread_pack_buffer();
+    if (buffer.tail.empty() || data.data() != buffer.bytes.data() || data.size() != buffer.bytes.size()) return {};
+    PackTail tail{std::move(buffer.tail_owner), buffer.tail};
+    buffer.tail = {};
+    return tail;
+}
+
+std::string joined(std::string_view data, const PackTail& tail) {
+    std::string whole;
+    whole.reserve(data.size() + tail.bytes.size());
+    whole.append(data.data(), data.size());
+    whole.append(tail.bytes.data(), tail.bytes.size());
+    return whole;
+}
+
 std::shared_ptr<const void> adopt_packed(std::string_view data) {
     if (data.size() < Outbox::share_threshold) return {};
     std::string& packed = thread_pack_buffer().bytes;
@@ -64,5 +81,7 @@ std::shared_ptr<const void> adopt_packed(std::string_view data) {
     packed = pool().take();
     return owner;
 }
+
+static_assert(shared_body_threshold == Outbox::share_threshold, "a shared body is queued by reference");
 
 }  // namespace ipcxx::detail

@@ -2,6 +2,7 @@
 
 #include "connection/connection.hpp"
 #include "connection/raw_write.hpp"
+#include "connection/shared_pack.hpp"
 #include "server/udp_server.hpp"
 
 namespace ipcxx {
@@ -50,13 +51,16 @@ std::size_t Socket::pending_messages() const {
 }
 
 std::error_code Socket::emit_packed(std::string_view event, std::string_view msgpack_data) const {
+    const auto tail = detail::take_pack_tail(msgpack_data);
     if (udp_) {
         const auto endpoint = endpoint_of(udp_);
-        return endpoint ? endpoint->emit(udp_, event, msgpack_data) : make_error_code(errc::not_connected);
+        if (!endpoint) return make_error_code(errc::not_connected);
+        return tail ? endpoint->emit(udp_, event, detail::joined(msgpack_data, *tail))
+                    : endpoint->emit(udp_, event, msgpack_data);
     }
     if (!conn_) return make_error_code(errc::not_connected);
     if (conn_->raw()) return make_error_code(errc::invalid_argument);  // no frames: emit_raw()
-    return conn_->emit(event, msgpack_data);
+    return tail ? conn_->emit_with_tail(event, msgpack_data, *tail) : conn_->emit(event, msgpack_data);
 }
 
 std::error_code Socket::emit_raw(std::string_view bytes) const {

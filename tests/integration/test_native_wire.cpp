@@ -2,9 +2,11 @@
 // addressing clients by id, and falling back to JSON across reconnects.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "support/fixtures.hpp"
 #include "support/pair.hpp"
@@ -182,6 +184,14 @@ std::string mixed_message(int i) {
     return large;
 }
 
+// Logs message [i, text] of a mixed stream as i, or as corrupt; returns it.
+std::tuple<int, std::string> record_mixed(test::Log& log, const ipcxx::Payload& data) {
+    auto message = data.as<std::tuple<int, std::string>>();
+    const auto& [i, text] = message;
+    log.add(text == mixed_message(i) ? std::to_string(i) : "corrupt " + std::to_string(i));
+    return message;
+}
+
 }  // namespace
 
 TEST_CASE("large and small messages interleaved cross intact and in order, both ways", "[native]") {
@@ -194,16 +204,14 @@ TEST_CASE("large and small messages interleaved cross intact and in order, both 
 
     ipcxx::Server server{test::config_in(dir)};
     server.on("m", [&](const ipcxx::Payload& data, ipcxx::Socket& from) {
-        const auto [i, text] = data.as<std::tuple<int, std::string>>();
-        server_log.add(text == mixed_message(i) ? std::to_string(i) : "corrupt " + std::to_string(i));
+        const auto [i, text] = record_mixed(server_log, data);
         from.emit("echo", std::make_tuple(i, text));  // from the handler: the server's I/O thread packs
     });
     test::serve(server, transport);
 
     ipcxx::Client client{test::config_in(dir, "hello")};
     client.on("echo", [&](const ipcxx::Payload& data) {
-        const auto [i, text] = data.as<std::tuple<int, std::string>>();
-        client_log.add(text == mixed_message(i) ? std::to_string(i) : "corrupt " + std::to_string(i));
+        record_mixed(client_log, data);
     });
     test::connect(client, transport, server.port());
     REQUIRE(test::eventually([&] { return client.native(); }));
@@ -229,10 +237,77 @@ TEST_CASE("large messages queued for the native wire reach a JSON-only server in
     test::Log server_log;
     ipcxx::Server json_server{json_config};
     json_server.on("m", [&](const ipcxx::Payload& data) {
-        const auto [i, text] = data.as<std::tuple<int, std::string>>();
-        server_log.add(text == mixed_message(i) ? std::to_string(i) : "corrupt " + std::to_string(i));
+        const auto [i, text] = record_mixed(server_log, data);
     });
     json_server.serve();
     REQUIRE(server_log.wait_for_size(total));
     for (int i = 0; i < total; ++i) CHECK(server_log.entries()[i] == std::to_string(i));
+}
+
+TEST_CASE("SharedBytes cross intact both ways and are queued without a copy", "[native]") {
+    test::TempDir dir;
+    ipcxx::Client client{test::config_in(dir, "hello")};
+    lose_native_server(dir, client);  // what the client emits now waits, encoded for the native wire
+    constexpr int total = 12;
+    std::vector<std::shared_ptr<const std::string>> bodies;
+    auto emit = [&](int i) {
+        bodies.push_back(std::make_shared<const std::string>(mixed_message(i)));
+        const ipcxx::SharedBytes body(bodies.back(), ipcxx::SharedBytes::Kind::text);
+        REQUIRE_FALSE(client.emit("m", std::make_tuple(i, body)));
+    };
+    for (int i = 0; i < total / 2; ++i) emit(i);
+    CHECK(bodies[0].use_count() == 2);  // large: the queue holds the body itself, not a copy
+    CHECK(bodies[3].use_count() == 2);
+    CHECK(bodies[1].use_count() == 1);  // small: copied
+
+    test::Log server_log;
+    test::Log client_log;
+    ipcxx::Server server{test::config_in(dir)};
+    server.on("m", [&](const ipcxx::Payload& data, ipcxx::Socket& from) {
+        const auto [i, text] = record_mixed(server_log, data);
+        // From the handler: last in the message, by reference; first, copied.
+        const ipcxx::SharedBytes echo(std::string(text), ipcxx::SharedBytes::Kind::text);
+        from.emit("echo", std::make_tuple(i, echo));
+        from.emit("first", std::make_tuple(echo, i));
+    });
+    client.on("echo", [&](const ipcxx::Payload& data) {
+        record_mixed(client_log, data);
+    });
+    client.on("first", [&](const ipcxx::Payload& data) {
+        const auto [text, i] = data.as<std::tuple<std::string, int>>();
+        client_log.add(text == mixed_message(i) ? "first " + std::to_string(i) : "corrupt first");
+    });
+    server.serve();
+    REQUIRE(test::eventually([&] { return client.connected() && client.native(); }));
+    for (int i = total / 2; i < total; ++i) emit(i);
+
+    REQUIRE(server_log.wait_for_size(total));
+    REQUIRE(client_log.wait_for_size(2 * total));
+    const auto received = client_log.entries();
+    for (int i = 0; i < total; ++i) {
+        CHECK(server_log.entries()[i] == std::to_string(i));
+        CHECK(std::count(received.begin(), received.end(), std::to_string(i)) == 1);
+        CHECK(std::count(received.begin(), received.end(), "first " + std::to_string(i)) == 1);
+    }
+    REQUIRE(test::eventually([&] { return bodies[0].use_count() == 1; }));  // released once written
+}
+
+TEST_CASE("SharedBytes on the JSON wire are sent as their bytes", "[native]") {
+    test::TempDir dir;
+    test::Log log;
+    auto server_config = test::config_in(dir);
+    server_config.wire = ipcxx::Wire::json;
+    ipcxx::Server server{server_config};
+    server.on("m", [&](const ipcxx::Payload& data) {
+        const auto [i, text] = data.as<std::tuple<int, std::string>>();
+        log.add(text == mixed_message(i) ? std::to_string(i) : "corrupt");
+    });
+    server.serve();
+    auto client_config = test::config_in(dir, "hello");
+    client_config.wire = ipcxx::Wire::json;
+    ipcxx::Client client{client_config};
+    client.connect_to("world");
+    REQUIRE_FALSE(client.emit("m", std::make_tuple(0, ipcxx::SharedBytes(mixed_message(0), ipcxx::SharedBytes::Kind::text))));
+    REQUIRE(log.wait_for_size(1));
+    CHECK(log.entries() == std::vector<std::string>{"0"});
 }

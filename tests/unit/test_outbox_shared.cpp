@@ -5,10 +5,12 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <tuple>
 #include <string>
 #include <vector>
 
 #include "ipcxx/payload.hpp"
+#include "ipcxx/shared_bytes.hpp"
 
 using ipcxx::detail::Outbox;
 using Push = Outbox::Push;
@@ -161,4 +163,38 @@ TEST_CASE("shared pack: emit takes over this thread's pack buffer only for a lar
     CHECK_FALSE(ipcxx::detail::adopt_packed(small));
     const std::string elsewhere(copy);
     CHECK_FALSE(ipcxx::detail::adopt_packed(elsewhere));  // not this thread's buffer
+}
+
+TEST_CASE("shared bytes: packed as bin or str, by reference only when last and packed for emit", "[outbox]") {
+    auto text = std::make_shared<const std::string>(big, 't');
+    const ipcxx::SharedBytes body(text, ipcxx::SharedBytes::Kind::text);
+    const std::string copied(ipcxx::detail::pack_thread_local(std::make_tuple(7, *text)));
+
+    // Everywhere else the value is packed whole, as if it were a std::string.
+    CHECK(ipcxx::detail::pack_thread_local(std::make_tuple(7, body)) == copied);
+    msgpack::sbuffer elsewhere;
+    msgpack::pack(elsewhere, std::make_tuple(7, body));
+    CHECK(std::string_view(elsewhere.data(), elsewhere.size()) == copied);
+
+    // For emit, the body stays by reference when nothing follows it.
+    const std::string_view head = ipcxx::detail::pack_for_emit(std::make_tuple(7, body));
+    auto tail = ipcxx::detail::take_pack_tail(head);
+    REQUIRE(tail);
+    CHECK(tail->bytes.data() == text->data());
+    CHECK(tail->owner.get() == text.get());
+    CHECK(ipcxx::detail::joined(head, *tail) == copied);
+    CHECK_FALSE(ipcxx::detail::take_pack_tail(head));  // taken once
+
+    const std::string_view followed = ipcxx::detail::pack_for_emit(std::make_tuple(body, 7));
+    CHECK_FALSE(ipcxx::detail::take_pack_tail(followed));
+    CHECK(followed.size() > big);  // copied, then 7
+
+    const ipcxx::SharedBytes small(std::string(100, 's'));
+    CHECK_FALSE(ipcxx::detail::take_pack_tail(ipcxx::detail::pack_for_emit(std::make_tuple(1, small))));
+    const ipcxx::SharedBytes binary(std::string(big, 'b'));
+    const auto unpacked = msgpack::unpack(elsewhere.data(), elsewhere.size());
+    CHECK(unpacked.get().via.array.ptr[1].type == msgpack::type::STR);
+    msgpack::sbuffer as_bin;
+    msgpack::pack(as_bin, binary);
+    CHECK(msgpack::unpack(as_bin.data(), as_bin.size()).get().type == msgpack::type::BIN);
 }

@@ -1,0 +1,73 @@
+// SharedBytes: bytes that emit may send without copying them. A message usually costs one copy
+// of its data, into the connection's queue; for large bodies (a file, a frame of video) that copy
+// costs as much as the kernel's own. A SharedBytes of 64 KiB or more that is the last thing in the
+// message (e.g. [header, body]) is queued by reference on the native wire and kept alive until
+// written. Anywhere else (the JSON wire, sync mode, broadcasts, requests) it is copied, with the
+// same result on the wire.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <msgpack.hpp>
+
+#include "ipcxx/payload.hpp"
+
+namespace ipcxx {
+
+class SharedBytes {
+public:
+    enum class Kind { binary, text };  // msgpack bin (a Buffer in node-ipc) or str
+
+    SharedBytes() = default;
+    // `bytes` must stay unchanged while `owner` lives.
+    SharedBytes(std::shared_ptr<const void> owner, std::string_view bytes, Kind kind = Kind::binary)
+        : owner_(std::move(owner)), bytes_(bytes), kind_(kind) {}
+    explicit SharedBytes(std::shared_ptr<const std::string> text_or_data, Kind kind = Kind::binary)
+        : bytes_(*text_or_data), kind_(kind) {
+        owner_ = std::move(text_or_data);
+    }
+    explicit SharedBytes(std::string&& data, Kind kind = Kind::binary)
+        : SharedBytes(std::make_shared<const std::string>(std::move(data)), kind) {}
+
+    std::string_view bytes() const noexcept { return bytes_; }
+    const std::shared_ptr<const void>& owner() const noexcept { return owner_; }
+    Kind kind() const noexcept { return kind_; }
+
+private:
+    std::shared_ptr<const void> owner_;
+    std::string_view bytes_;
+    Kind kind_ = Kind::binary;
+};
+
+}  // namespace ipcxx
+
+namespace msgpack {
+MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {
+namespace adaptor {
+
+template <>
+struct pack<ipcxx::SharedBytes> {
+    template <class Stream>
+    packer<Stream>& operator()(packer<Stream>& o, const ipcxx::SharedBytes& v) const {
+        const auto size = static_cast<std::uint32_t>(v.bytes().size());
+        if (v.kind() == ipcxx::SharedBytes::Kind::text) o.pack_str(size);
+        else o.pack_bin(size);
+        // Offered to this thread's pack buffer, which keeps the body by reference if it is the
+        // stream written to; any other stream copies it as usual.
+        auto& buffer = ipcxx::detail::thread_pack_buffer();
+        buffer.offered = v.bytes().data();
+        buffer.offered_owner = v.owner();
+        if (v.kind() == ipcxx::SharedBytes::Kind::text) o.pack_str_body(v.bytes().data(), size);
+        else o.pack_bin_body(v.bytes().data(), size);
+        buffer.offered = nullptr;
+        buffer.offered_owner.reset();
+        return o;
+    }
+};
+
+}  // namespace adaptor
+}  // MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS)
+}  // namespace msgpack
