@@ -65,8 +65,12 @@ public:
     // Reads until `frames` frames ending in `delimiter` arrived, the peer closed, or the deadline passed.
     std::string read_frames(std::size_t frames, std::chrono::milliseconds timeout, char delimiter = '\f') {
         std::string data;
+        std::size_t counted = 0;  // counted incrementally: megabytes may arrive
+        std::size_t seen = 0;
         read_while(data, timeout, [&] {
-            return static_cast<std::size_t>(std::count(data.begin(), data.end(), delimiter)) < frames;
+            seen += static_cast<std::size_t>(std::count(data.begin() + static_cast<std::ptrdiff_t>(counted), data.end(), delimiter));
+            counted = data.size();
+            return seen < frames;
         });
         return data;
     }
@@ -84,7 +88,7 @@ private:
             if (left.count() <= 0) return false;
             pollfd p{fd_, POLLIN, 0};
             if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-            char buf[4096];
+            char buf[64 * 1024];
             const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
             if (n <= 0) return true;
             data.append(buf, static_cast<std::size_t>(n));
