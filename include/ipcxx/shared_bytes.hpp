@@ -1,11 +1,20 @@
 // SharedBytes: bytes that emit may send without copying them. A message usually costs one copy
 // of its data, into the connection's queue; for large bodies (a file, a frame of video) that copy
 // costs as much as the kernel's own. A SharedBytes of 64 KiB or more that is the last thing in the
-// message (e.g. [header, body]) is queued by reference on the native wire and kept alive until
-// written. Anywhere else (the JSON wire, sync mode, broadcasts, requests) it is copied, with the
-// same result on the wire.
+// message (e.g. [header, body]) is queued by reference on the native wire. Anywhere else (the JSON
+// wire, sync mode, broadcasts, requests, emit_to, Payload::from) it is copied, with the same result
+// on the wire.
+//
+// Lifetime and threads: a queued body's owner is held until its bytes are written, or until the
+// message is reported undelivered; a client keeps it across reconnects meanwhile. The last
+// reference may therefore be dropped on the library's I/O thread: an owner's deleter runs there, so
+// it should be quick; it may call into ipcxx (emit included). SharedBytes itself is a value like
+// std::string_view plus a reference count: copies may be used on any thread, as long as the bytes
+// do not change while any owner lives.
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,11 +31,13 @@ public:
     enum class Kind { binary, text };  // msgpack bin (a Buffer in node-ipc) or str
 
     SharedBytes() = default;
-    // `bytes` must stay unchanged while `owner` lives.
+    // `bytes` must stay unchanged while `owner` lives. msgpack caps a body at 4 GiB - 1: packing a
+    // larger one throws msgpack::container_size_overflow, like msgpack-c's own adaptors.
     SharedBytes(std::shared_ptr<const void> owner, std::string_view bytes, Kind kind = Kind::binary)
         : owner_(std::move(owner)), bytes_(bytes), kind_(kind) {}
+    // A null pointer stands for no bytes.
     explicit SharedBytes(std::shared_ptr<const std::string> text_or_data, Kind kind = Kind::binary)
-        : bytes_(*text_or_data), kind_(kind) {
+        : bytes_(text_or_data ? std::string_view(*text_or_data) : std::string_view()), kind_(kind) {
         owner_ = std::move(text_or_data);
     }
     explicit SharedBytes(std::string&& data, Kind kind = Kind::binary)
@@ -52,18 +63,26 @@ template <>
 struct pack<ipcxx::SharedBytes> {
     template <class Stream>
     packer<Stream>& operator()(packer<Stream>& o, const ipcxx::SharedBytes& v) const {
+        if (v.bytes().size() > std::numeric_limits<std::uint32_t>::max()) throw msgpack::container_size_overflow("SharedBytes body over 4 GiB - 1");
         const auto size = static_cast<std::uint32_t>(v.bytes().size());
         if (v.kind() == ipcxx::SharedBytes::Kind::text) o.pack_str(size);
         else o.pack_bin(size);
         // Offered to this thread's pack buffer, which keeps the body by reference if it is the
-        // stream written to; any other stream copies it as usual.
-        auto& buffer = ipcxx::detail::thread_pack_buffer();
-        buffer.offered = v.bytes().data();
-        buffer.offered_owner = v.owner();
+        // stream written to; any other stream copies it as usual. Withdrawn also when the stream
+        // throws, so that the buffer holds no owner past this call.
+        struct Offer {
+            ipcxx::detail::PackBuffer& buffer;
+            Offer(ipcxx::detail::PackBuffer& b, const ipcxx::SharedBytes& v) : buffer(b) {
+                buffer.offered = v.bytes().data();
+                buffer.offered_owner = v.owner();
+            }
+            ~Offer() {
+                buffer.offered = nullptr;
+                buffer.offered_owner.reset();
+            }
+        } offer(ipcxx::detail::thread_pack_buffer(), v);
         if (v.kind() == ipcxx::SharedBytes::Kind::text) o.pack_str_body(v.bytes().data(), size);
         else o.pack_bin_body(v.bytes().data(), size);
-        buffer.offered = nullptr;
-        buffer.offered_owner.reset();
         return o;
     }
 };

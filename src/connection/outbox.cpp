@@ -7,6 +7,7 @@
 #include "ipcxx/error.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 #include <utility>
 
@@ -19,6 +20,16 @@ void Outbox::Queue::clear() noexcept {
     shared_bytes = 0;
 }
 
+void Outbox::Queue::release_shared(std::vector<SharedPiece>& released) {
+    if (shared.empty()) return;
+    if (released.empty()) {
+        released.swap(shared);
+    } else {
+        released.insert(released.end(), std::make_move_iterator(shared.begin()), std::make_move_iterator(shared.end()));
+        shared.clear();
+    }
+}
+
 void Outbox::Queue::swap(Queue& other) noexcept {
     bytes.swap(other.bytes);
     sizes.swap(other.sizes);
@@ -26,7 +37,7 @@ void Outbox::Queue::swap(Queue& other) noexcept {
     std::swap(shared_bytes, other.shared_bytes);
 }
 
-void Outbox::Queue::drop_front(std::size_t frames, std::size_t length) {
+void Outbox::Queue::drop_front(std::size_t frames, std::size_t length, std::vector<SharedPiece>& released) {
     // A shared piece lies inside one frame, so it is dropped when it starts before `length`.
     std::size_t shared_dropped = 0;
     std::size_t pieces = 0;
@@ -37,7 +48,9 @@ void Outbox::Queue::drop_front(std::size_t frames, std::size_t length) {
     const std::size_t copied_dropped = length - shared_dropped;
     bytes.erase(0, copied_dropped);
     sizes.erase(sizes.begin(), sizes.begin() + static_cast<std::ptrdiff_t>(frames));
-    shared.erase(shared.begin(), shared.begin() + static_cast<std::ptrdiff_t>(pieces));
+    const auto first_kept = shared.begin() + static_cast<std::ptrdiff_t>(pieces);
+    released.insert(released.end(), std::make_move_iterator(shared.begin()), std::make_move_iterator(first_kept));
+    shared.erase(shared.begin(), first_kept);
     for (SharedPiece& piece : shared) piece.at -= copied_dropped;
     shared_bytes -= shared_dropped;
 }
@@ -59,9 +72,9 @@ void Outbox::Queue::split_front(std::size_t max_shared, Queue& front) {
     }
     front.bytes.assign(bytes, 0, copied);
     front.sizes.assign(sizes.begin(), sizes.begin() + static_cast<std::ptrdiff_t>(frames));
-    front.shared.assign(shared.begin(), shared.begin() + static_cast<std::ptrdiff_t>(pieces));
     front.shared_bytes = shared_taken;
-    drop_front(frames, copied + shared_taken);
+    // The front's pieces keep their offsets: its bytes start where ours did.
+    drop_front(frames, copied + shared_taken, front.shared);
 }
 
 void Outbox::Queue::append(Queue& other) {
@@ -174,6 +187,7 @@ bool Outbox::take_batch(Batch& batch) {
 }
 
 Outbox::Completion Outbox::complete(std::size_t bytes_written, bool failed) {
+    std::vector<SharedPiece> released;  // destroyed after the lock (see release_shared)
     std::lock_guard<std::mutex> lock(mutex_);
     Completion result;
     const std::size_t held_before = held_bytes_locked();
@@ -196,17 +210,19 @@ Outbox::Completion Outbox::complete(std::size_t bytes_written, bool failed) {
         if (on_failure_ == OnFailure::drop) {
             result.undelivered = unwritten + pending_.sizes.size() - requests_after_locked(written_ + written_frames);
             requests_.clear();
+            pending_.release_shared(released);
             pending_.clear();
         } else if (unwritten != 0) {
             // The partly written frame goes out again whole on the next link, ahead of frames
             // pushed meanwhile. Built in the in-flight queue, then swapped, to reuse capacity.
-            inflight_.drop_front(written_frames, covered);
+            inflight_.drop_front(written_frames, covered, released);
             inflight_.append(pending_);
             pending_.swap(inflight_);
         }
     }
     written_ += result.delivered;
     requests_.erase(requests_.begin(), std::upper_bound(requests_.begin(), requests_.end(), written_));
+    inflight_.release_shared(released);
     inflight_.clear();
     if (refused_ && held_bytes_locked() < held_before) {
         result.drained = true;
@@ -263,12 +279,14 @@ void Outbox::link_down() {
 }
 
 std::size_t Outbox::close() {
+    std::vector<SharedPiece> released;  // destroyed after the lock (see release_shared)
     std::lock_guard<std::mutex> lock(mutex_);
     closed_ = true;
     // Nobody can push again, so a later "room again" would wake no one.
     refused_ = false;
     const std::size_t discarded = pending_.sizes.size() + inflight_.sizes.size() - requests_after_locked(written_);
     requests_.clear();
+    pending_.release_shared(released);
     pending_.clear();
     // The in-flight bytes and shared pieces stay until complete(): a write may still be reading them.
     inflight_.sizes.clear();
@@ -276,17 +294,20 @@ std::size_t Outbox::close() {
 }
 
 std::size_t Outbox::discard_pending() {
+    std::vector<SharedPiece> released;  // destroyed after the lock (see release_shared)
     std::lock_guard<std::mutex> lock(mutex_);
     // The pending frames are the last ones pushed.
     const std::uint64_t first_pending = pushed_ - pending_.sizes.size();
     const std::size_t requests = requests_after_locked(first_pending);
     requests_.resize(requests_.size() - requests);
     const std::size_t discarded = pending_.sizes.size() - requests;
+    pending_.release_shared(released);
     pending_.clear();
     return discarded;
 }
 
 std::size_t Outbox::rewrite_pending(const std::function<bool(std::string_view, std::string&)>& encode) {
+    std::vector<SharedPiece> released;  // destroyed after the lock (see release_shared)
     std::lock_guard<std::mutex> lock(mutex_);
     Queue rewritten;
     rewritten.sizes.reserve(pending_.sizes.size());
@@ -301,6 +322,7 @@ std::size_t Outbox::rewrite_pending(const std::function<bool(std::string_view, s
             ++dropped;
         }
     });
+    pending_.release_shared(released);
     pending_.swap(rewritten);
     return dropped;
 }

@@ -139,9 +139,14 @@ private:
 
         std::size_t size() const noexcept { return bytes.size() + shared_bytes; }
         void clear() noexcept;
+        // Moves the shared pieces (with their owners) to `released`; only before clear(). Owners
+        // are let go after the outbox's lock: the last reference may run a caller's deleter, which
+        // may emit (and so lock again) or take its time.
+        void release_shared(std::vector<SharedPiece>& released);
         void swap(Queue& other) noexcept;
-        // Removes the first `frames` frames, which are `length` bytes long.
-        void drop_front(std::size_t frames, std::size_t length);
+        // Removes the first `frames` frames, which are `length` bytes long; their shared pieces
+        // go to `released`.
+        void drop_front(std::size_t frames, std::size_t length, std::vector<SharedPiece>& released);
         // Moves the first frames into `front` (empty): at least one, and no more once they hold
         // `max_shared` shared bytes.
         void split_front(std::size_t max_shared, Queue& front);

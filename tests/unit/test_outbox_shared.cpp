@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <limits>
 #include <memory>
 #include <tuple>
 #include <string>
@@ -11,6 +13,7 @@
 
 #include "ipcxx/payload.hpp"
 #include "ipcxx/shared_bytes.hpp"
+#include "support/watchdog.hpp"
 
 using ipcxx::detail::Outbox;
 using Push = Outbox::Push;
@@ -147,6 +150,53 @@ TEST_CASE("outbox shared: rewrite_pending sees whole frames; close keeps the in-
     CHECK(tail.use_count() == 1);
 }
 
+TEST_CASE("outbox shared: owners are released outside the outbox's lock", "[outbox]") {
+    // An owner's last release may run a caller's deleter that calls back in (here: asks how much is
+    // pending, as a producer refilling its pool would); under the lock that would deadlock.
+    Outbox outbox(0, Outbox::OnFailure::drop);
+    std::vector<std::size_t> seen_pending;
+    const auto owner_calling_back = [&](char fill) {
+        auto bytes = std::make_shared<std::string>(big, fill);
+        std::shared_ptr<const void> owner(bytes.get(), [&, bytes](const void*) {
+            seen_pending.push_back(outbox.pending_messages());
+        });
+        return std::make_pair(std::string_view(*bytes), owner);
+    };
+    const auto push_calling_back = [&](char fill) {
+        auto [tail, owner] = owner_calling_back(fill);
+        return outbox.push("h", tail, nullptr, false, std::move(owner));
+    };
+    test::Watchdog watchdog(std::chrono::seconds(10), "an owner released while the outbox is locked");
+
+    REQUIRE(push_calling_back('a') == Push::queued);
+    REQUIRE(outbox.link_up());
+    Outbox::Batch batch;
+    REQUIRE(outbox.take_batch(batch));
+    REQUIRE(push_calling_back('b') == Push::queued);
+    outbox.complete(batch.size, false);  // written: a's owner goes
+    CHECK(seen_pending == std::vector<std::size_t>{1});
+
+    CHECK(outbox.rewrite_pending([](std::string_view frame, std::string& out) {
+        out.assign(frame);
+        return true;
+    }) == 0);  // b now copied: its owner goes
+    CHECK(seen_pending == std::vector<std::size_t>{1, 1});
+
+    REQUIRE(push_calling_back('c') == Push::queued);
+    CHECK(outbox.discard_pending() == 2);
+    CHECK(seen_pending == std::vector<std::size_t>{1, 1, 0});
+
+    REQUIRE(push_calling_back('d') == Push::queued);  // the writer still runs: it takes it next
+    REQUIRE(outbox.take_batch(batch));
+    REQUIRE(push_calling_back('e') == Push::queued);
+    CHECK(outbox.complete(1, true).undelivered == 2);  // failed in drop mode: d and e go
+    CHECK(seen_pending == std::vector<std::size_t>{1, 1, 0, 0, 0});
+
+    REQUIRE(push_calling_back('f') == Push::queued);
+    CHECK(outbox.close() == 1);
+    CHECK(seen_pending == std::vector<std::size_t>{1, 1, 0, 0, 0, 0});
+}
+
 TEST_CASE("shared pack: emit takes over this thread's pack buffer only for a large whole pack", "[outbox]") {
     const std::string text(big, 'z');
     const std::string_view packed = ipcxx::detail::pack_thread_local(text);
@@ -197,4 +247,17 @@ TEST_CASE("shared bytes: packed as bin or str, by reference only when last and p
     msgpack::sbuffer as_bin;
     msgpack::pack(as_bin, binary);
     CHECK(msgpack::unpack(as_bin.data(), as_bin.size()).get().type == msgpack::type::BIN);
+}
+
+TEST_CASE("shared bytes: a body over msgpack's 4 GiB limit throws and leaves no owner behind", "[outbox]") {
+    auto owner = std::make_shared<const std::string>("x");
+    // Never read: the size is refused before any byte is.
+    const std::size_t over = std::size_t{std::numeric_limits<std::uint32_t>::max()} + 1;
+    const ipcxx::SharedBytes huge(owner, std::string_view(owner->data(), over));
+    CHECK_THROWS_AS(ipcxx::detail::pack_for_emit(std::make_tuple(1, huge)), msgpack::container_size_overflow);
+    CHECK(owner.use_count() == 2);  // `huge` and this test: the pack buffer holds none
+    CHECK_FALSE(ipcxx::detail::take_pack_tail(ipcxx::detail::pack_for_emit(std::make_tuple(1, 2))));
+
+    const ipcxx::SharedBytes none(std::shared_ptr<const std::string>{});
+    CHECK(none.bytes().empty());
 }
