@@ -22,7 +22,7 @@ namespace detail {
 
 namespace {
 
-// msgpack-c's own parser, for values nested deeper than unpack_in_zone goes. Strings and binaries
+// msgpack-c's own parser, for values nested deeper than unpack_in_arena goes. Strings and binaries
 // point into `bytes`, which lives as long as the value.
 void unpack_deep(std::string_view bytes, std::unique_ptr<msgpack::zone>& zone, msgpack::object& value) {
     if (zone) zone->clear();
@@ -82,6 +82,11 @@ bool PayloadPool::spare_is_free() const {
 }
 
 Payload PayloadPool::make(std::string_view msgpack_bytes) {
+    if (msgpack_bytes.size() > max_pooled) {
+        auto own = std::make_shared<PayloadData>(msgpack_bytes);
+        if (!own->unpack_checked()) return Payload();
+        return PayloadAccess::of(std::move(own));
+    }
     if (spare_is_free()) spare_->reset(msgpack_bytes);
     else spare_ = std::make_shared<PayloadData>(msgpack_bytes);
     if (!spare_->unpack_checked()) return Payload();
@@ -89,6 +94,12 @@ Payload PayloadPool::make(std::string_view msgpack_bytes) {
 }
 
 Payload PayloadPool::adopt(ByteBuffer& buffer, std::string_view msgpack_bytes) {
+    if (buffer.capacity() > max_pooled) {
+        auto own = std::make_shared<PayloadData>();
+        own->reset(buffer, msgpack_bytes);
+        if (!own->unpack_checked()) return Payload();
+        return PayloadAccess::of(std::move(own));
+    }
     if (!spare_is_free()) spare_ = std::make_shared<PayloadData>();
     spare_->reset(buffer, msgpack_bytes);
     if (!spare_->unpack_checked()) return Payload();

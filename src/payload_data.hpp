@@ -47,14 +47,20 @@ Payload bytes_payload(std::string_view bytes);
 
 // Payloads for one connection's received messages. A payload no handler kept is reused for the
 // next message, so the steady state allocates nothing. Used on the connection's strand only.
+// Messages over max_pooled bytes get payloads of their own, freed with the last copy, so that an
+// idle connection never keeps the memory of the largest message it ever carried.
 class PayloadPool {
 public:
+    static constexpr std::size_t max_pooled = 4 * 1024 * 1024;
+
     // A payload of `msgpack_bytes`, already unpacked; empty when they are not exactly one msgpack
     // value (received input not yet checked).
     Payload make(std::string_view msgpack_bytes);
     // The same without a copy: `msgpack_bytes` lies in `buffer`, which the payload takes over;
     // `buffer` gets memory the pool no longer needs (for the next large frame).
     Payload adopt(ByteBuffer& buffer, std::string_view msgpack_bytes);
+
+    std::size_t retained_bytes() const noexcept { return spare_ ? spare_->bytes.capacity() : 0; }
 
 private:
     bool spare_is_free() const;

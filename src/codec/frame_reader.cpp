@@ -16,6 +16,7 @@ FrameReader::Span FrameReader::prepare(std::size_t min_size) {
     if (large_.returned) {
         large_.length = large_.filled = 0;
         large_.returned = false;
+        if (large_.buffer.capacity() > large_frame_initial) large_.buffer = ByteBuffer();
     }
     // Only the rest of a large body: what follows it starts the normal buffer again. Memory grows
     // with what arrives, so a length announced and never sent costs little.
@@ -28,6 +29,7 @@ FrameReader::Span FrameReader::prepare(std::size_t min_size) {
     // Frames handed out before are released here, so the partial tail can move to the front.
     if (begin_ == end_) {
         begin_ = end_ = scan_ = 0;
+        if (buf_.size() > large_frame_initial) std::string().swap(buf_);
     } else if (begin_ > 0) {
         std::memmove(&buf_[0], &buf_[begin_], end_ - begin_);
         end_ -= begin_;
@@ -128,6 +130,8 @@ std::size_t FrameReader::partial_size() const noexcept {
     const bool large_partial = large_.length != 0 && !large_.returned;
     return end_ - begin_ + (large_partial ? native_header_size + large_.filled : 0);
 }
+
+std::size_t FrameReader::retained_bytes() const noexcept { return buf_.capacity() + large_.buffer.capacity(); }
 
 void FrameReader::reset() noexcept {
     std::string().swap(buf_);  // the connection is gone: give its memory back

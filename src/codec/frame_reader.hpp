@@ -24,12 +24,18 @@ struct Frame {
 // until it returns false. Frames are returned in order; a frame's view is valid until the next
 // prepare().
 //
-// A native body of large_frame bytes or more is read into memory of its own, exactly to its end:
-// no copy of it is made on the way, and its memory can be taken over (large_frame_buffer).
+// A native body of large_frame bytes or more is read into memory of its own, exactly to its end,
+// and that memory can be taken over (large_frame_buffer). Up to large_frame_initial bytes no copy
+// of it is made on the way; beyond, the memory doubles as bytes arrive, copying what it holds.
+//
+// Memory kept between frames is bounded by large_frame_initial per buffer: what a larger frame
+// needed is let go once it has been handed out, so a connection that once carried one huge message
+// does not hold its size for the rest of its life.
 class FrameReader {
 public:
     static constexpr std::size_t large_frame = 64 * 1024;
-    // Memory given to a large body before its bytes arrive; beyond, it doubles as they do.
+    // Memory given to a large body before its bytes arrive (address space: its pages are touched
+    // only as bytes arrive); also the most either buffer keeps between frames.
     static constexpr std::size_t large_frame_initial = 4 * 1024 * 1024;
 
     // max_frame_size bounds JSON text and native bodies alike; 0 = no limit.
@@ -53,6 +59,7 @@ public:
     ByteBuffer& large_frame_buffer() noexcept { return large_.buffer; }
 
     std::size_t partial_size() const noexcept;  // bytes held for a frame not yet complete
+    std::size_t retained_bytes() const noexcept;  // memory kept by both buffers, used or not
     void reset() noexcept;                      // drop everything (after the connection closed)
 
 private:

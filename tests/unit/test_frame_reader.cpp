@@ -411,3 +411,23 @@ TEST_CASE("a large body's memory grows with what arrives, not with what its head
     }
     CHECK(frames == std::vector<std::string>{native_tag + body, native_tag + "tail"});
 }
+
+TEST_CASE("memory a huge frame needed is let go once the frame is handed out", "[frame_reader]") {
+    const std::size_t huge = 3 * FrameReader::large_frame_initial;
+    for (const bool native : {true, false}) {
+        CAPTURE(native);
+        FrameReader reader("\f", 0);
+        std::vector<std::string> frames;
+        const std::string body = patterned(huge, native ? 'n' : 'j');
+        const std::string stream = native ? native_frame(body) : body + "\f";
+        for (std::size_t from = 0; from < stream.size(); from += 1 << 20) {
+            feed_reads(reader, std::string_view(stream).substr(from, 1 << 20), frames);
+        }
+        REQUIRE(frames.size() == 1);
+        CHECK(reader.retained_bytes() >= huge);  // the frame's view is still valid here
+
+        feed_reads(reader, native ? native_frame("small") : std::string("small\f"), frames);
+        REQUIRE(frames.size() == 2);
+        CHECK(reader.retained_bytes() <= 2 * FrameReader::large_frame_initial);
+    }
+}

@@ -68,3 +68,19 @@ TEST_CASE("payload pool: adopt takes the frame's memory and hands back memory fo
     CHECK(reader.memory() == reused_memory);
     CHECK(pool.adopt(reader, fill(reader, std::string("\xc1", 1))).empty());
 }
+
+TEST_CASE("payload pool: a message over max_pooled gets a payload of its own, freed with it", "[payload]") {
+    PayloadPool pool;
+    const std::string huge = packed(std::string(PayloadPool::max_pooled + 1, 'h'));
+    ByteBuffer reader;
+    {
+        const auto copied = pool.make(huge);
+        const auto adopted = pool.adopt(reader, fill(reader, huge));
+        CHECK(copied.as<std::string>().size() == PayloadPool::max_pooled + 1);
+        CHECK(adopted.msgpack() == huge);
+        CHECK(reader.capacity() <= PayloadPool::max_pooled);  // what the reader got back is small
+    }
+    CHECK(pool.retained_bytes() <= PayloadPool::max_pooled);
+    CHECK(pool.make(packed("small")).as<std::string>() == "small");
+    CHECK(pool.retained_bytes() <= PayloadPool::max_pooled);
+}
