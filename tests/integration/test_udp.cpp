@@ -88,6 +88,7 @@ ipcxx::Config udp_config(const test::TempDir& dir, const std::string& id) {
     auto config = test::config_in(dir, id);
     config.max_message_size = 1024;
     config.max_pending_bytes = 4096;
+    config.max_event_name_length = 32;
     return config;
 }
 
@@ -155,13 +156,20 @@ TEST_CASE("udp: partial frames are kept per sender; bad input drops only its sen
     CHECK(server.log.count("lost") == 0);
     CHECK(server.log.count("partial") == 0);
 
-    // Oversize datagrams and reserved names are refused the same way.
+    // Oversize datagrams, reserved names and names over max_event_name_length are refused the same way.
+    const std::string long_name(40, 'n');
     one.send(std::string(2000, ' '), port);
     one.send(R"({"type":"connect","data":1})" "\f", port);
+    one.send(R"({"type":")" + long_name + R"(","data":1})" "\f", port);
     one.send(R"({"type":"f","data":6})" "\f", port);
     REQUIRE(server.log.wait_for("f"));
-    CHECK(server.log.count("error too large 127.0.0.1:" + std::to_string(one.port())) == 1);
+    const std::string from_one = " 127.0.0.1:" + std::to_string(one.port());
+    CHECK(server.log.count("error too large" + from_one) == 1);
     CHECK(server.log.count("connect") == 0);
+    CHECK(server.log.count("error " + ipcxx::make_error_code(ipcxx::errc::reserved_event).message() + from_one) == 1);
+    CHECK(server.log.count(long_name) == 0);
+    CHECK(server.log.count("error " + ipcxx::make_error_code(ipcxx::errc::event_name_too_long).message() + from_one) ==
+          1);
 }
 
 TEST_CASE("udp: broadcast reaches the senders heard within the expiry", "[udp]") {
