@@ -8,8 +8,6 @@ namespace {
 
 class Builder {
 public:
-    Builder(std::string_view bytes, msgpack::zone& zone)
-        : p_(bytes.data()), end_(bytes.data() + bytes.size()), zone_(&zone) {}
     Builder(std::string_view bytes, ObjectArena& arena, std::unique_ptr<msgpack::zone>& lazy_zone)
         : p_(bytes.data()), end_(bytes.data() + bytes.size()), zone_(lazy_zone.get()), arena_(&arena),
           lazy_zone_(&lazy_zone) {}
@@ -86,7 +84,7 @@ private:
         return true;
     }
     void* allocate(std::size_t size) {
-        if (arena_ && size <= ObjectArena::capacity - arena_->used) {
+        if (size <= ObjectArena::capacity - arena_->used) {
             void* at = arena_->bytes + arena_->used;
             arena_->used += size;
             return at;
@@ -155,8 +153,8 @@ private:
     const char* p_;
     const char* end_;
     msgpack::zone* zone_;
-    ObjectArena* arena_ = nullptr;
-    std::unique_ptr<msgpack::zone>* lazy_zone_ = nullptr;
+    ObjectArena* arena_;
+    std::unique_ptr<msgpack::zone>* lazy_zone_;
 };
 
 // The shape nearly every message has, a short array of unsigned integers and strings (an event's
@@ -210,11 +208,6 @@ bool unpack_flat_array(std::string_view bytes, ObjectArena& arena, msgpack::obje
 }
 
 }  // namespace
-
-bool unpack_in_zone(std::string_view bytes, msgpack::zone& zone, msgpack::object& out, std::size_t max_depth) {
-    Builder builder(bytes, zone);
-    return builder.value(out, max_depth) && builder.done();
-}
 
 bool unpack_in_arena(std::string_view bytes, ObjectArena& arena, std::unique_ptr<msgpack::zone>& zone,
                      msgpack::object& out, std::size_t max_depth) {

@@ -10,11 +10,6 @@
 
 namespace ipcxx::detail {
 
-// Builds `out` from exactly one msgpack value. Strings, binaries and exts point into `bytes`,
-// which must outlive `out`. Returns false (and builds nothing usable) for input that is not
-// exactly one value, or that nests deeper than `max_depth`; the caller then uses msgpack::unpack.
-bool unpack_in_zone(std::string_view bytes, msgpack::zone& zone, msgpack::object& out, std::size_t max_depth = 64);
-
 // Room for the containers of a small value ([seq, text] needs 3 objects), so that it needs no
 // zone: a zone's allocation and clearing cost more than the rest of the unpacking.
 struct ObjectArena {
@@ -23,8 +18,11 @@ struct ObjectArena {
     std::size_t used = 0;
 };
 
-// The same, with containers placed in `arena` (emptied first: it holds one value) while it has
-// room, then in `zone`, made on first need.
+// Builds `out` from exactly one msgpack value, its containers placed in `arena` (emptied first: it
+// holds one value) while it has room, then in `zone`, made on first need. Strings, binaries and
+// exts point into `bytes`, which must outlive `out`. Returns false (and builds nothing usable) for
+// input that is not exactly one value, or that nests deeper than `max_depth`; the caller then uses
+// msgpack::unpack.
 bool unpack_in_arena(std::string_view bytes, ObjectArena& arena, std::unique_ptr<msgpack::zone>& zone,
                      msgpack::object& out, std::size_t max_depth = 64);
 

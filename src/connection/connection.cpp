@@ -58,7 +58,8 @@ void Connection::start(std::string preface, bool open_outbox) {
     if (closing_) return;
     open_.store(true, std::memory_order_release);
     // Only heartbeats tell a dead link, and only plain TCP's bytes map to frames.
-    track_acks_ = config_.heartbeat_timeout.count() > 0 && stream_.plain_tcp() && stream_.unacknowledged_bytes();
+    track_acks_ = config_.heartbeat_timeout.count() > 0 && stream_.plain_tcp() &&
+                 stream_.unacknowledged_bytes().has_value();
     outbox_->track_acknowledgements(track_acks_);
     next_ack_check_ = min_ack_check;
     preface_ = std::move(preface);

@@ -69,9 +69,15 @@ void IoThread::finish() {
         // Tasks posted since the thread ended (a destroyed client's last disconnect(), say) run
         // here: left queued, each would hold its object, and that object's keepalive this thread,
         // for ever.
-        io_.restart();
-        io_.poll();
-        return;
+        for (;;) {
+            try {
+                io_.restart();
+                io_.poll();
+                return;
+            } catch (...) {
+                // As on the thread: nothing may escape into the owner's destructor.
+            }
+        }
     }
     if (!thread_.joinable()) return;
     if (in_this_thread()) {

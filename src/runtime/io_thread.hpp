@@ -23,7 +23,8 @@ public:
     // Lets run() return once the owner's work is done. Called from another thread, waits for the
     // thread to end; called from the I/O thread itself (inside a handler), detaches it: the thread
     // keeps this object alive until run() returns. Called again after the thread has been waited
-    // for, runs what has been posted since on the caller's thread.
+    // for, runs what has been posted since on the caller's thread. Only the owner calls it, from
+    // one thread at a time.
     void finish();
 
 private:

@@ -160,6 +160,7 @@ void prepare_tcp(GenericSocket& socket, const Config& config) noexcept {
 void prepare_unix(GenericSocket& socket, const Config& config) noexcept {
     if (config.unix_send_buffer == 0) return;
     std::error_code ignored;
+    // The kernel doubles the value it is given, in an int.
     const auto size = static_cast<int>(std::min<std::size_t>(config.unix_send_buffer, std::numeric_limits<int>::max() / 2));
     socket.set_option(asio::socket_base::send_buffer_size(size), ignored);
 }

@@ -23,6 +23,8 @@ std::size_t wmem_max() {
     std::ifstream in("/proc/sys/net/core/wmem_max");
     std::size_t value = 0;
     in >> value;
+    INFO("net.core.wmem_max could not be read from /proc/sys/net/core/wmem_max");
+    REQUIRE(value > 0);
     return value;
 }
 

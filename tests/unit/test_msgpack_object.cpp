@@ -1,4 +1,4 @@
-// unpack_in_zone builds the same msgpack::object as msgpack::unpack, for every type and width.
+// unpack_in_arena builds the same msgpack::object as msgpack::unpack, for every type and width.
 #include <catch2/catch.hpp>
 
 #include <limits>
@@ -20,28 +20,34 @@ std::string packed(const T& value) {
     return {buffer.data(), buffer.size()};
 }
 
+// Unpacks with a fresh arena and no zone yet, as a connection's first message does.
+bool unpack_fresh(std::string_view bytes, msgpack::object& out, std::size_t max_depth = 64) {
+    static ipcxx::detail::ObjectArena arena;
+    static std::unique_ptr<msgpack::zone> zone;
+    zone.reset();
+    return ipcxx::detail::unpack_in_arena(bytes, arena, zone, out, max_depth);
+}
+
 void check_same(const std::string& bytes) {
     INFO("bytes: " << bytes.size());
-    msgpack::zone zone;
     msgpack::object ours;
-    REQUIRE(ipcxx::detail::unpack_in_zone(bytes, zone, ours));
+    REQUIRE(unpack_fresh(bytes, ours));
     const auto theirs = msgpack::unpack(bytes.data(), bytes.size());
     CHECK(test::same_value(ours, theirs.get(), false));  // not operator==: see msgpack_equal.hpp
     CHECK(ours.type == theirs.get().type);
 
-    // The same value with its containers in an arena, spilling into a zone made when needed;
-    // the arena is used again (emptied) for every value.
+    // The same value again into an arena left full by the last value (it is emptied first) and a
+    // zone that may exist already, as a pooled payload's do for every message.
     static ipcxx::detail::ObjectArena arena;
-    arena.used = ipcxx::detail::ObjectArena::capacity;
-    std::unique_ptr<msgpack::zone> lazy;
-    msgpack::object in_arena;
-    REQUIRE(ipcxx::detail::unpack_in_arena(bytes, arena, lazy, in_arena));
-    CHECK(test::same_value(in_arena, theirs.get(), false));
+    static std::unique_ptr<msgpack::zone> reused;
+    msgpack::object again;
+    REQUIRE(ipcxx::detail::unpack_in_arena(bytes, arena, reused, again));
+    CHECK(test::same_value(again, theirs.get(), false));
 }
 
 }  // namespace
 
-TEST_CASE("unpack_in_zone: scalars of every width", "[msgpack]") {
+TEST_CASE("unpack_in_arena: scalars of every width", "[msgpack]") {
     check_same(packed(msgpack::type::nil_t()));
     check_same(packed(true));
     check_same(packed(false));
@@ -67,7 +73,7 @@ TEST_CASE("unpack_in_zone: scalars of every width", "[msgpack]") {
     check_same(packed(msgpack::type::ext(9, "abcdefghijklmnopq", 17)));
 }
 
-TEST_CASE("unpack_in_zone: containers, empty and nested, small and large", "[msgpack]") {
+TEST_CASE("unpack_in_arena: containers, empty and nested, small and large", "[msgpack]") {
     check_same(packed(std::vector<int>{}));
     check_same(packed(std::vector<int>(15, 1)));
     check_same(packed(std::vector<int>(16, 2)));
@@ -79,19 +85,18 @@ TEST_CASE("unpack_in_zone: containers, empty and nested, small and large", "[msg
     check_same(packed(big));
 }
 
-TEST_CASE("unpack_in_zone refuses what is not exactly one value, or nests too deep", "[msgpack]") {
-    msgpack::zone zone;
+TEST_CASE("unpack_in_arena refuses what is not exactly one value, or nests too deep", "[msgpack]") {
     msgpack::object out;
-    CHECK_FALSE(ipcxx::detail::unpack_in_zone("", zone, out));
-    CHECK_FALSE(ipcxx::detail::unpack_in_zone("\xc1", zone, out));
-    CHECK_FALSE(ipcxx::detail::unpack_in_zone(std::string("\x92\x01", 2), zone, out));  // truncated array
-    CHECK_FALSE(ipcxx::detail::unpack_in_zone("\xa5hey", zone, out));                  // truncated string
-    CHECK_FALSE(ipcxx::detail::unpack_in_zone(std::string("\x01\x02", 2), zone, out));  // two values
-    CHECK_FALSE(ipcxx::detail::unpack_in_zone(std::string("\xdd\xff\xff\xff\xff", 5), zone, out));  // huge count
+    CHECK_FALSE(unpack_fresh("", out));
+    CHECK_FALSE(unpack_fresh("\xc1", out));
+    CHECK_FALSE(unpack_fresh(std::string("\x92\x01", 2), out));  // truncated array
+    CHECK_FALSE(unpack_fresh("\xa5hey", out));                    // truncated string
+    CHECK_FALSE(unpack_fresh(std::string("\x01\x02", 2), out));  // two values
+    CHECK_FALSE(unpack_fresh(std::string("\xdd\xff\xff\xff\xff", 5), out));  // huge count
     std::string deep(100, '\x91');
     deep += '\x01';
-    CHECK_FALSE(ipcxx::detail::unpack_in_zone(deep, zone, out, 64));
-    CHECK(ipcxx::detail::unpack_in_zone(deep, zone, out, 128));
+    CHECK_FALSE(unpack_fresh(deep, out, 64));
+    CHECK(unpack_fresh(deep, out, 128));
 }
 
 TEST_CASE("unpack_in_arena: small values need no zone, larger ones spill into one made on demand", "[msgpack]") {
