@@ -400,11 +400,18 @@ StressResult run_stress(Outbox::OnFailure mode, std::size_t max_bytes,
     std::atomic<std::size_t> refused{0};
     std::atomic<bool> unexpected_push{false};
 
+    // Where producers give up, the writer waits until one has (bounded), so that the refusal path
+    // is taken however fast the writer would otherwise keep room free.
+    const auto hold_until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     std::thread consumer([&] {
         Xorshift rng{0x9e3779b97f4a7c15ULL};
         bool active = false;
         bool up = false;
         while (std::chrono::steady_clock::now() < deadline) {
+            if (attempts_when_full != 0 && refused.load() == 0 && std::chrono::steady_clock::now() < hold_until) {
+                std::this_thread::yield();
+                continue;
+            }
             const bool producers_done = producers_running.load() == 0;
             if (!active) {
                 const int kicked = kicks.exchange(0);
