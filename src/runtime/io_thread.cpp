@@ -16,10 +16,9 @@ void run_io(asio::io_context& io, std::chrono::microseconds busy_poll) {
     using Clock = std::chrono::steady_clock;
     auto idle_since = Clock::now();
     for (;;) {
-        if (io.poll() > 0) {
-            idle_since = Clock::now();
-            continue;
-        }
+        // A poll() that ran handlers ends by finding the reactor empty: polling again at once
+        // would only ask the kernel the same question a second time.
+        if (io.poll() > 0) idle_since = Clock::now();
         if (io.stopped()) return;
         if (Clock::now() - idle_since < busy_poll) {
             std::this_thread::yield();
