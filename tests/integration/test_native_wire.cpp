@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -11,6 +14,7 @@
 #include "support/fixtures.hpp"
 #include "support/pair.hpp"
 #include "support/silent_listener.hpp"
+#include "support/watchdog.hpp"
 
 using namespace std::chrono_literals;
 using test::Transport;
@@ -290,6 +294,40 @@ TEST_CASE("SharedBytes cross intact both ways and are queued without a copy", "[
         CHECK(std::count(received.begin(), received.end(), "first " + std::to_string(i)) == 1);
     }
     REQUIRE(test::eventually([&] { return bodies[0].use_count() == 1; }));  // released once written
+}
+
+TEST_CASE("a SharedBytes owner released once written may emit from its deleter", "[native]") {
+    // Each large body's release (on the I/O thread, as its write completes) emits the next one: an
+    // application refilling a pool of buffers. Nothing deadlocks and every message arrives in order.
+    test::TempDir dir;
+    test::Log server_log;
+    ipcxx::Server server{test::config_in(dir)};
+    server.on("m", [&](const ipcxx::Payload& data) { record_mixed(server_log, data); });
+    server.serve();
+    constexpr int total = 6;
+    std::atomic<bool> chaining{true};
+    std::function<void(int)> emit_from;  // outlives the client, whose destructor may release owners
+    ipcxx::Client client{test::config_in(dir, "hello")};
+    struct StopChain {
+        std::atomic<bool>& chaining;
+        ~StopChain() { chaining = false; }
+    } stop_chain{chaining};  // before the client goes, on success or failure
+    client.connect_to("world");
+    REQUIRE(test::eventually([&] { return client.connected() && client.native(); }));
+
+    emit_from = [&](int i) {
+        auto body = std::make_shared<const std::string>(mixed_message(3 * i));  // each one large
+        const std::string_view bytes(*body);
+        std::shared_ptr<const void> owner(body.get(), [&emit_from, &chaining, body, i](const void*) {
+            if (chaining && i + 1 < total) emit_from(i + 1);
+        });
+        CHECK_FALSE(client.emit("m", std::make_tuple(3 * i, ipcxx::SharedBytes(std::move(owner), bytes,
+                                                                                ipcxx::SharedBytes::Kind::text))));
+    };
+    test::Watchdog watchdog(std::chrono::seconds(20), "emits from SharedBytes deleters");
+    emit_from(0);
+    REQUIRE(server_log.wait_for_size(total));
+    for (int i = 0; i < total; ++i) CHECK(server_log.entries()[i] == std::to_string(3 * i));
 }
 
 TEST_CASE("SharedBytes on the JSON wire are sent as their bytes", "[native]") {
