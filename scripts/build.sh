@@ -8,7 +8,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${IPCXX_BUILD_DIR:-$root/build}
 sanitize=()
 if [[ -n ${IPCXX_SANITIZE:-} ]]; then
-    sanitize=(-DIPCXX_SANITIZE="$IPCXX_SANITIZE" -DCMAKE_CXX_COMPILER=clang++)
+    # Sources compiled in batches of 8 (unity build): the sanitizer trees build in about half the
+    # time. The plain tree stays file by file, so that every file is still checked on its own includes.
+    sanitize=(-DIPCXX_SANITIZE="$IPCXX_SANITIZE" -DCMAKE_CXX_COMPILER=clang++
+              -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=8)
 fi
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${IPCXX_BUILD_TYPE:-RelWithDebInfo} \
       ${sanitize[@]+"${sanitize[@]}"} "$@" >/dev/null
