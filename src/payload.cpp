@@ -81,29 +81,32 @@ bool PayloadPool::spare_is_free() const {
     return true;
 }
 
+namespace {
+
+// The payload of `data`, once unpacked; empty when its bytes are not exactly one msgpack value.
+Payload unpacked(std::shared_ptr<PayloadData> data) {
+    if (!data->unpack_checked()) return Payload();
+    return PayloadAccess::of(std::move(data));
+}
+
+}  // namespace
+
 Payload PayloadPool::make(std::string_view msgpack_bytes) {
-    if (msgpack_bytes.size() > max_pooled) {
-        auto own = std::make_shared<PayloadData>(msgpack_bytes);
-        if (!own->unpack_checked()) return Payload();
-        return PayloadAccess::of(std::move(own));
-    }
+    if (msgpack_bytes.size() > max_pooled) return unpacked(std::make_shared<PayloadData>(msgpack_bytes));
     if (spare_is_free()) spare_->reset(msgpack_bytes);
     else spare_ = std::make_shared<PayloadData>(msgpack_bytes);
-    if (!spare_->unpack_checked()) return Payload();
-    return PayloadAccess::of(spare_);
+    return unpacked(spare_);
 }
 
 Payload PayloadPool::adopt(ByteBuffer& buffer, std::string_view msgpack_bytes) {
     if (buffer.capacity() > max_pooled) {
         auto own = std::make_shared<PayloadData>();
         own->reset(buffer, msgpack_bytes);
-        if (!own->unpack_checked()) return Payload();
-        return PayloadAccess::of(std::move(own));
+        return unpacked(std::move(own));
     }
     if (!spare_is_free()) spare_ = std::make_shared<PayloadData>();
     spare_->reset(buffer, msgpack_bytes);
-    if (!spare_->unpack_checked()) return Payload();
-    return PayloadAccess::of(spare_);
+    return unpacked(spare_);
 }
 
 Payload bytes_payload(std::string_view bytes) {

@@ -280,12 +280,8 @@ bool Connection::handle_frame(const Frame& frame) {
 
 bool Connection::deliver(const NativeFrame& frame, bool large) {
     if (frame.kind == FrameKind::event || frame.kind == FrameKind::request) {
-        if (frame.name.size() > config_.max_event_name_length) {
-            return fail_input(make_error_code(errc::event_name_too_long),
-                              "received event name of " + std::to_string(frame.name.size()) +
-                                  " bytes, over max_event_name_length " +
-                                  std::to_string(config_.max_event_name_length));
-        }
+        std::string detail;
+        if (auto ec = check_received_name_length(config_, frame.name, detail)) return fail_input(ec, detail);
     }
     if (frame.kind == FrameKind::event && is_reserved_event(frame.name)) {
         return fail_input(make_error_code(errc::reserved_event),

@@ -29,20 +29,25 @@ void run_io(asio::io_context& io, std::chrono::microseconds busy_poll) {
     }
 }
 
+// Runs `f` to its end, starting it again whenever an exception escapes: the library catches handler
+// exceptions itself, and nothing else may end the I/O thread or reach an owner's destructor.
+template <class F>
+void run_catching(F&& f) {
+    for (;;) {
+        try {
+            f();
+            return;
+        } catch (...) {
+        }
+    }
+}
+
 }  // namespace
 
 std::shared_ptr<IoThread> IoThread::start(std::chrono::microseconds busy_poll) {
     std::shared_ptr<IoThread> io(new IoThread());
     io->thread_ = std::thread([raw = io.get(), busy_poll] {
-        for (;;) {
-            try {
-                run_io(raw->io_, busy_poll);
-                break;
-            } catch (...) {
-                // The library catches handler exceptions itself; this keeps the loop alive if
-                // anything else escapes.
-            }
-        }
+        run_catching([&] { run_io(raw->io_, busy_poll); });
         // Drop the thread's own reference last: if finish() detached us, this destroys the
         // io_context here, after run() has returned.
         std::shared_ptr<IoThread> keep = std::move(raw->self_);
@@ -68,15 +73,11 @@ void IoThread::finish() {
         // Tasks posted since the thread ended (a destroyed client's last disconnect(), say) run
         // here: left queued, each would hold its object, and that object's keepalive this thread,
         // for ever.
-        for (;;) {
-            try {
-                io_.restart();
-                io_.poll();
-                return;
-            } catch (...) {
-                // As on the thread: nothing may escape into the owner's destructor.
-            }
-        }
+        run_catching([this] {
+            io_.restart();
+            io_.poll();
+        });
+        return;
     }
     if (!thread_.joinable()) return;
     if (in_this_thread()) {

@@ -249,11 +249,8 @@ bool UdpServer::read_frames(const std::shared_ptr<UdpPeer>& peer, std::string_vi
         if (auto ec = decoder_.decode(frame.bytes, decoded)) {
             return fail(ec, ec == errc::empty_frame ? "received an empty frame" : decoder_.error_detail());
         }
-        if (decoded.type.size() > config_.max_event_name_length) {
-            return fail(make_error_code(errc::event_name_too_long),
-                        "received event name of " + std::to_string(decoded.type.size()) +
-                            " bytes, over max_event_name_length " + std::to_string(config_.max_event_name_length));
-        }
+        std::string detail;
+        if (auto ec = check_received_name_length(config_, decoded.type, detail)) return fail(ec, detail);
         if (is_reserved_event(decoded.type)) {
             return fail(make_error_code(errc::reserved_event),
                         "received event '" + std::string(decoded.type) + "' uses a reserved name");
