@@ -171,7 +171,12 @@ std::error_code Connection::push_frame(std::string_view frame) {
 }
 
 void Connection::close(std::error_code reason) {
-    asio::dispatch(strand_, [self = shared_from_this(), reason] { self->close_on_strand(reason); });
+    // On the strand (a handler of this connection): closed now, so that no later frame of the batch
+    // is dispatched, but the owner hears of it only after the caller returns. Elsewhere: posted, as
+    // dispatch would run it inline on an idle strand of the same thread (a handler of another
+    // connection), publishing socket.disconnected inside the caller's call.
+    if (strand_.running_in_this_thread()) return close_on_strand(reason, true);
+    asio::post(strand_, [self = shared_from_this(), reason] { self->close_on_strand(reason); });
 }
 
 void Connection::close_gracefully(std::chrono::milliseconds timeout) {
@@ -424,7 +429,7 @@ void Connection::forget_acknowledged() {
     next_ack_check_ = std::max(min_ack_check, 2 * outbox_->acknowledged(*unacknowledged));
 }
 
-void Connection::close_on_strand(std::error_code reason) {
+void Connection::close_on_strand(std::error_code reason, bool finish_later) {
     if (closing_) return;
     closing_ = true;
     close_reason_ = reason;
@@ -435,6 +440,10 @@ void Connection::close_on_strand(std::error_code reason) {
     if (track_acks_ && reason == errc::heartbeat_timeout) unacknowledged_at_close_ = stream_.abort();
     stream_.close();
     if (!batch_in_flight_) outbox_->link_down();
+    if (finish_later) {
+        asio::post(strand_, [self = shared_from_this()] { self->maybe_finish(); });
+        return;
+    }
     maybe_finish();
 }
 

@@ -96,7 +96,8 @@ public:
     std::error_code emit_with_tail(std::string_view event, std::string_view head, const PackTail& tail);
     // Queues an already encoded frame (broadcast), or raw_buffer bytes; any thread.
     std::error_code push_frame(std::string_view frame);
-    // Closes the link; any thread. `reason` is what on_closed reports.
+    // Closes the link; any thread. `reason` is what on_closed reports; on_closed never runs inside
+    // this call.
     void close(std::error_code reason = {});
     // Closes without losing what was accepted: writes what the outbox holds, shuts the write side
     // down, and reads until the peer closes too (closing with unread input would reset the link
@@ -147,7 +148,8 @@ private:
     bool finish_write(std::error_code ec, std::size_t n);
     // Asks the socket what the peer acknowledged, so that the outbox forgets those frames.
     void forget_acknowledged();
-    void close_on_strand(std::error_code reason);
+    // `finish_later`: the owner's on_closed runs from a task of its own, not inside the caller.
+    void close_on_strand(std::error_code reason, bool finish_later = false);
     void maybe_finish();
 
     const std::shared_ptr<void> io_keepalive_;  // declared first: destroyed after the strand and stream
