@@ -148,7 +148,9 @@ void ServerImpl::add_connection(std::uint64_t generation, const Strand& strand, 
     auto conn = std::make_shared<Connection>(
         strand, std::move(stream), std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::drop),
         weak_from_this(), config_holder_, io_keepalive_, next_serial_.fetch_add(1), remote, std::move(peer));
-    conn->server_handshake.emplace(wire_mode(config_.raw_buffer ? Wire::json : config_.wire), config_.id);
+    const bool hello_possible = !config_.raw_buffer && config_.wire != Wire::json;
+    conn->server_handshake.emplace(wire_mode(hello_possible ? config_.wire : Wire::json), config_.id);
+    conn->connect_gate.emplace(hello_possible, config_.wire == Wire::automatic);
     {
         // Under the acceptor lock, so that a concurrent stop() either sees this connection or
         // makes us drop it.
@@ -157,21 +159,35 @@ void ServerImpl::add_connection(std::uint64_t generation, const Strand& strand, 
         std::lock_guard<std::mutex> guard(mutex_);
         connections_.emplace(conn->serial(), conn);
     }
-    // With an authenticate hook, the connection waits for its verdict: at its first frame, as an
-    // ipcxx client's hello comes first, or at once when no hello can come (wire json, raw buffers).
-    const bool judge_now = config_.raw_buffer || config_.wire == Wire::json;
+    // With an authenticate hook, the connection waits for its verdict, which comes when its
+    // `connect` is due (connect_gate): until then it gets no broadcast.
     if (config_.authenticate) conn->set_admitted(false);
-    // `connect` is published on the connection's strand, before its first message.
-    asio::post(strand, [self = shared_from_this(), conn, judge_now] {
-        // Started first so the handler can emit; no message is dispatched before it returns,
-        // as reads complete on this same strand.
+    // On the connection's strand, where its reads complete: no message is dispatched before `connect`.
+    asio::post(strand, [self = shared_from_this(), conn] {
+        // Started first so that the `connect` handler can emit.
         conn->start();
-        if (!conn->admitted() && !(judge_now && self->admit(*conn, false))) return;
-        self->publish_connect(*conn);
+        if (conn->connect_gate->on_start()) {
+            self->announce(*conn);
+            return;
+        }
+        if (conn->connect_gate->waits_for_timeout()) conn->wait_for_identity(self->config_.handshake_timeout);
     });
 }
 
+bool ServerImpl::judge(Connection& conn, bool said_hello) {
+    if (conn.admitted() || admit(conn, said_hello)) return true;
+    conn.connect_gate->on_refused();
+    return false;
+}
+
+bool ServerImpl::announce(Connection& conn, bool said_hello) {
+    if (!judge(conn, said_hello)) return false;
+    publish_connect(conn);
+    return true;
+}
+
 void ServerImpl::publish_connect(Connection& conn) {
+    conn.stop_waiting_for_identity();
     Socket handle = conn.handle();
     events_.publish("connect", &handle);
 }
@@ -384,10 +400,7 @@ bool ServerImpl::accept_without_hello(Connection& conn) {
 
 void ServerImpl::on_frame(Connection& conn, const NativeFrame& frame, const Payload& data) {
     if (!accept_without_hello(conn)) return;
-    if (!conn.admitted()) {
-        if (!admit(conn, false)) return;
-        publish_connect(conn);
-    }
+    if (conn.connect_gate->on_first_frame() && !announce(conn)) return;
     switch (frame.kind) {
         case FrameKind::event: {
             Socket handle = conn.handle();
@@ -423,13 +436,19 @@ void ServerImpl::on_handshake(Connection& conn, std::string_view event, std::str
         return conn.close(result.error);
     }
     conn.set_peer_id(result.peer_id);
-    const bool judged_now = !conn.admitted();
-    if (judged_now && !admit(conn, true)) return;
+    // A hello after handshake_timeout still sets the id and the wire, but `connect` was published.
+    const bool due = conn.connect_gate->on_first_frame();
+    if (due && !judge(conn, true)) return;
     std::string frame;
     encode_protocol_event(welcome_event, result.welcome, config_, frame);
     conn.send_control(frame);
+    // Before `connect`, so that its handler sees the wire the client will be sent.
     if (result.native) conn.use_native();
-    if (judged_now) publish_connect(conn);
+    if (due) publish_connect(conn);
+}
+
+void ServerImpl::on_identity_timeout(Connection& conn) {
+    if (conn.connect_gate->on_timeout()) announce(conn);
 }
 
 void ServerImpl::on_raw_data(Connection& conn, std::string_view bytes) {
@@ -480,7 +499,9 @@ void ServerImpl::on_closed(Connection& conn, std::error_code reason) {
         events_.publish_error(std::move(error));
     }
     // Only a connection that had its `connect` gets its `socket.disconnected`.
-    if (conn.admitted()) events_.publish("socket.disconnected", &handle);
+    const bool announced = conn.connect_gate->announced();
+    conn.connect_gate->on_closed();
+    if (announced) events_.publish("socket.disconnected", &handle);
 }
 
 }  // namespace ipcxx::detail

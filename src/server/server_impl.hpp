@@ -56,6 +56,7 @@ public:
     void on_input_error(Connection& conn, std::error_code ec, const std::string& detail) override;
     void on_write_result(Connection& conn, const Outbox::Completion& result) override;
     void on_closed(Connection& conn, std::error_code reason) override;
+    void on_identity_timeout(Connection& conn) override;
 
 private:
     // Queues on every connection the frame `frame_for(conn, frame)` gives; failures are reported
@@ -74,7 +75,12 @@ private:
                         PeerIdentity peer);
     std::shared_ptr<TlsContext> tls_context() const;
     std::uint64_t generation_now() const;
+    // `connect` is due: the client is judged (judge), then announced (publish_connect). False if refused.
+    bool announce(Connection& conn, bool said_hello = false);
     void publish_connect(Connection& conn);
+    // Asks config.authenticate about this connection unless already admitted: true if accepted;
+    // else reported and closed, never announced.
+    bool judge(Connection& conn, bool said_hello);
     // Asks config.authenticate about this connection: true if accepted; else reported and closed.
     bool admit(Connection& conn, bool said_hello);
     void do_accept(std::uint64_t generation);
