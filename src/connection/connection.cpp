@@ -30,7 +30,13 @@ void consume_buffers(std::vector<asio::const_buffer>& buffers, std::size_t n) {
 }
 
 Liveness::Settings liveness_settings(const Config& config) {
-    return {config.message_timeout, config.heartbeat_interval, config.heartbeat_timeout};
+    // A quarter of the shortest timeout: later than that, a check says more about this side's
+    // thread than about the peer.
+    auto shortest = config.heartbeat_timeout;
+    if (shortest.count() == 0 || (config.message_timeout.count() > 0 && config.message_timeout < shortest)) {
+        shortest = config.message_timeout;
+    }
+    return {config.message_timeout, config.heartbeat_interval, config.heartbeat_timeout, shortest / 4};
 }
 
 }  // namespace
