@@ -17,9 +17,25 @@ Client::Client(asio::io_context& io, Config config)
 Client::Client(detail::SharedIo io, Config config)
     : impl_(std::make_shared<detail::ClientImpl>(io.io, std::move(config), std::move(io.keepalive))) {}
 
-Client::~Client() {
+Client::~Client() { shut_down(); }
+
+Client::Client(Client&& other) noexcept = default;
+
+Client& Client::operator=(Client&& other) noexcept {
+    if (this != &other) {
+        shut_down();
+        thread_ = std::move(other.thread_);
+        impl_ = std::move(other.impl_);
+    }
+    return *this;
+}
+
+void Client::shut_down() noexcept {
+    if (!impl_) return;  // moved from
     impl_->disconnect();
     detail::release(thread_, [this] { impl_->events().registry().close(); });
+    impl_.reset();
+    thread_.reset();
 }
 
 HandlerId Client::add_handler(std::string_view event, detail::Handler handler, bool once) {
@@ -77,7 +93,7 @@ std::error_code Client::emit_raw_text(std::string_view text) { return impl_->emi
 void Client::disconnect() { impl_->disconnect(); }
 bool Client::connected() const noexcept { return impl_->connected(); }
 std::size_t Client::pending_messages() const { return impl_->pending_messages(); }
-const std::string& Client::server_id() const noexcept { return impl_->server_id(); }
+std::string Client::server_id() const { return impl_->server_id(); }
 const Config& Client::config() const noexcept { return impl_->config(); }
 
 }  // namespace ipcxx

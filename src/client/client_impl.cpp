@@ -56,14 +56,50 @@ ClientImpl::ClientImpl(asio::io_context& io, Config config, std::shared_ptr<void
 }
 
 void ClientImpl::start(std::string server_id, Target target) {
-    if (started_.exchange(true)) {
-        throw Error(make_error_code(errc::invalid_argument), "client already connects to '" + server_id_ + "'");
+    std::lock_guard<std::mutex> lock(run_mutex_);
+    if (run_ == Run::live || next_run_) {
+        const std::string& current = next_run_ ? next_run_->server_id : server_id_;
+        throw Error(make_error_code(errc::invalid_argument), "client already connects to '" + current + "'");
+    }
+    if (run_ == Run::ending) {
+        next_run_ = NextRun{std::move(server_id), std::move(target)};
+        return;
     }
     server_id_ = std::move(server_id);
     target_ = std::move(target);
-    asio::post(strand_, [self = shared_from_this()] {
-        if (self->fsm_.start()) self->attempt();
-    });
+    // Now rather than in begin(): what is emitted right after connect_to is queued for this run.
+    outbox_->reopen();
+    run_ = Run::live;
+    // Posted under the lock, so that a disconnect() of this run is posted after it.
+    asio::post(strand_, [self = shared_from_this(), run = ++run_id_] { self->begin(run); });
+}
+
+void ClientImpl::begin(std::uint64_t run) {
+    {
+        std::lock_guard<std::mutex> lock(run_mutex_);
+        if (run != run_id_) return;
+    }
+    protocol_violation_ = false;
+    if (fsm_.state() == ReconnectFsm::State::idle ? fsm_.start() : fsm_.restart()) attempt();
+}
+
+void ClientImpl::end_run() {
+    std::lock_guard<std::mutex> lock(run_mutex_);
+    if (!next_run_) {
+        run_ = Run::idle;
+        return;
+    }
+    server_id_ = std::move(next_run_->server_id);
+    target_ = std::move(next_run_->target);
+    next_run_.reset();
+    outbox_->reopen();
+    run_ = Run::live;
+    asio::post(strand_, [self = shared_from_this(), run = ++run_id_] { self->begin(run); });
+}
+
+std::string ClientImpl::server_id() const {
+    std::lock_guard<std::mutex> lock(run_mutex_);
+    return server_id_;
 }
 
 bool ClientImpl::native() const noexcept {
@@ -362,11 +398,27 @@ void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_v
 }
 
 void ClientImpl::disconnect() {
-    asio::post(strand_, [self = shared_from_this()] {
+    std::uint64_t run;
+    {
+        std::lock_guard<std::mutex> lock(run_mutex_);
+        next_run_.reset();
+        run_ = Run::ending;
+        run = run_id_;
+    }
+    asio::post(strand_, [self = shared_from_this(), run] {
+        {
+            // A run begun after this call (connect_to again) is not the one it ends.
+            std::lock_guard<std::mutex> lock(self->run_mutex_);
+            if (run != self->run_id_) return;
+        }
         const ReconnectStep step = self->fsm_.on_disconnect();
         // A second call (the destructor after disconnect()) must not replace the first one's step
         // while the connection closes: that step reports the queue and publishes destroy.
-        if (!step.publish_disconnect && !step.publish_destroy) return;
+        if (!step.publish_disconnect && !step.publish_destroy) {
+            // The run had already ended (given up): nothing is to be published.
+            if (!self->explicit_disconnect_) self->end_run();
+            return;
+        }
         self->timer_.cancel();
         self->handshake_timer_.cancel();
         std::error_code ignored;
@@ -472,6 +524,9 @@ void ClientImpl::finish() {
                      std::to_string(lost) + " message(s) to '" + server_id_ + "' not delivered: client destroyed",
                      lost);
     }
+    // Before `destroy`, so that a connect_to made by its handlers, or by a thread that saw it,
+    // begins at once.
+    end_run();
     events_.publish("destroy");
 }
 

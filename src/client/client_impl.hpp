@@ -32,7 +32,9 @@ public:
     RequestHandlers& request_handlers() noexcept { return request_handlers_; }
     const Config& config() const noexcept { return config_; }
 
-    // Any thread; once.
+    // Any thread. Starts a run: attempts under the reconnect rules until disconnect() or giving
+    // up, which ends it with `destroy`. While a run is live, throws (invalid_argument); while one
+    // is ending, the new one starts after its `destroy`.
     void start(std::string server_id, Target target);
     std::error_code emit(std::string_view event, std::string_view msgpack_data);
     // An event whose data is `head` then `tail`; the tail is queued by reference when it can be.
@@ -48,7 +50,7 @@ public:
     bool connected() const noexcept { return connected_.load(std::memory_order_acquire); }
     bool native() const noexcept;
     std::size_t pending_messages() const;
-    const std::string& server_id() const noexcept { return server_id_; }
+    std::string server_id() const;
 
     void on_frame(Connection& conn, const NativeFrame& frame, const Payload& data) override;
     void on_handshake(Connection& conn, std::string_view event, std::string_view msgpack_data) override;
@@ -76,6 +78,10 @@ private:
     void handle_closed(CloseCause cause);
     void apply(const ReconnectStep& step);
     void finish();  // no more attempts: report what was never delivered, then `destroy`
+    // On the strand: the first attempt of run `run` (unless another has begun since).
+    void begin(std::uint64_t run);
+    // On the strand, after `destroy`: the run is over; a connect_to made meanwhile begins now.
+    void end_run();
     void report_error(std::error_code ec, std::string message, std::size_t undelivered = 0);
 
     const std::shared_ptr<void> io_keepalive_;
@@ -94,10 +100,7 @@ private:
     std::shared_ptr<TlsContext> tls_context_;  // made at the first TLS attempt
     std::shared_ptr<TlsSocket> tls_socket_;    // the attempt in progress, during its TLS handshake
     std::shared_ptr<Connection> conn_;
-    std::string server_id_;
-    Target target_;
     std::uint64_t attempt_ = 0;  // identifies the attempt a connect completion belongs to
-    std::atomic<bool> started_{false};
     std::atomic<bool> connected_{false};
     bool protocol_violation_ = false;
     std::optional<ReconnectStep> explicit_disconnect_;  // waits for the live connection to close
@@ -106,6 +109,20 @@ private:
     // of the other wire slips in between.
     mutable std::mutex send_mutex_;
     bool native_ = false;
+
+    // Runs (connect_to ... destroy), started from any thread. server_id_ and target_ change only
+    // when no run is live (under this lock), so the strand reads them without it.
+    enum class Run { idle, live, ending };
+    struct NextRun {
+        std::string server_id;
+        Target target;
+    };
+    mutable std::mutex run_mutex_;
+    Run run_ = Run::idle;
+    std::uint64_t run_id_ = 0;  // the current (or last) run; a disconnect() applies to its own
+    std::optional<NextRun> next_run_;  // connect_to while a run was ending
+    std::string server_id_;
+    Target target_;
 
     // config.sync; taken before send_mutex_ so that what the gate lets through is queued in its order.
     mutable std::mutex sync_mutex_;

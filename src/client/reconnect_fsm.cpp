@@ -38,6 +38,16 @@ bool ReconnectFsm::start() {
     return true;
 }
 
+bool ReconnectFsm::restart() {
+    if (state_ != State::destroyed) {
+        return false;
+    }
+    state_ = State::connecting;
+    retries_remaining_ = settings_.max_retries;
+    consecutive_failures_ = 0;
+    return true;
+}
+
 void ReconnectFsm::on_connected() {
     // A connect that completes after disconnect() (or in any unexpected state) changes nothing.
     if (state_ != State::connecting) {

@@ -45,6 +45,9 @@ public:
 
     // The first attempt. Returns false if already started or destroyed.
     bool start();
+    // connect_to again after destroy: a fresh first attempt, with max_retries and the backoff
+    // starting over. Returns false unless destroyed.
+    bool restart();
     void on_connected();
     // The current socket (or attempt) closed.
     ReconnectStep on_closed(CloseCause cause);

@@ -195,6 +195,32 @@ TEST_CASE("reconnect: explicit disconnect in each state", "[reconnect_fsm]") {
     }
 }
 
+TEST_CASE("reconnect: a restart after destroy starts afresh, and only then", "[reconnect_fsm]") {
+    ReconnectFsm fsm(settings_with(1));
+    CHECK_FALSE(fsm.restart());  // idle: start() is the first attempt
+    REQUIRE(fsm.start());
+    CHECK_FALSE(fsm.restart());  // connecting
+    require_retry(fsm.on_closed(CloseCause::closed), 500ms);
+    CHECK_FALSE(fsm.restart());  // waiting
+    REQUIRE(fsm.on_timer());
+    require_destroy(fsm.on_closed(CloseCause::closed));  // max_retries ran out
+    REQUIRE(fsm.state() == State::destroyed);
+    CHECK_FALSE(fsm.start());
+
+    REQUIRE(fsm.restart());
+    CHECK(fsm.state() == State::connecting);
+    CHECK(fsm.retries_remaining() == 1);
+    CHECK(fsm.consecutive_failures() == 0);
+    // The same rules as a first start: one retry, then destroy.
+    require_retry(fsm.on_closed(CloseCause::closed), 500ms);
+    REQUIRE(fsm.on_timer());
+    fsm.on_connected();
+    CHECK(fsm.state() == State::connected);
+    require_destroy(fsm.on_disconnect());
+    REQUIRE(fsm.restart());  // after an explicit disconnect too
+    CHECK(fsm.state() == State::connecting);
+}
+
 TEST_CASE("reconnect: calls out of sequence are ignored", "[reconnect_fsm]") {
     ReconnectFsm fsm(ReconnectSettings{});
     CHECK(is_empty(fsm.on_closed(CloseCause::closed)));  // idle
