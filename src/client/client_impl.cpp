@@ -79,7 +79,7 @@ void ClientImpl::begin(std::uint64_t run) {
         std::lock_guard<std::mutex> lock(run_mutex_);
         if (run != run_id_) return;
     }
-    protocol_violation_ = false;
+    give_up_ = false;
     if (fsm_.state() == ReconnectFsm::State::idle ? fsm_.start() : fsm_.restart()) attempt();
 }
 
@@ -272,7 +272,7 @@ void ClientImpl::attempt() {
             // Retrying cannot make the path shorter.
             report_error(make_error_code(errc::path_too_long),
                          "Unix socket path is too long for the platform: " + target_.path);
-            return handle_closed(CloseCause::protocol_violation);
+            return handle_closed(CloseCause::permanent);
         }
         endpoints.push_back(endpoint);
     } else if (auto ec = resolve_tcp(target_.host, target_.port, endpoints, detail)) {
@@ -308,7 +308,7 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
     if (tls_ec) {
         // A configuration that cannot work will not work on the next attempt either.
         report_error(tls_ec, detail);
-        return handle_closed(CloseCause::protocol_violation);
+        return handle_closed(CloseCause::permanent);
     }
     tls_socket_ = tls;
     // Completes on the socket's executor, the strand.
@@ -318,8 +318,7 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
                       self->tls_socket_.reset();
                       if (ec) {
                           self->report_error(ec, "TLS handshake with " + self->target_.describe() + " failed: " + detail);
-                          return self->handle_closed(is_certificate_error(ec) ? CloseCause::protocol_violation
-                                                                              : CloseCause::closed);
+                          return self->handle_closed(cause_of(ec));
                       }
                       self->on_link(Stream(tls, self->tls_context_), remote);
                   });
@@ -371,7 +370,7 @@ void ClientImpl::on_handshake_timeout() {
 
 void ClientImpl::protocol_failure(std::error_code ec, const std::string& detail) {
     if (!conn_) return;
-    protocol_violation_ = true;
+    give_up_ = retry_cannot_help(ec);
     report_error(ec, "closing connection to " + conn_->remote() + ": " + detail);
     conn_->close(ec);
 }
@@ -458,8 +457,9 @@ void ClientImpl::on_raw_data(Connection&, std::string_view bytes) {
 }
 
 void ClientImpl::on_input_error(Connection& conn, std::error_code ec, const std::string& detail) {
-    // A stalled or silent server may be back after a reconnect; one that sent garbage is not.
-    protocol_violation_ = ec != errc::heartbeat_timeout && ec != errc::message_timeout;
+    // A server that stalled, went silent or sent bad input may be fine after a reconnect (fixed,
+    // restarted): the retry rules apply.
+    give_up_ = retry_cannot_help(ec);
     report_error(ec, "closing connection to " + conn.remote() + ": " + detail);
 }
 
@@ -474,7 +474,7 @@ void ClientImpl::on_write_result(Connection&, const Outbox::Completion& result) 
 void ClientImpl::on_closed(Connection&, std::error_code reason) {
     if (is_certificate_error(reason)) {
         // TLS 1.3 servers judge a client's certificate after the client's handshake is done.
-        protocol_violation_ = true;
+        give_up_ = true;
         report_error(reason, "the server refused this client's TLS certificate: " + reason.message());
     }
     conn_.reset();
@@ -490,8 +490,8 @@ void ClientImpl::on_closed(Connection&, std::error_code reason) {
         explicit_disconnect_.reset();
         return apply(step);
     }
-    const CloseCause cause = protocol_violation_ ? CloseCause::protocol_violation : CloseCause::closed;
-    protocol_violation_ = false;
+    const CloseCause cause = give_up_ ? CloseCause::permanent : CloseCause::closed;
+    give_up_ = false;
     handle_closed(cause);
 }
 

@@ -74,6 +74,7 @@ private:
     // The link is up (after the TLS handshake, if any): the connection starts.
     void on_link(Stream stream, const GenericEndpoint& remote);
     void on_handshake_timeout();
+    // The negotiation failed (welcome refused, malformed or missing): reported and closed.
     void protocol_failure(std::error_code ec, const std::string& detail);
     void handle_closed(CloseCause cause);
     void apply(const ReconnectStep& step);
@@ -102,7 +103,7 @@ private:
     std::shared_ptr<Connection> conn_;
     std::uint64_t attempt_ = 0;  // identifies the attempt a connect completion belongs to
     std::atomic<bool> connected_{false};
-    bool protocol_violation_ = false;
+    bool give_up_ = false;  // the connection closing ends the client: retrying cannot help
     std::optional<ReconnectStep> explicit_disconnect_;  // waits for the live connection to close
 
     // Which wire emit() encodes for; changed together with rewriting the queue, so that no frame
