@@ -61,7 +61,9 @@ struct Config {
     std::string delimiter = "\f";                   // frame terminator of the JSON wire; non-empty
 
     Wire wire = Wire::automatic;
-    std::chrono::milliseconds handshake_timeout{2000};  // wire = native: how long a client waits for the welcome
+    // Client, wire = native: how long it waits for the welcome. Server, wire = automatic: how long a
+    // client that says nothing goes without its `connect`. With TLS: the limit of each TLS handshake.
+    std::chrono::milliseconds handshake_timeout{2000};
     std::chrono::milliseconds request_timeout{30000};   // deadline of requests made without one
 
     // Limits (ipcxx additions).

@@ -33,8 +33,12 @@ struct SharedIo;
 
 // Events:
 //   "start"                ()                      listening
-//   "connect"              (Socket&)               a client was accepted
-//   "socket.disconnected"  (Socket&)               a client connection closed
+//   "connect"              (Socket&)               a client is known: its hello arrived (id() and
+//                                                  native() are set, emit_to reaches it), or its
+//                                                  first frame, or handshake_timeout passed in
+//                                                  silence; at once on a json or raw_buffer server.
+//                                                  Broadcasts reach a client before it.
+//   "socket.disconnected"  (Socket&)               a client connection that had its `connect` closed
 //   "data"                 (const Payload&, Socket&)  config.raw_buffer: bytes as read (a msgpack bin)
 //   "error"                (const ErrorEvent&)     bad input, socket errors, undelivered messages,
 //                                                  max_connections refusals, handler exceptions
@@ -43,7 +47,8 @@ struct SharedIo;
 //
 // Thread safety: handlers run on the library's I/O thread(s), one strand per connection, so the
 // handlers of one connection never run concurrently and see its messages in order. on/off, emit,
-// broadcast, stop and the destructor are safe from any thread, including from inside a handler.
+// broadcast, stop and the destructor are safe from any thread, including from inside a handler,
+// and never run a handler inside themselves (socket.disconnected follows once the caller returns).
 // An exception thrown by a handler becomes an `error` event (errc::handler_exception); it never
 // escapes into the I/O loop. After the destructor returns no handler of this server runs, except
 // when the destructor is called from inside one of its own handlers (that handler finishes).
