@@ -108,12 +108,12 @@ public:
                       ResponseHandler on_response) {
         return request_packed(event, detail::pack_thread_local(args), timeout, std::move(on_response));
     }
-    // The std::future form: get() returns the result's data or throws ipcxx::Error.
+    // The std::future form: get() returns the result's data or throws ipcxx::Error. Made on the
+    // client's own I/O thread (inside a handler, without handler_threads), where get() could only
+    // wait for ever, it fails at once with errc::would_deadlock: use the callback form there.
     template <class T>
     std::future<Payload> request(std::string_view event, const T& args, std::chrono::milliseconds timeout) {
-        auto [handler, future] = detail::future_response();
-        request(event, args, timeout, std::move(handler));
-        return std::move(future);
+        return request_future_packed(event, detail::pack_thread_local(args), timeout);
     }
     template <class T>
     std::future<Payload> request(std::string_view event, const T& args) {
@@ -121,8 +121,13 @@ public:
     }
     RequestId request_packed(std::string_view event, std::string_view msgpack_args, std::chrono::milliseconds timeout,
                              ResponseHandler on_response);
-    // Ends a request with errc::request_cancelled (unless it has already ended).
+    std::future<Payload> request_future_packed(std::string_view event, std::string_view msgpack_args,
+                                               std::chrono::milliseconds timeout);
+    // Ends a request with errc::request_cancelled (unless it has already ended) and tells the
+    // server, whose Responder for it sees the cancellation.
     void cancel(RequestId id);
+    // Answers this client's Responders gave after their request had been cancelled: dropped, not sent.
+    std::uint64_t dropped_replies() const noexcept;
 
     // Closes the connection for good: no more attempts; queued messages are reported undelivered,
     // then `disconnect` (if a connection or attempt was live) and `destroy` follow.

@@ -66,6 +66,14 @@ struct Config {
     std::chrono::milliseconds handshake_timeout{2000};
     std::chrono::milliseconds request_timeout{30000};   // deadline of requests made without one
 
+    // Handlers (ipcxx addition). 0: every handler runs on the I/O thread, and must not block it.
+    // N > 0: message and request handlers (and on_cancel callbacks; on a server also `connect` and
+    // `socket.disconnected`) run on a pool of N threads of the library's, so long work never stalls
+    // reads, writes, heartbeats or deadlines. Per connection, they still run one at a time and in the
+    // order of the messages; different connections run in parallel. Other lifecycle and `error`
+    // handlers stay on the I/O thread.
+    std::size_t handler_threads = 0;
+
     // Limits (ipcxx additions).
     std::size_t max_message_size = 16u << 20;       // largest frame accepted or sent, in bytes
     std::size_t max_pending_bytes = 16u << 20;      // bound of the per-connection send queue

@@ -138,13 +138,17 @@ public:
     template <class T>
     std::future<Payload> request(const Socket& to, std::string_view event, const T& args,
                                  std::chrono::milliseconds timeout) {
-        auto [handler, future] = detail::future_response();
-        request(to, event, args, timeout, std::move(handler));
-        return std::move(future);
+        return request_future_packed(to, event, detail::pack_thread_local(args), timeout);
     }
     RequestId request_packed(const Socket& to, std::string_view event, std::string_view msgpack_args,
                              std::chrono::milliseconds timeout, ResponseHandler on_response);
+    // Fails at once with errc::would_deadlock on the server's own I/O thread (see Client::request).
+    std::future<Payload> request_future_packed(const Socket& to, std::string_view event, std::string_view msgpack_args,
+                                               std::chrono::milliseconds timeout);
+    // Ends a request with errc::request_cancelled (unless it has already ended) and tells the client.
     void cancel(RequestId id);
+    // Answers this server's Responders gave after their request had been cancelled: dropped, not sent.
+    std::uint64_t dropped_replies() const noexcept;
 
     std::vector<Socket> sockets() const;  // the open connections; Socket::id() names ipcxx clients
     const Config& config() const noexcept;

@@ -34,6 +34,7 @@ void Client::shut_down() noexcept {
     if (!impl_) return;  // moved from
     impl_->disconnect();
     detail::release(thread_, [this] { impl_->events().registry().close(); });
+    impl_->finish_handlers();
     impl_.reset();
     thread_.reset();
 }
@@ -62,6 +63,16 @@ RequestId Client::request_packed(std::string_view event, std::string_view msgpac
 }
 
 void Client::cancel(RequestId id) { impl_->cancel(id); }
+
+std::future<Payload> Client::request_future_packed(std::string_view event, std::string_view msgpack_args,
+                                                  std::chrono::milliseconds timeout) {
+    if (impl_->on_io_thread()) return detail::would_deadlock_future(event);
+    auto [handler, future] = detail::future_response();
+    request_packed(event, msgpack_args, timeout, std::move(handler));
+    return std::move(future);
+}
+
+std::uint64_t Client::dropped_replies() const noexcept { return impl_->dropped_replies(); }
 
 bool Client::native() const noexcept { return impl_->native(); }
 

@@ -48,11 +48,49 @@ ClientImpl::ClientImpl(asio::io_context& io, Config config, std::shared_ptr<void
       handshake_(wire_mode(config_.raw_buffer ? Wire::json : config_.wire), config_.id),
       pending_(std::make_shared<PendingRequests>(strand_, [this](const std::string& what) {
           report_error(make_error_code(errc::handler_exception), "response handler threw: " + what);
-      })),
+      }, [this](RequestId id, std::uint64_t) { send_cancel(id); })),
+      pool_(config_.handler_threads > 0 ? HandlerPool::start(config_.handler_threads) : nullptr),
       timer_(strand_),
       handshake_timer_(strand_),
       socket_(strand_) {
     if (config_.sync) sync_.emplace(config_.max_pending_bytes);
+    if (pool_) lane_ = pool_->make_lane();
+}
+
+ClientImpl::~ClientImpl() { finish_handlers(); }
+
+void ClientImpl::finish_handlers() {
+    if (pool_) pool_->finish();
+}
+
+bool ClientImpl::on_io_thread() const noexcept { return strand_.get_inner_executor().running_in_this_thread(); }
+
+std::error_code ClientImpl::send_reply(std::uint64_t link, const NativeFrame& response) {
+    if (link != link_.load(std::memory_order_acquire)) return make_error_code(errc::not_connected);
+    return send(response);
+}
+
+void ClientImpl::reply_undelivered(const ReceivedRequest& request, std::error_code ec) {
+    asio::post(strand_, [self = shared_from_this(), error = undelivered_reply(request, ec)]() mutable {
+        self->events_.publish_error(std::move(error));
+    });
+}
+
+void ClientImpl::reply_dropped(const ReceivedRequest&) { dropped_replies_.fetch_add(1, std::memory_order_relaxed); }
+
+void ClientImpl::forget(std::uint64_t link, RequestId id) { active_.forget(link, id); }
+
+void ClientImpl::run_handler(std::uint64_t, std::function<void()> f) {
+    auto task = [self = shared_from_this(), f = std::move(f)] { self->events_.run_guarded("handler", f); };
+    if (lane_) return asio::post(*lane_, std::move(task));
+    asio::post(strand_, std::move(task));
+}
+
+void ClientImpl::send_cancel(RequestId id) {
+    Outgoing cancel;
+    cancel.kind = FrameKind::cancel;
+    cancel.id = id;
+    push(cancel);  // best effort, past the sync gate: the server's answer, if any, is ignored either way
 }
 
 void ClientImpl::start(std::string server_id, Target target) {
@@ -113,9 +151,12 @@ std::error_code ClientImpl::push(const Outgoing& message, std::uint64_t* sequenc
     Outbox::Push pushed;
     {
         std::lock_guard<std::mutex> lock(send_mutex_);
+        Outgoing scratch;
+        const Outgoing* to_send = for_peer(message, native_, peer_deadlines_, scratch);
+        if (!to_send) return {};
         std::string_view tail;  // native data: copied once, straight into the outbox, or taken over when large
-        if (auto ec = encode_outgoing(message, native_, config_, frame, detail, &tail)) return ec;
-        pushed = outbox_->push(frame, tail, sequence, message.kind == FrameKind::request, adopt_packed(tail));
+        if (auto ec = encode_outgoing(*to_send, native_, config_, frame, detail, &tail)) return ec;
+        pushed = outbox_->push(frame, tail, sequence, to_send->kind == FrameKind::request, adopt_packed(tail));
     }
     start_writing(pushed);
     return push_error(pushed);
@@ -250,6 +291,7 @@ RequestId ClientImpl::request(std::string_view event, std::string_view msgpack_a
     message.id = id;
     message.name = event;
     message.data = msgpack_args;
+    message.timeout_ms = static_cast<std::uint64_t>(timeout.count());
     std::uint64_t sequence = 0;
     if (auto ec = send(message, &sequence)) {
         pending_->complete_later(id, failure(ec, "request '" + std::string(event) + "' not sent: " + ec.message()));
@@ -259,9 +301,7 @@ RequestId ClientImpl::request(std::string_view event, std::string_view msgpack_a
     return id;
 }
 
-void ClientImpl::cancel(RequestId id) {
-    pending_->complete_later(id, failure(make_error_code(errc::request_cancelled), "request cancelled"));
-}
+void ClientImpl::cancel(RequestId id) { pending_->cancel_later(id); }
 
 void ClientImpl::attempt() {
     std::vector<GenericEndpoint> endpoints;
@@ -328,10 +368,11 @@ void ClientImpl::on_link(Stream stream, const GenericEndpoint& remote) {
     conn_ = std::make_shared<Connection>(strand_, std::move(stream), outbox_, weak_from_this(), config_holder_,
                                          io_keepalive_, 0, describe_endpoint(remote, target_.path));
     fsm_.on_connected();
+    link_.store(++links_, std::memory_order_release);
 
     // Every connection starts on the JSON wire, its first frame the hello (unless wire = json).
     std::string preface;
-    const auto hello = handshake_.on_connected();
+    const auto hello = handshake_.on_connected(request_handlers_.events());
     if (hello) encode_protocol_event(hello_event, *hello, config_, preface);
     const bool hold_until_welcome = config_.wire == Wire::native;
     {
@@ -348,6 +389,7 @@ void ClientImpl::on_link(Stream stream, const GenericEndpoint& remote) {
             }
         }
         native_ = false;
+        peer_deadlines_ = false;
     }
     if (hold_until_welcome) {
         handshake_timer_.expires_after(config_.handshake_timeout);
@@ -385,6 +427,7 @@ void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_v
         {
             std::lock_guard<std::mutex> lock(send_mutex_);
             native_ = true;
+            peer_deadlines_ = result.deadline;
         }
         // Only an ipcxx peer answers pings; a JSON-wire link relies on TCP keepalive.
         if (conn_) conn_->start_heartbeat();
@@ -435,14 +478,26 @@ void ClientImpl::disconnect() {
 
 void ClientImpl::on_frame(Connection&, const NativeFrame& frame, const Payload& data) {
     switch (frame.kind) {
-        case FrameKind::event: events_.publish_message(frame.name, data, nullptr); break;
-        case FrameKind::request: {
-            const Reply reply = request_handlers_.answer(frame.name, data, nullptr);
-            if (auto ec = send(response_frame(frame.id, reply)); ec && ec != errc::not_connected) {
-                report_error(ec, "response to '" + std::string(frame.name) + "' not sent: " + ec.message());
+        case FrameKind::event:
+            if (lane_) {
+                asio::post(*lane_, [self = shared_from_this(), name = std::string(frame.name), data] {
+                    self->events_.run_guarded(name, [&] { self->events_.publish_message(name, data, nullptr); });
+                });
+            } else {
+                events_.publish_message(frame.name, data, nullptr);
             }
             break;
+        case FrameKind::request: {
+            ReceivedRequest received{frame.id, link_.load(std::memory_order_relaxed), std::string(frame.name), data,
+                                     Socket(), frame.timeout_ms};
+            serve_request(request_handlers_, active_, shared_from_this(), std::move(received), strand_, lane_.has_value());
+            break;
         }
+        case FrameKind::cancel:
+            if (auto state = active_.take(link_.load(std::memory_order_relaxed), frame.id)) {
+                state->cancel(make_error_code(errc::request_cancelled));
+            }
+            break;
         case FrameKind::response:
         case FrameKind::error_response: pending_->complete(frame.id, response_from(frame)); break;
         case FrameKind::ping:
@@ -479,6 +534,8 @@ void ClientImpl::on_closed(Connection&, std::error_code reason) {
     }
     conn_.reset();
     connected_.store(false, std::memory_order_release);
+    const std::uint64_t link = link_.exchange(0, std::memory_order_acq_rel);
+    for (const auto& state : active_.take_link(link)) state->cancel(make_error_code(errc::connection_lost));
     handshake_timer_.cancel();
     // Requests already on the socket cannot be answered on another connection; the others wait.
     const std::uint64_t written = outbox_->written_count();

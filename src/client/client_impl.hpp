@@ -19,14 +19,23 @@
 #include "connection/connection.hpp"
 #include "dispatch/event_sink.hpp"
 #include "dispatch/requests.hpp"
+#include "dispatch/responder_state.hpp"
+#include "runtime/handler_pool.hpp"
 #include "transport/endpoint.hpp"
 
 namespace ipcxx::detail {
 
-class ClientImpl : public ConnectionOwner, public std::enable_shared_from_this<ClientImpl> {
+class ClientImpl : public ConnectionOwner, public RequestOwner, public std::enable_shared_from_this<ClientImpl> {
 public:
     // `io_keepalive`: the owner's own I/O thread, if any; connections keep it alive.
     ClientImpl(asio::io_context& io, Config config, std::shared_ptr<void> io_keepalive = {});
+    ~ClientImpl() override;
+    // The handler pool's threads end (after the owner closed the event registry).
+    void finish_handlers();
+    // True on a thread that runs this client's io_context: a blocking wait there could deadlock.
+    bool on_io_thread() const noexcept;
+    // Answers given after their request was cancelled (dropped, not sent).
+    std::uint64_t dropped_replies() const noexcept { return dropped_replies_.load(std::memory_order_relaxed); }
 
     EventSink& events() noexcept { return events_; }
     RequestHandlers& request_handlers() noexcept { return request_handlers_; }
@@ -59,7 +68,15 @@ public:
     void on_write_result(Connection& conn, const Outbox::Completion& result) override;
     void on_closed(Connection& conn, std::error_code reason) override;
 
+    std::error_code send_reply(std::uint64_t link, const NativeFrame& response) override;
+    void reply_undelivered(const ReceivedRequest& request, std::error_code ec) override;
+    void reply_dropped(const ReceivedRequest& request) override;
+    void forget(std::uint64_t link, RequestId id) override;
+    void run_handler(std::uint64_t link, std::function<void()> f) override;
+
 private:
+    // Tells the server that this side no longer waits for request `id`.
+    void send_cancel(RequestId id);
     // Sends through the sync gate when config.sync is on; any thread.
     std::error_code send(const Outgoing& message, std::uint64_t* sequence = nullptr);
     std::error_code send_raw(std::string_view bytes);
@@ -95,6 +112,13 @@ private:
     ClientHandshake handshake_;
     RequestHandlers request_handlers_;
     std::shared_ptr<PendingRequests> pending_;
+    const std::shared_ptr<HandlerPool> pool_;  // Config::handler_threads; null when 0
+    std::optional<Strand> lane_;               // where handlers run on the pool
+    ActiveRequests active_;
+    std::atomic<std::uint64_t> dropped_replies_{0};
+    // Numbers each connection, so that an answer never goes out on a later one than its request's.
+    std::uint64_t links_ = 0;               // strand only
+    std::atomic<std::uint64_t> link_{0};    // the open connection's number; 0 while none is
     asio::steady_timer timer_;
     asio::steady_timer handshake_timer_;
     GenericSocket socket_;  // the attempt in progress
@@ -110,6 +134,7 @@ private:
     // of the other wire slips in between.
     mutable std::mutex send_mutex_;
     bool native_ = false;
+    bool peer_deadlines_ = false;  // the server's welcome listed the feature "deadline"
 
     // Runs (connect_to ... destroy), started from any thread. server_id_ and target_ change only
     // when no run is live (under this lock), so the strand reads them without it.

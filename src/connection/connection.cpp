@@ -158,14 +158,18 @@ bool Connection::defer_write_to_batch_end() {
     return true;
 }
 
-std::error_code Connection::send(const Outgoing& message, std::uint64_t* sequence) {
+std::error_code Connection::send(const Outgoing& original, std::uint64_t* sequence) {
     if (!open()) return make_error_code(errc::not_connected);
+    Outgoing scratch;
+    const bool native = this->native();
+    const Outgoing* message = for_peer(original, native, peer_takes_deadlines(), scratch);
+    if (!message) return {};
     std::string& frame = encode_buffer();
     std::string detail;
     std::string_view tail;  // native data: copied once, straight into the outbox, or taken over when large
-    if (auto ec = encode_outgoing(message, native(), config_, frame, detail, &tail)) return ec;
+    if (auto ec = encode_outgoing(*message, native, config_, frame, detail, &tail)) return ec;
     return accept_push(
-        outbox_->push(frame, tail, sequence, message.kind == FrameKind::request, adopt_packed(tail)));
+        outbox_->push(frame, tail, sequence, message->kind == FrameKind::request, adopt_packed(tail)));
 }
 
 std::error_code Connection::emit(std::string_view event, std::string_view msgpack_data) {
@@ -308,8 +312,7 @@ bool Connection::deliver(const NativeFrame& frame, bool large) {
         return fail_input(make_error_code(errc::reserved_event),
                           "received event '" + std::string(frame.name) + "' uses a reserved name");
     }
-    if (frame.kind != FrameKind::response && frame.kind != FrameKind::error_response &&
-        !is_allowed_event(config_, frame.name)) {
+    if ((frame.kind == FrameKind::event || frame.kind == FrameKind::request) && !is_allowed_event(config_, frame.name)) {
         return fail_input(make_error_code(errc::event_not_allowed),
                           "received event '" + std::string(frame.name) + "' is not in allowed_events");
     }
@@ -343,6 +346,8 @@ bool Connection::handle_json(std::string_view text) {
             if (auto ec = parse_json_request(decoded.data, frame, &detail)) return fail_input(ec, detail);
         } else if (decoded.type == response_event) {
             if (auto ec = parse_json_response(decoded.data, frame, &detail)) return fail_input(ec, detail);
+        } else if (decoded.type == cancel_event) {
+            if (auto ec = parse_json_cancel(decoded.data, frame, &detail)) return fail_input(ec, detail);
         } else {
             return true;  // a protocol event of a later version
         }

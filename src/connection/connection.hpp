@@ -134,6 +134,14 @@ public:
     // on the strand only.
     std::optional<ServerHandshake> server_handshake;
     std::optional<ConnectGate> connect_gate;
+    // Where this connection's handlers run when they are offloaded (Config::handler_threads): its
+    // lane on the handler pool. Set before start(), constant afterwards.
+    std::optional<Strand> handler_lane;
+
+    // The peer takes requests with deadlines and cancel frames on the native wire (its hello or
+    // welcome listed the feature "deadline"). Any thread.
+    bool peer_takes_deadlines() const noexcept { return peer_deadlines_.load(std::memory_order_acquire); }
+    void set_peer_takes_deadlines(bool yes) noexcept { peer_deadlines_.store(yes, std::memory_order_release); }
 
 private:
     std::error_code accept_push(Outbox::Push result);
@@ -188,6 +196,7 @@ private:
     bool outbox_open_ = false;
     std::atomic<bool> open_{false};
     std::atomic<bool> native_{false};
+    std::atomic<bool> peer_deadlines_{false};
     std::atomic<bool> admitted_{true};
     mutable std::mutex peer_mutex_;
     std::string peer_id_;

@@ -24,8 +24,61 @@ ServerImpl::ServerImpl(asio::io_context& io, Config config, std::shared_ptr<void
           error.code = make_error_code(errc::handler_exception);
           error.message = "response handler threw: " + what;
           events_.publish_error(std::move(error));
-      })),
+      }, [this](RequestId id, std::uint64_t serial) { send_cancel(id, serial); })),
+      pool_(config_.handler_threads > 0 ? HandlerPool::start(config_.handler_threads) : nullptr),
       acceptor_(io) {}
+
+ServerImpl::~ServerImpl() { finish_handlers(); }
+
+void ServerImpl::finish_handlers() {
+    if (pool_) pool_->finish();
+}
+
+bool ServerImpl::on_io_thread() const noexcept { return io_.get_executor().running_in_this_thread(); }
+
+std::shared_ptr<Connection> ServerImpl::find_connection(std::uint64_t serial) const {
+    std::lock_guard<std::mutex> guard(mutex_);
+    auto it = connections_.find(serial);
+    return it == connections_.end() ? nullptr : it->second;
+}
+
+template <class F>
+void ServerImpl::on_lane(Connection& conn, F&& f) {
+    if (!conn.handler_lane) return f();
+    asio::post(*conn.handler_lane, [self = shared_from_this(), f = std::forward<F>(f)]() mutable {
+        self->events_.run_guarded("handler", f);
+    });
+}
+
+std::error_code ServerImpl::send_reply(std::uint64_t link, const NativeFrame& response) {
+    const auto conn = find_connection(link);
+    return conn ? conn->send(response) : make_error_code(errc::not_connected);
+}
+
+void ServerImpl::reply_undelivered(const ReceivedRequest& request, std::error_code ec) {
+    asio::post(strand_, [self = shared_from_this(), error = undelivered_reply(request, ec)]() mutable {
+        self->events_.publish_error(std::move(error));
+    });
+}
+
+void ServerImpl::reply_dropped(const ReceivedRequest&) { dropped_replies_.fetch_add(1, std::memory_order_relaxed); }
+
+void ServerImpl::forget(std::uint64_t link, RequestId id) { active_.forget(link, id); }
+
+void ServerImpl::run_handler(std::uint64_t link, std::function<void()> f) {
+    const auto conn = find_connection(link);
+    const Strand lane = conn ? (conn->handler_lane ? *conn->handler_lane : conn->strand()) : strand_;
+    asio::post(lane, [self = shared_from_this(), f = std::move(f)] { self->events_.run_guarded("handler", f); });
+}
+
+void ServerImpl::send_cancel(RequestId id, std::uint64_t serial) {
+    const auto conn = find_connection(serial);
+    if (!conn) return;
+    Outgoing cancel;
+    cancel.kind = FrameKind::cancel;
+    cancel.id = id;
+    conn->send(cancel);  // best effort: the client's answer, if any, is ignored either way
+}
 
 std::error_code ServerImpl::listen(const Target& target, std::string& detail) {
     std::lock_guard<std::mutex> lock(acceptor_mutex_);
@@ -151,6 +204,7 @@ void ServerImpl::add_connection(std::uint64_t generation, const Strand& strand, 
     const bool hello_possible = !config_.raw_buffer && config_.wire != Wire::json;
     conn->server_handshake.emplace(wire_mode(hello_possible ? config_.wire : Wire::json), config_.id);
     conn->connect_gate.emplace(hello_possible, config_.wire == Wire::automatic);
+    if (pool_) conn->handler_lane = pool_->make_lane();
     {
         // Under the acceptor lock, so that a concurrent stop() either sees this connection or
         // makes us drop it.
@@ -188,8 +242,7 @@ bool ServerImpl::announce(Connection& conn, bool said_hello) {
 
 void ServerImpl::publish_connect(Connection& conn) {
     conn.stop_waiting_for_identity();
-    Socket handle = conn.handle();
-    events_.publish("connect", &handle);
+    on_lane(conn, [this, handle = conn.handle()]() mutable { events_.publish("connect", &handle); });
 }
 
 bool ServerImpl::admit(Connection& conn, bool said_hello) {
@@ -381,6 +434,7 @@ RequestId ServerImpl::request(const Socket& to, std::string_view event, std::str
     message.id = id;
     message.name = event;
     message.data = msgpack_args;
+    message.timeout_ms = static_cast<std::uint64_t>(timeout.count());
     const auto conn = SocketAccess::connection(to);
     const auto ec = conn ? conn->send(message) : make_error_code(errc::not_connected);
     if (ec) pending_->complete_later(id, failure(ec, "request '" + std::string(event) + "' not sent: " + ec.message()));
@@ -402,12 +456,19 @@ void ServerImpl::on_frame(Connection& conn, const NativeFrame& frame, const Payl
     if (!accept_without_hello(conn)) return;
     if (conn.connect_gate->on_first_frame() && !announce(conn)) return;
     switch (frame.kind) {
-        case FrameKind::event: {
-            Socket handle = conn.handle();
-            events_.publish_message(frame.name, data, &handle);
+        case FrameKind::event:
+            if (conn.handler_lane) {
+                return on_lane(conn, [this, name = std::string(frame.name), data, handle = conn.handle()]() mutable {
+                    events_.publish_message(name, data, &handle);
+                });
+            } else {
+                Socket handle = conn.handle();
+                return events_.publish_message(frame.name, data, &handle);
+            }
+        case FrameKind::request: return serve(conn, frame, data);
+        case FrameKind::cancel:
+            if (auto state = active_.take(conn.serial(), frame.id)) state->cancel(make_error_code(errc::request_cancelled));
             return;
-        }
-        case FrameKind::request: return answer(conn, frame, data);
         case FrameKind::response:
         case FrameKind::error_response: pending_->complete(frame.id, response_from(frame)); return;
         case FrameKind::ping:
@@ -415,17 +476,11 @@ void ServerImpl::on_frame(Connection& conn, const NativeFrame& frame, const Payl
     }
 }
 
-void ServerImpl::answer(Connection& conn, const NativeFrame& request, const Payload& args) {
-    Socket handle = conn.handle();
-    const Reply reply = request_handlers_.answer(request.name, args, &handle);
-    if (auto ec = conn.send(response_frame(request.id, reply)); ec && ec != errc::not_connected) {
-        ErrorEvent error;
-        error.code = ec;
-        error.event = std::string(request.name);
-        error.message = "response to '" + std::string(request.name) + "' not sent: " + ec.message();
-        error.socket = handle;
-        events_.publish_error(std::move(error));
-    }
+void ServerImpl::serve(Connection& conn, const NativeFrame& request, const Payload& args) {
+    ReceivedRequest received{request.id, conn.serial(), std::string(request.name), args, conn.handle(),
+                             request.timeout_ms};
+    serve_request(request_handlers_, active_, shared_from_this(), std::move(received), conn.strand(),
+                  conn.handler_lane.has_value());
 }
 
 void ServerImpl::on_handshake(Connection& conn, std::string_view event, std::string_view msgpack_data) {
@@ -436,6 +491,7 @@ void ServerImpl::on_handshake(Connection& conn, std::string_view event, std::str
         return conn.close(result.error);
     }
     conn.set_peer_id(result.peer_id);
+    conn.set_peer_takes_deadlines(result.deadline);
     // A hello after handshake_timeout still sets the id and the wire, but `connect` was published.
     const bool due = conn.connect_gate->on_first_frame();
     if (due && !judge(conn, true)) return;
@@ -481,6 +537,7 @@ void ServerImpl::on_write_result(Connection& conn, const Outbox::Completion& res
 void ServerImpl::on_closed(Connection& conn, std::error_code reason) {
     const std::size_t lost = conn.outbox().close();
     const std::uint64_t serial = conn.serial();
+    for (const auto& state : active_.take_link(serial)) state->cancel(make_error_code(errc::connection_lost));
     pending_->fail_where([serial](std::uint64_t link, std::uint64_t) { return link == serial; },
                          make_error_code(errc::connection_lost),
                          "connection to " + conn.remote() + " closed before the response arrived");
@@ -501,7 +558,9 @@ void ServerImpl::on_closed(Connection& conn, std::error_code reason) {
     // Only a connection that had its `connect` gets its `socket.disconnected`.
     const bool announced = conn.connect_gate->announced();
     conn.connect_gate->on_closed();
-    if (announced) events_.publish("socket.disconnected", &handle);
+    if (announced) {
+        on_lane(conn, [this, handle]() mutable { events_.publish("socket.disconnected", &handle); });
+    }
 }
 
 }  // namespace ipcxx::detail

@@ -13,7 +13,7 @@ namespace {
 // The line peer.js prints for the hello of an ipcxx client with id "client" (on socket 1).
 std::string hello_line(std::string_view wire_json) {
     return message_line(
-        "ipcxx.hello", R"({"protocol":1,"id":"client","wire":)" + std::string(wire_json) + R"(,"features":["request"]})",
+        "ipcxx.hello", R"({"protocol":1,"id":"client","wire":)" + std::string(wire_json) + R"(,"features":["request","deadline"]})",
         1);
 }
 
@@ -253,7 +253,8 @@ TEST_CASE("requests from ipcxx, answered by a node-ipc peer over the JSON wire",
     const auto request = pair.node().wait_line(message_is("ipcxx.request"));
     REQUIRE(request);
     CHECK(request->text().find(R"({"ev":"message","type":"ipcxx.request","data":{"id":)") == 0);
-    CHECK(request->text().find(R"(,"event":"add","data":[2,3]})") != std::string::npos);
+    // The requester's deadline travels as "timeout": the milliseconds it still waits.
+    CHECK(request->text().find(R"(,"event":"add","data":[2,3],"timeout":)") != std::string::npos);
 
     const auto failed = pair.ask("fail", ipcxx::Payload::from("boom"));
     CHECK(failed.error == ipcxx::errc::remote_error);
