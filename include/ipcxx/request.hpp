@@ -25,6 +25,8 @@ struct Response {
     std::string remote_code;  // the peer's error code string ("no_handler", "handler_exception", or the application's)
     std::string message;      // what went wrong, in one line
     Payload data;             // the result on success
+    std::string answered_by;  // Server::distribute: the id of the client that answered (or last tried)
+    unsigned attempts = 0;    // Server::distribute: how many clients the request was sent to
 
     explicit operator bool() const noexcept { return !error; }
 };

@@ -145,6 +145,23 @@ public:
     // Fails at once with errc::would_deadlock on the server's own I/O thread (see Client::request).
     std::future<Payload> request_future_packed(const Socket& to, std::string_view event, std::string_view msgpack_args,
                                                std::chrono::milliseconds timeout);
+    // Work distribution (a job farm's dispatcher): sends the request to ONE of the clients that
+    // handle `event` (their hello listed a request handler for it, or for "*"): the one with the
+    // fewest distributed requests in flight, the longest idle among equals. If that client's
+    // connection drops before it answers, the request goes to another one, up to `attempts` sends
+    // in all. With no such client connected, it waits for one until the deadline. `on_response`
+    // runs once, on the I/O thread: the answer (Response::answered_by names the client), the
+    // client's error response, request_timeout, connection_lost (every attempt's connection
+    // dropped), or no_worker (no client handling `event` appeared before the deadline).
+    // The returned id is for cancel(), which also tells the client working on it.
+    template <class T>
+    RequestId distribute(std::string_view event, const T& args, std::chrono::milliseconds timeout,
+                         ResponseHandler on_response, unsigned attempts = 3) {
+        return distribute_packed(event, detail::pack_thread_local(args), timeout, std::move(on_response), attempts);
+    }
+    RequestId distribute_packed(std::string_view event, std::string_view msgpack_args, std::chrono::milliseconds timeout,
+                                ResponseHandler on_response, unsigned attempts = 3);
+
     // Ends a request with errc::request_cancelled (unless it has already ended) and tells the client.
     void cancel(RequestId id);
     // Answers this server's Responders gave after their request had been cancelled: dropped, not sent.

@@ -64,6 +64,11 @@ std::future<Payload> Server::request_future_packed(const Socket& to, std::string
     return std::move(future);
 }
 
+RequestId Server::distribute_packed(std::string_view event, std::string_view msgpack_args,
+                                   std::chrono::milliseconds timeout, ResponseHandler on_response, unsigned attempts) {
+    return impl_->distribute(event, msgpack_args, timeout, std::move(on_response), attempts);
+}
+
 std::uint64_t Server::dropped_replies() const noexcept { return impl_->dropped_replies(); }
 
 void Server::cancel(RequestId id) {

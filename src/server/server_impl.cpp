@@ -495,6 +495,7 @@ void ServerImpl::on_handshake(Connection& conn, std::string_view event, std::str
     // A hello after handshake_timeout still sets the id and the wire, but `connect` was published.
     const bool due = conn.connect_gate->on_first_frame();
     if (due && !judge(conn, true)) return;
+    add_worker(conn, std::move(result.handles));
     std::string frame;
     encode_protocol_event(welcome_event, result.welcome, config_, frame);
     conn.send_control(frame);
@@ -538,6 +539,7 @@ void ServerImpl::on_closed(Connection& conn, std::error_code reason) {
     const std::size_t lost = conn.outbox().close();
     const std::uint64_t serial = conn.serial();
     for (const auto& state : active_.take_link(serial)) state->cancel(make_error_code(errc::connection_lost));
+    remove_worker(serial);
     pending_->fail_where([serial](std::uint64_t link, std::uint64_t) { return link == serial; },
                          make_error_code(errc::connection_lost),
                          "connection to " + conn.remote() + " closed before the response arrived");

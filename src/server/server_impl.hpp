@@ -18,6 +18,7 @@
 #include "dispatch/requests.hpp"
 #include "dispatch/responder_state.hpp"
 #include "runtime/handler_pool.hpp"
+#include "server/work_distribution.hpp"
 #include "transport/endpoint.hpp"
 
 namespace ipcxx::detail {
@@ -54,6 +55,9 @@ public:
     RequestId request(const Socket& to, std::string_view event, std::string_view msgpack_args,
                       std::chrono::milliseconds timeout, ResponseHandler on_response);
     std::vector<Socket> sockets() const;
+    // Server::distribute (server_distribute.cpp).
+    RequestId distribute(std::string_view event, std::string_view msgpack_args, std::chrono::milliseconds timeout,
+                         ResponseHandler on_response, unsigned attempts);
 
     // The UDP endpoint, once serve_net asked for one (server/udp_server.hpp); it shares our events.
     std::shared_ptr<UdpServer> udp() const;
@@ -85,6 +89,25 @@ private:
     std::shared_ptr<Connection> find_connection(std::uint64_t serial) const;
     // Tells the client that this side no longer waits for request `id`.
     void send_cancel(RequestId id, std::uint64_t serial);
+
+    // Work distribution (server_distribute.cpp). A job is one distribute() call; each send of it
+    // to a worker is an attempt, a request of its own.
+    struct DistributedJob {
+        std::string event;
+        std::string args;  // msgpack
+        std::chrono::steady_clock::time_point deadline;
+        unsigned max_attempts = 1;
+        unsigned attempts = 0;
+        RequestId attempt = 0;               // the attempt in flight, if any
+        std::vector<std::uint64_t> failed;   // connections that dropped an attempt
+        std::string answered_by;
+    };
+    // Sends job `id` to the least busy worker, or parks it until one connects. Any thread.
+    void dispatch_job(RequestId id);
+    void on_attempt_done(RequestId id, std::uint64_t serial, const Response& response);
+    // A client that handles request events is ready: parked jobs are tried again.
+    void add_worker(Connection& conn, std::vector<std::string> handles);
+    void remove_worker(std::uint64_t serial);
     // The first frame of a connection was not a hello: refused in native mode. False if closed.
     bool accept_without_hello(Connection& conn);
     // Closes a connection before it is one, with an error event saying why.
@@ -131,6 +154,12 @@ private:
     std::shared_ptr<TlsContext> tls_context_;  // TCP with tls.enabled; per listen, so new files are read on start()
     std::shared_ptr<UdpServer> udp_;
     std::atomic<std::uint64_t> next_serial_{1};
+
+    std::mutex jobs_mutex_;  // guards workers_, jobs_, parked_, given_; taken before mutex_
+    std::vector<Worker> workers_;
+    std::map<RequestId, std::shared_ptr<DistributedJob>> jobs_;
+    std::vector<RequestId> parked_;  // jobs waiting for a worker
+    std::uint64_t given_ = 0;
 };
 
 }  // namespace ipcxx::detail
