@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end tests of the ipcxx command-line tool: real processes over Unix sockets and TCP.
-# Usage: cli_test.sh PATH/TO/ipcxx
+# Usage: cli_test.sh PATH/TO/ipcxx [PATH/TO/node]
+# With node (and tests/interop's node_modules installed), also against node-ipc 14 (peer.js).
 # Every wait polls a condition against a deadline; every process is killed on exit.
 set -u
 
-IPCXX=${1:?usage: cli_test.sh PATH/TO/ipcxx}
+IPCXX=${1:?usage: cli_test.sh PATH/TO/ipcxx [PATH/TO/node]}
+NODE=${2:-}
+PEER_JS=$(cd "$(dirname "$0")/../interop" && pwd)/peer.js
 DEADLINE=${CLI_TEST_DEADLINE:-10}  # seconds any single condition may take
 
 WORK=$(mktemp -d)
@@ -12,8 +15,10 @@ PIDS=()        # every background process started
 WRITER_FDS=()  # the shell's write ends of the FIFOs that feed stdin
 passed=0
 failed=0
+skipped=0
 current=""
 current_ok=1
+current_skip=0
 
 cleanup() {
     for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
@@ -30,13 +35,17 @@ fail() {
 begin() {
     current=$1
     current_ok=1
+    current_skip=0
     # A fresh socket root per test: default socket paths never collide.
     XDG_RUNTIME_DIR=$(mktemp -d "$WORK/root.XXXXXX")
     export XDG_RUNTIME_DIR
 }
 
 end() {
-    if ((current_ok)); then
+    if ((current_ok && current_skip)); then
+        echo "skip $current"
+        skipped=$((skipped + 1))
+    elif ((current_ok)); then
         echo "ok   $current"
         passed=$((passed + 1))
     else
@@ -68,6 +77,20 @@ wait_for() {
 launch() {
     local name=$1 input=$2
     shift 2
+    spawn "$name" "$input" "$IPCXX" "$@"
+}
+
+# launch_node NAME ARGS...: a node-ipc 14 peer (tests/interop/peer.js), fed through NAME.in.
+launch_node() {
+    local name=$1
+    shift
+    spawn "$name" fifo "$NODE" "$PEER_JS" --version 14 "$@"
+}
+
+# spawn NAME STDIN COMMAND...: as launch, for any command.
+spawn() {
+    local name=$1 input=$2
+    shift 2
     if [[ $input == fifo ]]; then
         input=$WORK/$name.in
         mkfifo "$input"
@@ -79,7 +102,7 @@ launch() {
     (
         # The write ends the shell holds must not keep this process's stdin open.
         for fd in "${WRITER_FDS[@]}"; do eval "exec $fd>&-"; done
-        "$IPCXX" "$@" <"$input" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+        "$@" <"$input" >"$WORK/$name.out" 2>"$WORK/$name.err" &
         echo $! >"$WORK/$name.pid.tmp"
         mv "$WORK/$name.pid.tmp" "$WORK/$name.pid"
         wait $!
@@ -125,6 +148,25 @@ tcp_port_of() {
     expect_stderr "$1" "ipcxx: listening on tcp "
     PORT=$(sed -n 's/^ipcxx: listening on tcp .*:\([0-9]*\)$/\1/p' "$WORK/$1.err" | tail -n 1)
     [[ -n $PORT ]] || fail "no port in the listening line of $1"
+}
+
+# Sets PORT from a peer.js server's {"ev":"listening","port":P,...} line.
+node_port_of() {
+    wait_for grep -q '"ev":"listening"' "$WORK/$1.out" || fail "$1 never listened"
+    PORT=$(sed -n 's/^{"ev":"listening","port":\([0-9]*\),.*/\1/p' "$WORK/$1.out" | head -n 1)
+    [[ -n $PORT ]] || fail "no port in the listening line of $1"
+}
+
+# True when the node-ipc tests can run; else says why they are skipped.
+have_node() {
+    if [[ -z $NODE ]]; then
+        current_skip=1
+        return 1
+    fi
+    if [[ ! -d $(dirname "$PEER_JS")/node_modules ]]; then
+        fail "node-ipc is not installed: run tests/interop/install.sh"
+        return 1
+    fi
 }
 
 run_fg() {  # run_fg NAME STDIN ARGS...: runs ipcxx in the foreground, bounded; sets STATUS
@@ -316,5 +358,48 @@ kill -TERM "$PID_cli"
 expect_exit cli 0
 end
 
-echo "$passed passed, $failed failed"
+begin "request: a failure is one line with its code on stderr, exit 1"
+run_fg r /dev/null request --timeout 300 ping
+[[ $STATUS == 1 ]] || fail "no server: exit status $STATUS"
+grep -q '^ipcxx: request "ping" failed: request_timeout: ' "$WORK/r.err" || fail "no request_timeout line"
+grep -q '^ipcxx: ENOENT: cannot connect to ' "$WORK/r.err" || fail "the failed attempt has no errno name"
+[[ ! -s $WORK/r.out ]] || fail "stdout not empty"
+run_fg r /dev/null request --max-retries 0 --quiet ping
+[[ $STATUS == 1 ]] || fail "gave up: exit status $STATUS"
+grep -q '^ipcxx: request "ping" failed: ENOENT: cannot connect to ' "$WORK/r.err" ||
+    fail "a client that gave up does not say why"
+launch srv /dev/null serve --tcp 0
+tcp_port_of srv
+run_fg r /dev/null request --tcp "$PORT" connect
+[[ $STATUS == 1 ]] || fail "reserved event: exit status $STATUS"
+grep -q '^ipcxx: request "connect" failed: reserved_event: ' "$WORK/r.err" || fail "no reserved_event line"
+run_fg r /dev/null request add '[1,'
+[[ $STATUS == 2 ]] || fail "bad JSON: exit status $STATUS"
+grep -q "^ipcxx: argument JSON: invalid JSON" "$WORK/r.err" || fail "bad JSON: no clear error"
+end
+
+begin "request round trips against a node-ipc 14 server, TCP and Unix"
+if have_node; then
+    launch_node peer --role server --tcp 127.0.0.1:0 --answer-requests
+    node_port_of peer
+    run_fg r /dev/null request --tcp "127.0.0.1:$PORT" add '[2,3]'
+    [[ $STATUS == 0 ]] || fail "add: exit status $STATUS"
+    [[ $(cat "$WORK/r.out") == 5 ]] || fail "add: stdout is '$(cat "$WORK/r.out")'"
+    run_fg r /dev/null request --wire json --tcp "127.0.0.1:$PORT" fail '"boom"'
+    [[ $STATUS == 1 ]] || fail "fail: exit status $STATUS"
+    grep -q '^ipcxx: request "fail" failed: handler_exception: boom$' "$WORK/r.err" || fail "fail: no error line"
+    [[ ! -s $WORK/r.out ]] || fail "fail: stdout not empty"
+    run_fg r /dev/null request --tcp "127.0.0.1:$PORT" missing
+    [[ $STATUS == 1 ]] || fail "missing: exit status $STATUS"
+    grep -q '^ipcxx: request "missing" failed: no_handler: ' "$WORK/r.err" || fail "missing: no error line"
+    expect_line peer '{"ev":"message","type":"ipcxx.request","data":{"id":1,"event":"add","data":[2,3]},"sock":1}'
+
+    launch_node upeer --role server --unix "$XDG_RUNTIME_DIR/node.sock" --answer-requests
+    wait_for grep -q '"ev":"listening"' "$WORK/upeer.out" || fail "upeer never listened"
+    run_fg r /dev/null request --unix "$XDG_RUNTIME_DIR/node.sock" add '[0.5,-2]'
+    [[ $STATUS == 0 && $(cat "$WORK/r.out") == -1.5 ]] || fail "unix add: status $STATUS, '$(cat "$WORK/r.out")'"
+fi
+end
+
+echo "$passed passed, $failed failed, $skipped skipped"
 ((failed == 0))

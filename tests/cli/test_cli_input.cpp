@@ -91,3 +91,21 @@ TEST_CASE("cli output: event lines are node-ipc's frame text", "[cli]") {
     CHECK(event_line(line.type, line.data) == text);
 }
 
+
+TEST_CASE("cli output: a response's data, and a failed request", "[cli]") {
+    using ipcxx_cli::response_line;
+    CHECK(response_line(ipcxx::Payload::from(3)) == "3");
+    CHECK(response_line(ipcxx::Payload::from_json(R"({"a":[1,"x"]})")) == R"({"a":[1,"x"]})");
+    CHECK(response_line(ipcxx::Payload::from_json("null")) == "null");
+    CHECK(response_line(ipcxx::Payload()) == "null");
+
+    ipcxx::Response remote;
+    remote.error = ipcxx::errc::remote_error;
+    remote.remote_code = "handler_exception";
+    remote.message = "boom";
+    CHECK(ipcxx_cli::request_failure_text("fail", remote) == R"(request "fail" failed: handler_exception: boom)");
+    ipcxx::Response timeout;
+    timeout.error = ipcxx::errc::request_timeout;
+    CHECK(ipcxx_cli::request_failure_text("slow", timeout) ==
+          R"(request "slow" failed: request_timeout: request timed out)");
+}

@@ -7,6 +7,7 @@
 #include <ipcxx/client.hpp>
 #include <ipcxx/error.hpp>
 
+#include "error_names.hpp"
 #include "session.hpp"
 
 namespace ipcxx_cli {
@@ -57,15 +58,11 @@ int run_connect(const Options& options) {
         const bool attempt_failed = error.code.category() != ipcxx::category();
         if (attempt_failed && error.message == last_error) return;
         last_error = attempt_failed ? error.message : std::string();
-        output.note(error.message);
+        output.note(error_text(error.code, error.message));
     });
     client.on("*", [&](std::string_view type, const ipcxx::Payload& data) { output.event(type, data); });
 
-    switch (options.transport) {
-        case Transport::by_id: client.connect_to(options.server_id); break;
-        case Transport::unix_path: client.connect_to(options.server_id, options.unix_path); break;
-        case Transport::tcp: client.connect_to_net(options.server_id, options.host, options.port); break;
-    }
+    start_client(client, options);
 
     LineReader input(STDIN_FILENO, stop.wake_fd());
     const std::size_t bad = feed_events(input, output, stop, [&](const std::string& type, const ipcxx::Payload& data) {

@@ -15,16 +15,6 @@ InputLine bad(std::string error) {
     return line;
 }
 
-// ipcxx::Error's what() is "<detail>: <code message>"; the detail alone is the precise part.
-std::string error_detail(const ipcxx::Error& e) {
-    std::string what = e.what();
-    const std::string suffix = ": " + e.code().message();
-    if (what.size() > suffix.size() && what.compare(what.size() - suffix.size(), suffix.size(), suffix) == 0) {
-        what.resize(what.size() - suffix.size());
-    }
-    return what;
-}
-
 const char* json_kind(msgpack::type::object_type type) {
     switch (type) {
         case msgpack::type::NIL: return "null";
@@ -42,6 +32,21 @@ const char* json_kind(msgpack::type::object_type type) {
 
 }  // namespace
 
+bool parse_json(std::string_view text, ipcxx::Payload& out, std::string& error) {
+    try {
+        out = ipcxx::Payload::from_json(text);
+        return true;
+    } catch (const ipcxx::Error& e) {
+        // what() is "<detail>: <code message>"; the detail alone is the precise part.
+        error = e.what();
+        const std::string suffix = ": " + e.code().message();
+        if (error.size() > suffix.size() && error.compare(error.size() - suffix.size(), suffix.size(), suffix) == 0) {
+            error.resize(error.size() - suffix.size());
+        }
+        return false;
+    }
+}
+
 std::string json_string(std::string_view text) {
     return ipcxx::Payload::from(std::string(text)).to_json();
 }
@@ -53,11 +58,7 @@ InputLine parse_input_line(std::string_view text) {
         return line;
     }
     ipcxx::Payload parsed;
-    try {
-        parsed = ipcxx::Payload::from_json(text);
-    } catch (const ipcxx::Error& e) {
-        return bad(error_detail(e));
-    }
+    if (std::string error; !parse_json(text, parsed, error)) return bad(std::move(error));
     const msgpack::object& root = parsed.object();
     if (root.type != msgpack::type::MAP) {
         return bad(std::string("expected a JSON object {\"type\":...,\"data\":...}, got ") + json_kind(root.type));

@@ -25,6 +25,9 @@ struct InputLine {
 // Event names the library reserves are refused when sending (see send_error_text).
 InputLine parse_input_line(std::string_view line);
 
+// `text` as one JSON value; false with `error` saying where it is not JSON.
+bool parse_json(std::string_view text, ipcxx::Payload& out, std::string& error);
+
 // Why emit/broadcast refused the event `type`, as one line.
 std::string send_error_text(std::error_code ec, std::string_view type);
 

@@ -2,12 +2,21 @@
 
 #include <exception>
 
+#include "error_names.hpp"
 #include "input_lines.hpp"
 
 namespace ipcxx_cli {
 
 std::string event_line(std::string_view type, const ipcxx::Payload& data) {
     return "{\"type\":" + json_string(type) + ",\"data\":" + data.to_json() + "}";
+}
+
+std::string response_line(const ipcxx::Payload& data) { return data.empty() ? "null" : data.to_json(); }
+
+std::string request_failure_text(std::string_view event, const ipcxx::Response& response) {
+    const std::string code = response.remote_code.empty() ? error_name(response.error) : response.remote_code;
+    return "request " + json_string(event) + " failed: " + code + ": " +
+           (response.message.empty() ? response.error.message() : response.message);
 }
 
 Output::Output(std::FILE* out, std::FILE* err, bool quiet) : out_(out), err_(err), quiet_(quiet) {}
@@ -22,6 +31,18 @@ void Output::event(std::string_view type, const ipcxx::Payload& data) {
         return;
     }
     write_line(out_, {}, line);
+}
+
+bool Output::response(const ipcxx::Payload& data) {
+    std::string line;
+    try {
+        line = response_line(data);
+    } catch (const std::exception& e) {
+        fatal(std::string("cannot print the response: ") + e.what());
+        return false;
+    }
+    write_line(out_, {}, line);
+    return true;
 }
 
 void Output::note(std::string_view text) {

@@ -6,6 +6,7 @@
 #include <ipcxx/error.hpp>
 #include <ipcxx/server.hpp>
 
+#include "error_names.hpp"
 #include "input_lines.hpp"
 #include "session.hpp"
 
@@ -26,7 +27,7 @@ int run_serve(const Options& options) {
     });
     server.on("socket.disconnected",
               [&](ipcxx::Socket& socket) { output.note(client_name(socket) + " disconnected"); });
-    server.on("error", [&](const ipcxx::ErrorEvent& error) { output.note(error.message); });
+    server.on("error", [&](const ipcxx::ErrorEvent& error) { output.note(error_text(error.code, error.message)); });
     server.on("*", [&](std::string_view type, const ipcxx::Payload& data, ipcxx::Socket& from) {
         output.event(type, data);
         if (!options.echo) return;

@@ -11,7 +11,20 @@ ipcxx::Config make_config(const Options& options, Output& output) {
     config.max_retries = options.max_retries;
     config.wire = options.wire;
     config.logger = [&output](std::string_view line) { output.note(line); };
+    config.tls = options.tls;
+    if (options.tls.insecure_skip_verify) {
+        output.fatal("warning: --tls-insecure-skip-verify: the server's certificate is not checked; anyone in "
+                     "between can read and change the traffic");
+    }
     return config;
+}
+
+void start_client(ipcxx::Client& client, const Options& options) {
+    switch (options.transport) {
+        case Transport::by_id: client.connect_to(options.server_id); break;
+        case Transport::unix_path: client.connect_to(options.server_id, options.unix_path); break;
+        case Transport::tcp: client.connect_to_net(options.server_id, options.host, options.port); break;
+    }
 }
 
 std::string tcp_endpoint_text(const std::string& host, std::uint16_t port) {

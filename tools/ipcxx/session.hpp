@@ -1,4 +1,4 @@
-// What serve and connect share: their configuration, the endpoint text, and the stdin loop.
+// What the commands share: their configuration, the client's endpoint, and the stdin loop.
 #pragma once
 
 #include <cstddef>
@@ -7,6 +7,7 @@
 #include <string>
 #include <system_error>
 
+#include <ipcxx/client.hpp>
 #include <ipcxx/config.hpp>
 #include <ipcxx/payload.hpp>
 
@@ -17,8 +18,12 @@
 
 namespace ipcxx_cli {
 
-// The library's settings from the options; library log lines go to `output`.
+// The library's settings from the options; library log lines go to `output`, and so does the
+// warning that --tls-insecure-skip-verify earns.
 ipcxx::Config make_config(const Options& options, Output& output);
+
+// Starts `client` towards the endpoint the options name.
+void start_client(ipcxx::Client& client, const Options& options);
 
 // "tcp HOST:PORT" (IPv6 hosts in brackets).
 std::string tcp_endpoint_text(const std::string& host, std::uint16_t port);
@@ -33,5 +38,6 @@ std::size_t feed_events(LineReader& input, Output& output, const Stop& stop, con
 // Runs a command to its end; returns the exit status.
 int run_serve(const Options& options);
 int run_connect(const Options& options);
+int run_request(const Options& options);
 
 }  // namespace ipcxx_cli
