@@ -109,3 +109,11 @@ TEST_CASE("cli output: a response's data, and a failed request", "[cli]") {
     CHECK(ipcxx_cli::request_failure_text("slow", timeout) ==
           R"(request "slow" failed: request_timeout: request timed out)");
 }
+
+TEST_CASE("cli output: serve names each client's id as it connects", "[cli]") {
+    using ipcxx_cli::client_connected_text;
+    CHECK(client_connected_text(3, "alice", "unix:/run/app.world") ==
+          R"(client 3 connected: id "alice" (unix:/run/app.world))");
+    CHECK(client_connected_text(1, "", "127.0.0.1:4000") == "client 1 connected: no id (127.0.0.1:4000)");
+    CHECK(client_connected_text(2, "a \"b\"", "x") == R"(client 2 connected: id "a \"b\"" (x))");
+}

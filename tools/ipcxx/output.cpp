@@ -19,6 +19,11 @@ std::string request_failure_text(std::string_view event, const ipcxx::Response& 
            (response.message.empty() ? response.error.message() : response.message);
 }
 
+std::string client_connected_text(std::uint64_t serial, std::string_view id, std::string_view address) {
+    return "client " + std::to_string(serial) + " connected: " + (id.empty() ? "no id" : "id " + json_string(id)) +
+           " (" + std::string(address) + ")";
+}
+
 Output::Output(std::FILE* out, std::FILE* err, bool quiet) : out_(out), err_(err), quiet_(quiet) {}
 
 void Output::event(std::string_view type, const ipcxx::Payload& data) {

@@ -21,6 +21,10 @@ std::string response_line(const ipcxx::Payload& data);
 // `request "EVENT" failed: CODE: MESSAGE`, CODE being the peer's own code for its errors.
 std::string request_failure_text(std::string_view event, const ipcxx::Response& response);
 
+// serve's note on a new client: `client N connected: id "ID" (ADDRESS)`, or "no id" for a client
+// that said no hello (node-ipc clients).
+std::string client_connected_text(std::uint64_t serial, std::string_view id, std::string_view address);
+
 // Safe from any thread: handlers run on the library's I/O thread while the main thread reports
 // input errors.
 class Output {

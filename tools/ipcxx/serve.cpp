@@ -23,7 +23,7 @@ int run_serve(const Options& options) {
     Stop stop;
     ipcxx::Server server(make_config(options, output));
     server.on("connect", [&](ipcxx::Socket& socket) {
-        output.note(client_name(socket) + " connected (" + socket.remote_address() + ")");
+        output.note(client_connected_text(socket.serial(), socket.id(), socket.remote_address()));
     });
     server.on("socket.disconnected",
               [&](ipcxx::Socket& socket) { output.note(client_name(socket) + " disconnected"); });

@@ -13,7 +13,8 @@ object {"type":T,"data":D} ("data" optional); every event received is printed on
 such line. Diagnostics go to stderr.
 
   serve     listen as server ID (default "world") at the default socket path of ID, or on
-            --unix / --tcp; stdin events are broadcast to every connected client
+            --unix / --tcp; stdin events are broadcast to every connected client; each client
+            is reported on stderr with the id of its hello as it connects
   connect   connect to server SERVER_ID (default "world") at its default socket path, or to
             --unix / --tcp; stdin events are sent in order, also those read before the
             connection is up; reconnects like a node-ipc client
