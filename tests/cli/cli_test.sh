@@ -358,6 +358,16 @@ kill -TERM "$PID_cli"
 expect_exit cli 0
 end
 
+begin "connect exits 1 when messages it accepted were not delivered"
+printf '%s\n' '{"type":"a"}' '{"type":"b"}' '{"type":"c"}' >"$WORK/three.txt"
+launch cli "$WORK/three.txt" connect --retry 100 --unix "$XDG_RUNTIME_DIR/nobody.sock"
+# Read, accepted and waiting for a server that never comes.
+expect_stderr cli "end of input after 3 line(s)"
+kill -TERM "$PID_cli"
+expect_exit cli 1
+grep -q "^ipcxx: undelivered: 3 message(s) .*not delivered" "$WORK/cli.err" || fail "no undelivered line"
+end
+
 begin "request: a failure is one line with its code on stderr, exit 1"
 run_fg r /dev/null request --timeout 300 ping
 [[ $STATUS == 1 ]] || fail "no server: exit status $STATUS"

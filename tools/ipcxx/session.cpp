@@ -36,7 +36,8 @@ std::size_t feed_events(LineReader& input, Output& output, const Stop& stop, con
     std::size_t bad = 0;
     std::size_t number = 0;
     std::string text;
-    while (!stop.requested() && input.next(text) == LineReader::Result::line) {
+    LineReader::Result result = LineReader::Result::cancelled;
+    while (!stop.requested() && (result = input.next(text)) == LineReader::Result::line) {
         ++number;
         const InputLine line = parse_input_line(text);
         std::string error;
@@ -51,6 +52,10 @@ std::size_t feed_events(LineReader& input, Output& output, const Stop& stop, con
             ++bad;
             output.note("line " + std::to_string(number) + ": " + error);
         }
+    }
+    // Says that nothing more will be sent, e.g. while `connect --exit-on-eof` still waits.
+    if (!stop.requested() && result == LineReader::Result::end) {
+        output.note("end of input after " + std::to_string(number) + " line(s)");
     }
     return bad;
 }

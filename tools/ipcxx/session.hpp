@@ -32,7 +32,8 @@ std::string tcp_endpoint_text(const std::string& host, std::uint16_t port);
 using SendEvent = std::function<std::error_code(const std::string& type, const ipcxx::Payload& data)>;
 
 // Reads stdin until it ends or a stop is requested and sends every event read. A bad line is
-// reported on stderr with its number and skipped. Returns how many lines were bad.
+// reported on stderr with its number and skipped; the end of stdin is noted. Returns how many
+// lines were bad.
 std::size_t feed_events(LineReader& input, Output& output, const Stop& stop, const SendEvent& send);
 
 // Runs a command to its end; returns the exit status.

@@ -53,8 +53,8 @@ tls_host_name_mismatch, tls_unknown_ca or tls_client_certificate_required; a cli
 certificate does not retry: connect and request exit 1.
 serve reports its endpoint on stderr: "ipcxx: listening on unix PATH" or
 "ipcxx: listening on tcp HOST:PORT". serve and connect run until SIGINT or SIGTERM.
-Exit status: 0 on success; 1 if an input line was bad, a request failed, or on a fatal error;
-2 on bad usage.
+Exit status: 0 on success; 1 if an input line was bad, messages were not delivered, a request
+failed, or on a fatal error; 2 on bad usage.
 )";
 
 }  // namespace ipcxx_cli
