@@ -8,6 +8,7 @@ set -u
 IPCXX=${1:?usage: cli_test.sh PATH/TO/ipcxx [PATH/TO/node]}
 NODE=${2:-}
 PEER_JS=$(cd "$(dirname "$0")/../interop" && pwd)/peer.js
+MAKE_CERTS=$(dirname "$0")/make_test_certs.sh
 DEADLINE=${CLI_TEST_DEADLINE:-10}  # seconds any single condition may take
 
 WORK=$(mktemp -d)
@@ -167,6 +168,18 @@ have_node() {
         fail "node-ipc is not installed: run tests/interop/install.sh"
         return 1
     fi
+}
+
+# Makes the TLS tests' certificates in $PKI, once.
+PKI=""
+make_certs() {
+    [[ -n $PKI ]] && return 0
+    mkdir -p "$WORK/pki"
+    if ! bash "$MAKE_CERTS" "$WORK/pki" >"$WORK/pki/log" 2>&1; then
+        fail "cannot make certificates: $(cat "$WORK/pki/log")"
+        return 1
+    fi
+    PKI=$WORK/pki
 }
 
 run_fg() {  # run_fg NAME STDIN ARGS...: runs ipcxx in the foreground, bounded; sets STATUS
@@ -366,6 +379,76 @@ expect_stderr cli "end of input after 3 line(s)"
 kill -TERM "$PID_cli"
 expect_exit cli 1
 grep -q "^ipcxx: undelivered: 3 message(s) .*not delivered" "$WORK/cli.err" || fail "no undelivered line"
+end
+
+begin "TLS: events both ways with a CA and a server name, and with mutual TLS"
+if make_certs; then
+    launch srv /dev/null serve --echo --tcp 0 --tls-cert "$PKI/server.crt" --tls-key "$PKI/server.key"
+    tcp_port_of srv
+    launch ip fifo connect --tcp "127.0.0.1:$PORT" --tls-ca "$PKI/ca.crt"
+    send ip "$HELLO"
+    expect_line ip "$HELLO"
+    launch named fifo connect --tcp "127.0.0.1:$PORT" --tls-ca "$PKI/ca.crt" --tls-server-name localhost
+    send named "$RICH"
+    expect_line named "$RICH"
+    # The server speaks nothing but TLS.
+    launch plain /dev/null connect --tcp "127.0.0.1:$PORT"
+    expect_stderr srv "ipcxx: tls_handshake_failed: "
+    launch mtls /dev/null serve --echo --tcp 0 --tls-cert "$PKI/server.crt" --tls-key "$PKI/server.key" \
+        --tls-ca "$PKI/ca.crt" --tls-require-client-cert
+    tcp_port_of mtls
+    launch alice fifo connect --id alice --tcp "127.0.0.1:$PORT" --tls-ca "$PKI/ca.crt" \
+        --tls-cert "$PKI/client.crt" --tls-key "$PKI/client.key"
+    send alice "$HELLO"
+    expect_line alice "$HELLO"
+    expect_line mtls "$HELLO"
+fi
+end
+
+begin "TLS: each refusal is printed with its code, and connect and request exit 1"
+if make_certs; then
+    for refusal in expired:tls_certificate_expired wronghost:tls_host_name_mismatch rogue:tls_unknown_ca; do
+        cert=${refusal%%:*} code=${refusal#*:}
+        launch "srv_$cert" /dev/null serve --tcp 0 --tls-cert "$PKI/$cert.crt" --tls-key "$PKI/$cert.key"
+        tcp_port_of "srv_$cert"
+        launch "c_$cert" /dev/null connect --tcp "127.0.0.1:$PORT" --tls-ca "$PKI/ca.crt"
+        expect_exit "c_$cert" 1
+        grep -q "^ipcxx: $code: TLS handshake with tcp:127.0.0.1:$PORT failed: " "$WORK/c_$cert.err" ||
+            fail "connect to the $cert certificate: no $code line"
+        grep -q "^ipcxx: gave up on tcp 127.0.0.1:$PORT: $code: " "$WORK/c_$cert.err" ||
+            fail "connect to the $cert certificate: no reason with 'gave up'"
+        run_fg "r_$cert" /dev/null request --quiet --tcp "127.0.0.1:$PORT" --tls-ca "$PKI/ca.crt" ping
+        [[ $STATUS == 1 ]] || fail "request to the $cert certificate: exit status $STATUS"
+        grep -q "^ipcxx: request \"ping\" failed: $code: " "$WORK/r_$cert.err" ||
+            fail "request to the $cert certificate: no $code line"
+    done
+    launch mtls /dev/null serve --tcp 0 --tls-cert "$PKI/server.crt" --tls-key "$PKI/server.key" \
+        --tls-ca "$PKI/ca.crt" --tls-require-client-cert
+    tcp_port_of mtls
+    launch nocert /dev/null connect --tcp "127.0.0.1:$PORT" --tls-ca "$PKI/ca.crt"
+    expect_exit nocert 1
+    grep -q "^ipcxx: tls_client_certificate_required: " "$WORK/nocert.err" || fail "connect: no refusal line"
+    expect_stderr mtls "ipcxx: tls_client_certificate_required: "
+    run_fg r /dev/null request --tcp "127.0.0.1:$PORT" --tls-ca "$PKI/ca.crt" ping
+    [[ $STATUS == 1 ]] || fail "request without a client certificate: exit status $STATUS"
+    grep -q '^ipcxx: request "ping" failed: tls_client_certificate_required: ' "$WORK/r.err" ||
+        fail "request without a client certificate: no refusal line"
+    # An unusable file is named, with its code.
+    run_fg bad /dev/null serve --tcp 0 --tls-cert "$PKI/missing.crt" --tls-key "$PKI/server.key"
+    [[ $STATUS == 1 ]] || fail "missing certificate file: exit status $STATUS"
+    grep -q "^ipcxx: cannot listen: tls_configuration: .*missing.crt" "$WORK/bad.err" || fail "missing file: no line"
+fi
+end
+
+begin "TLS: --tls-insecure-skip-verify accepts any certificate, with a warning"
+if make_certs; then
+    launch srv /dev/null serve --echo --tcp 0 --tls-cert "$PKI/rogue.crt" --tls-key "$PKI/rogue.key"
+    tcp_port_of srv
+    launch cli fifo connect --quiet --tcp "127.0.0.1:$PORT" --tls-insecure-skip-verify
+    send cli "$HELLO"
+    expect_line cli "$HELLO"
+    stderr_has cli "warning: --tls-insecure-skip-verify" || fail "no warning (even with --quiet)"
+fi
 end
 
 begin "request: a failure is one line with its code on stderr, exit 1"

@@ -41,10 +41,12 @@ int run_connect(const Options& options) {
         // Touched by the client's handlers only, which never run concurrently.
         bool up = false;
         std::string last_error;
+        std::string cause;  // the last error since the last connect: why the client may give up
         ipcxx::Client client(config);
         client.on("connect", [&] {
             up = true;
             last_error.clear();
+            cause.clear();
             output.note("connected to " + target);
             stop.notify();
         });
@@ -53,11 +55,16 @@ int run_connect(const Options& options) {
             up = false;
         });
         client.on("destroy", [&] {
-            output.fatal("gave up on " + target);
+            // Said even with --quiet, so the reason goes with it.
+            output.fatal("gave up on " + target + (cause.empty() ? "" : ": " + cause));
             stop.request(true);
         });
         client.on("error", [&](const ipcxx::ErrorEvent& error) {
-            if (error.code == ipcxx::errc::undelivered) undelivered = true;
+            if (error.code == ipcxx::errc::undelivered) {
+                undelivered = true;
+            } else {
+                cause = error_text(error.code, error.message);
+            }
             // Every attempt fails the same way while the server is away: say it once. Other errors
             // (ipcxx's own codes, such as undelivered messages) are always reported.
             const bool attempt_failed = error.code.category() != ipcxx::category();

@@ -17,8 +17,9 @@ int run_request(const Options& options) {
     Stop stop;
     std::atomic<bool> succeeded{false};
     // Touched by the client's handlers only, which never run concurrently.
-    ipcxx::ErrorEvent last_error;
+    ipcxx::ErrorEvent last_error;  // since the last connect
     ipcxx::Client client(make_config(options, output));
+    client.on("connect", [&] { last_error = {}; });
     client.on("error", [&](const ipcxx::ErrorEvent& error) {
         // The request's own failure reports a request that was not delivered.
         if (error.code == ipcxx::errc::undelivered) return;
@@ -31,8 +32,9 @@ int run_request(const Options& options) {
     client.request_packed(options.event, options.args.msgpack(), options.timeout, [&](const ipcxx::Response& response) {
         if (response) {
             succeeded = output.response(response.data);
-        } else if (response.error == ipcxx::errc::not_connected && last_error.code) {
-            // The client gave up: what made it give up says more than the request's end.
+        } else if ((response.error == ipcxx::errc::not_connected || response.error == ipcxx::errc::connection_lost) &&
+                   last_error.code) {
+            // What closed the connection or made the client give up says more than the request's end.
             output.fatal("request " + json_string(options.event) +
                          " failed: " + error_text(last_error.code, last_error.message));
         } else {

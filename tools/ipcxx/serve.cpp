@@ -43,7 +43,7 @@ int run_serve(const Options& options) {
             case Transport::tcp: server.serve_net(options.host, options.port); break;
         }
     } catch (const ipcxx::Error& e) {
-        output.fatal(std::string("cannot listen: ") + e.what());
+        output.fatal("cannot listen: " + error_text(e.code(), e.what()));
         return 1;
     }
     output.note("listening on " + (options.transport == Transport::tcp ? tcp_endpoint_text(options.host, server.port())
