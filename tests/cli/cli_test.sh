@@ -290,12 +290,14 @@ end
 begin "a bad input line is reported, skipped, later lines still go out, exit 1"
 launch srv /dev/null serve
 expect_stderr srv "listening on unix"
-printf '%s\n' '{"type":"first"}' 'not json' '{"type":"connect"}' '[1]' '{"type":"last","data":true}' >"$WORK/input.txt"
+printf '%s\n' '{"type":"first"}' 'not json' '{"type":"connect"}' '[1]' '{"response":9,"data":1}' \
+    '{"type":"last","data":true}' >"$WORK/input.txt"
 run_fg cli "$WORK/input.txt" connect --exit-on-eof
 [[ $STATUS == 1 ]] || fail "exit status $STATUS"
 grep -q '^ipcxx: line 2: invalid JSON' "$WORK/cli.err" || fail "line 2 not reported"
 grep -q '^ipcxx: line 3: event name "connect" is reserved' "$WORK/cli.err" || fail "line 3 not reported"
 grep -q '^ipcxx: line 4: expected a JSON object' "$WORK/cli.err" || fail "line 4 not reported"
+grep -q '^ipcxx: line 5: no request 9 is waiting for an answer' "$WORK/cli.err" || fail "line 5 not reported"
 expect_line srv '{"type":"last","data":true}'
 [[ $(cat "$WORK/srv.out") == $'{"type":"first","data":{}}\n{"type":"last","data":true}' ]] ||
     fail "server got: $(cat "$WORK/srv.out")"

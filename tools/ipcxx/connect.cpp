@@ -76,14 +76,18 @@ int run_connect(const Options& options) {
         start_client(client, options);
 
         LineReader input(STDIN_FILENO, stop.wake_fd());
-        bad = feed_events(input, output, stop, [&](const std::string& type, const ipcxx::Payload& data) {
+        const auto emit = [&](const std::string& type, const ipcxx::Payload& data) {
             std::error_code ec;
             while ((ec = client.emit(type, data)) == ipcxx::errc::queue_full && !stop.requested()) {
                 // Hold stdin back until the queue has gone out rather than drop the event.
                 stop.wait_until([&] { return client.pending_messages() == 0; }, queue_recheck);
             }
             return ec;
-        });
+        };
+        const auto answer = [](const InputLine& line) {
+            return "no request " + std::to_string(line.request) + " is waiting for an answer";
+        };
+        bad = feed_events(input, output, stop, emit, answer);
         if (options.exit_on_eof) {
             stop.wait_until([&] { return client.connected() && client.pending_messages() == 0; }, queue_recheck);
         } else {

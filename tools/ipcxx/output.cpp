@@ -11,6 +11,11 @@ std::string event_line(std::string_view type, const ipcxx::Payload& data) {
     return "{\"type\":" + json_string(type) + ",\"data\":" + data.to_json() + "}";
 }
 
+std::string request_line(std::uint64_t number, std::string_view type, const ipcxx::Payload& data) {
+    return "{\"request\":" + std::to_string(number) + ",\"type\":" + json_string(type) + ",\"data\":" + data.to_json() +
+           "}";
+}
+
 std::string response_line(const ipcxx::Payload& data) { return data.empty() ? "null" : data.to_json(); }
 
 std::string request_failure_text(std::string_view event, const ipcxx::Response& response) {
@@ -36,6 +41,18 @@ void Output::event(std::string_view type, const ipcxx::Payload& data) {
         return;
     }
     write_line(out_, {}, line);
+}
+
+bool Output::request(std::uint64_t number, std::string_view type, const ipcxx::Payload& data) {
+    std::string line;
+    try {
+        line = request_line(number, type, data);
+    } catch (const std::exception& e) {
+        note("cannot print request " + std::to_string(number) + " " + json_string(type) + ": " + e.what());
+        return false;
+    }
+    write_line(out_, {}, line);
+    return true;
 }
 
 bool Output::response(const ipcxx::Payload& data) {

@@ -15,6 +15,9 @@ namespace ipcxx_cli {
 // {"type":T,"data":D}: compact, byte for byte the text of node-ipc's frame without the delimiter.
 std::string event_line(std::string_view type, const ipcxx::Payload& data);
 
+// {"request":N,"type":T,"data":D}: a request received, numbered by the tool for its answer.
+std::string request_line(std::uint64_t number, std::string_view type, const ipcxx::Payload& data);
+
 // A request's result on stdout: its data as JSON, "null" when the response carries none.
 std::string response_line(const ipcxx::Payload& data);
 
@@ -33,6 +36,8 @@ public:
 
     // One event as one line on `out`, flushed at once.
     void event(std::string_view type, const ipcxx::Payload& data);
+    // A request received, as one line on `out`; false (and a note) when the data has no JSON form.
+    bool request(std::uint64_t number, std::string_view type, const ipcxx::Payload& data);
     // A request's result as one line on `out`; false (and a note) when the data has no JSON form.
     bool response(const ipcxx::Payload& data);
     // "ipcxx: <text>" on `err`, unless quiet.

@@ -50,11 +50,15 @@ int run_serve(const Options& options) {
                                                                         : "unix " + server.path()));
 
     LineReader input(STDIN_FILENO, stop.wake_fd());
-    const std::size_t bad = feed_events(input, output, stop, [&](const std::string& type, const ipcxx::Payload& data) {
+    const auto broadcast = [&](const std::string& type, const ipcxx::Payload& data) {
         const std::error_code ec = server.broadcast(type, data);
         // A client too slow to take it is reported by the server's `error` event; the line was fine.
         return ec == ipcxx::errc::queue_full ? std::error_code() : ec;
-    });
+    };
+    const auto answer = [](const InputLine& line) {
+        return "no request " + std::to_string(line.request) + " is waiting for an answer";
+    };
+    const std::size_t bad = feed_events(input, output, stop, broadcast, answer);
     stop.wait();
     return bad > 0 || stop.failed() ? 1 : 0;
 }

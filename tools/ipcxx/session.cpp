@@ -32,7 +32,8 @@ std::string tcp_endpoint_text(const std::string& host, std::uint16_t port) {
     return "tcp " + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-std::size_t feed_events(LineReader& input, Output& output, const Stop& stop, const SendEvent& send) {
+std::size_t feed_events(LineReader& input, Output& output, const Stop& stop, const SendEvent& send,
+                        const AnswerRequest& answer) {
     std::size_t bad = 0;
     std::size_t number = 0;
     std::string text;
@@ -47,6 +48,8 @@ std::size_t feed_events(LineReader& input, Output& output, const Stop& stop, con
             const std::error_code ec = send(line.type, line.data);
             // A send cut short by a stop says nothing about the line.
             if (ec && !stop.requested()) error = send_error_text(ec, line.type);
+        } else if (line.kind == InputLine::Kind::answer || line.kind == InputLine::Kind::failure) {
+            error = answer(line);
         }
         if (!error.empty()) {
             ++bad;

@@ -11,6 +11,7 @@
 #include <ipcxx/config.hpp>
 #include <ipcxx/payload.hpp>
 
+#include "input_lines.hpp"
 #include "line_reader.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -31,10 +32,15 @@ std::string tcp_endpoint_text(const std::string& host, std::uint16_t port);
 // Sends one event; an error means the event itself cannot be sent (e.g. a reserved name).
 using SendEvent = std::function<std::error_code(const std::string& type, const ipcxx::Payload& data)>;
 
-// Reads stdin until it ends or a stop is requested and sends every event read. A bad line is
-// reported on stderr with its number and skipped; the end of stdin is noted. Returns how many
-// lines were bad.
-std::size_t feed_events(LineReader& input, Output& output, const Stop& stop, const SendEvent& send);
+// Answers a request from an answer line (InputLine::Kind::answer or failure); returns why the
+// line cannot be used, or "".
+using AnswerRequest = std::function<std::string(const InputLine& line)>;
+
+// Reads stdin until it ends or a stop is requested; sends every event read and hands every answer
+// on. A bad line is reported on stderr with its number and skipped; the end of stdin is noted.
+// Returns how many lines were bad.
+std::size_t feed_events(LineReader& input, Output& output, const Stop& stop, const SendEvent& send,
+                        const AnswerRequest& answer);
 
 // Runs a command to its end; returns the exit status.
 int run_serve(const Options& options);
