@@ -390,6 +390,8 @@ if make_certs; then
     launch ip fifo connect --tcp "127.0.0.1:$PORT" --tls-ca "$PKI/ca.crt"
     send ip "$HELLO"
     expect_line ip "$HELLO"
+    run_fg r /dev/null request --tcp "127.0.0.1:$PORT" --tls-ca "$PKI/ca.crt" add '[1,2]'
+    [[ $STATUS == 0 && $(cat "$WORK/r.out") == '[1,2]' ]] || fail "request over TLS: $STATUS, '$(cat "$WORK/r.out")'"
     launch named fifo connect --tcp "127.0.0.1:$PORT" --tls-ca "$PKI/ca.crt" --tls-server-name localhost
     send named "$RICH"
     expect_line named "$RICH"
@@ -450,6 +452,67 @@ if make_certs; then
     send cli "$HELLO"
     expect_line cli "$HELLO"
     stderr_has cli "warning: --tls-insecure-skip-verify" || fail "no warning (even with --quiet)"
+fi
+end
+
+begin "request round trips against serve: --echo, and answers from serve's stdin"
+launch echo /dev/null serve --echo --tcp 0
+tcp_port_of echo
+run_fg r /dev/null request --tcp "$PORT" add '{"x":[1,2.5,"é"]}'
+[[ $STATUS == 0 ]] || fail "echo: exit status $STATUS"
+[[ $(cat "$WORK/r.out") == '{"x":[1,2.5,"é"]}' ]] || fail "echo: stdout is '$(cat "$WORK/r.out")'"
+expect_line echo '{"request":1,"type":"add","data":{"x":[1,2.5,"é"]}}'
+launch srv fifo serve --unix "$XDG_RUNTIME_DIR/s.sock"
+expect_stderr srv "listening on unix"
+launch job /dev/null request --unix "$XDG_RUNTIME_DIR/s.sock" job '{"n":1}'
+expect_line srv '{"request":1,"type":"job","data":{"n":1}}'
+send srv '{"response":1,"data":"done"}'
+expect_exit job 0
+[[ $(cat "$WORK/job.out") == '"done"' ]] || fail "answer: stdout is '$(cat "$WORK/job.out")'"
+launch busy /dev/null request --unix "$XDG_RUNTIME_DIR/s.sock" job
+expect_line srv '{"request":2,"type":"job","data":{}}'
+send srv '{"response":2,"error":{"code":"busy","message":"try later"}}'
+expect_exit busy 1
+grep -q '^ipcxx: request "job" failed: busy: try later$' "$WORK/busy.err" || fail "error answer: no line"
+# A request whose requester gave up is forgotten; its late answer is noted, not a bad line.
+launch late /dev/null request --timeout 200 --unix "$XDG_RUNTIME_DIR/s.sock" slow
+expect_line srv '{"request":3,"type":"slow","data":{}}'
+expect_exit late 1
+expect_stderr srv "ipcxx: request 3 cancelled: "
+send srv '{"response":3,"data":1}'
+expect_stderr srv "ipcxx: request 3 is no longer waiting"
+send srv '{"response":4,"data":1}'
+expect_stderr srv "ipcxx: line 4: no request 4 is waiting for an answer"
+kill -TERM "$PID_srv"
+expect_exit srv 1
+end
+
+begin "once serve's stdin has ended, requests fail with no_answer"
+launch srv /dev/null serve --tcp 0
+tcp_port_of srv
+expect_stderr srv "end of input after 0 line(s)"
+run_fg r /dev/null request --tcp "$PORT" job
+[[ $STATUS == 1 ]] || fail "exit status $STATUS"
+grep -q '^ipcxx: request "job" failed: no_answer: ' "$WORK/r.err" || fail "no no_answer line"
+expect_line srv '{"request":1,"type":"job","data":{}}'
+end
+
+begin "connect prints a node-ipc 14 server's requests and answers them from stdin"
+if have_node; then
+    launch_node peer --role server --tcp 127.0.0.1:0
+    node_port_of peer
+    launch cli fifo connect --tcp "127.0.0.1:$PORT"
+    expect_line peer '{"ev":"connect","sock":1}'
+    send peer '{"cmd":"request","event":"whoami","data":[1,"two"]}'
+    expect_line cli '{"request":1,"type":"whoami","data":[1,"two"]}'
+    send cli '{"response":1,"data":{"id":"ipcxx-cli"}}'
+    expect_line peer '{"ev":"response","id":1,"data":{"id":"ipcxx-cli"}}'
+    send peer '{"cmd":"request","event":"work"}'
+    expect_line cli '{"request":2,"type":"work","data":{}}'
+    send cli '{"response":2,"error":{"code":"busy","message":"try later"}}'
+    expect_line peer '{"ev":"response","id":2,"error":{"code":"busy","message":"try later"}}'
+    kill -TERM "$PID_cli"
+    expect_exit cli 0
 fi
 end
 

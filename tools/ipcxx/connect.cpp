@@ -1,7 +1,9 @@
-// ipcxx connect: a client that sends what it reads and prints what it receives.
+// ipcxx connect: a client that sends what it reads, prints what it receives, and answers requests
+// from stdin.
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <utility>
 
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <ipcxx/error.hpp>
 
 #include "error_names.hpp"
+#include "pending_requests.hpp"
 #include "session.hpp"
 
 namespace ipcxx_cli {
@@ -37,6 +40,7 @@ int run_connect(const Options& options) {
     const std::string target = endpoint_text(options, config);
     std::atomic<bool> undelivered{false};
     std::size_t bad = 0;
+    PendingRequests requests(output, false);
     {
         // Touched by the client's handlers only, which never run concurrently.
         bool up = false;
@@ -73,6 +77,7 @@ int run_connect(const Options& options) {
             output.note(error_text(error.code, error.message));
         });
         client.on("*", [&](std::string_view type, const ipcxx::Payload& data) { output.event(type, data); });
+        client.handle("*", [&](ipcxx::Responder request) { requests.add(std::move(request)); });
         start_client(client, options);
 
         LineReader input(STDIN_FILENO, stop.wake_fd());
@@ -84,10 +89,9 @@ int run_connect(const Options& options) {
             }
             return ec;
         };
-        const auto answer = [](const InputLine& line) {
-            return "no request " + std::to_string(line.request) + " is waiting for an answer";
-        };
+        const auto answer = [&](const InputLine& line) { return requests.answer(line); };
         bad = feed_events(input, output, stop, emit, answer);
+        requests.end_of_input();
         if (options.exit_on_eof) {
             stop.wait_until([&] { return client.connected() && client.pending_messages() == 0; }, queue_recheck);
         } else {

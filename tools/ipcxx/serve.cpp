@@ -1,5 +1,7 @@
-// ipcxx serve: a server that prints what it receives and broadcasts what it reads.
+// ipcxx serve: a server that prints what it receives, broadcasts what it reads, and answers
+// requests from stdin (or echoes them).
 #include <string>
+#include <utility>
 
 #include <unistd.h>
 
@@ -8,6 +10,7 @@
 
 #include "error_names.hpp"
 #include "input_lines.hpp"
+#include "pending_requests.hpp"
 #include "session.hpp"
 
 namespace ipcxx_cli {
@@ -21,6 +24,7 @@ int run_serve(const Options& options) {
     // Everything the handlers use outlives the server: they may run until its destructor returns.
     Output output(stdout, stderr, options.quiet);
     Stop stop;
+    PendingRequests requests(output, options.echo);
     ipcxx::Server server(make_config(options, output));
     server.on("connect", [&](ipcxx::Socket& socket) {
         output.note(client_connected_text(socket.serial(), socket.id(), socket.remote_address()));
@@ -28,6 +32,7 @@ int run_serve(const Options& options) {
     server.on("socket.disconnected",
               [&](ipcxx::Socket& socket) { output.note(client_name(socket) + " disconnected"); });
     server.on("error", [&](const ipcxx::ErrorEvent& error) { output.note(error_text(error.code, error.message)); });
+    server.handle("*", [&](ipcxx::Responder request) { requests.add(std::move(request)); });
     server.on("*", [&](std::string_view type, const ipcxx::Payload& data, ipcxx::Socket& from) {
         output.event(type, data);
         if (!options.echo) return;
@@ -55,10 +60,9 @@ int run_serve(const Options& options) {
         // A client too slow to take it is reported by the server's `error` event; the line was fine.
         return ec == ipcxx::errc::queue_full ? std::error_code() : ec;
     };
-    const auto answer = [](const InputLine& line) {
-        return "no request " + std::to_string(line.request) + " is waiting for an answer";
-    };
+    const auto answer = [&](const InputLine& line) { return requests.answer(line); };
     const std::size_t bad = feed_events(input, output, stop, broadcast, answer);
+    requests.end_of_input();
     stop.wait();
     return bad > 0 || stop.failed() ? 1 : 0;
 }

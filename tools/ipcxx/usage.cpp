@@ -9,8 +9,8 @@ const char* const usage_text =
        ipcxx request [--timeout MS] [--unix PATH | --tcp [HOST:]PORT | SERVER_ID] EVENT [JSON] [OPTIONS]
 
 What nc is for sockets, for node-ipc and ipcxx endpoints. Every stdin line is one event, a JSON
-object {"type":T,"data":D} ("data" optional); every event received is printed on stdout as one
-such line. Diagnostics go to stderr.
+object {"type":T,"data":D} ("data" optional), or the answer to a request (below); every event
+received is printed on stdout as one such line. Diagnostics go to stderr.
 
   serve     listen as server ID (default "world") at the default socket path of ID, or on
             --unix / --tcp; stdin events are broadcast to every connected client; each client
@@ -28,7 +28,8 @@ Options:
   --id ID            own id (serve: the server's id, default "world"; else default "ipcxx-cli")
   --unix PATH        the Unix socket at PATH
   --tcp [HOST:]PORT  TCP; HOST defaults to 127.0.0.1 ([::1] for IPv6); serve: PORT 0 picks a free port
-  --echo             serve: send every event received back to its sender
+  --echo             serve: send every event received back to its sender, and answer every
+                     request with its own arguments
   --exit-on-eof      connect: once stdin ends, exit when every event read has been written
   --timeout MS       request: how long to wait for the response, connecting included (default 5000)
   --retry MS         delay before each reconnect attempt (default 500)
@@ -47,6 +48,12 @@ TLS (with --tcp; each --tls-* option turns TLS on):
   --tls-require-client-cert      serve: refuse clients without a certificate from --tls-ca
   --tls-insecure-skip-verify     connect, request: UNSAFE, accept any server certificate: anyone
                                  in between can read and change the traffic
+
+Requests received (serve, connect) are printed as {"request":N,"type":T,"data":D}, N being the
+tool's own number for the request. The stdin line {"response":N,"data":D} answers it and
+{"response":N,"error":{"code":C,"message":M}} answers it with an error ("data" and "message"
+optional). A request its requester cancels (or whose deadline passes) is noted on stderr and
+forgotten; once stdin has ended, requests fail with the code no_answer.
 
 Errors are printed as "ipcxx: CODE: MESSAGE", e.g. a refused TLS handshake as tls_certificate_expired,
 tls_host_name_mismatch, tls_unknown_ca or tls_client_certificate_required; a client refused over a
