@@ -267,6 +267,15 @@ expect_line b '{"type":"marker","data":{}}'
 [[ $(wc -l <"$WORK/a.out") == 2 ]] || fail "client a printed more than the events"
 end
 
+begin "serve names each client by the id of its hello"
+launch srv /dev/null serve --unix "$XDG_RUNTIME_DIR/s.sock"
+expect_stderr srv "listening on unix"
+launch a /dev/null connect --id alice --unix "$XDG_RUNTIME_DIR/s.sock"
+expect_stderr srv "ipcxx: client 1 connected: id \"alice\" (unix:$XDG_RUNTIME_DIR/s.sock)"
+launch b /dev/null connect --unix "$XDG_RUNTIME_DIR/s.sock"
+expect_stderr srv "ipcxx: client 2 connected: id \"ipcxx-cli\" ("
+end
+
 begin "lines read before the server exists are delivered in order once it starts"
 launch cli fifo connect --retry 100
 for i in 1 2 3 4 5; do send cli "{\"type\":\"early\",\"data\":$i}"; done
