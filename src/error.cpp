@@ -51,6 +51,10 @@ public:
             case errc::event_name_too_long: return "event name exceeds max_event_name_length";
             case errc::message_timeout: return "incomplete frame made no progress within message_timeout";
             case errc::heartbeat_timeout: return "peer silent beyond heartbeat_timeout";
+            case errc::no_reply: return "the request's responder was destroyed without an answer";
+            case errc::already_answered: return "the request has already been answered";
+            case errc::would_deadlock: return "blocking call on the I/O thread that must complete it";
+            case errc::no_worker: return "no connected client handles the event";
         }
         return "unknown ipcxx error";
     }

@@ -30,7 +30,8 @@ struct SharedIo;
 //   "connect"     ()                     connected (again, after each reconnect); with wire = native,
 //                                        once the server's welcome arrived
 //   "disconnect"  ()                     the connection or a connection attempt closed
-//   "destroy"     ()                     no more attempts will be made (after the last disconnect)
+//   "destroy"     ()                     no more attempts will be made (after the last disconnect),
+//                                        until connect_to is called again
 //   "data"        (const Payload&)       config.raw_buffer: bytes as read (a msgpack bin: as<std::string>())
 //   "error"       (const ErrorEvent&)    failed attempts (ECONNREFUSED, ENOENT, ...), bad input,
 //                                        undelivered messages, handler exceptions
@@ -48,8 +49,11 @@ struct SharedIo;
 // undelivered if the client gives up.
 //
 // Thread safety: handlers run on the library's I/O thread, never two at once for one client.
-// on/off, emit, disconnect and the destructor are safe from any thread, including from inside a
-// handler. Handler exceptions become `error` events.
+// on/off, emit, connect_to, disconnect and the destructor are safe from any thread, including from
+// inside a handler. Handler exceptions become `error` events.
+//
+// A Client is movable: the handlers, the queue and the connection go with it. A moved-from Client
+// may only be destroyed or assigned to.
 class Client : public EventSource {
 public:
     explicit Client(Config config = {});
@@ -59,13 +63,20 @@ public:
     ~Client();
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
+    Client(Client&& other) noexcept;
+    // Shuts this client down as its destructor does, then takes `other`'s place.
+    Client& operator=(Client&& other) noexcept;
 
     void off(std::string_view event) override;
     void off(HandlerId id) override;
     void unhandle(std::string_view event) override;
 
     // Connects to the server `server_id` over its Unix socket: config.socket_path(server_id), or `path`.
-    // The client may start before its server exists: it retries per config. Call once.
+    // The client may start before its server exists: it retries per config. Again after
+    // `destroy` (disconnect(), or retries given up), it starts afresh with the same handlers;
+    // called while a disconnect() is still closing, it starts after that one's `destroy` (what is
+    // emitted until then belongs to the closing connection). Throws ipcxx::Error
+    // (invalid_argument) while connected or retrying.
     void connect_to(std::string server_id);
     void connect_to(std::string server_id, std::string path);
     // Connects over TCP (config.network_host / network_port when not given).
@@ -97,12 +108,12 @@ public:
                       ResponseHandler on_response) {
         return request_packed(event, detail::pack_thread_local(args), timeout, std::move(on_response));
     }
-    // The std::future form: get() returns the result's data or throws ipcxx::Error.
+    // The std::future form: get() returns the result's data or throws ipcxx::Error. Made on the
+    // client's own I/O thread (inside a handler, without handler_threads), where get() could only
+    // wait for ever, it fails at once with errc::would_deadlock: use the callback form there.
     template <class T>
     std::future<Payload> request(std::string_view event, const T& args, std::chrono::milliseconds timeout) {
-        auto [handler, future] = detail::future_response();
-        request(event, args, timeout, std::move(handler));
-        return std::move(future);
+        return request_future_packed(event, detail::pack_thread_local(args), timeout);
     }
     template <class T>
     std::future<Payload> request(std::string_view event, const T& args) {
@@ -110,8 +121,13 @@ public:
     }
     RequestId request_packed(std::string_view event, std::string_view msgpack_args, std::chrono::milliseconds timeout,
                              ResponseHandler on_response);
-    // Ends a request with errc::request_cancelled (unless it has already ended).
+    std::future<Payload> request_future_packed(std::string_view event, std::string_view msgpack_args,
+                                               std::chrono::milliseconds timeout);
+    // Ends a request with errc::request_cancelled (unless it has already ended) and tells the
+    // server, whose Responder for it sees the cancellation.
     void cancel(RequestId id);
+    // Answers this client's Responders gave after their request had been cancelled: dropped, not sent.
+    std::uint64_t dropped_replies() const noexcept;
 
     // Closes the connection for good: no more attempts; queued messages are reported undelivered,
     // then `disconnect` (if a connection or attempt was live) and `destroy` follow.
@@ -122,10 +138,12 @@ public:
     bool native() const noexcept;
     // Messages accepted by emit and not yet written to the socket (queued or being written).
     std::size_t pending_messages() const;
-    const std::string& server_id() const noexcept;
+    std::string server_id() const;
     const Config& config() const noexcept;
 
 private:
+    // What the destructor does: disconnect, let the shutdown run, close the handlers.
+    void shut_down() noexcept;
     HandlerId add_handler(std::string_view event, detail::Handler handler, bool once) override;
     void add_request_handler(std::string_view event, detail::RequestHandler handler) override;
 

@@ -61,8 +61,18 @@ struct Config {
     std::string delimiter = "\f";                   // frame terminator of the JSON wire; non-empty
 
     Wire wire = Wire::automatic;
-    std::chrono::milliseconds handshake_timeout{2000};  // wire = native: how long a client waits for the welcome
+    // Client, wire = native: how long it waits for the welcome. Server, wire = automatic: how long a
+    // client that says nothing goes without its `connect`. With TLS: the limit of each TLS handshake.
+    std::chrono::milliseconds handshake_timeout{2000};
     std::chrono::milliseconds request_timeout{30000};   // deadline of requests made without one
+
+    // Handlers (ipcxx addition). 0: every handler runs on the I/O thread, and must not block it.
+    // N > 0: message and request handlers (and on_cancel callbacks; on a server also `connect` and
+    // `socket.disconnected`) run on a pool of N threads of the library's, so long work never stalls
+    // reads, writes, heartbeats or deadlines. Per connection, they still run one at a time and in the
+    // order of the messages; different connections run in parallel. Other lifecycle and `error`
+    // handlers stay on the I/O thread.
+    std::size_t handler_threads = 0;
 
     // Limits (ipcxx additions).
     std::size_t max_message_size = 16u << 20;       // largest frame accepted or sent, in bytes

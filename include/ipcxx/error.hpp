@@ -56,6 +56,11 @@ enum class errc {
     event_name_too_long,   // an event name exceeds max_event_name_length
     message_timeout,       // a frame stayed incomplete, with no new byte, for message_timeout
     heartbeat_timeout,     // nothing arrived from the peer for heartbeat_timeout
+    // Deferred replies and work distribution.
+    no_reply,              // a request's Responder was destroyed without an answer
+    already_answered,      // a second answer to one request was refused
+    would_deadlock,        // a blocking call made on the I/O thread that would have to complete it
+    no_worker,             // no connected client handles the event a request was to be distributed for
 };
 
 const std::error_category& category() noexcept;

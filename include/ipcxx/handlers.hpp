@@ -11,6 +11,8 @@
 
 #include "ipcxx/payload.hpp"
 #include "ipcxx/request.hpp"
+#include "ipcxx/request_handler.hpp"
+#include "ipcxx/responder.hpp"
 #include "ipcxx/socket.hpp"
 
 namespace asio {
@@ -160,6 +162,8 @@ inline std::pair<ResponseHandler, std::future<Payload>> future_response() {
     };
     return {std::move(handler), std::move(future)};
 }
+// A future-form request refused on the I/O thread: its future holds Error(would_deadlock).
+std::future<Payload> would_deadlock_future(std::string_view event);
 }  // namespace detail
 
 }  // namespace ipcxx

@@ -33,8 +33,12 @@ struct SharedIo;
 
 // Events:
 //   "start"                ()                      listening
-//   "connect"              (Socket&)               a client was accepted
-//   "socket.disconnected"  (Socket&)               a client connection closed
+//   "connect"              (Socket&)               a client is known: its hello arrived (id() and
+//                                                  native() are set, emit_to reaches it), or its
+//                                                  first frame, or handshake_timeout passed in
+//                                                  silence; at once on a json or raw_buffer server.
+//                                                  Broadcasts reach a client before it.
+//   "socket.disconnected"  (Socket&)               a client connection that had its `connect` closed
 //   "data"                 (const Payload&, Socket&)  config.raw_buffer: bytes as read (a msgpack bin)
 //   "error"                (const ErrorEvent&)     bad input, socket errors, undelivered messages,
 //                                                  max_connections refusals, handler exceptions
@@ -43,7 +47,8 @@ struct SharedIo;
 //
 // Thread safety: handlers run on the library's I/O thread(s), one strand per connection, so the
 // handlers of one connection never run concurrently and see its messages in order. on/off, emit,
-// broadcast, stop and the destructor are safe from any thread, including from inside a handler.
+// broadcast, stop and the destructor are safe from any thread, including from inside a handler,
+// and never run a handler inside themselves (socket.disconnected follows once the caller returns).
 // An exception thrown by a handler becomes an `error` event (errc::handler_exception); it never
 // escapes into the I/O loop. After the destructor returns no handler of this server runs, except
 // when the destructor is called from inside one of its own handlers (that handler finishes).
@@ -133,13 +138,17 @@ public:
     template <class T>
     std::future<Payload> request(const Socket& to, std::string_view event, const T& args,
                                  std::chrono::milliseconds timeout) {
-        auto [handler, future] = detail::future_response();
-        request(to, event, args, timeout, std::move(handler));
-        return std::move(future);
+        return request_future_packed(to, event, detail::pack_thread_local(args), timeout);
     }
     RequestId request_packed(const Socket& to, std::string_view event, std::string_view msgpack_args,
                              std::chrono::milliseconds timeout, ResponseHandler on_response);
+    // Fails at once with errc::would_deadlock on the server's own I/O thread (see Client::request).
+    std::future<Payload> request_future_packed(const Socket& to, std::string_view event, std::string_view msgpack_args,
+                                               std::chrono::milliseconds timeout);
+    // Ends a request with errc::request_cancelled (unless it has already ended) and tells the client.
     void cancel(RequestId id);
+    // Answers this server's Responders gave after their request had been cancelled: dropped, not sent.
+    std::uint64_t dropped_replies() const noexcept;
 
     std::vector<Socket> sockets() const;  // the open connections; Socket::id() names ipcxx clients
     const Config& config() const noexcept;

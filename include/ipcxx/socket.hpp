@@ -58,7 +58,7 @@ public:
     std::error_code emit_raw(std::string_view bytes) const;
     std::error_code emit_raw_text(std::string_view text) const;
 
-    // Closes this connection; socket.disconnected follows on the server.
+    // Closes this connection; socket.disconnected follows on the server, never inside this call.
     void disconnect() const;
 
     explicit operator bool() const noexcept { return conn_ || udp_; }

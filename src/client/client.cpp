@@ -17,9 +17,26 @@ Client::Client(asio::io_context& io, Config config)
 Client::Client(detail::SharedIo io, Config config)
     : impl_(std::make_shared<detail::ClientImpl>(io.io, std::move(config), std::move(io.keepalive))) {}
 
-Client::~Client() {
+Client::~Client() { shut_down(); }
+
+Client::Client(Client&& other) noexcept = default;
+
+Client& Client::operator=(Client&& other) noexcept {
+    if (this != &other) {
+        shut_down();
+        thread_ = std::move(other.thread_);
+        impl_ = std::move(other.impl_);
+    }
+    return *this;
+}
+
+void Client::shut_down() noexcept {
+    if (!impl_) return;  // moved from
     impl_->disconnect();
     detail::release(thread_, [this] { impl_->events().registry().close(); });
+    impl_->finish_handlers();
+    impl_.reset();
+    thread_.reset();
 }
 
 HandlerId Client::add_handler(std::string_view event, detail::Handler handler, bool once) {
@@ -46,6 +63,16 @@ RequestId Client::request_packed(std::string_view event, std::string_view msgpac
 }
 
 void Client::cancel(RequestId id) { impl_->cancel(id); }
+
+std::future<Payload> Client::request_future_packed(std::string_view event, std::string_view msgpack_args,
+                                                  std::chrono::milliseconds timeout) {
+    if (impl_->on_io_thread()) return detail::would_deadlock_future(event);
+    auto [handler, future] = detail::future_response();
+    request_packed(event, msgpack_args, timeout, std::move(handler));
+    return std::move(future);
+}
+
+std::uint64_t Client::dropped_replies() const noexcept { return impl_->dropped_replies(); }
 
 bool Client::native() const noexcept { return impl_->native(); }
 
@@ -77,7 +104,7 @@ std::error_code Client::emit_raw_text(std::string_view text) { return impl_->emi
 void Client::disconnect() { impl_->disconnect(); }
 bool Client::connected() const noexcept { return impl_->connected(); }
 std::size_t Client::pending_messages() const { return impl_->pending_messages(); }
-const std::string& Client::server_id() const noexcept { return impl_->server_id(); }
+std::string Client::server_id() const { return impl_->server_id(); }
 const Config& Client::config() const noexcept { return impl_->config(); }
 
 }  // namespace ipcxx

@@ -48,22 +48,96 @@ ClientImpl::ClientImpl(asio::io_context& io, Config config, std::shared_ptr<void
       handshake_(wire_mode(config_.raw_buffer ? Wire::json : config_.wire), config_.id),
       pending_(std::make_shared<PendingRequests>(strand_, [this](const std::string& what) {
           report_error(make_error_code(errc::handler_exception), "response handler threw: " + what);
-      })),
+      }, [this](RequestId id, std::uint64_t) { send_cancel(id); })),
+      pool_(config_.handler_threads > 0 ? HandlerPool::start(config_.handler_threads) : nullptr),
       timer_(strand_),
       handshake_timer_(strand_),
       socket_(strand_) {
     if (config_.sync) sync_.emplace(config_.max_pending_bytes);
+    if (pool_) lane_ = pool_->make_lane();
+}
+
+ClientImpl::~ClientImpl() { finish_handlers(); }
+
+void ClientImpl::finish_handlers() {
+    if (pool_) pool_->finish();
+}
+
+bool ClientImpl::on_io_thread() const noexcept { return strand_.get_inner_executor().running_in_this_thread(); }
+
+std::error_code ClientImpl::send_reply(std::uint64_t link, const NativeFrame& response) {
+    if (link != link_.load(std::memory_order_acquire)) return make_error_code(errc::not_connected);
+    return send(response);
+}
+
+void ClientImpl::reply_undelivered(const ReceivedRequest& request, std::error_code ec) {
+    asio::post(strand_, [self = shared_from_this(), error = undelivered_reply(request, ec)]() mutable {
+        self->events_.publish_error(std::move(error));
+    });
+}
+
+void ClientImpl::reply_dropped(const ReceivedRequest&) { dropped_replies_.fetch_add(1, std::memory_order_relaxed); }
+
+void ClientImpl::forget(std::uint64_t link, RequestId id) { active_.forget(link, id); }
+
+void ClientImpl::run_handler(std::uint64_t, std::function<void()> f) {
+    auto task = [self = shared_from_this(), f = std::move(f)] { self->events_.run_guarded("handler", f); };
+    if (lane_) return asio::post(*lane_, std::move(task));
+    asio::post(strand_, std::move(task));
+}
+
+void ClientImpl::send_cancel(RequestId id) {
+    Outgoing cancel;
+    cancel.kind = FrameKind::cancel;
+    cancel.id = id;
+    push(cancel);  // best effort, past the sync gate: the server's answer, if any, is ignored either way
 }
 
 void ClientImpl::start(std::string server_id, Target target) {
-    if (started_.exchange(true)) {
-        throw Error(make_error_code(errc::invalid_argument), "client already connects to '" + server_id_ + "'");
+    std::lock_guard<std::mutex> lock(run_mutex_);
+    if (run_ == Run::live || next_run_) {
+        const std::string& current = next_run_ ? next_run_->server_id : server_id_;
+        throw Error(make_error_code(errc::invalid_argument), "client already connects to '" + current + "'");
+    }
+    if (run_ == Run::ending) {
+        next_run_ = NextRun{std::move(server_id), std::move(target)};
+        return;
     }
     server_id_ = std::move(server_id);
     target_ = std::move(target);
-    asio::post(strand_, [self = shared_from_this()] {
-        if (self->fsm_.start()) self->attempt();
-    });
+    // Now rather than in begin(): what is emitted right after connect_to is queued for this run.
+    outbox_->reopen();
+    run_ = Run::live;
+    // Posted under the lock, so that a disconnect() of this run is posted after it.
+    asio::post(strand_, [self = shared_from_this(), run = ++run_id_] { self->begin(run); });
+}
+
+void ClientImpl::begin(std::uint64_t run) {
+    {
+        std::lock_guard<std::mutex> lock(run_mutex_);
+        if (run != run_id_) return;
+    }
+    give_up_ = false;
+    if (fsm_.state() == ReconnectFsm::State::idle ? fsm_.start() : fsm_.restart()) attempt();
+}
+
+void ClientImpl::end_run() {
+    std::lock_guard<std::mutex> lock(run_mutex_);
+    if (!next_run_) {
+        run_ = Run::idle;
+        return;
+    }
+    server_id_ = std::move(next_run_->server_id);
+    target_ = std::move(next_run_->target);
+    next_run_.reset();
+    outbox_->reopen();
+    run_ = Run::live;
+    asio::post(strand_, [self = shared_from_this(), run = ++run_id_] { self->begin(run); });
+}
+
+std::string ClientImpl::server_id() const {
+    std::lock_guard<std::mutex> lock(run_mutex_);
+    return server_id_;
 }
 
 bool ClientImpl::native() const noexcept {
@@ -77,9 +151,12 @@ std::error_code ClientImpl::push(const Outgoing& message, std::uint64_t* sequenc
     Outbox::Push pushed;
     {
         std::lock_guard<std::mutex> lock(send_mutex_);
+        Outgoing scratch;
+        const Outgoing* to_send = for_peer(message, native_, peer_deadlines_, scratch);
+        if (!to_send) return {};
         std::string_view tail;  // native data: copied once, straight into the outbox, or taken over when large
-        if (auto ec = encode_outgoing(message, native_, config_, frame, detail, &tail)) return ec;
-        pushed = outbox_->push(frame, tail, sequence, message.kind == FrameKind::request, adopt_packed(tail));
+        if (auto ec = encode_outgoing(*to_send, native_, config_, frame, detail, &tail)) return ec;
+        pushed = outbox_->push(frame, tail, sequence, to_send->kind == FrameKind::request, adopt_packed(tail));
     }
     start_writing(pushed);
     return push_error(pushed);
@@ -214,6 +291,7 @@ RequestId ClientImpl::request(std::string_view event, std::string_view msgpack_a
     message.id = id;
     message.name = event;
     message.data = msgpack_args;
+    message.timeout_ms = static_cast<std::uint64_t>(timeout.count());
     std::uint64_t sequence = 0;
     if (auto ec = send(message, &sequence)) {
         pending_->complete_later(id, failure(ec, "request '" + std::string(event) + "' not sent: " + ec.message()));
@@ -223,9 +301,7 @@ RequestId ClientImpl::request(std::string_view event, std::string_view msgpack_a
     return id;
 }
 
-void ClientImpl::cancel(RequestId id) {
-    pending_->complete_later(id, failure(make_error_code(errc::request_cancelled), "request cancelled"));
-}
+void ClientImpl::cancel(RequestId id) { pending_->cancel_later(id); }
 
 void ClientImpl::attempt() {
     std::vector<GenericEndpoint> endpoints;
@@ -236,7 +312,7 @@ void ClientImpl::attempt() {
             // Retrying cannot make the path shorter.
             report_error(make_error_code(errc::path_too_long),
                          "Unix socket path is too long for the platform: " + target_.path);
-            return handle_closed(CloseCause::protocol_violation);
+            return handle_closed(CloseCause::permanent);
         }
         endpoints.push_back(endpoint);
     } else if (auto ec = resolve_tcp(target_.host, target_.port, endpoints, detail)) {
@@ -272,7 +348,7 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
     if (tls_ec) {
         // A configuration that cannot work will not work on the next attempt either.
         report_error(tls_ec, detail);
-        return handle_closed(CloseCause::protocol_violation);
+        return handle_closed(CloseCause::permanent);
     }
     tls_socket_ = tls;
     // Completes on the socket's executor, the strand.
@@ -282,8 +358,7 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
                       self->tls_socket_.reset();
                       if (ec) {
                           self->report_error(ec, "TLS handshake with " + self->target_.describe() + " failed: " + detail);
-                          return self->handle_closed(is_certificate_error(ec) ? CloseCause::protocol_violation
-                                                                              : CloseCause::closed);
+                          return self->handle_closed(cause_of(ec));
                       }
                       self->on_link(Stream(tls, self->tls_context_), remote);
                   });
@@ -293,10 +368,11 @@ void ClientImpl::on_link(Stream stream, const GenericEndpoint& remote) {
     conn_ = std::make_shared<Connection>(strand_, std::move(stream), outbox_, weak_from_this(), config_holder_,
                                          io_keepalive_, 0, describe_endpoint(remote, target_.path));
     fsm_.on_connected();
+    link_.store(++links_, std::memory_order_release);
 
     // Every connection starts on the JSON wire, its first frame the hello (unless wire = json).
     std::string preface;
-    const auto hello = handshake_.on_connected();
+    const auto hello = handshake_.on_connected(request_handlers_.events());
     if (hello) encode_protocol_event(hello_event, *hello, config_, preface);
     const bool hold_until_welcome = config_.wire == Wire::native;
     {
@@ -313,6 +389,7 @@ void ClientImpl::on_link(Stream stream, const GenericEndpoint& remote) {
             }
         }
         native_ = false;
+        peer_deadlines_ = false;
     }
     if (hold_until_welcome) {
         handshake_timer_.expires_after(config_.handshake_timeout);
@@ -335,7 +412,7 @@ void ClientImpl::on_handshake_timeout() {
 
 void ClientImpl::protocol_failure(std::error_code ec, const std::string& detail) {
     if (!conn_) return;
-    protocol_violation_ = true;
+    give_up_ = retry_cannot_help(ec);
     report_error(ec, "closing connection to " + conn_->remote() + ": " + detail);
     conn_->close(ec);
 }
@@ -350,6 +427,7 @@ void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_v
         {
             std::lock_guard<std::mutex> lock(send_mutex_);
             native_ = true;
+            peer_deadlines_ = result.deadline;
         }
         // Only an ipcxx peer answers pings; a JSON-wire link relies on TCP keepalive.
         if (conn_) conn_->start_heartbeat();
@@ -362,11 +440,27 @@ void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_v
 }
 
 void ClientImpl::disconnect() {
-    asio::post(strand_, [self = shared_from_this()] {
+    std::uint64_t run;
+    {
+        std::lock_guard<std::mutex> lock(run_mutex_);
+        next_run_.reset();
+        run_ = Run::ending;
+        run = run_id_;
+    }
+    asio::post(strand_, [self = shared_from_this(), run] {
+        {
+            // A run begun after this call (connect_to again) is not the one it ends.
+            std::lock_guard<std::mutex> lock(self->run_mutex_);
+            if (run != self->run_id_) return;
+        }
         const ReconnectStep step = self->fsm_.on_disconnect();
         // A second call (the destructor after disconnect()) must not replace the first one's step
         // while the connection closes: that step reports the queue and publishes destroy.
-        if (!step.publish_disconnect && !step.publish_destroy) return;
+        if (!step.publish_disconnect && !step.publish_destroy) {
+            // The run had already ended (given up): nothing is to be published.
+            if (!self->explicit_disconnect_) self->end_run();
+            return;
+        }
         self->timer_.cancel();
         self->handshake_timer_.cancel();
         std::error_code ignored;
@@ -384,14 +478,26 @@ void ClientImpl::disconnect() {
 
 void ClientImpl::on_frame(Connection&, const NativeFrame& frame, const Payload& data) {
     switch (frame.kind) {
-        case FrameKind::event: events_.publish_message(frame.name, data, nullptr); break;
-        case FrameKind::request: {
-            const Reply reply = request_handlers_.answer(frame.name, data, nullptr);
-            if (auto ec = send(response_frame(frame.id, reply)); ec && ec != errc::not_connected) {
-                report_error(ec, "response to '" + std::string(frame.name) + "' not sent: " + ec.message());
+        case FrameKind::event:
+            if (lane_) {
+                asio::post(*lane_, [self = shared_from_this(), name = std::string(frame.name), data] {
+                    self->events_.run_guarded(name, [&] { self->events_.publish_message(name, data, nullptr); });
+                });
+            } else {
+                events_.publish_message(frame.name, data, nullptr);
             }
             break;
+        case FrameKind::request: {
+            ReceivedRequest received{frame.id, link_.load(std::memory_order_relaxed), std::string(frame.name), data,
+                                     Socket(), frame.timeout_ms};
+            serve_request(request_handlers_, active_, shared_from_this(), std::move(received), strand_, lane_.has_value());
+            break;
         }
+        case FrameKind::cancel:
+            if (auto state = active_.take(link_.load(std::memory_order_relaxed), frame.id)) {
+                state->cancel(make_error_code(errc::request_cancelled));
+            }
+            break;
         case FrameKind::response:
         case FrameKind::error_response: pending_->complete(frame.id, response_from(frame)); break;
         case FrameKind::ping:
@@ -406,8 +512,9 @@ void ClientImpl::on_raw_data(Connection&, std::string_view bytes) {
 }
 
 void ClientImpl::on_input_error(Connection& conn, std::error_code ec, const std::string& detail) {
-    // A stalled or silent server may be back after a reconnect; one that sent garbage is not.
-    protocol_violation_ = ec != errc::heartbeat_timeout && ec != errc::message_timeout;
+    // A server that stalled, went silent or sent bad input may be fine after a reconnect (fixed,
+    // restarted): the retry rules apply.
+    give_up_ = retry_cannot_help(ec);
     report_error(ec, "closing connection to " + conn.remote() + ": " + detail);
 }
 
@@ -422,11 +529,13 @@ void ClientImpl::on_write_result(Connection&, const Outbox::Completion& result) 
 void ClientImpl::on_closed(Connection&, std::error_code reason) {
     if (is_certificate_error(reason)) {
         // TLS 1.3 servers judge a client's certificate after the client's handshake is done.
-        protocol_violation_ = true;
+        give_up_ = true;
         report_error(reason, "the server refused this client's TLS certificate: " + reason.message());
     }
     conn_.reset();
     connected_.store(false, std::memory_order_release);
+    const std::uint64_t link = link_.exchange(0, std::memory_order_acq_rel);
+    for (const auto& state : active_.take_link(link)) state->cancel(make_error_code(errc::connection_lost));
     handshake_timer_.cancel();
     // Requests already on the socket cannot be answered on another connection; the others wait.
     const std::uint64_t written = outbox_->written_count();
@@ -438,8 +547,8 @@ void ClientImpl::on_closed(Connection&, std::error_code reason) {
         explicit_disconnect_.reset();
         return apply(step);
     }
-    const CloseCause cause = protocol_violation_ ? CloseCause::protocol_violation : CloseCause::closed;
-    protocol_violation_ = false;
+    const CloseCause cause = give_up_ ? CloseCause::permanent : CloseCause::closed;
+    give_up_ = false;
     handle_closed(cause);
 }
 
@@ -472,6 +581,9 @@ void ClientImpl::finish() {
                      std::to_string(lost) + " message(s) to '" + server_id_ + "' not delivered: client destroyed",
                      lost);
     }
+    // Before `destroy`, so that a connect_to made by its handlers, or by a thread that saw it,
+    // begins at once.
+    end_run();
     events_.publish("destroy");
 }
 

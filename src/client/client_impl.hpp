@@ -19,20 +19,31 @@
 #include "connection/connection.hpp"
 #include "dispatch/event_sink.hpp"
 #include "dispatch/requests.hpp"
+#include "dispatch/responder_state.hpp"
+#include "runtime/handler_pool.hpp"
 #include "transport/endpoint.hpp"
 
 namespace ipcxx::detail {
 
-class ClientImpl : public ConnectionOwner, public std::enable_shared_from_this<ClientImpl> {
+class ClientImpl : public ConnectionOwner, public RequestOwner, public std::enable_shared_from_this<ClientImpl> {
 public:
     // `io_keepalive`: the owner's own I/O thread, if any; connections keep it alive.
     ClientImpl(asio::io_context& io, Config config, std::shared_ptr<void> io_keepalive = {});
+    ~ClientImpl() override;
+    // The handler pool's threads end (after the owner closed the event registry).
+    void finish_handlers();
+    // True on a thread that runs this client's io_context: a blocking wait there could deadlock.
+    bool on_io_thread() const noexcept;
+    // Answers given after their request was cancelled (dropped, not sent).
+    std::uint64_t dropped_replies() const noexcept { return dropped_replies_.load(std::memory_order_relaxed); }
 
     EventSink& events() noexcept { return events_; }
     RequestHandlers& request_handlers() noexcept { return request_handlers_; }
     const Config& config() const noexcept { return config_; }
 
-    // Any thread; once.
+    // Any thread. Starts a run: attempts under the reconnect rules until disconnect() or giving
+    // up, which ends it with `destroy`. While a run is live, throws (invalid_argument); while one
+    // is ending, the new one starts after its `destroy`.
     void start(std::string server_id, Target target);
     std::error_code emit(std::string_view event, std::string_view msgpack_data);
     // An event whose data is `head` then `tail`; the tail is queued by reference when it can be.
@@ -48,7 +59,7 @@ public:
     bool connected() const noexcept { return connected_.load(std::memory_order_acquire); }
     bool native() const noexcept;
     std::size_t pending_messages() const;
-    const std::string& server_id() const noexcept { return server_id_; }
+    std::string server_id() const;
 
     void on_frame(Connection& conn, const NativeFrame& frame, const Payload& data) override;
     void on_handshake(Connection& conn, std::string_view event, std::string_view msgpack_data) override;
@@ -57,7 +68,15 @@ public:
     void on_write_result(Connection& conn, const Outbox::Completion& result) override;
     void on_closed(Connection& conn, std::error_code reason) override;
 
+    std::error_code send_reply(std::uint64_t link, const NativeFrame& response) override;
+    void reply_undelivered(const ReceivedRequest& request, std::error_code ec) override;
+    void reply_dropped(const ReceivedRequest& request) override;
+    void forget(std::uint64_t link, RequestId id) override;
+    void run_handler(std::uint64_t link, std::function<void()> f) override;
+
 private:
+    // Tells the server that this side no longer waits for request `id`.
+    void send_cancel(RequestId id);
     // Sends through the sync gate when config.sync is on; any thread.
     std::error_code send(const Outgoing& message, std::uint64_t* sequence = nullptr);
     std::error_code send_raw(std::string_view bytes);
@@ -72,10 +91,15 @@ private:
     // The link is up (after the TLS handshake, if any): the connection starts.
     void on_link(Stream stream, const GenericEndpoint& remote);
     void on_handshake_timeout();
+    // The negotiation failed (welcome refused, malformed or missing): reported and closed.
     void protocol_failure(std::error_code ec, const std::string& detail);
     void handle_closed(CloseCause cause);
     void apply(const ReconnectStep& step);
     void finish();  // no more attempts: report what was never delivered, then `destroy`
+    // On the strand: the first attempt of run `run` (unless another has begun since).
+    void begin(std::uint64_t run);
+    // On the strand, after `destroy`: the run is over; a connect_to made meanwhile begins now.
+    void end_run();
     void report_error(std::error_code ec, std::string message, std::size_t undelivered = 0);
 
     const std::shared_ptr<void> io_keepalive_;
@@ -88,24 +112,43 @@ private:
     ClientHandshake handshake_;
     RequestHandlers request_handlers_;
     std::shared_ptr<PendingRequests> pending_;
+    const std::shared_ptr<HandlerPool> pool_;  // Config::handler_threads; null when 0
+    std::optional<Strand> lane_;               // where handlers run on the pool
+    ActiveRequests active_;
+    std::atomic<std::uint64_t> dropped_replies_{0};
+    // Numbers each connection, so that an answer never goes out on a later one than its request's.
+    std::uint64_t links_ = 0;               // strand only
+    std::atomic<std::uint64_t> link_{0};    // the open connection's number; 0 while none is
     asio::steady_timer timer_;
     asio::steady_timer handshake_timer_;
     GenericSocket socket_;  // the attempt in progress
     std::shared_ptr<TlsContext> tls_context_;  // made at the first TLS attempt
     std::shared_ptr<TlsSocket> tls_socket_;    // the attempt in progress, during its TLS handshake
     std::shared_ptr<Connection> conn_;
-    std::string server_id_;
-    Target target_;
     std::uint64_t attempt_ = 0;  // identifies the attempt a connect completion belongs to
-    std::atomic<bool> started_{false};
     std::atomic<bool> connected_{false};
-    bool protocol_violation_ = false;
+    bool give_up_ = false;  // the connection closing ends the client: retrying cannot help
     std::optional<ReconnectStep> explicit_disconnect_;  // waits for the live connection to close
 
     // Which wire emit() encodes for; changed together with rewriting the queue, so that no frame
     // of the other wire slips in between.
     mutable std::mutex send_mutex_;
     bool native_ = false;
+    bool peer_deadlines_ = false;  // the server's welcome listed the feature "deadline"
+
+    // Runs (connect_to ... destroy), started from any thread. server_id_ and target_ change only
+    // when no run is live (under this lock), so the strand reads them without it.
+    enum class Run { idle, live, ending };
+    struct NextRun {
+        std::string server_id;
+        Target target;
+    };
+    mutable std::mutex run_mutex_;
+    Run run_ = Run::idle;
+    std::uint64_t run_id_ = 0;  // the current (or last) run; a disconnect() applies to its own
+    std::optional<NextRun> next_run_;  // connect_to while a run was ending
+    std::string server_id_;
+    Target target_;
 
     // config.sync; taken before send_mutex_ so that what the gate lets through is queued in its order.
     mutable std::mutex sync_mutex_;

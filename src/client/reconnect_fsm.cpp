@@ -1,8 +1,9 @@
 // node-ipc's client retry rules (nodeipc-wire.md G.1, verified against node-ipc 14 and 9.2.1):
 // - every close of the current socket, a failed attempt included, publishes `disconnect`; so a
 //   client started before its server keeps retrying through the same path;
-// - it then gives up (`destroy`) if stopRetrying, or retriesRemaining < 1, or (14) the peer broke
-//   the protocol; otherwise it retries after `retry` ms and decrements retriesRemaining;
+// - it then gives up (`destroy`) if stopRetrying, or retriesRemaining < 1 (node-ipc 14 also when
+//   the server sent bad input; ipcxx retries then, and gives up only where retrying cannot help);
+//   otherwise it retries after `retry` ms and decrements retriesRemaining;
 // - retriesRemaining is reset to maxRetries on every successful connect, so maxRetries bounds
 //   consecutive failures, not the total (maxRetries=2: the 2nd failed retry destroys).
 // Exponential backoff with jitter is an ipcxx extension, off by default like node-ipc.
@@ -10,6 +11,8 @@
 
 #include <algorithm>
 #include <cmath>
+
+#include "ipcxx/error.hpp"
 
 namespace ipcxx::detail {
 
@@ -27,6 +30,17 @@ std::uint64_t next_random(std::uint64_t& state) {
 
 }  // namespace
 
+bool retry_cannot_help(std::error_code ec) noexcept {
+    return ec == errc::native_wire_refused || ec == errc::handshake_timeout || ec == errc::path_too_long ||
+           ec == errc::tls_configuration || ec == errc::tls_certificate_expired ||
+           ec == errc::tls_host_name_mismatch || ec == errc::tls_unknown_ca ||
+           ec == errc::tls_client_certificate_required || ec == errc::tls_certificate_rejected;
+}
+
+CloseCause cause_of(std::error_code ec) noexcept {
+    return retry_cannot_help(ec) ? CloseCause::permanent : CloseCause::closed;
+}
+
 ReconnectFsm::ReconnectFsm(ReconnectSettings settings, std::uint64_t jitter_seed)
     : settings_(settings), retries_remaining_(settings.max_retries), rng_(jitter_seed) {}
 
@@ -35,6 +49,16 @@ bool ReconnectFsm::start() {
         return false;
     }
     state_ = State::connecting;
+    return true;
+}
+
+bool ReconnectFsm::restart() {
+    if (state_ != State::destroyed) {
+        return false;
+    }
+    state_ = State::connecting;
+    retries_remaining_ = settings_.max_retries;
+    consecutive_failures_ = 0;
     return true;
 }
 
@@ -55,7 +79,7 @@ ReconnectStep ReconnectFsm::on_closed(CloseCause cause) {
     }
     step.publish_disconnect = true;
     if (settings_.stop_retrying || retries_remaining_ < 1 ||
-        cause == CloseCause::protocol_violation) {
+        cause == CloseCause::permanent) {
         step.publish_destroy = true;
         state_ = State::destroyed;
         return step;

@@ -1,16 +1,18 @@
 // node-ipc's client reconnect rules as a socket-free state machine.
 //
 // node-ipc (14 and 9.2.1): on every close of the current socket, including a failed attempt:
-// if stop_retrying, or retries_remaining < 1, or an explicit disconnect, or a protocol violation:
-// publish `disconnect`, then `destroy`, and stop. Otherwise schedule a new attempt after `retry`
-// (decrementing retries_remaining) and publish `disconnect`. retries_remaining starts at
-// max_retries and is reset to it on every successful connect.
+// if stop_retrying, or retries_remaining < 1, or an explicit disconnect: publish `disconnect`,
+// then `destroy`, and stop. Otherwise schedule a new attempt after `retry` (decrementing
+// retries_remaining) and publish `disconnect`. retries_remaining starts at max_retries and is
+// reset to it on every successful connect. node-ipc 14 also stops after bad input from the server;
+// ipcxx stops only after a failure retrying cannot help (retry_cannot_help).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <system_error>
 
 namespace ipcxx::detail {
 
@@ -26,9 +28,16 @@ struct ReconnectSettings {
 };
 
 enum class CloseCause {
-    closed,              // the peer closed, the link failed, or an attempt failed
-    protocol_violation,  // the peer sent bad input: never reconnect (node-ipc 14)
+    closed,     // the peer closed, the link failed, an attempt failed, or the server sent bad input
+    permanent,  // a failure the next attempt would meet again: never reconnect
 };
+
+// The failures that end a client for good: the server refuses its wire (native_wire_refused, or
+// no welcome at all: handshake_timeout) or a certificate, or the client's own settings cannot work
+// (path_too_long, tls_configuration). Bad input from the server is not one of them: a server that
+// is fixed or restarted may be fine on the next connection.
+bool retry_cannot_help(std::error_code ec) noexcept;
+CloseCause cause_of(std::error_code ec) noexcept;
 
 struct ReconnectStep {
     bool publish_disconnect = false;
@@ -45,6 +54,9 @@ public:
 
     // The first attempt. Returns false if already started or destroyed.
     bool start();
+    // connect_to again after destroy: a fresh first attempt, with max_retries and the backoff
+    // starting over. Returns false unless destroyed.
+    bool restart();
     void on_connected();
     // The current socket (or attempt) closed.
     ReconnectStep on_closed(CloseCause cause);

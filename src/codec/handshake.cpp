@@ -14,6 +14,7 @@ using Status = MsgpackCursor::Status;
 constexpr std::string_view wire_json = "json";
 constexpr std::string_view wire_native = "native";
 constexpr std::string_view feature_request = "request";
+constexpr std::string_view feature_deadline = "deadline";
 
 // Reads the fields of one msgpack map (a protocol object), naming the object in its errors.
 // Unknown keys are skipped; a repeated key's last value wins, as with JSON.parse.
@@ -98,6 +99,8 @@ struct PeerInfo {
     std::optional<std::uint64_t> protocol;
     std::optional<std::string_view> id;
     bool request = false;
+    bool deadline = false;
+    std::vector<std::string> handles;
 };
 
 // Reads protocol, id and features; `wire` reads the wire field, which differs between the two.
@@ -119,7 +122,14 @@ PeerInfo read_peer(ObjectReader& reader, WireField&& wire) {
             ok = wire(key);
         } else if (key == "features") {
             info.request = false;
-            ok = reader.strings(key, [&](std::string_view f) { info.request = info.request || f == feature_request; });
+            info.deadline = false;
+            ok = reader.strings(key, [&](std::string_view f) {
+                info.request = info.request || f == feature_request;
+                info.deadline = info.deadline || f == feature_deadline;
+            });
+        } else if (key == "handles") {
+            info.handles.clear();
+            ok = reader.strings(key, [&](std::string_view event) { info.handles.emplace_back(event); });
         } else {
             ok = reader.skip();
         }
@@ -140,20 +150,21 @@ void append_peer_object(std::string_view id, std::string& out) {
 
 void append_features(std::string& out) {
     append_msgpack_str("features", out);
-    append_msgpack_array_header(1, out);
+    append_msgpack_array_header(2, out);
     append_msgpack_str(feature_request, out);
+    append_msgpack_str(feature_deadline, out);
 }
 
 }  // namespace
 
 ClientHandshake::ClientHandshake(WireMode mode, std::string client_id) : mode_(mode), id_(std::move(client_id)) {}
 
-std::optional<std::string> ClientHandshake::on_connected() {
+std::optional<std::string> ClientHandshake::on_connected(const std::vector<std::string>& handles) {
     native_ = false;
     awaiting_ = mode_ != WireMode::json;
     if (!awaiting_) return std::nullopt;
     std::string hello;
-    append_msgpack_map_header(4, hello);
+    append_msgpack_map_header(handles.empty() ? 4 : 5, hello);
     append_peer_object(id_, hello);
     append_msgpack_str("wire", hello);
     if (mode_ == WireMode::auto_) {
@@ -164,6 +175,11 @@ std::optional<std::string> ClientHandshake::on_connected() {
     }
     append_msgpack_str(wire_native, hello);
     append_features(hello);
+    if (!handles.empty()) {
+        append_msgpack_str("handles", hello);
+        append_msgpack_array_header(static_cast<std::uint32_t>(handles.size()), hello);
+        for (const std::string& event : handles) append_msgpack_str(event, hello);
+    }
     return hello;
 }
 
@@ -189,6 +205,7 @@ Negotiated ClientHandshake::on_welcome(std::string_view msgpack_data) {
             result.peer_id = std::string(*info.id);
             result.protocol = std::min(*info.protocol, protocol_version);
             result.request = info.request;
+            result.deadline = info.deadline;
             result.native = *wire == wire_native;
             if (!result.native && mode_ == WireMode::native) {
                 reader.fail(errc::native_wire_refused, "from server '" + result.peer_id +
@@ -229,6 +246,8 @@ ServerHandshake::HelloResult ServerHandshake::on_hello(std::string_view msgpack_
             result.peer_id = std::string(*info.id);
             result.protocol = std::min(*info.protocol, protocol_version);
             result.request = info.request;
+            result.deadline = info.deadline;
+            result.handles = info.handles;
             result.native = accepts_native && mode_ != WireMode::json;
             if (!result.native && mode_ == WireMode::native) {
                 reader.fail(errc::native_wire_refused, "from client '" + result.peer_id +
@@ -256,9 +275,10 @@ std::error_code ServerHandshake::on_first_frame_without_hello(std::string* detai
     return make_error_code(errc::native_wire_refused);
 }
 
-std::string make_json_request(std::uint64_t id, std::string_view event, std::string_view data) {
+std::string make_json_request(std::uint64_t id, std::string_view event, std::string_view data,
+                              std::uint64_t timeout_ms) {
     std::string out;
-    append_msgpack_map_header(data.empty() ? 2 : 3, out);
+    append_msgpack_map_header(2 + !data.empty() + (timeout_ms > 0), out);
     append_msgpack_str("id", out);
     append_msgpack_uint(id, out);
     append_msgpack_str("event", out);
@@ -267,6 +287,18 @@ std::string make_json_request(std::uint64_t id, std::string_view event, std::str
         append_msgpack_str("data", out);
         out.append(data);
     }
+    if (timeout_ms > 0) {
+        append_msgpack_str("timeout", out);
+        append_msgpack_uint(timeout_ms, out);
+    }
+    return out;
+}
+
+std::string make_json_cancel(std::uint64_t id) {
+    std::string out;
+    append_msgpack_map_header(1, out);
+    append_msgpack_str("id", out);
+    append_msgpack_uint(id, out);
     return out;
 }
 
@@ -309,6 +341,7 @@ std::error_code parse_json_request(std::string_view msgpack_data, NativeFrame& o
             if (key == "id") ok = has_id = reader.uint(key, out.id);
             else if (key == "event") ok = has_event = reader.str(key, out.name);
             else if (key == "data") ok = reader.raw(out.data);
+            else if (key == "timeout") ok = reader.uint(key, out.timeout_ms);
             else ok = reader.skip();
             if (!ok) break;
         }
@@ -362,6 +395,22 @@ std::error_code parse_json_response(std::string_view msgpack_data, NativeFrame& 
     }
     // An error response carries no data, whatever else the object held.
     if (out.kind == FrameKind::error_response) out.data = {};
+    if (detail && reader.error()) *detail = reader.detail();
+    return reader.error();
+}
+
+std::error_code parse_json_cancel(std::string_view msgpack_data, NativeFrame& out, std::string* detail) {
+    out = NativeFrame{};
+    out.kind = FrameKind::cancel;
+    ObjectReader reader(msgpack_data, "ipcxx.cancel");
+    bool has_id = false;
+    if (reader.begin()) {
+        std::string_view key;
+        while (reader.next(key)) {
+            if (!(key == "id" ? (has_id = reader.uint(key, out.id)) : reader.skip())) break;
+        }
+        if (!reader.error() && !has_id) reader.missing("id");
+    }
     if (detail && reader.error()) *detail = reader.detail();
     return reader.error();
 }

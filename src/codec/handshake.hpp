@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "codec/native_wire.hpp"
 #include "ipcxx/config.hpp"
@@ -23,10 +24,12 @@ constexpr std::string_view hello_event = "ipcxx.hello";
 constexpr std::string_view welcome_event = "ipcxx.welcome";
 constexpr std::string_view request_event = "ipcxx.request";
 constexpr std::string_view response_event = "ipcxx.response";
+constexpr std::string_view cancel_event = "ipcxx.cancel";
 // Error codes of error responses defined by the protocol; applications may send their own.
 constexpr std::string_view no_handler_code = "no_handler";
 constexpr std::string_view handler_exception_code = "handler_exception";
 constexpr std::string_view bad_request_code = "bad_request";
+constexpr std::string_view no_reply_code = "no_reply";
 
 // json: node-ipc's JSON wire only, no hello. auto: native with ipcxx peers, JSON otherwise.
 // native: an ipcxx peer speaking the native wire, or the connection fails.
@@ -44,6 +47,8 @@ struct Negotiated {
     std::string peer_id;
     std::uint64_t protocol = 0;  // min of both versions
     bool request = false;        // both sides support request/response
+    bool deadline = false;       // the peer takes requests with deadlines and cancel frames (kinds 6, 7)
+    std::vector<std::string> handles;  // hello: the request events the client answers ("*": any)
 };
 
 class ClientHandshake {
@@ -51,8 +56,8 @@ public:
     ClientHandshake(WireMode mode, std::string client_id);
 
     // A new connection: starts over. Returns the data of the ipcxx.hello to send as the first
-    // frame, or nothing in json mode.
-    std::optional<std::string> on_connected();
+    // frame, or nothing in json mode. `handles`: the request events this client answers.
+    std::optional<std::string> on_connected(const std::vector<std::string>& handles = {});
     // An ipcxx.welcome arrived. Errors: invalid_message (malformed, or no hello is outstanding),
     // native_wire_refused (native mode and the server chose JSON).
     Negotiated on_welcome(std::string_view msgpack_data);
@@ -98,7 +103,10 @@ private:
 
 // The request/response convention of the JSON wire: the data of ipcxx.request / ipcxx.response.
 // `data` arguments are one msgpack value, or empty for none.
-std::string make_json_request(std::uint64_t id, std::string_view event, std::string_view data);
+// `timeout_ms` > 0 adds the requester's remaining time as "timeout".
+std::string make_json_request(std::uint64_t id, std::string_view event, std::string_view data,
+                              std::uint64_t timeout_ms = 0);
+std::string make_json_cancel(std::uint64_t id);
 std::string make_json_response(std::uint64_t id, std::string_view data);
 std::string make_json_error_response(std::uint64_t id, std::string_view code, std::string_view message);
 // Parse into the fields a native frame has (kind request, or response / error_response), as views
@@ -106,5 +114,6 @@ std::string make_json_error_response(std::uint64_t id, std::string_view code, st
 // event name), invalid_utf8.
 std::error_code parse_json_request(std::string_view msgpack_data, NativeFrame& out, std::string* detail = nullptr);
 std::error_code parse_json_response(std::string_view msgpack_data, NativeFrame& out, std::string* detail = nullptr);
+std::error_code parse_json_cancel(std::string_view msgpack_data, NativeFrame& out, std::string* detail = nullptr);
 
 }  // namespace ipcxx::detail

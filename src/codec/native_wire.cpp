@@ -12,7 +12,8 @@ namespace {
 
 using Status = MsgpackCursor::Status;
 
-const char* const kind_names[] = {"event", "request", "response", "error response", "ping", "pong"};
+const char* const kind_names[] = {"event", "request", "response", "error response", "ping", "pong", "cancel",
+                                  "request with a deadline"};
 
 // Offset of the first byte that is not UTF-8 (lone surrogates allowed), or text.size().
 std::size_t find_invalid_wtf8(std::string_view text) noexcept {
@@ -45,7 +46,7 @@ std::error_code check_text(std::string_view text, const char* what, std::string*
 
 // Element counts a kind allows: [min, max].
 struct Arity { std::uint64_t min, max; };
-constexpr Arity arities[] = {{2, 3}, {3, 4}, {2, 3}, {4, 4}, {2, 2}, {2, 2}};
+constexpr Arity arities[] = {{2, 3}, {3, 4}, {2, 3}, {4, 4}, {2, 2}, {2, 2}, {2, 2}, {4, 5}};
 
 // The frame nearly every message is, [0, name, data] or [0, name] with a short ASCII name,
 // recognised without the general walk. Anything else takes the general path.
@@ -78,8 +79,9 @@ public:
         if (count == 0) return invalid("the body is an empty array");
         std::uint64_t kind = 0;
         if (!check(cursor_.read_uint(kind), "the frame kind is not a non-negative integer")) return ec_;
-        if (kind > static_cast<std::uint64_t>(FrameKind::pong)) return invalid("unknown frame kind " + std::to_string(kind));
-        out_.kind = static_cast<FrameKind>(kind);
+        if (kind > request_with_deadline_kind) return invalid("unknown frame kind " + std::to_string(kind));
+        const bool with_deadline = kind == request_with_deadline_kind;
+        out_.kind = with_deadline ? FrameKind::request : static_cast<FrameKind>(kind);
         const Arity arity = arities[kind];
         if (count < arity.min || count > arity.max) {
             return invalid(std::string("a ") + kind_names[kind] + " frame has " + std::to_string(arity.min) +
@@ -92,7 +94,9 @@ public:
                 if (!name() || (with_data && !data())) return ec_;
                 break;
             case FrameKind::request:
-                if (!id("request id") || !name() || (with_data && !data())) return ec_;
+                if (!id("request id")) return ec_;
+                if (with_deadline && !timeout()) return ec_;
+                if (!name() || (with_data && !data())) return ec_;
                 break;
             case FrameKind::response:
                 if (!id("request id") || (with_data && !data())) return ec_;
@@ -103,6 +107,9 @@ public:
             case FrameKind::ping:
             case FrameKind::pong:
                 if (!id("nonce")) return ec_;
+                break;
+            case FrameKind::cancel:
+                if (!id("request id")) return ec_;
                 break;
         }
         if (!cursor_.at_end()) return invalid("trailing bytes after the frame's array");
@@ -127,6 +134,13 @@ private:
 
     bool id(const char* what) {
         return check(cursor_.read_uint(out_.id), (std::string("the ") + what + " is not a non-negative integer").c_str());
+    }
+
+    bool timeout() {
+        if (!check(cursor_.read_uint(out_.timeout_ms), "the request's timeout is not a non-negative integer")) return false;
+        if (out_.timeout_ms > 0) return true;
+        invalid("a request's timeout must be at least 1 ms");
+        return false;
     }
 
     bool name() {
@@ -244,10 +258,11 @@ std::error_code append_native_frame_head(const NativeFrame& frame, std::size_t m
                                          std::string_view& tail, std::string* detail) {
     tail = {};
     const auto kind = static_cast<std::size_t>(frame.kind);
-    if (kind > static_cast<std::size_t>(FrameKind::pong)) {
+    if (kind > static_cast<std::size_t>(FrameKind::cancel)) {
         return fail(errc::invalid_argument, detail, "unknown frame kind " + std::to_string(kind));
     }
     const bool has_id = frame.kind != FrameKind::event;
+    const bool has_timeout = frame.kind == FrameKind::request && frame.timeout_ms > 0;
     const bool has_name = frame.kind == FrameKind::event || frame.kind == FrameKind::request;
     const bool is_error = frame.kind == FrameKind::error_response;
     const bool has_data = !frame.data.empty() && (has_name || frame.kind == FrameKind::response);
@@ -261,9 +276,10 @@ std::error_code append_native_frame_head(const NativeFrame& frame, std::size_t m
     }
 
     // The size first, so that nothing is written when the frame is refused.
-    const auto count = static_cast<std::uint32_t>(1 + has_id + has_name + has_data + 2 * is_error);
+    const auto count = static_cast<std::uint32_t>(1 + has_id + has_timeout + has_name + has_data + 2 * is_error);
     std::uint64_t size = msgpack_container_header_size(count) + 1;
     if (has_id) size += msgpack_uint_size(frame.id);
+    if (has_timeout) size += msgpack_uint_size(frame.timeout_ms);
     if (has_name) size += msgpack_str_size(frame.name.size());
     if (has_data) size += frame.data.size();
     if (is_error) size += msgpack_str_size(frame.error_code.size()) + msgpack_str_size(frame.error_message.size());
@@ -283,8 +299,9 @@ std::error_code append_native_frame_head(const NativeFrame& frame, std::size_t m
     *p++ = static_cast<char>(native_magic);
     p = put_be(p, size, 4);
     p = put_array_header(p, count);
-    *p++ = static_cast<char>(kind);
+    *p++ = static_cast<char>(has_timeout ? request_with_deadline_kind : kind);
     if (has_id) p = put_uint(p, frame.id);
+    if (has_timeout) p = put_uint(p, frame.timeout_ms);
     if (has_name) p = put_str(p, frame.name);
     if (is_error) {
         p = put_str(p, frame.error_code);

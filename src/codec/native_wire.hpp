@@ -5,6 +5,9 @@
 //   event          [0, name, data?]        request  [1, id, name, data?]
 //   response       [2, id, data?]          error    [3, id, code, message]
 //   ping           [4, nonce]              pong     [5, nonce]
+//   cancel         [6, id]                 request with a deadline [7, id, timeout_ms, name, data?]
+// Kinds 6 and 7 are sent only to a peer whose hello or welcome lists the feature "deadline"; kind 7
+// decodes as a request with `timeout_ms` set.
 #pragma once
 
 #include <cstddef>
@@ -21,12 +24,17 @@ constexpr std::size_t native_header_size = 5;  // magic + u32 length
 // The length field's range; a max_message_size beyond it is capped to it.
 constexpr std::size_t native_max_body = 0xFFFFFFFF;
 
-enum class FrameKind : std::uint8_t { event = 0, request = 1, response = 2, error_response = 3, ping = 4, pong = 5 };
+enum class FrameKind : std::uint8_t {
+    event = 0, request = 1, response = 2, error_response = 3, ping = 4, pong = 5, cancel = 6
+};
+// The kind byte of a request that carries its deadline (FrameKind::request with timeout_ms > 0).
+constexpr std::uint8_t request_with_deadline_kind = 7;
 
 // One frame's fields; which ones apply depends on `kind` (see above). Decoded frames view the body.
 struct NativeFrame {
     FrameKind kind = FrameKind::event;
     std::uint64_t id = 0;              // request id, or the nonce of ping/pong
+    std::uint64_t timeout_ms = 0;      // request: the time the requester still waits; 0 = no deadline sent
     std::string_view name;             // event and request
     std::string_view data;             // msgpack bytes of the data value; empty = no data
     std::string_view error_code;       // error_response

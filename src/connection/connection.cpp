@@ -30,7 +30,13 @@ void consume_buffers(std::vector<asio::const_buffer>& buffers, std::size_t n) {
 }
 
 Liveness::Settings liveness_settings(const Config& config) {
-    return {config.message_timeout, config.heartbeat_interval, config.heartbeat_timeout};
+    // A quarter of the shortest timeout: later than that, a check says more about this side's
+    // thread than about the peer.
+    auto shortest = config.heartbeat_timeout;
+    if (shortest.count() == 0 || (config.message_timeout.count() > 0 && config.message_timeout < shortest)) {
+        shortest = config.message_timeout;
+    }
+    return {config.message_timeout, config.heartbeat_interval, config.heartbeat_timeout, shortest / 4};
 }
 
 }  // namespace
@@ -52,7 +58,8 @@ Connection::Connection(Strand strand, Stream stream, std::shared_ptr<Outbox> out
       reader_(config_.delimiter, config_.max_message_size),
       liveness_(liveness_settings(config_)),
       liveness_timer_(strand_),
-      close_timer_(strand_) {}
+      close_timer_(strand_),
+      identity_timer_(strand_) {}
 
 void Connection::start(std::string preface, bool open_outbox) {
     if (closing_) return;
@@ -86,6 +93,15 @@ void Connection::start_heartbeat() {
     liveness_.send_pings(Liveness::Clock::now());
     liveness_.watch_silence();
     check_liveness();
+}
+
+void Connection::wait_for_identity(std::chrono::milliseconds timeout) {
+    if (closing_) return;
+    identity_timer_.expires_after(timeout);
+    identity_timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec) {
+        if (ec || self->closing_) return;
+        if (auto owner = self->owner_.lock()) owner->on_identity_timeout(*self);
+    }));
 }
 
 void Connection::check_liveness() {
@@ -142,14 +158,18 @@ bool Connection::defer_write_to_batch_end() {
     return true;
 }
 
-std::error_code Connection::send(const Outgoing& message, std::uint64_t* sequence) {
+std::error_code Connection::send(const Outgoing& original, std::uint64_t* sequence) {
     if (!open()) return make_error_code(errc::not_connected);
+    Outgoing scratch;
+    const bool native = this->native();
+    const Outgoing* message = for_peer(original, native, peer_takes_deadlines(), scratch);
+    if (!message) return {};
     std::string& frame = encode_buffer();
     std::string detail;
     std::string_view tail;  // native data: copied once, straight into the outbox, or taken over when large
-    if (auto ec = encode_outgoing(message, native(), config_, frame, detail, &tail)) return ec;
+    if (auto ec = encode_outgoing(*message, native, config_, frame, detail, &tail)) return ec;
     return accept_push(
-        outbox_->push(frame, tail, sequence, message.kind == FrameKind::request, adopt_packed(tail)));
+        outbox_->push(frame, tail, sequence, message->kind == FrameKind::request, adopt_packed(tail)));
 }
 
 std::error_code Connection::emit(std::string_view event, std::string_view msgpack_data) {
@@ -171,7 +191,12 @@ std::error_code Connection::push_frame(std::string_view frame) {
 }
 
 void Connection::close(std::error_code reason) {
-    asio::dispatch(strand_, [self = shared_from_this(), reason] { self->close_on_strand(reason); });
+    // On the strand (a handler of this connection): closed now, so that no later frame of the batch
+    // is dispatched, but the owner hears of it only after the caller returns. Elsewhere: posted, as
+    // dispatch would run it inline on an idle strand of the same thread (a handler of another
+    // connection), publishing socket.disconnected inside the caller's call.
+    if (strand_.running_in_this_thread()) return close_on_strand(reason, true);
+    asio::post(strand_, [self = shared_from_this(), reason] { self->close_on_strand(reason); });
 }
 
 void Connection::close_gracefully(std::chrono::milliseconds timeout) {
@@ -287,8 +312,7 @@ bool Connection::deliver(const NativeFrame& frame, bool large) {
         return fail_input(make_error_code(errc::reserved_event),
                           "received event '" + std::string(frame.name) + "' uses a reserved name");
     }
-    if (frame.kind != FrameKind::response && frame.kind != FrameKind::error_response &&
-        !is_allowed_event(config_, frame.name)) {
+    if ((frame.kind == FrameKind::event || frame.kind == FrameKind::request) && !is_allowed_event(config_, frame.name)) {
         return fail_input(make_error_code(errc::event_not_allowed),
                           "received event '" + std::string(frame.name) + "' is not in allowed_events");
     }
@@ -322,6 +346,8 @@ bool Connection::handle_json(std::string_view text) {
             if (auto ec = parse_json_request(decoded.data, frame, &detail)) return fail_input(ec, detail);
         } else if (decoded.type == response_event) {
             if (auto ec = parse_json_response(decoded.data, frame, &detail)) return fail_input(ec, detail);
+        } else if (decoded.type == cancel_event) {
+            if (auto ec = parse_json_cancel(decoded.data, frame, &detail)) return fail_input(ec, detail);
         } else {
             return true;  // a protocol event of a later version
         }
@@ -424,17 +450,22 @@ void Connection::forget_acknowledged() {
     next_ack_check_ = std::max(min_ack_check, 2 * outbox_->acknowledged(*unacknowledged));
 }
 
-void Connection::close_on_strand(std::error_code reason) {
+void Connection::close_on_strand(std::error_code reason, bool finish_later) {
     if (closing_) return;
     closing_ = true;
     close_reason_ = reason;
     liveness_timer_.cancel();
     close_timer_.cancel();
+    identity_timer_.cancel();
     open_.store(false, std::memory_order_release);
     // The link is dead: what the peer did not acknowledge is lost with it, and reported.
     if (track_acks_ && reason == errc::heartbeat_timeout) unacknowledged_at_close_ = stream_.abort();
     stream_.close();
     if (!batch_in_flight_) outbox_->link_down();
+    if (finish_later) {
+        asio::post(strand_, [self = shared_from_this()] { self->maybe_finish(); });
+        return;
+    }
     maybe_finish();
 }
 

@@ -26,6 +26,7 @@
 #include "codec/handshake.hpp"
 #include "codec/json_wire.hpp"
 #include "codec/native_wire.hpp"
+#include "connection/connect_gate.hpp"
 #include "connection/liveness.hpp"
 #include "connection/message_encoder.hpp"
 #include "connection/outbox.hpp"
@@ -62,6 +63,8 @@ public:
     virtual void on_input_error(Connection& conn, std::error_code ec, const std::string& detail) = 0;
     virtual void on_write_result(Connection& conn, const Outbox::Completion& result) = 0;
     virtual void on_closed(Connection& conn, std::error_code reason) = 0;
+    // The wait started by Connection::wait_for_identity ended with the connection still open.
+    virtual void on_identity_timeout(Connection&) {}
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -88,6 +91,10 @@ public:
     // Client side, once the native wire is up: ping every heartbeat_interval and close the link
     // after heartbeat_timeout of silence. On the strand.
     void start_heartbeat();
+    // Server side: owner.on_identity_timeout after `timeout`, unless the connection closes or
+    // stop_waiting_for_identity() comes first. On the strand.
+    void wait_for_identity(std::chrono::milliseconds timeout);
+    void stop_waiting_for_identity() { identity_timer_.cancel(); }
 
     // Queues one message on the wire this connection speaks; any thread. `sequence` as Outbox::push.
     std::error_code send(const Outgoing& message, std::uint64_t* sequence = nullptr);
@@ -96,7 +103,8 @@ public:
     std::error_code emit_with_tail(std::string_view event, std::string_view head, const PackTail& tail);
     // Queues an already encoded frame (broadcast), or raw_buffer bytes; any thread.
     std::error_code push_frame(std::string_view frame);
-    // Closes the link; any thread. `reason` is what on_closed reports.
+    // Closes the link; any thread. `reason` is what on_closed reports; on_closed never runs inside
+    // this call.
     void close(std::error_code reason = {});
     // Closes without losing what was accepted: writes what the outbox holds, shuts the write side
     // down, and reads until the peer closes too (closing with unread input would reset the link
@@ -113,6 +121,7 @@ public:
     const std::string& remote() const noexcept { return remote_; }
     const PeerIdentity& peer() const noexcept { return peer_; }
     // Server side: false until config.authenticate accepted it; such a connection gets no broadcast.
+    // (Whether it got its `connect` is connect_gate's business.)
     bool admitted() const noexcept { return admitted_.load(std::memory_order_acquire); }
     void set_admitted(bool admitted) noexcept { admitted_.store(admitted, std::memory_order_release); }
     std::string peer_id() const;
@@ -121,8 +130,18 @@ public:
     Outbox& outbox() noexcept { return *outbox_; }
     Socket handle() { return Socket(shared_from_this()); }
 
-    // Server side: the negotiation state of this connection. Used on the strand only.
+    // Server side: the negotiation state of this connection, and when its `connect` is due. Used
+    // on the strand only.
     std::optional<ServerHandshake> server_handshake;
+    std::optional<ConnectGate> connect_gate;
+    // Where this connection's handlers run when they are offloaded (Config::handler_threads): its
+    // lane on the handler pool. Set before start(), constant afterwards.
+    std::optional<Strand> handler_lane;
+
+    // The peer takes requests with deadlines and cancel frames on the native wire (its hello or
+    // welcome listed the feature "deadline"). Any thread.
+    bool peer_takes_deadlines() const noexcept { return peer_deadlines_.load(std::memory_order_acquire); }
+    void set_peer_takes_deadlines(bool yes) noexcept { peer_deadlines_.store(yes, std::memory_order_release); }
 
 private:
     std::error_code accept_push(Outbox::Push result);
@@ -147,7 +166,8 @@ private:
     bool finish_write(std::error_code ec, std::size_t n);
     // Asks the socket what the peer acknowledged, so that the outbox forgets those frames.
     void forget_acknowledged();
-    void close_on_strand(std::error_code reason);
+    // `finish_later`: the owner's on_closed runs from a task of its own, not inside the caller.
+    void close_on_strand(std::error_code reason, bool finish_later = false);
     void maybe_finish();
 
     const std::shared_ptr<void> io_keepalive_;  // declared first: destroyed after the strand and stream
@@ -167,6 +187,7 @@ private:
     Liveness liveness_;
     asio::steady_timer liveness_timer_;
     asio::steady_timer close_timer_;  // bounds a graceful close
+    asio::steady_timer identity_timer_;  // server side: how long a silent client stays unannounced
     std::uint64_t ping_nonce_ = 0;
     std::string ping_frame_;
     std::string preface_;  // protocol frames being written, or next, ahead of the outbox: hello, pongs
@@ -175,6 +196,7 @@ private:
     bool outbox_open_ = false;
     std::atomic<bool> open_{false};
     std::atomic<bool> native_{false};
+    std::atomic<bool> peer_deadlines_{false};
     std::atomic<bool> admitted_{true};
     mutable std::mutex peer_mutex_;
     std::string peer_id_;

@@ -13,6 +13,8 @@ void Liveness::send_pings(Clock::time_point now) {
 
 Liveness::Verdict Liveness::check(Clock::time_point now, bool frame_incomplete) {
     Verdict verdict;
+    // Run late: this side stalled, and silence counts from the end of the stall.
+    if (now > due_ && now - due_ > settings_.stall_threshold) last_received_ = now;
     const auto silent_for = now - last_received_;
     if (watching_ && silent_for >= settings_.heartbeat_timeout) {
         verdict.failure = make_error_code(errc::heartbeat_timeout);
@@ -34,6 +36,7 @@ Liveness::Verdict Liveness::check(Clock::time_point now, bool frame_incomplete) 
         verdict.next = std::min(verdict.next, (frame_incomplete ? last_received_ : now) + settings_.message_timeout);
     }
     if (pinging_) verdict.next = std::min(verdict.next, next_ping_);
+    due_ = verdict.next;
     return verdict;
 }
 

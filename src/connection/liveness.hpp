@@ -5,6 +5,10 @@
 //     byte at all, beyond heartbeat_timeout (on the side that watches for it).
 // The owner asks check() when the deadline it returned last has passed; between checks it only
 // records arrivals, so the read path never touches a timer.
+// A check that runs late by more than stall_threshold means this side's own thread was held up
+// (a long handler, say): what the peer sent meanwhile may still wait unread on the socket, and a
+// pinging side sent no pings to be answered. Silence is then counted afresh from the end of the
+// stall, rather than blamed on the peer.
 #pragma once
 
 #include <chrono>
@@ -20,12 +24,16 @@ public:
         std::chrono::milliseconds message_timeout{0};     // 0 = off
         std::chrono::milliseconds heartbeat_interval{0};  // 0 = never ping
         std::chrono::milliseconds heartbeat_timeout{0};   // 0 = never close for silence
+        std::chrono::milliseconds stall_threshold{0};     // lateness of a check that means a stall here
     };
 
     explicit Liveness(Settings settings) : settings_(settings) {}
 
     // The link opened: arrivals are counted from `now`.
-    void start(Clock::time_point now) { last_received_ = now; }
+    void start(Clock::time_point now) {
+        last_received_ = now;
+        due_ = Clock::time_point::max();
+    }
     void on_received(Clock::time_point now) { last_received_ = now; }
     // From now on, ping every heartbeat_interval (when it is set), the first one interval from now.
     void send_pings(Clock::time_point now);
@@ -49,6 +57,7 @@ private:
     Settings settings_;
     Clock::time_point last_received_{};
     Clock::time_point next_ping_{};
+    Clock::time_point due_ = Clock::time_point::max();  // when the last check asked to be run again
     bool pinging_ = false;
     bool watching_ = false;
 };

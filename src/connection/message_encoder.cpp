@@ -33,13 +33,15 @@ std::error_code encode_json(const Outgoing& m, const Config& config, std::string
     switch (m.kind) {
         case FrameKind::event: return encode_json_frame(m.name, m.data, config.delimiter, out, &detail);
         case FrameKind::request:
-            return encode_json_frame(request_event, make_json_request(m.id, m.name, m.data), config.delimiter, out,
-                                     &detail);
+            return encode_json_frame(request_event, make_json_request(m.id, m.name, m.data, m.timeout_ms),
+                                     config.delimiter, out, &detail);
         case FrameKind::response:
             return encode_json_frame(response_event, make_json_response(m.id, m.data), config.delimiter, out, &detail);
         case FrameKind::error_response:
             return encode_json_frame(response_event, make_json_error_response(m.id, m.error_code, m.error_message),
                                      config.delimiter, out, &detail);
+        case FrameKind::cancel:
+            return encode_json_frame(cancel_event, make_json_cancel(m.id), config.delimiter, out, &detail);
         case FrameKind::ping:
         case FrameKind::pong: break;
     }

@@ -24,6 +24,18 @@ using Outgoing = NativeFrame;
 std::error_code encode_outgoing(const Outgoing& message, bool native, const Config& config, std::string& out,
                                 std::string& detail, std::string_view* tail = nullptr);
 
+// What a native-wire peer without the feature "deadline" (an older ipcxx) can take: a request
+// without its deadline, and no cancel frame. Returns the message to send (`message` itself, or
+// `scratch`), or null when there is nothing to send. On the JSON wire both go out as they are.
+inline const Outgoing* for_peer(const Outgoing& message, bool native, bool peer_deadlines, Outgoing& scratch) {
+    if (!native || peer_deadlines) return &message;
+    if (message.kind == FrameKind::cancel) return nullptr;
+    if (message.timeout_ms == 0) return &message;
+    scratch = message;
+    scratch.timeout_ms = 0;
+    return &scratch;
+}
+
 // An event, the common case.
 inline Outgoing event_message(std::string_view event, std::string_view msgpack_data) {
     Outgoing message;

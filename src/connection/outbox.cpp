@@ -293,6 +293,18 @@ std::size_t Outbox::close() {
     return discarded;
 }
 
+void Outbox::reopen() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!closed_) return;
+    closed_ = false;
+    up_ = false;
+    writing_ = false;
+    // Sequences of the next frames compare with written_count() as those of a fresh outbox do.
+    written_ = pushed_;
+    tracking_ = false;
+    acks_.reset();
+}
+
 std::size_t Outbox::discard_pending() {
     std::vector<SharedPiece> released;  // destroyed after the lock (see release_shared)
     std::lock_guard<std::mutex> lock(mutex_);

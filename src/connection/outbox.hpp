@@ -101,6 +101,10 @@ public:
     // Closes the outbox: further pushes are refused; returns the number of messages that were
     // queued or in flight (not yet confirmed written), which are discarded; requests not counted.
     std::size_t close();
+    // Opens a closed outbox again (a client that connects again after giving up), with nothing
+    // queued and its accounting afresh: frames pushed from now on are numbered after every frame
+    // close() discarded, as if those had been written. No effect on an open outbox.
+    void reopen();
     // Discards everything queued (not in flight) and returns how many messages that was,
     // requests not counted; the outbox stays open.
     std::size_t discard_pending();

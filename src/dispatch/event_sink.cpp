@@ -73,6 +73,20 @@ void EventSink::publish_error(ErrorEvent error) {
     if (called == 0) log("error: " + error.message);
 }
 
+void EventSink::run_guarded(std::string_view what, const std::function<void()>& f) {
+    std::string failure;
+    registry_.run_guarded([&] {
+        try {
+            f();
+        } catch (const std::exception& e) {
+            failure = e.what();
+        } catch (...) {
+            failure = "unknown exception";
+        }
+    });
+    if (!failure.empty()) on_handler_exception(what, failure, false);
+}
+
 void EventSink::log(const std::string& line) const {
     if (config_.silent) return;
     if (config_.logger) {

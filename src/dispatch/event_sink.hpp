@@ -2,6 +2,7 @@
 // which handler signatures fit which events, the error event, and the log.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,6 +28,9 @@ public:
     void publish(std::string_view event, Socket* socket = nullptr);
     void publish_message(std::string_view event, const Payload& data, Socket* socket);
     void publish_error(ErrorEvent error);
+    // Runs `f` (an offloaded handler, an on_cancel callback) under the registry's rule: not after
+    // close(), which waits for it. An exception it throws becomes an `error` event naming `what`.
+    void run_guarded(std::string_view what, const std::function<void()>& f);
     void log(const std::string& line) const;
 
 private:

@@ -53,6 +53,13 @@ void HandlerRegistry::reclaim_locked() {
     has_retired_.store(false, std::memory_order_seq_cst);
 }
 
+bool HandlerRegistry::enter_dispatch() {
+    if (closed()) return false;
+    running_.fetch_add(1, std::memory_order_seq_cst);
+    active_on_this_thread.push_back(this);
+    return true;
+}
+
 void HandlerRegistry::leave_dispatch() {
     active_on_this_thread.pop_back();
     if (running_.fetch_sub(1, std::memory_order_seq_cst) == 1 && has_retired_.load(std::memory_order_seq_cst)) {
@@ -125,9 +132,7 @@ void HandlerRegistry::call(const Entry& entry, const EventArgs& args,
 
 std::size_t HandlerRegistry::dispatch(const EventArgs& args, bool wildcard,
                                       const std::function<void(const std::string&, bool)>& on_exception) {
-    if (closed()) return 0;
-    running_.fetch_add(1, std::memory_order_seq_cst);
-    active_on_this_thread.push_back(this);
+    if (!enter_dispatch()) return 0;
     struct Leave {
         HandlerRegistry* registry;
         ~Leave() { registry->leave_dispatch(); }

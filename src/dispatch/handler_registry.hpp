@@ -26,6 +26,20 @@ public:
     std::size_t dispatch(const EventArgs& args, bool wildcard,
                          const std::function<void(const std::string& what, bool conversion)>& on_exception);
 
+    // Runs `f` (a handler that is not registered here, such as a request handler) under the same
+    // rule as dispatched ones: not after close(), and close() waits for it. False if closed.
+    template <class F>
+    bool run_guarded(F&& f) {
+        if (!enter_dispatch()) return false;
+        struct Leave {
+            HandlerRegistry* registry;
+            ~Leave() { registry->leave_dispatch(); }
+        } leave{this};
+        if (closed()) return false;
+        f();
+        return true;
+    }
+
     // No handler starts after close(); waits for running ones, except a handler on the calling
     // thread (close() called from inside a handler).
     void close();
@@ -59,6 +73,7 @@ private:
     void publish_locked(std::shared_ptr<Table> next);
     // Frees retired tables if no dispatch runs. mutex_ held.
     void reclaim_locked();
+    bool enter_dispatch();  // false if closed (then nothing was entered)
     void leave_dispatch();
     void call(const Entry& entry, const EventArgs& args,
               const std::function<void(const std::string&, bool)>& on_exception);

@@ -1,5 +1,6 @@
 #include "dispatch/requests.hpp"
 
+#include <future>
 #include <vector>
 
 #include <asio/bind_executor.hpp>
@@ -23,29 +24,135 @@ void RequestHandlers::remove(std::string_view event) {
     if (it != handlers_.end()) handlers_.erase(it);
 }
 
-Reply RequestHandlers::answer(std::string_view event, const Payload& args, Socket* from) const {
-    std::shared_ptr<const RequestHandler> handler;
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        auto it = handlers_.find(event);
-        if (it != handlers_.end()) handler = it->second;
-    }
-    if (!handler) {
-        return Reply::error(std::string(no_handler_code), "no handler for '" + std::string(event) + "'");
-    }
+std::shared_ptr<const RequestHandler> RequestHandlers::find(std::string_view event) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = handlers_.find(event);
+    if (it == handlers_.end()) it = handlers_.find(std::string_view("*"));
+    return it == handlers_.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> RequestHandlers::events() const {
+    std::vector<std::string> out;
+    std::lock_guard<std::mutex> lock(mutex_);
+    out.reserve(handlers_.size());
+    for (const auto& entry : handlers_) out.push_back(entry.first);
+    return out;
+}
+
+Reply no_handler_reply(std::string_view event) {
+    return Reply::error(std::string(no_handler_code), "no handler for '" + std::string(event) + "'");
+}
+
+namespace {
+
+std::string threw(std::string_view event, const char* what) {
+    return "handler for '" + std::string(event) + "' threw: " + what;
+}
+
+}  // namespace
+
+Reply run_request_handler(const RequestHandler& handler, std::string_view event, const Payload& args, Socket* from) {
     try {
-        return handler->call(args, from);
+        return handler.call(args, from);
     } catch (const std::exception& e) {
-        return Reply::error(std::string(handler_exception_code),
-                            "handler for '" + std::string(event) + "' threw: " + e.what());
+        return Reply::error(std::string(handler_exception_code), threw(event, e.what()));
     } catch (...) {
-        return Reply::error(std::string(handler_exception_code),
-                            "handler for '" + std::string(event) + "' threw an unknown exception");
+        return Reply::error(std::string(handler_exception_code), threw(event, "an unknown exception"));
     }
 }
 
-PendingRequests::PendingRequests(Strand strand, OnCallbackException on_exception)
-    : strand_(std::move(strand)), on_exception_(std::move(on_exception)) {}
+void ActiveRequests::add(std::uint64_t link, RequestId id, const std::shared_ptr<ResponderState>& state) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    states_[{link, id}] = state;
+}
+
+void ActiveRequests::forget(std::uint64_t link, RequestId id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    states_.erase({link, id});
+}
+
+std::shared_ptr<ResponderState> ActiveRequests::take(std::uint64_t link, RequestId id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = states_.find({link, id});
+    if (it == states_.end()) return nullptr;
+    auto state = it->second.lock();
+    states_.erase(it);
+    return state;
+}
+
+std::vector<std::shared_ptr<ResponderState>> ActiveRequests::take_link(std::uint64_t link) {
+    std::vector<std::shared_ptr<ResponderState>> out;
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = states_.lower_bound({link, 0});
+    while (it != states_.end() && it->first.first == link) {
+        if (auto state = it->second.lock()) out.push_back(std::move(state));
+        it = states_.erase(it);
+    }
+    return out;
+}
+
+ErrorEvent undelivered_reply(const ReceivedRequest& request, std::error_code ec) {
+    ErrorEvent error;
+    error.code = make_error_code(errc::undelivered);
+    error.event = request.event;
+    error.undelivered = 1;
+    error.message = "reply to request " + std::to_string(request.id) + " ('" + request.event +
+                    "') not delivered: " + (ec == errc::not_connected ? "its connection closed first" : ec.message());
+    error.socket = request.socket;
+    return error;
+}
+
+namespace {
+
+void send_or_report(RequestOwner& owner, const ReceivedRequest& request, const Reply& reply) {
+    const Outgoing frame = response_frame(request.id, reply);
+    if (auto ec = owner.send_reply(request.link, frame)) owner.reply_undelivered(request, ec);
+}
+
+}  // namespace
+
+void serve_request(const RequestHandlers& handlers, ActiveRequests& active, const std::shared_ptr<RequestOwner>& owner,
+                   ReceivedRequest request, const Strand& strand, bool offload) {
+    const std::uint64_t link = request.link;
+    auto handler = handlers.find(request.event);
+    if (!handler) return send_or_report(*owner, request, no_handler_reply(request.event));
+    std::function<void()> task;
+    if (handler->call) {
+        task = [owner, handler, request = std::move(request)]() mutable {
+            const Reply reply = run_request_handler(*handler, request.event, request.args, &request.socket);
+            send_or_report(*owner, request, reply);
+        };
+    } else {
+        auto state = std::make_shared<ResponderState>(std::move(request), owner);
+        active.add(state->request().link, state->request().id, state);
+        state->watch_deadline(strand);
+        task = [handler, state] {
+            const std::string& event = state->request().event;
+            std::string failure;
+            try {
+                handler->deferred(ResponderAccess::make(state));
+                return;
+            } catch (const std::exception& e) {
+                failure = threw(event, e.what());
+            } catch (...) {
+                failure = threw(event, "an unknown exception");
+            }
+            NativeFrame response;
+            response.kind = FrameKind::error_response;
+            response.error_code = handler_exception_code;
+            response.error_message = failure;
+            state->answer(response);  // unless the handler answered before it threw
+        };
+    }
+    if (offload) {
+        owner->run_handler(link, std::move(task));
+    } else {
+        task();
+    }
+}
+
+PendingRequests::PendingRequests(Strand strand, OnCallbackException on_exception, OnAbandoned on_abandoned)
+    : strand_(std::move(strand)), on_exception_(std::move(on_exception)), on_abandoned_(std::move(on_abandoned)) {}
 
 RequestId PendingRequests::next_id() noexcept { return next_id_.fetch_add(1, std::memory_order_relaxed); }
 
@@ -65,8 +172,8 @@ void PendingRequests::add(RequestId id, std::uint64_t link, ResponseHandler call
         timer->expires_after(timeout);
         timer->async_wait([self, id, timeout](std::error_code ec) {
             if (ec) return;
-            self->complete(id, failure(make_error_code(errc::request_timeout),
-                                       "no response within " + std::to_string(timeout.count()) + " ms"));
+            self->abandon(id, failure(make_error_code(errc::request_timeout),
+                                      "no response within " + std::to_string(timeout.count()) + " ms"));
         });
     });
 }
@@ -95,6 +202,23 @@ void PendingRequests::complete_later(RequestId id, Response response) {
     asio::post(strand_, [self = shared_from_this(), id, response = std::move(response)]() mutable {
         self->complete(id, std::move(response));
     });
+}
+
+void PendingRequests::cancel_later(RequestId id) {
+    asio::post(strand_, [self = shared_from_this(), id] {
+        self->abandon(id, failure(make_error_code(errc::request_cancelled), "request cancelled"));
+    });
+}
+
+void PendingRequests::abandon(RequestId id, Response response) {
+    std::uint64_t link = 0;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = entries_.find(id);
+        if (it == entries_.end()) return;
+        link = it->second.link;
+    }
+    if (complete(id, std::move(response)) && on_abandoned_) on_abandoned_(id, link);
 }
 
 void PendingRequests::fail_where(const std::function<bool(std::uint64_t, std::uint64_t)>& match,
@@ -153,13 +277,30 @@ Response failure(std::error_code error, std::string message) {
 Response response_from(const NativeFrame& frame) {
     Response response;
     if (frame.kind == FrameKind::error_response) {
-        response.error = make_error_code(frame.error_code == no_handler_code ? errc::no_handler : errc::remote_error);
+        const errc code = frame.error_code == no_handler_code ? errc::no_handler
+                          : frame.error_code == no_reply_code ? errc::no_reply
+                                                              : errc::remote_error;
+        response.error = make_error_code(code);
         response.remote_code = std::string(frame.error_code);
         response.message = std::string(frame.error_message);
     } else if (!frame.data.empty()) {
         response.data = PayloadAccess::trusted(frame.data);
     }
     return response;
+}
+
+}  // namespace ipcxx::detail
+
+namespace ipcxx::detail {
+
+std::future<Payload> would_deadlock_future(std::string_view event) {
+    std::promise<Payload> promise;
+    promise.set_exception(std::make_exception_ptr(
+        Error(make_error_code(errc::would_deadlock),
+              "the future form of request '" + std::string(event) +
+                  "' was called on the I/O thread, where get() would wait for ever: use the callback form "
+                  "request(event, args, timeout, on_response), or set Config::handler_threads")));
+    return promise.get_future();
 }
 
 }  // namespace ipcxx::detail

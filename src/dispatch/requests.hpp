@@ -10,11 +10,14 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <asio/steady_timer.hpp>
 
 #include "connection/connection.hpp"
-#include "ipcxx/request.hpp"
+#include "dispatch/responder_state.hpp"
+#include "ipcxx/request_handler.hpp"
 
 namespace ipcxx::detail {
 
@@ -22,21 +25,53 @@ class RequestHandlers {
 public:
     void set(std::string event, RequestHandler handler);
     void remove(std::string_view event);
-    // Runs the handler for `event` and returns its reply: no_handler when there is none,
-    // handler_exception (with the exception's text) when it throws.
-    Reply answer(std::string_view event, const Payload& args, Socket* from) const;
+    // The handler for `event`, else the one for "*", else null.
+    std::shared_ptr<const RequestHandler> find(std::string_view event) const;
+    // The events with a handler, as a client's hello lists them.
+    std::vector<std::string> events() const;
 
 private:
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<const RequestHandler>, std::less<>> handlers_;
 };
 
+// Runs a synchronous handler and returns its reply: handler_exception (with the exception's text)
+// when it throws.
+Reply run_request_handler(const RequestHandler& handler, std::string_view event, const Payload& args, Socket* from);
+// The reply to a request for which there is no handler.
+Reply no_handler_reply(std::string_view event);
+
+// Requests received and answered by Responders, by connection and id: where a cancel frame, or the
+// end of a connection, finds the responders it concerns.
+class ActiveRequests {
+public:
+    void add(std::uint64_t link, RequestId id, const std::shared_ptr<ResponderState>& state);
+    void forget(std::uint64_t link, RequestId id);
+    std::shared_ptr<ResponderState> take(std::uint64_t link, RequestId id);
+    std::vector<std::shared_ptr<ResponderState>> take_link(std::uint64_t link);
+
+private:
+    std::mutex mutex_;
+    std::map<std::pair<std::uint64_t, RequestId>, std::weak_ptr<ResponderState>> states_;
+};
+
+// The `error` event for an answer that could not be sent (its connection closed first).
+ErrorEvent undelivered_reply(const ReceivedRequest& request, std::error_code ec);
+
+// Answers a received request: with no_handler, with a synchronous handler's reply, or through a
+// Responder (registered in `active`, its deadline watched on `strand`). The handler runs at once
+// unless `offload`, then through owner->run_handler.
+void serve_request(const RequestHandlers& handlers, ActiveRequests& active, const std::shared_ptr<RequestOwner>& owner,
+                   ReceivedRequest request, const Strand& strand, bool offload);
+
 // Outstanding requests. add() from any thread; everything else runs on `strand`, where the
 // callbacks are called.
 class PendingRequests : public std::enable_shared_from_this<PendingRequests> {
 public:
     using OnCallbackException = std::function<void(const std::string& what)>;
-    PendingRequests(Strand strand, OnCallbackException on_exception);
+    // A request this side gave up on (deadline passed, or cancelled): the peer is told to stop.
+    using OnAbandoned = std::function<void(RequestId id, std::uint64_t link)>;
+    PendingRequests(Strand strand, OnCallbackException on_exception, OnAbandoned on_abandoned = {});
 
     RequestId next_id() noexcept;
     // `link` says which connection a server request went to (0 on clients); `sequence` is the
@@ -47,6 +82,8 @@ public:
     bool complete(RequestId id, Response response);
     // Completes from any thread (posted to the strand).
     void complete_later(RequestId id, Response response);
+    // Completes with request_cancelled from any thread, and tells the peer (on_abandoned).
+    void cancel_later(RequestId id);
     // Completes every request for which `match(link, sequence)` holds.
     void fail_where(const std::function<bool(std::uint64_t link, std::uint64_t sequence)>& match,
                     std::error_code error, const std::string& message);
@@ -59,9 +96,12 @@ private:
         std::uint64_t sequence = 0;
     };
     void call(ResponseHandler& callback, const Response& response);
+    // Completes as complete() and then calls on_abandoned.
+    void abandon(RequestId id, Response response);
 
     Strand strand_;
     OnCallbackException on_exception_;
+    OnAbandoned on_abandoned_;
     std::mutex mutex_;
     std::map<RequestId, Entry> entries_;
     std::atomic<RequestId> next_id_{1};

@@ -29,6 +29,7 @@ Server::~Server() {
     if (const auto udp = impl_->udp()) udp->stop();
     impl_->stop();
     detail::release(thread_, [this] { impl_->events().registry().close(); });
+    impl_->finish_handlers();
 }
 
 HandlerId Server::add_handler(std::string_view event, detail::Handler handler, bool once) {
@@ -55,8 +56,18 @@ RequestId Server::request_packed(const Socket& to, std::string_view event, std::
     return impl_->request(to, event, msgpack_args, timeout, std::move(on_response));
 }
 
+std::future<Payload> Server::request_future_packed(const Socket& to, std::string_view event,
+                                                  std::string_view msgpack_args, std::chrono::milliseconds timeout) {
+    if (impl_->on_io_thread()) return detail::would_deadlock_future(event);
+    auto [handler, future] = detail::future_response();
+    request_packed(to, event, msgpack_args, timeout, std::move(handler));
+    return std::move(future);
+}
+
+std::uint64_t Server::dropped_replies() const noexcept { return impl_->dropped_replies(); }
+
 void Server::cancel(RequestId id) {
-    impl_->pending().complete_later(id, detail::failure(make_error_code(errc::request_cancelled), "request cancelled"));
+    impl_->pending().cancel_later(id);
 }
 
 void Server::serve(std::error_code& ec) { serve(impl_->config().socket_path(impl_->config().id), ec); }

@@ -24,8 +24,61 @@ ServerImpl::ServerImpl(asio::io_context& io, Config config, std::shared_ptr<void
           error.code = make_error_code(errc::handler_exception);
           error.message = "response handler threw: " + what;
           events_.publish_error(std::move(error));
-      })),
+      }, [this](RequestId id, std::uint64_t serial) { send_cancel(id, serial); })),
+      pool_(config_.handler_threads > 0 ? HandlerPool::start(config_.handler_threads) : nullptr),
       acceptor_(io) {}
+
+ServerImpl::~ServerImpl() { finish_handlers(); }
+
+void ServerImpl::finish_handlers() {
+    if (pool_) pool_->finish();
+}
+
+bool ServerImpl::on_io_thread() const noexcept { return io_.get_executor().running_in_this_thread(); }
+
+std::shared_ptr<Connection> ServerImpl::find_connection(std::uint64_t serial) const {
+    std::lock_guard<std::mutex> guard(mutex_);
+    auto it = connections_.find(serial);
+    return it == connections_.end() ? nullptr : it->second;
+}
+
+template <class F>
+void ServerImpl::on_lane(Connection& conn, F&& f) {
+    if (!conn.handler_lane) return f();
+    asio::post(*conn.handler_lane, [self = shared_from_this(), f = std::forward<F>(f)]() mutable {
+        self->events_.run_guarded("handler", f);
+    });
+}
+
+std::error_code ServerImpl::send_reply(std::uint64_t link, const NativeFrame& response) {
+    const auto conn = find_connection(link);
+    return conn ? conn->send(response) : make_error_code(errc::not_connected);
+}
+
+void ServerImpl::reply_undelivered(const ReceivedRequest& request, std::error_code ec) {
+    asio::post(strand_, [self = shared_from_this(), error = undelivered_reply(request, ec)]() mutable {
+        self->events_.publish_error(std::move(error));
+    });
+}
+
+void ServerImpl::reply_dropped(const ReceivedRequest&) { dropped_replies_.fetch_add(1, std::memory_order_relaxed); }
+
+void ServerImpl::forget(std::uint64_t link, RequestId id) { active_.forget(link, id); }
+
+void ServerImpl::run_handler(std::uint64_t link, std::function<void()> f) {
+    const auto conn = find_connection(link);
+    const Strand lane = conn ? (conn->handler_lane ? *conn->handler_lane : conn->strand()) : strand_;
+    asio::post(lane, [self = shared_from_this(), f = std::move(f)] { self->events_.run_guarded("handler", f); });
+}
+
+void ServerImpl::send_cancel(RequestId id, std::uint64_t serial) {
+    const auto conn = find_connection(serial);
+    if (!conn) return;
+    Outgoing cancel;
+    cancel.kind = FrameKind::cancel;
+    cancel.id = id;
+    conn->send(cancel);  // best effort: the client's answer, if any, is ignored either way
+}
 
 std::error_code ServerImpl::listen(const Target& target, std::string& detail) {
     std::lock_guard<std::mutex> lock(acceptor_mutex_);
@@ -148,7 +201,10 @@ void ServerImpl::add_connection(std::uint64_t generation, const Strand& strand, 
     auto conn = std::make_shared<Connection>(
         strand, std::move(stream), std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::drop),
         weak_from_this(), config_holder_, io_keepalive_, next_serial_.fetch_add(1), remote, std::move(peer));
-    conn->server_handshake.emplace(wire_mode(config_.raw_buffer ? Wire::json : config_.wire), config_.id);
+    const bool hello_possible = !config_.raw_buffer && config_.wire != Wire::json;
+    conn->server_handshake.emplace(wire_mode(hello_possible ? config_.wire : Wire::json), config_.id);
+    conn->connect_gate.emplace(hello_possible, config_.wire == Wire::automatic);
+    if (pool_) conn->handler_lane = pool_->make_lane();
     {
         // Under the acceptor lock, so that a concurrent stop() either sees this connection or
         // makes us drop it.
@@ -157,23 +213,36 @@ void ServerImpl::add_connection(std::uint64_t generation, const Strand& strand, 
         std::lock_guard<std::mutex> guard(mutex_);
         connections_.emplace(conn->serial(), conn);
     }
-    // With an authenticate hook, the connection waits for its verdict: at its first frame, as an
-    // ipcxx client's hello comes first, or at once when no hello can come (wire json, raw buffers).
-    const bool judge_now = config_.raw_buffer || config_.wire == Wire::json;
+    // With an authenticate hook, the connection waits for its verdict, which comes when its
+    // `connect` is due (connect_gate): until then it gets no broadcast.
     if (config_.authenticate) conn->set_admitted(false);
-    // `connect` is published on the connection's strand, before its first message.
-    asio::post(strand, [self = shared_from_this(), conn, judge_now] {
-        // Started first so the handler can emit; no message is dispatched before it returns,
-        // as reads complete on this same strand.
+    // On the connection's strand, where its reads complete: no message is dispatched before `connect`.
+    asio::post(strand, [self = shared_from_this(), conn] {
+        // Started first so that the `connect` handler can emit.
         conn->start();
-        if (!conn->admitted() && !(judge_now && self->admit(*conn, false))) return;
-        self->publish_connect(*conn);
+        if (conn->connect_gate->on_start()) {
+            self->announce(*conn);
+            return;
+        }
+        if (conn->connect_gate->waits_for_timeout()) conn->wait_for_identity(self->config_.handshake_timeout);
     });
 }
 
+bool ServerImpl::judge(Connection& conn, bool said_hello) {
+    if (conn.admitted() || admit(conn, said_hello)) return true;
+    conn.connect_gate->on_refused();
+    return false;
+}
+
+bool ServerImpl::announce(Connection& conn, bool said_hello) {
+    if (!judge(conn, said_hello)) return false;
+    publish_connect(conn);
+    return true;
+}
+
 void ServerImpl::publish_connect(Connection& conn) {
-    Socket handle = conn.handle();
-    events_.publish("connect", &handle);
+    conn.stop_waiting_for_identity();
+    on_lane(conn, [this, handle = conn.handle()]() mutable { events_.publish("connect", &handle); });
 }
 
 bool ServerImpl::admit(Connection& conn, bool said_hello) {
@@ -365,6 +434,7 @@ RequestId ServerImpl::request(const Socket& to, std::string_view event, std::str
     message.id = id;
     message.name = event;
     message.data = msgpack_args;
+    message.timeout_ms = static_cast<std::uint64_t>(timeout.count());
     const auto conn = SocketAccess::connection(to);
     const auto ec = conn ? conn->send(message) : make_error_code(errc::not_connected);
     if (ec) pending_->complete_later(id, failure(ec, "request '" + std::string(event) + "' not sent: " + ec.message()));
@@ -384,17 +454,21 @@ bool ServerImpl::accept_without_hello(Connection& conn) {
 
 void ServerImpl::on_frame(Connection& conn, const NativeFrame& frame, const Payload& data) {
     if (!accept_without_hello(conn)) return;
-    if (!conn.admitted()) {
-        if (!admit(conn, false)) return;
-        publish_connect(conn);
-    }
+    if (conn.connect_gate->on_first_frame() && !announce(conn)) return;
     switch (frame.kind) {
-        case FrameKind::event: {
-            Socket handle = conn.handle();
-            events_.publish_message(frame.name, data, &handle);
+        case FrameKind::event:
+            if (conn.handler_lane) {
+                return on_lane(conn, [this, name = std::string(frame.name), data, handle = conn.handle()]() mutable {
+                    events_.publish_message(name, data, &handle);
+                });
+            } else {
+                Socket handle = conn.handle();
+                return events_.publish_message(frame.name, data, &handle);
+            }
+        case FrameKind::request: return serve(conn, frame, data);
+        case FrameKind::cancel:
+            if (auto state = active_.take(conn.serial(), frame.id)) state->cancel(make_error_code(errc::request_cancelled));
             return;
-        }
-        case FrameKind::request: return answer(conn, frame, data);
         case FrameKind::response:
         case FrameKind::error_response: pending_->complete(frame.id, response_from(frame)); return;
         case FrameKind::ping:
@@ -402,17 +476,11 @@ void ServerImpl::on_frame(Connection& conn, const NativeFrame& frame, const Payl
     }
 }
 
-void ServerImpl::answer(Connection& conn, const NativeFrame& request, const Payload& args) {
-    Socket handle = conn.handle();
-    const Reply reply = request_handlers_.answer(request.name, args, &handle);
-    if (auto ec = conn.send(response_frame(request.id, reply)); ec && ec != errc::not_connected) {
-        ErrorEvent error;
-        error.code = ec;
-        error.event = std::string(request.name);
-        error.message = "response to '" + std::string(request.name) + "' not sent: " + ec.message();
-        error.socket = handle;
-        events_.publish_error(std::move(error));
-    }
+void ServerImpl::serve(Connection& conn, const NativeFrame& request, const Payload& args) {
+    ReceivedRequest received{request.id, conn.serial(), std::string(request.name), args, conn.handle(),
+                             request.timeout_ms};
+    serve_request(request_handlers_, active_, shared_from_this(), std::move(received), conn.strand(),
+                  conn.handler_lane.has_value());
 }
 
 void ServerImpl::on_handshake(Connection& conn, std::string_view event, std::string_view msgpack_data) {
@@ -423,13 +491,20 @@ void ServerImpl::on_handshake(Connection& conn, std::string_view event, std::str
         return conn.close(result.error);
     }
     conn.set_peer_id(result.peer_id);
-    const bool judged_now = !conn.admitted();
-    if (judged_now && !admit(conn, true)) return;
+    conn.set_peer_takes_deadlines(result.deadline);
+    // A hello after handshake_timeout still sets the id and the wire, but `connect` was published.
+    const bool due = conn.connect_gate->on_first_frame();
+    if (due && !judge(conn, true)) return;
     std::string frame;
     encode_protocol_event(welcome_event, result.welcome, config_, frame);
     conn.send_control(frame);
+    // Before `connect`, so that its handler sees the wire the client will be sent.
     if (result.native) conn.use_native();
-    if (judged_now) publish_connect(conn);
+    if (due) publish_connect(conn);
+}
+
+void ServerImpl::on_identity_timeout(Connection& conn) {
+    if (conn.connect_gate->on_timeout()) announce(conn);
 }
 
 void ServerImpl::on_raw_data(Connection& conn, std::string_view bytes) {
@@ -462,6 +537,7 @@ void ServerImpl::on_write_result(Connection& conn, const Outbox::Completion& res
 void ServerImpl::on_closed(Connection& conn, std::error_code reason) {
     const std::size_t lost = conn.outbox().close();
     const std::uint64_t serial = conn.serial();
+    for (const auto& state : active_.take_link(serial)) state->cancel(make_error_code(errc::connection_lost));
     pending_->fail_where([serial](std::uint64_t link, std::uint64_t) { return link == serial; },
                          make_error_code(errc::connection_lost),
                          "connection to " + conn.remote() + " closed before the response arrived");
@@ -480,7 +556,11 @@ void ServerImpl::on_closed(Connection& conn, std::error_code reason) {
         events_.publish_error(std::move(error));
     }
     // Only a connection that had its `connect` gets its `socket.disconnected`.
-    if (conn.admitted()) events_.publish("socket.disconnected", &handle);
+    const bool announced = conn.connect_gate->announced();
+    conn.connect_gate->on_closed();
+    if (announced) {
+        on_lane(conn, [this, handle]() mutable { events_.publish("socket.disconnected", &handle); });
+    }
 }
 
 }  // namespace ipcxx::detail

@@ -16,16 +16,25 @@
 #include "connection/connection.hpp"
 #include "dispatch/event_sink.hpp"
 #include "dispatch/requests.hpp"
+#include "dispatch/responder_state.hpp"
+#include "runtime/handler_pool.hpp"
 #include "transport/endpoint.hpp"
 
 namespace ipcxx::detail {
 
 class UdpServer;
 
-class ServerImpl : public ConnectionOwner, public std::enable_shared_from_this<ServerImpl> {
+class ServerImpl : public ConnectionOwner, public RequestOwner, public std::enable_shared_from_this<ServerImpl> {
 public:
     // `io_keepalive`: the owner's own I/O thread, if any; connections keep it alive.
     ServerImpl(asio::io_context& io, Config config, std::shared_ptr<void> io_keepalive = {});
+    ~ServerImpl() override;
+    // The handler pool's threads end (after the owner closed the event registry).
+    void finish_handlers();
+    // True on a thread that runs this server's io_context: a blocking wait there could deadlock.
+    bool on_io_thread() const noexcept;
+    // Answers given after their request was cancelled (dropped, not sent).
+    std::uint64_t dropped_replies() const noexcept { return dropped_replies_.load(std::memory_order_relaxed); }
 
     EventSink& events() noexcept { return events_; }
     RequestHandlers& request_handlers() noexcept { return request_handlers_; }
@@ -56,13 +65,26 @@ public:
     void on_input_error(Connection& conn, std::error_code ec, const std::string& detail) override;
     void on_write_result(Connection& conn, const Outbox::Completion& result) override;
     void on_closed(Connection& conn, std::error_code reason) override;
+    void on_identity_timeout(Connection& conn) override;
+
+    std::error_code send_reply(std::uint64_t link, const NativeFrame& response) override;
+    void reply_undelivered(const ReceivedRequest& request, std::error_code ec) override;
+    void reply_dropped(const ReceivedRequest& request) override;
+    void forget(std::uint64_t link, RequestId id) override;
+    void run_handler(std::uint64_t link, std::function<void()> f) override;
 
 private:
     // Queues on every connection the frame `frame_for(conn, frame)` gives; failures are reported
     // per connection as `error` events, and the first is returned.
     template <class FrameFor>
     std::error_code push_to_all(std::string_view label, FrameFor&& frame_for);
-    void answer(Connection& conn, const NativeFrame& request, const Payload& args);
+    void serve(Connection& conn, const NativeFrame& request, const Payload& args);
+    // Runs `f` on the connection's handler lane (handler_threads), else at once.
+    template <class F>
+    void on_lane(Connection& conn, F&& f);
+    std::shared_ptr<Connection> find_connection(std::uint64_t serial) const;
+    // Tells the client that this side no longer waits for request `id`.
+    void send_cancel(RequestId id, std::uint64_t serial);
     // The first frame of a connection was not a hello: refused in native mode. False if closed.
     bool accept_without_hello(Connection& conn);
     // Closes a connection before it is one, with an error event saying why.
@@ -74,7 +96,12 @@ private:
                         PeerIdentity peer);
     std::shared_ptr<TlsContext> tls_context() const;
     std::uint64_t generation_now() const;
+    // `connect` is due: the client is judged (judge), then announced (publish_connect). False if refused.
+    bool announce(Connection& conn, bool said_hello = false);
     void publish_connect(Connection& conn);
+    // Asks config.authenticate about this connection unless already admitted: true if accepted;
+    // else reported and closed, never announced.
+    bool judge(Connection& conn, bool said_hello);
     // Asks config.authenticate about this connection: true if accepted; else reported and closed.
     bool admit(Connection& conn, bool said_hello);
     void do_accept(std::uint64_t generation);
@@ -88,6 +115,9 @@ private:
     Strand strand_;  // listener state, request timers
     RequestHandlers request_handlers_;
     std::shared_ptr<PendingRequests> pending_;
+    const std::shared_ptr<HandlerPool> pool_;  // Config::handler_threads; null when 0
+    ActiveRequests active_;
+    std::atomic<std::uint64_t> dropped_replies_{0};
     GenericAcceptor acceptor_;
     std::optional<Target> target_;
     Listening listening_;

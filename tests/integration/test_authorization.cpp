@@ -6,6 +6,7 @@
 #include "support/certificates.hpp"
 #include "support/fixtures.hpp"
 #include "support/pair.hpp"
+#include "support/raw_peer.hpp"
 
 using namespace std::chrono_literals;
 
@@ -175,6 +176,36 @@ TEST_CASE("authenticate judges a client without hello at its first message, or a
     CHECK(log.count("server connect") == 1);
     CHECK(calls == 1);
     CHECK_FALSE(said_hello);
+}
+
+TEST_CASE("authenticate judges a client that says nothing at handshake_timeout", "[security]") {
+    test::TempDir dir;
+    test::Log log;
+    const bool accept = GENERATE(true, false);
+    INFO((accept ? "accepted" : "refused"));
+    auto config = test::config_in(dir);
+    config.handshake_timeout = 200ms;
+    config.authenticate = [&](const ipcxx::PeerHello& hello) {
+        log.add(hello.said_hello ? "judged after hello" : "judged silent");
+        return accept;
+    };
+    ipcxx::Server server{config};
+    record_server(server, log);
+    server.serve();
+    auto silent = test::RawPeer::unix_socket(server.path());  // a node-ipc client that only listens
+    REQUIRE(silent.connected());
+    if (accept) {
+        REQUIRE(log.wait_for("server connect"));
+        REQUIRE_FALSE(server.broadcast("news", 1));
+        CHECK(silent.read_frames(1, 10s) == "{\"type\":\"news\",\"data\":1}\f");
+        CHECK(log.entries() == std::vector<std::string>{"judged silent", "server connect"});
+    } else {
+        bool closed = false;
+        silent.read_until_closed(10s, &closed);
+        CHECK(closed);
+        REQUIRE(log.wait_for("server error " + refused));
+        CHECK(log.entries() == std::vector<std::string>{"judged silent", "server error " + refused});
+    }
 }
 
 TEST_CASE("authenticate sees a mutual-TLS client's certificate, and a throwing hook refuses", "[security][tls]") {

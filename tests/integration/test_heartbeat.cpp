@@ -3,6 +3,8 @@
 // cannot answer pings, are never pinged nor dropped for silence.
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "support/fixtures.hpp"
 #include "support/pair.hpp"
 #include "support/raw_peer.hpp"
@@ -131,4 +133,43 @@ TEST_CASE("a client on the JSON wire never pings", "[heartbeat]") {
     CHECK(peer.read_until_closed(1s).empty());
     CHECK(log.count("disconnect") == 0);
     CHECK(client.connected());
+}
+
+TEST_CASE("a client whose own thread stalled beyond heartbeat_timeout does not blame its server", "[heartbeat]") {
+    // The client pings and watches; stalled in a handler, it sent no pings, so no pongs came: its
+    // late check must not call that the server's silence. (A stalled server, which only watches,
+    // finds its client's pings waiting on the socket: asio completes those reads before the late
+    // timer.)
+    const Transport transport = GENERATE(Transport::unix_socket, Transport::tcp);
+    INFO(test::name(transport));
+    test::TempDir dir;
+    test::Log log;
+    auto server_config = fast_heartbeat(dir, "world");
+    server_config.heartbeat_timeout = 10s;  // the server tolerates the stall: only the client's verdict is tested
+    const auto client_config = fast_heartbeat(dir, "hello");
+    ipcxx::Server server{server_config};
+    server.on("stall", [](const ipcxx::Payload&, ipcxx::Socket& from) { from.emit("stall"); });
+    server.on("after", [](const ipcxx::Payload& data, ipcxx::Socket& from) { from.emit("after", data); });
+    server.on("socket.disconnected", [&](ipcxx::Socket&) { log.add("server lost client"); });
+    test::serve(server, transport);
+    ipcxx::Client client{client_config};
+    client.on("connect", [&] { log.add("connect"); });
+    client.on("disconnect", [&] { log.add("disconnect"); });
+    client.on("error", [&](const ipcxx::ErrorEvent& e) { log.add("client error " + e.message); });
+    client.on("stall", [&] {
+        // A long handler holding the client's I/O thread.
+        std::this_thread::sleep_for(2 * client_config.heartbeat_timeout);
+        log.add("stalled");
+    });
+    client.on("after", [&] { log.add("after"); });
+    test::connect(client, transport, server.port());
+    REQUIRE(log.wait_for("connect"));
+    REQUIRE(test::eventually([&] { return client.native(); }));
+    REQUIRE_FALSE(client.emit("stall"));
+    REQUIRE(log.wait_for("stalled"));
+    REQUIRE_FALSE(client.emit("after", 1));
+    REQUIRE(log.wait_for("after"));
+    // Heartbeats go on afterwards, on the same connection.
+    CHECK_FALSE(log.wait_for("disconnect", 1s));
+    CHECK(log.entries() == std::vector<std::string>{"connect", "stalled", "after"});
 }

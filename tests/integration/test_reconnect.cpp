@@ -5,6 +5,7 @@
 
 #include "support/fixtures.hpp"
 #include "support/pair.hpp"
+#include "support/silent_listener.hpp"
 
 using namespace std::chrono_literals;
 using test::Transport;
@@ -190,4 +191,53 @@ TEST_CASE("destroying a client reports what it could not deliver", "[reconnect]"
     }
     CHECK(log.count("undelivered 1") == 1);
     CHECK(log.count("destroy") == 1);
+}
+
+TEST_CASE("a client that got bad input from its server reports it and reconnects", "[reconnect]") {
+    const Transport transport = GENERATE(Transport::unix_socket, Transport::tcp);
+    struct Case {
+        std::string bytes;  // after the client's hello
+        ipcxx::errc code;
+    };
+    const std::string welcome =
+        "{\"type\":\"ipcxx.welcome\",\"data\":{\"protocol\":1,\"id\":\"fake\",\"wire\":\"native\"}}\f";
+    // A native event [0, "x", data] whose data is not msgpack (0xC1).
+    const std::string bad_native("\xc1\x00\x00\x00\x05\x93\x00\xa1x\xc1", 10);
+    const Case c = GENERATE_COPY(Case{"{bad json\f", ipcxx::errc::invalid_json},
+                                 Case{"[1,2]\f", ipcxx::errc::invalid_message},
+                                 Case{"{\"type\":\"x\",\"data\":\"\xff\"}\f", ipcxx::errc::invalid_utf8},
+                                 Case{"{\"type\":\"destroy\"}\f", ipcxx::errc::reserved_event},
+                                 Case{"{\"type\":\"ipcxx.welcome\",\"data\":7}\f", ipcxx::errc::invalid_message},
+                                 Case{welcome + bad_native, ipcxx::errc::invalid_message});
+    INFO(test::name(transport) << ", input " << c.bytes);
+    test::TempDir dir;
+    test::SilentListener listener = transport == Transport::tcp ? test::SilentListener()
+                                                                 : test::SilentListener(dir.path() + "/fake.sock");
+    REQUIRE(listener.listening());
+    test::Log log;
+    ipcxx::Client client{test::config_in(dir, "hello")};
+    record_lifecycle(client, log);
+    client.on("error", [&](const ipcxx::ErrorEvent& e) { log.add("error " + e.code.message()); });
+    client.on("news", [&](const ipcxx::Payload& data) { log.add("news " + data.to_json()); });
+    if (transport == Transport::tcp) {
+        client.connect_to_net("fake", "127.0.0.1", listener.port());
+    } else {
+        client.connect_to("fake", dir.path() + "/fake.sock");
+    }
+
+    // A fake server: broken on the first connection, fixed on the next.
+    auto broken = listener.accept(10s);
+    REQUIRE(broken.connected());
+    REQUIRE(broken.read_frames(1, 10s).find("ipcxx.hello") != std::string::npos);
+    REQUIRE(broken.send(c.bytes));
+    bool closed = false;
+    broken.read_until_closed(10s, &closed);
+    CHECK(closed);
+    auto fixed = listener.accept(10s);
+    REQUIRE(fixed.connected());
+    REQUIRE(fixed.read_frames(1, 10s).find("ipcxx.hello") != std::string::npos);
+    REQUIRE(fixed.send("{\"type\":\"news\",\"data\":1}\f"));
+    REQUIRE(log.wait_for("news 1"));
+    CHECK(log.entries() == std::vector<std::string>{"connect", "error " + make_error_code(c.code).message(),
+                                                    "disconnect", "connect", "news 1"});
 }

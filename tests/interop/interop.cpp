@@ -56,6 +56,14 @@ std::unique_ptr<NodePeer> start_node_client(const std::string& version, const Ad
     return std::make_unique<NodePeer>(args);
 }
 
+void expect_silent_clients(ipcxx::Config& config) { config.handshake_timeout = std::chrono::milliseconds(300); }
+
+ipcxx::Config server_config_in(const test::TempDir& dir, const std::string& id) {
+    auto config = test::config_in(dir, id);
+    expect_silent_clients(config);
+    return config;
+}
+
 Address serve(ipcxx::Server& server, Transport transport, const test::TempDir& dir, std::uint16_t port) {
     Address address;
     address.transport = transport;
@@ -287,6 +295,7 @@ Rig::Rig(Role role, const std::string& version, Transport transport, std::vector
     : role_(role) {
     const auto config = [&](const std::string& id) {
         auto c = test::config_in(dir_, id);
+        if (role == Role::ipcxx_server) expect_silent_clients(c);
         if (tweak) tweak(c);
         return c;
     };

@@ -43,6 +43,13 @@ NodeServer start_node_server_at(const std::string& version, const Address& addre
 std::unique_ptr<NodePeer> start_node_client(const std::string& version, const Address& address,
                                             std::vector<std::string> extra = {});
 
+// node-ipc clients say no hello: an ipcxx server announces one (`connect`) at its first frame, or
+// after handshake_timeout if it sends nothing. The config of a server for them, with that wait
+// shortened from the default 2 s.
+ipcxx::Config server_config_in(const test::TempDir& dir, const std::string& id = "world");
+// The same wait for a config made otherwise.
+void expect_silent_clients(ipcxx::Config& config);
+
 // ipcxx endpoints on the same terms: a server at `dir`/ipcxx.sock or 127.0.0.1:`port`, a client of "server".
 Address serve(ipcxx::Server& server, Transport transport, const test::TempDir& dir, std::uint16_t port = 0);
 void connect(ipcxx::Client& client, const Address& address);

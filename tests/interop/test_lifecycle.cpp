@@ -16,7 +16,7 @@ TEST_CASE("node-ipc clients reconnect to a restarted ipcxx server", "[interop]")
     std::mutex mutex;
     ipcxx::Socket client_socket;
     auto make_server = [&] {
-        auto server = std::make_unique<ipcxx::Server>(test::config_in(dir));
+        auto server = std::make_unique<ipcxx::Server>(server_config_in(dir));
         server->on("connect", [&](ipcxx::Socket& s) {
             {
                 std::lock_guard<std::mutex> lock(mutex);
@@ -128,7 +128,7 @@ TEST_CASE("max_connections seen from a node-ipc client: it flaps and nothing it 
     test::TempDir dir;
     test::Log log;
     Inbox inbox;
-    auto config = test::config_in(dir);
+    auto config = server_config_in(dir);
     config.max_connections = 1;
     ipcxx::Server server{config};
     server.on("connect", [&] { log.add("connect"); });

@@ -159,7 +159,7 @@ TEST_CASE("wire capture: ipcxx client and server send exactly node-ipc's bytes",
     {
         std::vector<std::string> packed;
         for (const auto* c : cases) packed.push_back(golden_msgpack(*c));
-        ipcxx::Server server{test::config_in(dir)};
+        ipcxx::Server server{server_config_in(dir)};
         server.on("connect", [&](ipcxx::Socket& s) {
             for (std::size_t i = 0; i < cases.size(); ++i) s.emit_packed(cases[i]->type, packed[i]);
         });

@@ -17,7 +17,7 @@ TEST_CASE("a broadcast from an ipcxx server reaches each of three node-ipc clien
     INFO("node-ipc " << version << " over " << test::name(transport));
     test::TempDir dir;
     test::Log log;
-    ipcxx::Server server{test::config_in(dir)};
+    ipcxx::Server server{server_config_in(dir)};
     server.on("connect", [&] { log.add("connect"); });
     const Address address = serve(server, transport, dir);
 
@@ -60,7 +60,9 @@ TEST_CASE("ids alone: connect_to(\"world\") and connectTo('world') with default 
     };
 
     if (role == Role::ipcxx_server) {
-        ipcxx::Server server{config_for("world")};
+        auto server_config = config_for("world");
+        expect_silent_clients(server_config);
+        ipcxx::Server server{server_config};
         server.on("ping", [&](const ipcxx::Payload& data, ipcxx::Socket& from) { from.emit("pong", data); });
         server.serve();
         CHECK(server.path() == expected_path);
@@ -122,7 +124,7 @@ TEST_CASE("ipcxx's sockets are close-on-exec, like node-ipc's", "[interop]") {
     test::TempDir dir;
     test::Log log;
     const auto before = socket_fds();
-    ipcxx::Server server{test::config_in(dir)};
+    ipcxx::Server server{server_config_in(dir)};
     server.on("connect", [&] { log.add("accepted"); });
     const Address address = serve(server, transport, dir);
     ipcxx::Client client{test::config_in(dir, "client")};

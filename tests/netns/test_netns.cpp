@@ -80,8 +80,11 @@ TEST_CASE("a client killed mid-frame: the server reports it and serves the other
 
     auto broken = peer(pair, pair.client_ns(), {"half-frame", pair.server_address(), server.port, wire});
     REQUIRE(broken->wait_line(test::ev_is("written")));
-    broken->kill();
     INFO(server.process->describe());
+    // A client without a hello has its `connect` (and so later its `socket.disconnected`) once
+    // handshake_timeout has passed.
+    REQUIRE(server.process->wait_line([](const PeerLine& l) { return l.is("joined") && l.str("id").empty(); }, 20s));
+    broken->kill();
     // The connection without an id is the killed one; the good client's stays.
     REQUIRE(server.process->wait_line([](const PeerLine& l) { return l.is("gone") && l.str("id").empty(); }, 20s));
     CHECK(server.process->count([](const PeerLine& l) { return l.is("gone") && l.str("id") == "good"; }) == 0);

@@ -2,7 +2,7 @@
 // (`ip netns exec`), or need more sockets than one process should hold. It prints one JSON object a
 // line on stdout and takes commands on stdin; EOF on stdin ends it.
 //   test_peer server HOST PORT   serves TCP (port 0 picks one); echoes every "n" event
-//     prints {"ev":"port","port":P}, {"ev":"recv","id":ID,"seq":N}, {"ev":"gone","id":ID},
+//     prints {"ev":"port","port":P}, {"ev":"joined","id":ID}, {"ev":"recv","id":ID,"seq":N}, {"ev":"gone","id":ID},
 //            {"ev":"error","code":NAME,"undelivered":N}
 //   test_peer client HOST PORT ID connects; "send N" emits the next N numbered "n" events
 //     prints {"ev":"connect"}, {"ev":"disconnect"}, {"ev":"echo","seq":N}, {"ev":"sent","count":N}
@@ -90,6 +90,7 @@ int serve(const std::string& host, std::uint16_t port) {
         print(R"({"ev":"recv","id":)" + quoted(from.id()) + R"(,"seq":)" + std::to_string(seq) + "}");
         from.emit("echo", seq);
     });
+    server.on("connect", [](ipcxx::Socket& s) { print(R"({"ev":"joined","id":)" + quoted(s.id()) + "}"); });
     server.on("socket.disconnected",
               [](ipcxx::Socket& s) { print(R"({"ev":"gone","id":)" + quoted(s.id()) + "}"); });
     server.on("error", print_error);

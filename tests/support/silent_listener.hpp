@@ -1,15 +1,19 @@
-// A TCP listener that accepts connections (in the kernel's backlog) and never answers: a peer that
-// is not ipcxx, or one that hangs. accept() hands a connection to the test, to script a peer.
+// A TCP (or Unix-socket) listener that accepts connections (in the kernel's backlog) and never
+// answers: a peer that is not ipcxx, or one that hangs. accept() hands a connection to the test,
+// to script a peer.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <cstring>
+#include <string>
 
 #include <poll.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "support/raw_peer.hpp"
@@ -29,7 +33,17 @@ public:
             port_ = ntohs(addr.sin_port);
         }
     }
+    // Listening at a Unix socket path instead.
+    explicit SilentListener(const std::string& path) {
+        fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+        listening_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 && ::listen(fd_, 16) == 0;
+    }
     ~SilentListener() { ::close(fd_); }
+    // Listening (for a Unix socket; a TCP listener has a port).
+    bool listening() const { return listening_ || port_ != 0; }
     std::uint16_t port() const { return port_; }
     // The next connection, or a peer that is not connected() if none came within `timeout`.
     RawPeer accept(std::chrono::milliseconds timeout) {
@@ -41,6 +55,7 @@ public:
 private:
     int fd_ = -1;
     std::uint16_t port_ = 0;
+    bool listening_ = false;
 };
 
 }  // namespace test

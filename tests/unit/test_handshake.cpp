@@ -105,11 +105,18 @@ TEST_CASE("handshake golden vectors, both ways", "[handshake][golden]") {
             const std::string value = v.count("value") && v.at("value") != "-" ? test::from_hex(v.at("value")) : "";
             NativeFrame parsed;
             if (role == "request") {
+                const std::uint64_t timeout = v.count("timeout") ? std::stoull(v.at("timeout")) : 0;
                 CHECK(event == ipcxx::detail::request_event);
-                CHECK(ipcxx::detail::make_json_request(id, v.at("request_event"), value) == data);
+                CHECK(ipcxx::detail::make_json_request(id, v.at("request_event"), value, timeout) == data);
                 REQUIRE_FALSE(ipcxx::detail::parse_json_request(received, parsed));
                 CHECK(parsed.kind == FrameKind::request);
                 CHECK(parsed.name == v.at("request_event"));
+                CHECK(parsed.timeout_ms == timeout);
+            } else if (role == "cancel") {
+                CHECK(event == ipcxx::detail::cancel_event);
+                CHECK(ipcxx::detail::make_json_cancel(id) == data);
+                REQUIRE_FALSE(ipcxx::detail::parse_json_cancel(received, parsed));
+                CHECK(parsed.kind == FrameKind::cancel);
             } else if (role == "response") {
                 CHECK(event == ipcxx::detail::response_event);
                 CHECK(ipcxx::detail::make_json_response(id, value) == data);
@@ -233,13 +240,13 @@ TEST_CASE("versions: peers speak the lower one; unknown fields, wires and featur
     CHECK(result.protocol == 1);
     CHECK(result.native);
     CHECK(result.request);
-    CHECK(to_json(result.welcome) == R"({"protocol":1,"id":"world","wire":"native","features":["request"]})");
+    CHECK(to_json(result.welcome) == R"({"protocol":1,"id":"world","wire":"native","features":["request","deadline"]})");
 
     const auto no_features = hello_to(WireMode::auto_, R"({"protocol":1,"id":"old","wire":["json"]})");
     REQUIRE_FALSE(no_features.error);
     CHECK_FALSE(no_features.request);
     CHECK_FALSE(no_features.native);  // the client did not offer native
-    CHECK(to_json(no_features.welcome) == R"({"protocol":1,"id":"world","wire":"json","features":["request"]})");
+    CHECK(to_json(no_features.welcome) == R"({"protocol":1,"id":"world","wire":"json","features":["request","deadline"]})");
 
     ClientHandshake client(WireMode::auto_, "hello");
     client.on_connected();

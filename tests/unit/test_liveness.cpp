@@ -12,9 +12,10 @@ namespace {
 
 const Liveness::Clock::time_point t0 = Liveness::Clock::time_point{} + 1000h;
 
+// Checks that run late are taken as this side's stall only when a test gives a threshold.
 Liveness::Settings settings(std::chrono::milliseconds message, std::chrono::milliseconds interval,
-                            std::chrono::milliseconds timeout) {
-    return {message, interval, timeout};
+                            std::chrono::milliseconds timeout, std::chrono::milliseconds stall_threshold = 1000h) {
+    return {message, interval, timeout, stall_threshold};
 }
 
 }  // namespace
@@ -122,4 +123,51 @@ TEST_CASE("liveness: the watching side only checks silence, and only once asked"
     CHECK_FALSE(v.failure);
     CHECK(v.next == t0 + 10s + 650ms);
     CHECK(live.check(v.next, false).failure == errc::heartbeat_timeout);
+}
+
+TEST_CASE("liveness: a check that runs late after a stall of this side does not blame the peer", "[liveness]") {
+    Liveness live(settings(0ms, 100ms, 400ms, 100ms));
+    live.start(t0);
+    live.send_pings(t0);
+    live.watch_silence();
+    auto v = live.check(t0, false);
+    REQUIRE(v.next == t0 + 100ms);
+    SECTION("late beyond the threshold: no failure, a ping at once, silence counted from the stall's end") {
+        const auto resumed = t0 + 900ms;  // the thread was held up from before t0 + 100 ms
+        v = live.check(resumed, false);
+        CHECK_FALSE(v.failure);
+        CHECK(v.ping);
+        int pings = 0;
+        auto now = resumed;
+        while (!v.failure) {
+            now = v.next;
+            v = live.check(now, false);
+            pings += v.ping;
+        }
+        CHECK(v.failure == errc::heartbeat_timeout);  // a peer that stays silent is still found out
+        CHECK(now == resumed + 400ms);
+        CHECK(pings == 3);
+    }
+    SECTION("an answer read right after the stall keeps the link") {
+        live.check(t0 + 900ms, false);
+        live.on_received(t0 + 901ms);
+        v = live.check(t0 + 1000ms, false);
+        CHECK_FALSE(v.failure);
+    }
+    SECTION("late within the threshold: a silent peer fails as it would on time") {
+        for (auto now = t0 + 100ms; now < t0 + 400ms; now += 100ms) REQUIRE_FALSE(live.check(now, false).failure);
+        CHECK(live.check(t0 + 480ms, false).failure == errc::heartbeat_timeout);
+    }
+}
+
+TEST_CASE("liveness: message_timeout is not blamed on the peer after a stall of this side either", "[liveness]") {
+    Liveness live(settings(1000ms, 0ms, 0ms, 250ms));
+    live.start(t0);
+    live.on_received(t0 + 10ms);  // a frame begins
+    auto v = live.check(t0 + 10ms, true);
+    REQUIRE(v.next == t0 + 1010ms);
+    v = live.check(t0 + 3000ms, true);  // the thread stalled for seconds
+    CHECK_FALSE(v.failure);
+    CHECK(v.next == t0 + 4000ms);
+    CHECK(live.check(v.next, true).failure == errc::message_timeout);
 }

@@ -103,6 +103,7 @@ std::error_code decode_error(std::string_view body, std::string* detail = nullpt
 const std::map<std::string, FrameKind> kinds = {
     {"event", FrameKind::event},   {"request", FrameKind::request}, {"response", FrameKind::response},
     {"error_response", FrameKind::error_response}, {"ping", FrameKind::ping}, {"pong", FrameKind::pong},
+    {"cancel", FrameKind::cancel},
 };
 
 errc errc_named(const std::string& name) {
@@ -129,6 +130,7 @@ NativeFrame expected_frame(const test::VectorRecord& v, std::vector<std::string>
     REQUIRE(kinds.count(v.at("kind")) == 1);
     f.kind = kinds.at(v.at("kind"));
     if (v.count("id")) f.id = std::stoull(v.at("id"));
+    if (v.count("timeout")) f.timeout_ms = std::stoull(v.at("timeout"));
     f.name = field("event");
     f.data = field("data");
     f.error_code = field("code");
@@ -139,6 +141,7 @@ NativeFrame expected_frame(const test::VectorRecord& v, std::vector<std::string>
 void check_same(const NativeFrame& got, const NativeFrame& want) {
     CHECK(got.kind == want.kind);
     CHECK(got.id == want.id);
+    CHECK(got.timeout_ms == want.timeout_ms);
     CHECK(got.name == want.name);
     CHECK(got.data == want.data);  // passed through byte for byte
     CHECK(got.error_code == want.error_code);
@@ -251,7 +254,7 @@ TEST_CASE("the encoder refuses what it cannot send, leaving the output unchanged
     bad.error_message = "\xff";
     refused(bad, errc::invalid_utf8);
     bad = f;
-    bad.kind = static_cast<FrameKind>(6);
+    bad.kind = static_cast<FrameKind>(7);  // the kind byte of a deadline, never a FrameKind
     refused(bad, errc::invalid_argument);
 }
 
@@ -277,7 +280,7 @@ TEST_CASE("errors name what was wrong", "[native]") {
         CHECK(decode_error(test::from_hex(hex), &detail));
         return detail;
     };
-    CHECK_THAT(detail_of("920600"), Catch::Contains("unknown frame kind 6"));
+    CHECK_THAT(detail_of("920800"), Catch::Contains("unknown frame kind 8"));
     CHECK_THAT(detail_of("9100"), Catch::Contains("2 or 3 elements"));
     CHECK_THAT(detail_of("93040102"), Catch::Contains("ping"));
     CHECK_THAT(detail_of("9300a161"), Catch::Contains("truncated"));

@@ -231,6 +231,43 @@ TEST_CASE("outbox: close discards queued and in-flight frames once", "[outbox]")
     }
 }
 
+TEST_CASE("outbox: reopen after close starts afresh, with sequences after the discarded frames", "[outbox]") {
+    Outbox outbox(10, Outbox::OnFailure::requeue);
+    std::uint64_t seq = 0;
+    outbox.push("aa", &seq);
+    REQUIRE(outbox.link_up());
+    Outbox::Batch batch;
+    REQUIRE(outbox.take_batch(batch));
+    outbox.complete(2, false);  // "aa" written
+    outbox.push("bbb", &seq, true);  // a request, never written
+    outbox.push("cccc");
+    CHECK(outbox.push("dddd") == Push::full);
+    CHECK(outbox.close() == 1);
+    CHECK(outbox.written_count() == 1);
+
+    outbox.reopen();
+    CHECK(outbox.pending_messages() == 0);
+    CHECK(outbox.pending_bytes() == 0);
+    REQUIRE(outbox.push("ee", &seq) == Push::queued);  // the link is down until the next connection
+    CHECK(seq == 4);
+    // Nothing of the last run counts as written after it: the discarded frames neither.
+    CHECK(outbox.written_count() == 3);
+    REQUIRE(outbox.link_up());
+    REQUIRE(outbox.take_batch(batch));
+    CHECK(*batch.bytes == "ee");
+    const auto done = outbox.complete(2, false);
+    CHECK(done.delivered == 1);
+    CHECK_FALSE(done.drained);  // the refusal belonged to the closed run
+    CHECK(outbox.written_count() == 4);
+    CHECK(outbox.close() == 0);
+
+    Outbox open(0, Outbox::OnFailure::requeue);
+    open.push("xx", &seq);
+    open.reopen();  // an open outbox keeps what it holds
+    CHECK(open.pending_messages() == 1);
+    CHECK(open.written_count() == 0);
+}
+
 TEST_CASE("outbox: discard_pending leaves the in-flight batch alone", "[outbox]") {
     Outbox outbox(0, Outbox::OnFailure::requeue);
     outbox.push("aa");

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <vector>
 
+#include "ipcxx/error.hpp"
+
 using ipcxx::detail::CloseCause;
 using ipcxx::detail::ReconnectFsm;
 using ipcxx::detail::ReconnectSettings;
@@ -139,17 +141,37 @@ TEST_CASE("reconnect: a successful connect resets the retry counter", "[reconnec
     }
 }
 
-TEST_CASE("reconnect: a protocol violation never reconnects", "[reconnect_fsm]") {
+TEST_CASE("reconnect: a permanent failure never reconnects", "[reconnect_fsm]") {
     SECTION("while connected") {
         auto fsm = connected_fsm(ReconnectSettings{});
-        require_destroy(fsm.on_closed(CloseCause::protocol_violation));
+        require_destroy(fsm.on_closed(CloseCause::permanent));
         CHECK(fsm.state() == State::destroyed);
     }
     SECTION("during an attempt") {
         ReconnectFsm fsm(ReconnectSettings{});
         REQUIRE(fsm.start());
-        require_destroy(fsm.on_closed(CloseCause::protocol_violation));
+        require_destroy(fsm.on_closed(CloseCause::permanent));
         CHECK(fsm.state() == State::destroyed);
+    }
+}
+
+TEST_CASE("reconnect: bad input from the server is retried; refusals of this client are not", "[reconnect_fsm]") {
+    using ipcxx::errc;
+    using ipcxx::detail::cause_of;
+    for (const errc code : {errc::invalid_json, errc::invalid_utf8, errc::empty_frame, errc::invalid_message,
+                            errc::invalid_event, errc::reserved_event, errc::frame_too_large,
+                            errc::event_name_too_long, errc::event_not_allowed, errc::message_timeout,
+                            errc::heartbeat_timeout, errc::connection_lost, errc::tls_handshake_failed}) {
+        INFO(make_error_code(code).message());
+        CHECK(cause_of(code) == CloseCause::closed);
+    }
+    CHECK(cause_of(std::make_error_code(std::errc::connection_refused)) == CloseCause::closed);
+    for (const errc code : {errc::native_wire_refused, errc::handshake_timeout, errc::path_too_long,
+                            errc::tls_configuration, errc::tls_certificate_expired, errc::tls_host_name_mismatch,
+                            errc::tls_unknown_ca, errc::tls_client_certificate_required,
+                            errc::tls_certificate_rejected}) {
+        INFO(make_error_code(code).message());
+        CHECK(cause_of(code) == CloseCause::permanent);
     }
 }
 
@@ -193,6 +215,32 @@ TEST_CASE("reconnect: explicit disconnect in each state", "[reconnect_fsm]") {
         CHECK(is_empty(fsm.on_disconnect()));
         CHECK(fsm.state() == State::destroyed);
     }
+}
+
+TEST_CASE("reconnect: a restart after destroy starts afresh, and only then", "[reconnect_fsm]") {
+    ReconnectFsm fsm(settings_with(1));
+    CHECK_FALSE(fsm.restart());  // idle: start() is the first attempt
+    REQUIRE(fsm.start());
+    CHECK_FALSE(fsm.restart());  // connecting
+    require_retry(fsm.on_closed(CloseCause::closed), 500ms);
+    CHECK_FALSE(fsm.restart());  // waiting
+    REQUIRE(fsm.on_timer());
+    require_destroy(fsm.on_closed(CloseCause::closed));  // max_retries ran out
+    REQUIRE(fsm.state() == State::destroyed);
+    CHECK_FALSE(fsm.start());
+
+    REQUIRE(fsm.restart());
+    CHECK(fsm.state() == State::connecting);
+    CHECK(fsm.retries_remaining() == 1);
+    CHECK(fsm.consecutive_failures() == 0);
+    // The same rules as a first start: one retry, then destroy.
+    require_retry(fsm.on_closed(CloseCause::closed), 500ms);
+    REQUIRE(fsm.on_timer());
+    fsm.on_connected();
+    CHECK(fsm.state() == State::connected);
+    require_destroy(fsm.on_disconnect());
+    REQUIRE(fsm.restart());  // after an explicit disconnect too
+    CHECK(fsm.state() == State::connecting);
 }
 
 TEST_CASE("reconnect: calls out of sequence are ignored", "[reconnect_fsm]") {
