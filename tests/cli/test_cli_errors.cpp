@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <cerrno>
+#include <set>
+#include <string>
 
 #include <ipcxx/error.hpp>
 
@@ -19,12 +21,17 @@ TEST_CASE("cli errors: ipcxx codes by their errc name", "[cli]") {
     CHECK(error_name(errc::tls_unknown_ca) == "tls_unknown_ca");
     CHECK(error_name(errc::tls_client_certificate_required) == "tls_client_certificate_required");
     CHECK(error_name(errc::heartbeat_timeout) == "heartbeat_timeout");
-    // Every code has a name of its own.
-    for (int value = static_cast<int>(errc::invalid_json); value <= static_cast<int>(errc::heartbeat_timeout);
-         ++value) {
+    CHECK(error_name(errc::no_reply) == "no_reply");
+    CHECK(error_name(errc::already_answered) == "already_answered");
+    CHECK(error_name(errc::would_deadlock) == "would_deadlock");
+    CHECK(error_name(errc::no_worker) == "no_worker");
+    // Every code has a name of its own (errc::no_worker is the last).
+    std::set<std::string> names;
+    for (int value = static_cast<int>(errc::invalid_json); value <= static_cast<int>(errc::no_worker); ++value) {
         const std::string name = error_name(make_error_code(static_cast<errc>(value)));
         INFO(value);
         CHECK(name.find(':') == std::string::npos);
+        CHECK(names.insert(name).second);
     }
     CHECK(error_name(make_error_code(static_cast<errc>(999))) == "ipcxx:999");
 }

@@ -53,6 +53,10 @@ const char* ipcxx_name(ipcxx::errc code) {
         case errc::event_name_too_long: return "event_name_too_long";
         case errc::message_timeout: return "message_timeout";
         case errc::heartbeat_timeout: return "heartbeat_timeout";
+        case errc::no_reply: return "no_reply";
+        case errc::already_answered: return "already_answered";
+        case errc::would_deadlock: return "would_deadlock";
+        case errc::no_worker: return "no_worker";
     }
     return nullptr;
 }
