@@ -559,7 +559,8 @@ if have_node; then
     run_fg r /dev/null request --tcp "127.0.0.1:$PORT" missing
     [[ $STATUS == 1 ]] || fail "missing: exit status $STATUS"
     grep -q '^ipcxx: request "missing" failed: no_handler: ' "$WORK/r.err" || fail "missing: no error line"
-    expect_line peer '{"ev":"message","type":"ipcxx.request","data":{"id":1,"event":"add","data":[2,3]},"sock":1}'
+    # The requester's deadline travels with the request: the JSON wire's timeout key, --timeout's default.
+    expect_line peer '{"ev":"message","type":"ipcxx.request","data":{"id":1,"event":"add","data":[2,3],"timeout":5000},"sock":1}'
 
     launch_node upeer --role server --unix "$XDG_RUNTIME_DIR/node.sock" --answer-requests
     wait_for grep -q '"ev":"listening"' "$WORK/upeer.out" || fail "upeer never listened"
