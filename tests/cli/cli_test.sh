@@ -125,6 +125,14 @@ spawn() {
 # In a subshell: a reader that died must fail the test, not kill the script with SIGPIPE.
 send() { local var="FD_$1"; (printf '%s\n' "$2" >&"${!var}") 2>/dev/null || fail "cannot write to $1's stdin"; }
 
+# close_input NAME: ends NAME's stdin (its FIFO's last write end).
+close_input() {
+    local var="FD_$1" kept=() fd
+    eval "exec ${!var}>&-"
+    for fd in "${WRITER_FDS[@]}"; do [[ $fd == "${!var}" ]] || kept+=("$fd"); done
+    WRITER_FDS=(${kept[@]+"${kept[@]}"})
+}
+
 has_line() { grep -qxF -- "$2" "$WORK/$1.out"; }
 count_lines() { grep -cxF -- "$2" "$WORK/$1.out"; }
 stderr_has() { grep -qF -- "$2" "$WORK/$1.err"; }
@@ -504,6 +512,14 @@ run_fg r /dev/null request --tcp "$PORT" job
 [[ $STATUS == 1 ]] || fail "exit status $STATUS"
 grep -q '^ipcxx: request "job" failed: no_answer: ' "$WORK/r.err" || fail "no no_answer line"
 expect_line srv '{"request":1,"type":"job","data":{}}'
+# A request still waiting for its answer when stdin ends fails then.
+launch wait fifo serve --unix "$XDG_RUNTIME_DIR/w.sock"
+expect_stderr wait "listening on unix"
+launch job /dev/null request --unix "$XDG_RUNTIME_DIR/w.sock" job '[1]'
+expect_line wait '{"request":1,"type":"job","data":[1]}'
+close_input wait
+expect_exit job 1
+grep -q '^ipcxx: request "job" failed: no_answer: ' "$WORK/job.err" || fail "waiting request: no no_answer line"
 end
 
 begin "connect prints a node-ipc 14 server's requests and answers them from stdin"
@@ -520,6 +536,11 @@ if have_node; then
     expect_line cli '{"request":2,"type":"work","data":{}}'
     send cli '{"response":2,"error":{"code":"busy","message":"try later"}}'
     expect_line peer '{"ev":"response","id":2,"error":{"code":"busy","message":"try later"}}'
+    # Once connect's stdin has ended, a request still waiting fails with no_answer.
+    send peer '{"cmd":"request","event":"late","data":3}'
+    expect_line cli '{"request":3,"type":"late","data":3}'
+    close_input cli
+    expect_line peer '{"ev":"response","id":3,"error":{"code":"no_answer","message":"stdin of the ipcxx tool ended before an answer"}}'
     kill -TERM "$PID_cli"
     expect_exit cli 0
 fi
