@@ -39,6 +39,8 @@ void PendingRequests::add(ipcxx::Responder request) {
     } else if (!keep) {
         request.fail(no_answer_code, no_answer_message);
     } else {
+        // Runs on the library's thread for the request's connection, never inside on_cancel(); at
+        // once (posted) if the request was cancelled before this line.
         request.on_cancel([this, number](std::error_code reason) {
             forget(number);
             output_.note(request_name(number) + " cancelled: " + error_text(reason, reason.message()));
@@ -66,6 +68,7 @@ std::string PendingRequests::answer(const InputLine& line) {
                                    : request->reply(line.data);
     if (ec == ipcxx::errc::request_cancelled || ec == ipcxx::errc::not_connected) {
         // Cancelled or disconnected while the answer was being typed: nothing wrong with the line.
+        // (A closed connection is also reported by the library's `error` event, as undelivered.)
         output_.note(request_name(line.request) + ": answer dropped: " + error_text(ec, ec.message()));
     } else if (ec) {
         return request_name(line.request) + ": answer not sent: " + error_text(ec, ec.message());

@@ -52,8 +52,9 @@ TLS (with --tcp; each --tls-* option turns TLS on):
 Requests received (serve, connect) are printed as {"request":N,"type":T,"data":D}, N being the
 tool's own number for the request. The stdin line {"response":N,"data":D} answers it and
 {"response":N,"error":{"code":C,"message":M}} answers it with an error ("data" and "message"
-optional). A request its requester cancels (or whose deadline passes) is noted on stderr and
-forgotten; once stdin has ended, requests fail with the code no_answer.
+optional). A request whose requester cancels it, whose deadline passes or whose connection
+closes is noted on stderr and forgotten; once stdin has ended, the requests still waiting and every
+later one fail with the code no_answer.
 
 Errors are printed as "ipcxx: CODE: MESSAGE", e.g. a refused TLS handshake as tls_certificate_expired,
 tls_host_name_mismatch, tls_unknown_ca or tls_client_certificate_required; a client refused over a
