@@ -91,3 +91,73 @@ TEST_CASE("cli output: event lines are node-ipc's frame text", "[cli]") {
     CHECK(event_line(line.type, line.data) == text);
 }
 
+
+TEST_CASE("cli output: a response's data, and a failed request", "[cli]") {
+    using ipcxx_cli::response_line;
+    CHECK(response_line(ipcxx::Payload::from(3)) == "3");
+    CHECK(response_line(ipcxx::Payload::from_json(R"({"a":[1,"x"]})")) == R"({"a":[1,"x"]})");
+    CHECK(response_line(ipcxx::Payload::from_json("null")) == "null");
+    CHECK(response_line(ipcxx::Payload()) == "null");
+
+    ipcxx::Response remote;
+    remote.error = ipcxx::errc::remote_error;
+    remote.remote_code = "handler_exception";
+    remote.message = "boom";
+    CHECK(ipcxx_cli::request_failure_text("fail", remote) == R"(request "fail" failed: handler_exception: boom)");
+    ipcxx::Response timeout;
+    timeout.error = ipcxx::errc::request_timeout;
+    CHECK(ipcxx_cli::request_failure_text("slow", timeout) ==
+          R"(request "slow" failed: request_timeout: request timed out)");
+}
+
+TEST_CASE("cli output: serve names each client's id as it connects", "[cli]") {
+    using ipcxx_cli::client_connected_text;
+    CHECK(client_connected_text(3, "alice", "unix:/run/app.world") ==
+          R"(client 3 connected: id "alice" (unix:/run/app.world))");
+    CHECK(client_connected_text(1, "", "127.0.0.1:4000") == "client 1 connected: no id (127.0.0.1:4000)");
+    CHECK(client_connected_text(2, "a \"b\"", "x") == R"(client 2 connected: id "a \"b\"" (x))");
+}
+
+TEST_CASE("cli input: answers to requests", "[cli]") {
+    const InputLine value = parse_input_line(R"({"response":7,"data":{"sum":3}})");
+    REQUIRE(value.kind == InputLine::Kind::answer);
+    CHECK(value.request == 7);
+    CHECK(value.data.to_json() == R"({"sum":3})");
+
+    const InputLine no_data = parse_input_line(R"({"data":null,"response":1})");
+    REQUIRE(no_data.kind == InputLine::Kind::answer);
+    CHECK(no_data.data.is_nil());
+    CHECK(parse_input_line(R"({"response":2})").data.empty());
+
+    const InputLine failure = parse_input_line(R"({"response":3,"error":{"code":"busy","message":"later"}})");
+    REQUIRE(failure.kind == InputLine::Kind::failure);
+    CHECK(failure.request == 3);
+    CHECK(failure.error_code == "busy");
+    CHECK(failure.error_message == "later");
+    const InputLine bare = parse_input_line(R"({"response":4,"error":{"code":"busy"}})");
+    REQUIRE(bare.kind == InputLine::Kind::failure);
+    CHECK(bare.error_message.empty());
+}
+
+TEST_CASE("cli input: bad answers say why", "[cli]") {
+    CHECK(contains(error_of(R"({"response":0})"), "a request's number (1, 2, ...), got 0"));
+    CHECK(contains(error_of(R"({"response":-1})"), "got a number"));
+    CHECK(contains(error_of(R"({"response":1.5})"), "got a number"));
+    CHECK(contains(error_of(R"({"response":"1"})"), "got a string"));
+    CHECK(contains(error_of(R"({"response":1,"type":"x"})"), "an answer has no \"type\""));
+    CHECK(contains(error_of(R"({"response":1,"data":1,"error":{"code":"x"}})"), "not both"));
+    CHECK(contains(error_of(R"({"response":1,"error":"x"})"), "\"error\" must be an object"));
+    CHECK(contains(error_of(R"({"response":1,"error":{}})"), "missing \"code\""));
+    CHECK(contains(error_of(R"({"response":1,"error":{"code":""}})"), "\"code\" must not be empty"));
+    CHECK(contains(error_of(R"({"response":1,"error":{"code":5}})"), "\"code\" must be a string"));
+    CHECK(contains(error_of(R"({"response":1,"error":{"code":"x","message":1}})"), "\"message\" must be a string"));
+    CHECK(contains(error_of(R"({"response":1,"error":{"code":"x","why":""}})"), "unexpected key \"why\""));
+    CHECK(contains(error_of(R"({"response":1,"response":2})"), "duplicate key \"response\""));
+    CHECK(contains(error_of(R"({"type":"a","error":{"code":"x"}})"), "only an answer has one"));
+}
+
+TEST_CASE("cli output: request lines carry the tool's number", "[cli]") {
+    using ipcxx_cli::request_line;
+    CHECK(request_line(1, "add", ipcxx::Payload::from_json("[1,2]")) == R"({"request":1,"type":"add","data":[1,2]})");
+    CHECK(request_line(12, "q\"", ipcxx::Payload()) == R"({"request":12,"type":"q\"","data":{}})");
+}

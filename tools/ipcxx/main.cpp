@@ -21,7 +21,12 @@ int main(int argc, char** argv) {
     // Before any library object exists, so that its threads inherit the mask.
     Stop::block_signals();
     try {
-        return parsed.options.command == Command::serve ? run_serve(parsed.options) : run_connect(parsed.options);
+        switch (parsed.options.command) {
+            case Command::serve: return run_serve(parsed.options);
+            case Command::connect: return run_connect(parsed.options);
+            case Command::request: return run_request(parsed.options);
+        }
+        return 1;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ipcxx: %s\n", e.what());
         return 1;

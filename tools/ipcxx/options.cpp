@@ -3,38 +3,9 @@
 #include <limits>
 #include <optional>
 
+#include "input_lines.hpp"
+
 namespace ipcxx_cli {
-
-const char* const usage_text =
-    R"(Usage: ipcxx serve   [--id ID] [--echo] [--unix PATH | --tcp [HOST:]PORT] [OPTIONS]
-       ipcxx connect [--id ID] [--exit-on-eof] [--unix PATH | --tcp [HOST:]PORT | SERVER_ID] [OPTIONS]
-
-What nc is for sockets, for node-ipc and ipcxx endpoints. Every stdin line is one event, a JSON
-object {"type":T,"data":D} ("data" optional); every event received is printed on stdout as one
-such line. Diagnostics go to stderr.
-
-  serve     listen as server ID (default "world") at the default socket path of ID, or on
-            --unix / --tcp; stdin events are broadcast to every connected client
-  connect   connect to server SERVER_ID (default "world") at its default socket path, or to
-            --unix / --tcp; stdin events are sent in order, also those read before the
-            connection is up; reconnects like a node-ipc client
-
-Options:
-  --id ID            own id (serve: the server's id, default "world"; connect: default "ipcxx-cli")
-  --unix PATH        the Unix socket at PATH
-  --tcp [HOST:]PORT  TCP; HOST defaults to 127.0.0.1 ([::1] for IPv6); serve: PORT 0 picks a free port
-  --echo             serve: send every event received back to its sender
-  --exit-on-eof      connect: once stdin ends, exit when every event read has been written
-  --retry MS         delay before each reconnect attempt (default 500)
-  --max-retries N    reconnect attempts after a close, or "unlimited" (default)
-  --wire WIRE        auto (default: native with ipcxx peers, JSON with node-ipc), json, or native
-  --quiet            no diagnostics on stderr except fatal errors
-  -h, --help         show this help
-
-serve reports its endpoint on stderr: "ipcxx: listening on unix PATH" or
-"ipcxx: listening on tcp HOST:PORT". Both run until SIGINT or SIGTERM.
-Exit status: 0 on success; 1 if an input line was bad or on a fatal error; 2 on bad usage.
-)";
 
 namespace {
 
@@ -82,6 +53,24 @@ void parse_tcp(const std::string& text, bool allow_port_zero, Options& options) 
     options.port = static_cast<std::uint16_t>(number);
 }
 
+const char* command_name(Command command) {
+    switch (command) {
+        case Command::serve: return "serve";
+        case Command::connect: return "connect";
+        case Command::request: return "request";
+    }
+    return "";
+}
+
+// A JSON value's first character, or a JSON literal: an argument meant as JSON, even a broken one,
+// gets a JSON error rather than being taken for an event name.
+bool starts_like_json(const std::string& text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) return false;
+    return std::string_view("{[\"-0123456789").find(text[first]) != std::string_view::npos || text == "true" ||
+           text == "false" || text == "null";
+}
+
 class Parser {
 public:
     explicit Parser(Command command) { options_.command = command; }
@@ -91,8 +80,9 @@ public:
         bool flags_done = false;
         for (std::size_t i = first; i < args.size(); ++i) {
             const std::string& arg = args[i];
-            if (flags_done || arg.size() < 2 || arg[0] != '-') {
-                positional(arg);
+            // No flag starts with a digit: "-5" is a (JSON) argument.
+            if (flags_done || arg.size() < 2 || arg[0] != '-' || (arg[1] >= '0' && arg[1] <= '9')) {
+                positionals_.push_back(arg);
                 continue;
             }
             if (arg == "--") {
@@ -117,6 +107,12 @@ public:
                 switch_flag(flag);
             }
         }
+        if (options_.command == Command::request) {
+            request_arguments();
+        } else {
+            connect_arguments();
+        }
+        check_tls();
         if (options_.id.empty()) options_.id = options_.command == Command::serve ? "world" : "ipcxx-cli";
         return true;
     }
@@ -126,13 +122,18 @@ public:
 private:
     static bool takes_value(const std::string& flag) {
         return flag == "--id" || flag == "--unix" || flag == "--tcp" || flag == "--retry" ||
-               flag == "--max-retries" || flag == "--wire";
+               flag == "--max-retries" || flag == "--wire" || flag == "--timeout" || flag == "--tls-cert" ||
+               flag == "--tls-key" || flag == "--tls-ca" || flag == "--tls-server-name";
     }
 
-    void only_for(Command command, const std::string& flag) const {
+    void only_for(const std::string& flag, Command command) const {
         if (options_.command != command) {
-            throw UsageError{"option '" + flag + "' is only for '" +
-                             (command == Command::serve ? "serve" : "connect") + "'"};
+            throw UsageError{"option '" + flag + "' is only for '" + command_name(command) + "'"};
+        }
+    }
+    void only_for_clients(const std::string& flag) const {
+        if (options_.command == Command::serve) {
+            throw UsageError{"option '" + flag + "' is only for 'connect' and 'request'"};
         }
     }
 
@@ -147,13 +148,23 @@ private:
 
     void switch_flag(const std::string& flag) {
         if (flag == "--echo") {
-            only_for(Command::serve, flag);
+            only_for(flag, Command::serve);
             options_.echo = true;
         } else if (flag == "--exit-on-eof") {
-            only_for(Command::connect, flag);
+            only_for(flag, Command::connect);
             options_.exit_on_eof = true;
         } else if (flag == "--quiet") {
             options_.quiet = true;
+        } else if (flag == "--tls") {
+            tls_ = true;
+        } else if (flag == "--tls-require-client-cert") {
+            only_for(flag, Command::serve);
+            tls_ = true;
+            options_.tls.require_client_cert = true;
+        } else if (flag == "--tls-insecure-skip-verify") {
+            only_for_clients(flag);
+            tls_ = true;
+            options_.tls.insecure_skip_verify = true;
         } else {
             throw UsageError{"unknown option '" + flag + "'"};
         }
@@ -172,9 +183,7 @@ private:
             options_.transport = Transport::tcp;
             parse_tcp(value, options_.command == Command::serve, options_);
         } else if (flag == "--retry") {
-            // Bounded so that the delay in nanoseconds cannot overflow a timer.
-            options_.retry =
-                std::chrono::milliseconds(parse_number(flag, value, std::numeric_limits<std::int32_t>::max()));
+            options_.retry = parse_ms(flag, value);
         } else if (flag == "--max-retries") {
             options_.max_retries =
                 value == "unlimited"
@@ -190,20 +199,88 @@ private:
             } else {
                 throw UsageError{"option '--wire': '" + value + "' is not supported (auto, json or native)"};
             }
+        } else if (flag == "--timeout") {
+            only_for(flag, Command::request);
+            options_.timeout = parse_ms(flag, value);
+            if (options_.timeout.count() == 0) throw UsageError{"option '--timeout' must be at least 1 ms"};
+        } else {
+            with_tls_value(flag, value);
         }
     }
 
-    void positional(const std::string& arg) {
-        if (options_.command == Command::serve) throw UsageError{"unexpected argument '" + arg + "'"};
-        if (target_source_ == "SERVER_ID") {
-            throw UsageError{"unexpected argument '" + arg + "' (SERVER_ID already given)"};
+    void with_tls_value(const std::string& flag, const std::string& value) {
+        tls_ = true;
+        if (flag == "--tls-cert") {
+            options_.tls.certificate_file = value;
+        } else if (flag == "--tls-key") {
+            options_.tls.private_key_file = value;
+        } else if (flag == "--tls-ca") {
+            options_.tls.ca_file = value;
+        } else if (flag == "--tls-server-name") {
+            only_for_clients(flag);
+            options_.tls.server_name = value;
         }
-        set_target("SERVER_ID");
-        options_.server_id = arg;
+    }
+
+    // Bounded so that the delay in nanoseconds cannot overflow a timer.
+    static std::chrono::milliseconds parse_ms(const std::string& flag, const std::string& value) {
+        return std::chrono::milliseconds(parse_number(flag, value, std::numeric_limits<std::int32_t>::max()));
+    }
+
+    // serve: none; connect: [SERVER_ID].
+    void connect_arguments() {
+        for (const std::string& arg : positionals_) {
+            if (options_.command == Command::serve) throw UsageError{"unexpected argument '" + arg + "'"};
+            if (target_source_ == "SERVER_ID") {
+                throw UsageError{"unexpected argument '" + arg + "' (SERVER_ID already given)"};
+            }
+            set_target("SERVER_ID");
+            options_.server_id = arg;
+        }
+    }
+
+    // [SERVER_ID] EVENT [JSON]. SERVER_ID only without --unix and --tcp; of two arguments, the
+    // second is JSON when it starts like JSON, else they are SERVER_ID and EVENT.
+    void request_arguments() {
+        const std::vector<std::string>& args = positionals_;
+        if (args.empty()) throw UsageError{"request needs an EVENT"};
+        const bool by_id = target_source_.empty();
+        const std::size_t most = by_id ? 3 : 2;
+        if (args.size() > most) throw UsageError{"unexpected argument '" + args[most] + "'"};
+        const bool with_server = by_id && (args.size() == 3 || (args.size() == 2 && !starts_like_json(args[1])));
+        std::size_t next = 0;
+        std::string error;
+        if (with_server) {
+            set_target("SERVER_ID");
+            options_.server_id = args[next++];
+        }
+        options_.event = args[next++];
+        if (options_.event.empty()) throw UsageError{"EVENT must not be empty"};
+        if (next < args.size() && !parse_json(args[next], options_.args, error)) {
+            throw UsageError{"argument JSON: " + error};
+        }
+    }
+
+    void check_tls() {
+        if (!tls_) return;
+        const ipcxx::TlsConfig& tls = options_.tls;
+        if (options_.transport != Transport::tcp) throw UsageError{"TLS works over TCP only: add --tcp [HOST:]PORT"};
+        if (tls.certificate_file.empty() != tls.private_key_file.empty()) {
+            throw UsageError{"options '--tls-cert' and '--tls-key' go together"};
+        }
+        if (options_.command == Command::serve && tls.certificate_file.empty()) {
+            throw UsageError{"serve over TLS needs --tls-cert and --tls-key"};
+        }
+        if (tls.insecure_skip_verify && !tls.ca_file.empty()) {
+            throw UsageError{"'--tls-insecure-skip-verify' verifies nothing: '--tls-ca' would be ignored"};
+        }
+        options_.tls.enabled = true;
     }
 
     Options options_;
+    std::vector<std::string> positionals_;
     std::string target_source_;  // which of --unix, --tcp or SERVER_ID chose the endpoint
+    bool tls_ = false;           // --tls or any --tls-* flag
 };
 
 }  // namespace
@@ -211,7 +288,7 @@ private:
 ParseResult parse_options(const std::vector<std::string>& args) {
     ParseResult result;
     if (args.empty()) {
-        result.error = "missing command: serve or connect";
+        result.error = "missing command: serve, connect or request";
         return result;
     }
     const std::string& command = args[0];
@@ -219,12 +296,17 @@ ParseResult parse_options(const std::vector<std::string>& args) {
         result.action = ParseResult::Action::help;
         return result;
     }
-    if (command != "serve" && command != "connect") {
-        result.error = "unknown command '" + command + "' (expected serve or connect)";
+    Command chosen = Command::serve;
+    if (command == "connect") {
+        chosen = Command::connect;
+    } else if (command == "request") {
+        chosen = Command::request;
+    } else if (command != "serve") {
+        result.error = "unknown command '" + command + "' (expected serve, connect or request)";
         return result;
     }
     try {
-        Parser parser(command == "serve" ? Command::serve : Command::connect);
+        Parser parser(chosen);
         result.action = parser.parse(args, 1) ? ParseResult::Action::run : ParseResult::Action::help;
         result.options = std::move(parser.options());
     } catch (const UsageError& e) {

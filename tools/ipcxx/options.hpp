@@ -8,10 +8,11 @@
 #include <vector>
 
 #include <ipcxx/config.hpp>
+#include <ipcxx/payload.hpp>
 
 namespace ipcxx_cli {
 
-enum class Command { serve, connect };
+enum class Command { serve, connect, request };
 
 // Where the server listens or the client connects.
 enum class Transport {
@@ -22,8 +23,8 @@ enum class Transport {
 
 struct Options {
     Command command = Command::serve;
-    std::string id;                   // own id: the server's id (serve) or the client's (connect)
-    std::string server_id = "world";  // connect: the server to reach
+    std::string id;                   // own id: the server's id (serve) or the client's (connect, request)
+    std::string server_id = "world";  // connect, request: the server to reach
     Transport transport = Transport::by_id;
     std::string unix_path;
     std::string host = "127.0.0.1";
@@ -34,6 +35,11 @@ struct Options {
     std::chrono::milliseconds retry{500};
     std::size_t max_retries = ipcxx::unlimited;
     ipcxx::Wire wire = ipcxx::Wire::automatic;
+    ipcxx::TlsConfig tls;  // enabled by --tls or any --tls-* flag; only with --tcp
+    // request: the event, its arguments (empty: no data) and how long to wait for the response.
+    std::string event;
+    ipcxx::Payload args;
+    std::chrono::milliseconds timeout{5000};
 };
 
 struct ParseResult {

@@ -2,12 +2,31 @@
 
 #include <exception>
 
+#include "error_names.hpp"
 #include "input_lines.hpp"
 
 namespace ipcxx_cli {
 
 std::string event_line(std::string_view type, const ipcxx::Payload& data) {
     return "{\"type\":" + json_string(type) + ",\"data\":" + data.to_json() + "}";
+}
+
+std::string request_line(std::uint64_t number, std::string_view type, const ipcxx::Payload& data) {
+    return "{\"request\":" + std::to_string(number) + ",\"type\":" + json_string(type) + ",\"data\":" + data.to_json() +
+           "}";
+}
+
+std::string response_line(const ipcxx::Payload& data) { return data.empty() ? "null" : data.to_json(); }
+
+std::string request_failure_text(std::string_view event, const ipcxx::Response& response) {
+    const std::string code = response.remote_code.empty() ? error_name(response.error) : response.remote_code;
+    return "request " + json_string(event) + " failed: " + code + ": " +
+           (response.message.empty() ? response.error.message() : response.message);
+}
+
+std::string client_connected_text(std::uint64_t serial, std::string_view id, std::string_view address) {
+    return "client " + std::to_string(serial) + " connected: " + (id.empty() ? "no id" : "id " + json_string(id)) +
+           " (" + std::string(address) + ")";
 }
 
 Output::Output(std::FILE* out, std::FILE* err, bool quiet) : out_(out), err_(err), quiet_(quiet) {}
@@ -22,6 +41,30 @@ void Output::event(std::string_view type, const ipcxx::Payload& data) {
         return;
     }
     write_line(out_, {}, line);
+}
+
+bool Output::request(std::uint64_t number, std::string_view type, const ipcxx::Payload& data) {
+    std::string line;
+    try {
+        line = request_line(number, type, data);
+    } catch (const std::exception& e) {
+        note("cannot print request " + std::to_string(number) + " " + json_string(type) + ": " + e.what());
+        return false;
+    }
+    write_line(out_, {}, line);
+    return true;
+}
+
+bool Output::response(const ipcxx::Payload& data) {
+    std::string line;
+    try {
+        line = response_line(data);
+    } catch (const std::exception& e) {
+        fatal(std::string("cannot print the response: ") + e.what());
+        return false;
+    }
+    write_line(out_, {}, line);
+    return true;
 }
 
 void Output::note(std::string_view text) {
