@@ -172,8 +172,10 @@ void PendingRequests::add(RequestId id, std::uint64_t link, ResponseHandler call
         timer->expires_after(timeout);
         timer->async_wait([self, id, timeout](std::error_code ec) {
             if (ec) return;
-            self->abandon(id, failure(make_error_code(errc::request_timeout),
-                                      "no response within " + std::to_string(timeout.count()) + " ms"));
+            // No cancel frame: the deadline went with the request, and the responder's own timer ends
+            // it with request_timeout; a cancel frame racing that timer would say request_cancelled.
+            self->complete(id, failure(make_error_code(errc::request_timeout),
+                                       "no response within " + std::to_string(timeout.count()) + " ms"));
         });
     });
 }

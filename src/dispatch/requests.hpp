@@ -69,7 +69,8 @@ void serve_request(const RequestHandlers& handlers, ActiveRequests& active, cons
 class PendingRequests : public std::enable_shared_from_this<PendingRequests> {
 public:
     using OnCallbackException = std::function<void(const std::string& what)>;
-    // A request this side gave up on (deadline passed, or cancelled): the peer is told to stop.
+    // A request this side cancelled: the peer is told to stop. (Not one whose deadline passed: the
+    // peer has that deadline, and ends the request itself with request_timeout.)
     using OnAbandoned = std::function<void(RequestId id, std::uint64_t link)>;
     PendingRequests(Strand strand, OnCallbackException on_exception, OnAbandoned on_abandoned = {});
 

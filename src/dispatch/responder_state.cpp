@@ -1,6 +1,7 @@
 #include "dispatch/responder_state.hpp"
 
 #include <asio/bind_executor.hpp>
+#include <asio/post.hpp>
 
 #include "codec/handshake.hpp"
 #include "ipcxx/error.hpp"
@@ -32,6 +33,7 @@ ResponderState::~ResponderState() {
         if (answered_ || reason_) return;
         answered_ = true;
     }
+    stop_timer();
     auto owner = owner_.lock();
     if (!owner) return;
     owner->forget(request_.link, request_.id);
@@ -46,11 +48,21 @@ ResponderState::~ResponderState() {
 
 void ResponderState::watch_deadline(const Strand& strand) {
     if (!deadline_) return;
-    timer_ = std::make_unique<asio::steady_timer>(strand, *deadline_);
-    timer_->async_wait(asio::bind_executor(strand, [weak = weak_from_this()](std::error_code ec) {
+    auto timer = std::make_shared<asio::steady_timer>(strand, *deadline_);
+    timer_ = timer;
+    strand_ = strand;
+    timer->async_wait(asio::bind_executor(strand, [weak = weak_from_this(), timer](std::error_code ec) {
         if (ec) return;
         if (auto self = weak.lock()) self->cancel(make_error_code(errc::request_timeout));
     }));
+}
+
+void ResponderState::stop_timer() {
+    // The owner keeps the io_context alive while the timer is touched; without it, the timer is
+    // left to fire (harmlessly) or to go with its io_context.
+    const auto owner = owner_.lock();
+    if (!owner) return;
+    if (auto timer = timer_.lock()) asio::post(*strand_, [timer] { timer->cancel(); });
 }
 
 std::error_code ResponderState::answer(NativeFrame response) {
@@ -61,6 +73,7 @@ std::error_code ResponderState::answer(NativeFrame response) {
         answered_ = true;
         was_cancelled = static_cast<bool>(reason_);
     }
+    stop_timer();
     auto owner = owner_.lock();
     if (!owner) return make_error_code(errc::not_connected);
     if (was_cancelled) {
@@ -84,6 +97,7 @@ void ResponderState::cancel(std::error_code reason) {
         on_cancel_ = nullptr;
     }
     cancelled_.store(true, std::memory_order_release);
+    stop_timer();
     auto owner = owner_.lock();
     if (!owner) return;
     owner->forget(request_.link, request_.id);

@@ -79,7 +79,12 @@ private:
     std::error_code reason_;
     std::function<void(std::error_code)> on_cancel_;
     std::atomic<bool> cancelled_{false};
-    std::unique_ptr<asio::steady_timer> timer_;
+    // The deadline timer is owned by its pending wait, not by this state: a Responder may outlive its
+    // server and the io_context the timer belongs to. Stopped once the request is over, so that a
+    // pending wait does not hold the I/O thread (and the owner's destructor) until the deadline.
+    void stop_timer();
+    std::weak_ptr<asio::steady_timer> timer_;
+    std::optional<Strand> strand_;
 };
 
 struct ResponderAccess {
