@@ -36,6 +36,22 @@ wait_dispatcher() {
     fi
 }
 
+# Stops a worker with SIGTERM; sets stop_status to its exit status, "gone" if it had exited before
+# (a crash, or a sanitizer's report), "stuck" if it does not stop.
+stop_worker() {
+    if ! kill -0 "$1" 2>/dev/null; then
+        stop_status=gone
+    else
+        kill "$1"
+        if wait_until 10 not_running "$1"; then
+            wait "$1"
+            stop_status=$?
+        else
+            stop_status=stuck
+        fi
+    fi
+}
+
 # The job numbers of the dispatcher's stdout ($1), sorted, one a line, repeats kept.
 jobs_done() { sed -n 's/^{"job":\([0-9]*\),.*/\1/p' "$1" | sort -n; }
 # The lines of $1 that are not {"job":J,"worker":"...","result":J*J}.
@@ -76,8 +92,10 @@ check "every job 0..11 finished exactly once" "$(seq 0 11)" "$(jobs_done "$scrat
 check "every line is {job, worker, result = job*job}" "" "$(bad_lines "$scratch/part1.out")"
 check "the killed worker's jobs were sent again" yes \
     "$(grep -Eq ' 0 failed, [1-9][0-9]* sent more than once' "$scratch/part1.err" && echo yes || echo no)"
-kill "$worker_2" "$worker_3" 2>/dev/null
-wait "$worker_2" "$worker_3" 2>/dev/null
+for i in 2 3; do
+    eval "stop_worker \$worker_$i"
+    check "worker-$i ran to the end and stops cleanly" 0 "$stop_status"
+done
 
 # Part 2: a C++ worker and the Node worker.
 if [[ -n $node ]]; then
@@ -85,7 +103,9 @@ if [[ -n $node ]]; then
     ensure_node_modules "$farm"
     check_log=$scratch/part2.log
     "$build/examples/worker" --id worker-4 --unix "$socket" 2>"$scratch/worker-4.err" &
+    worker_4=$!
     "$node" "$farm/node-worker.js" --id node-worker --unix "$socket" 2>"$scratch/node-worker.err" &
+    node_worker=$!
     "$build/examples/dispatcher" --jobs 8 --job-ms 200 --unix "$socket" --workers 2 --timeout 30000 \
         >"$scratch/part2.out" 2>"$scratch/part2.err" &
     dispatcher_pid=$!
@@ -101,6 +121,10 @@ if [[ -n $node ]]; then
     check "with the Node worker: every line is {job, worker, result = job*job}" "" "$(bad_lines "$scratch/part2.out")"
     check "the Node worker did at least one job" yes \
         "$(grep -q '"worker":"node-worker"' "$scratch/part2.out" && echo yes || echo no)"
+    stop_worker "$worker_4"
+    check "worker-4 ran to the end and stops cleanly" 0 "$stop_status"
+    stop_worker "$node_worker"
+    check "the Node worker ran to the end and stops cleanly" 0 "$stop_status"
 else
     echo "job_farm_test: no node given: the Node worker's part is skipped" >&2
 fi
