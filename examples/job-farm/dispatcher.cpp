@@ -5,9 +5,11 @@
 // finished, 1 otherwise.
 // Usage: dispatcher --jobs N --job-ms MS (--unix PATH | --tcp HOST:PORT) [--timeout MS] [--workers K]
 //   --timeout MS   each job's deadline, counted from the start of the distribution (default 60000)
-//   --workers K    wait until K clients have connected before distributing (default 0: at once;
+//   --workers K    wait (up to 60 s, or --timeout if longer) until K clients have connected before
+//                  distributing (default 0: at once;
 //                  jobs then wait for a worker inside distribute, and the first worker to connect
 //                  gets every waiting job)
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -104,9 +106,11 @@ int main(int argc, char** argv) {
     const auto timeout = std::chrono::milliseconds(options.timeout_ms);
     if (options.workers > 0) {
         std::unique_lock<std::mutex> lock(mutex);
-        if (!changed.wait_for(lock, timeout, [&] { return connected >= options.workers; })) {
+        // Apart from the jobs' deadline, which may be shorter than a worker's first retry.
+        const auto wait = std::max(timeout, std::chrono::milliseconds(60000));
+        if (!changed.wait_for(lock, wait, [&] { return connected >= options.workers; })) {
             std::cerr << "dispatcher: " << connected << " of " << options.workers << " workers connected within "
-                      << options.timeout_ms << " ms" << std::endl;
+                      << wait.count() << " ms" << std::endl;
             return 1;
         }
     }

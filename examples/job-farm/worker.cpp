@@ -5,11 +5,15 @@
 // milliseconds and answers J*J; a job cancelled by the dispatcher (cancel, deadline, or the
 // connection dropped) stops early, or is skipped if it had not started yet.
 // Prints on stderr when it starts, finishes or abandons a job. Stops on SIGINT / SIGTERM.
-// Usage: worker --id worker-N (--unix PATH | --tcp HOST:PORT)
+// With --handler-threads N, a job is instead a plain synchronous handler that blocks for MS
+// milliseconds on the library's handler pool of N threads (Config::handler_threads); N = 0 blocks
+// the I/O thread itself, which shows what the pool is for (heartbeats stop, the dispatcher drops us).
+// Usage: worker --id worker-N (--unix PATH | --tcp HOST:PORT) [--handler-threads N]
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstdint>
 #include <deque>
 #include <iostream>
@@ -67,15 +71,17 @@ int main(int argc, char** argv) {
     std::string id;
     std::string unix_path;
     std::string tcp;
+    int handler_threads = -1;  // -1: jobs on the worker's own thread, with Responders
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string arg = argv[i];
         if (arg == "--id") id = argv[i + 1];
         else if (arg == "--unix") unix_path = argv[i + 1];
         else if (arg == "--tcp") tcp = argv[i + 1];
+        else if (arg == "--handler-threads") handler_threads = std::atoi(argv[i + 1]);
         else id.clear(), i = argc;
     }
-    if (argc % 2 == 0 || id.empty() || unix_path.empty() == tcp.empty()) {
-        std::cerr << "usage: worker --id worker-N (--unix PATH | --tcp HOST:PORT)\n";
+    if (argc % 2 == 0 || id.empty() || unix_path.empty() == tcp.empty() || handler_threads < -1) {
+        std::cerr << "usage: worker --id worker-N (--unix PATH | --tcp HOST:PORT) [--handler-threads N]\n";
         return 2;
     }
 
@@ -88,12 +94,23 @@ int main(int argc, char** argv) {
 
     ipcxx::Config config;
     config.id = id;  // the hello's id: Response::answered_by on the dispatcher
+    if (handler_threads > 0) config.handler_threads = static_cast<std::size_t>(handler_threads);
     ipcxx::Client client{config};
     // Handling "job" puts it in the hello's "handles": the dispatcher's distribute picks this client.
-    client.handle("job", [&](ipcxx::Responder r) {
-        r.on_cancel([&](std::error_code) { queue.poke(); });
-        queue.push(std::move(r));
-    });
+    if (handler_threads < 0) {
+        client.handle("job", [&](ipcxx::Responder r) {
+            r.on_cancel([&](std::error_code) { queue.poke(); });
+            queue.push(std::move(r));
+        });
+    } else {
+        client.handle("job", [&](const ipcxx::Payload& args) {
+            const auto job = args.as<std::map<std::string, std::int64_t>>();
+            std::cerr << me << ": started job " << job.at("job") << " (blocking a handler thread)" << std::endl;
+            std::this_thread::sleep_for(std::chrono::milliseconds(job.at("ms")));
+            std::cerr << me << ": finished job " << job.at("job") << std::endl;
+            return job.at("job") * job.at("job");
+        });
+    }
     client.on("connect", [&] {
         linked = true;
         std::cerr << me << ": connected to the dispatcher" << std::endl;
