@@ -50,7 +50,6 @@ void ResponderState::watch_deadline(const Strand& strand) {
     if (!deadline_) return;
     auto timer = std::make_shared<asio::steady_timer>(strand, *deadline_);
     timer_ = timer;
-    strand_ = strand;
     timer->async_wait(asio::bind_executor(strand, [weak = weak_from_this(), timer](std::error_code ec) {
         if (ec) return;
         if (auto self = weak.lock()) self->cancel(make_error_code(errc::request_timeout));
@@ -62,7 +61,7 @@ void ResponderState::stop_timer() {
     // left to fire (harmlessly) or to go with its io_context.
     const auto owner = owner_.lock();
     if (!owner) return;
-    if (auto timer = timer_.lock()) asio::post(*strand_, [timer] { timer->cancel(); });
+    if (auto timer = timer_.lock()) asio::post(timer->get_executor(), [timer] { timer->cancel(); });
 }
 
 std::error_code ResponderState::answer(NativeFrame response) {

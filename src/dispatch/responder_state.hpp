@@ -83,8 +83,8 @@ private:
     // server and the io_context the timer belongs to. Stopped once the request is over, so that a
     // pending wait does not hold the I/O thread (and the owner's destructor) until the deadline.
     void stop_timer();
+    // Kept weak, and no strand either: destroying one after its io_context is undefined.
     std::weak_ptr<asio::steady_timer> timer_;
-    std::optional<Strand> strand_;
 };
 
 struct ResponderAccess {
