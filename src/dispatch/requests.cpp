@@ -109,6 +109,31 @@ void send_or_report(RequestOwner& owner, const ReceivedRequest& request, const R
     if (auto ec = owner.send_reply(request.link, frame)) owner.reply_undelivered(request, ec);
 }
 
+void answer_now(RequestOwner& owner, const RequestHandler& handler, ReceivedRequest& request) {
+    const Reply reply = run_request_handler(handler, request.event, request.args, &request.socket);
+    send_or_report(owner, request, reply);
+}
+
+// Hands `state` to a Responder handler; an exception it throws answers handler_exception, unless
+// the handler answered before it threw.
+void start_deferred(const RequestHandler& handler, const std::shared_ptr<ResponderState>& state) {
+    const std::string& event = state->request().event;
+    std::string failure;
+    try {
+        handler.deferred(ResponderAccess::make(state));
+        return;
+    } catch (const std::exception& e) {
+        failure = threw(event, e.what());
+    } catch (...) {
+        failure = threw(event, "an unknown exception");
+    }
+    NativeFrame response;
+    response.kind = FrameKind::error_response;
+    response.error_code = handler_exception_code;
+    response.error_message = failure;
+    state->answer(response);
+}
+
 }  // namespace
 
 void serve_request(const RequestHandlers& handlers, ActiveRequests& active, const std::shared_ptr<RequestOwner>& owner,
@@ -116,39 +141,18 @@ void serve_request(const RequestHandlers& handlers, ActiveRequests& active, cons
     const std::uint64_t link = request.link;
     auto handler = handlers.find(request.event);
     if (!handler) return send_or_report(*owner, request, no_handler_reply(request.event));
-    std::function<void()> task;
     if (handler->call) {
-        task = [owner, handler, request = std::move(request)]() mutable {
-            const Reply reply = run_request_handler(*handler, request.event, request.args, &request.socket);
-            send_or_report(*owner, request, reply);
-        };
-    } else {
-        auto state = std::make_shared<ResponderState>(std::move(request), owner);
-        active.add(state->request().link, state->request().id, state);
-        state->watch_deadline(strand);
-        task = [handler, state] {
-            const std::string& event = state->request().event;
-            std::string failure;
-            try {
-                handler->deferred(ResponderAccess::make(state));
-                return;
-            } catch (const std::exception& e) {
-                failure = threw(event, e.what());
-            } catch (...) {
-                failure = threw(event, "an unknown exception");
-            }
-            NativeFrame response;
-            response.kind = FrameKind::error_response;
-            response.error_code = handler_exception_code;
-            response.error_message = failure;
-            state->answer(response);  // unless the handler answered before it threw
-        };
+        // Answered at once on the I/O thread, the common case, without building a task.
+        if (!offload) return answer_now(*owner, *handler, request);
+        return owner->run_handler(link, [owner, handler, request = std::move(request)]() mutable {
+            answer_now(*owner, *handler, request);
+        });
     }
-    if (offload) {
-        owner->run_handler(link, std::move(task));
-    } else {
-        task();
-    }
+    auto state = std::make_shared<ResponderState>(std::move(request), owner);
+    active.add(state->request().link, state->request().id, state);
+    state->watch_deadline(strand);
+    if (!offload) return start_deferred(*handler, state);
+    owner->run_handler(link, [handler, state] { start_deferred(*handler, state); });
 }
 
 PendingRequests::PendingRequests(Strand strand, OnCallbackException on_exception, OnAbandoned on_abandoned)

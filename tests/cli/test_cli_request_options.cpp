@@ -1,6 +1,6 @@
 // `ipcxx request [SERVER_ID] EVENT [JSON]`: its arguments and --timeout (tools/ipcxx/options.cpp).
 
-#include "options.hpp"
+#include "option_checks.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -9,29 +9,11 @@
 
 using ipcxx_cli::Command;
 using ipcxx_cli::Options;
-using ipcxx_cli::ParseResult;
 using ipcxx_cli::Transport;
-using Action = ParseResult::Action;
 
-namespace {
-
-Options run(std::vector<std::string> args) {
-    const ParseResult result = ipcxx_cli::parse_options(args);
-    INFO(result.error);
-    REQUIRE(result.action == Action::run);
-    return result.options;
-}
-
-std::string error_of(std::vector<std::string> args) {
-    const ParseResult result = ipcxx_cli::parse_options(args);
-    REQUIRE(result.action == Action::error);
-    CHECK(result.error.find('\n') == std::string::npos);
-    return result.error;
-}
-
-bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
-
-}  // namespace
+using cli_test::contains;
+using cli_test::error_of;
+using cli_test::run;
 
 TEST_CASE("cli request: defaults", "[cli]") {
     const Options o = run({"request", "ping"});

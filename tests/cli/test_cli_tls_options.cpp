@@ -1,6 +1,6 @@
 // The TLS flags of serve, connect and request (tools/ipcxx/options.cpp).
 
-#include "options.hpp"
+#include "option_checks.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -8,28 +8,10 @@
 #include <vector>
 
 using ipcxx_cli::Options;
-using ipcxx_cli::ParseResult;
-using Action = ParseResult::Action;
 
-namespace {
-
-Options run(std::vector<std::string> args) {
-    const ParseResult result = ipcxx_cli::parse_options(args);
-    INFO(result.error);
-    REQUIRE(result.action == Action::run);
-    return result.options;
-}
-
-std::string error_of(std::vector<std::string> args) {
-    const ParseResult result = ipcxx_cli::parse_options(args);
-    REQUIRE(result.action == Action::error);
-    CHECK(result.error.find('\n') == std::string::npos);
-    return result.error;
-}
-
-bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
-
-}  // namespace
+using cli_test::contains;
+using cli_test::error_of;
+using cli_test::run;
 
 TEST_CASE("cli tls: off unless asked for", "[cli]") {
     CHECK_FALSE(run({"serve", "--tcp", "0"}).tls.enabled);
