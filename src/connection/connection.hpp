@@ -135,7 +135,10 @@ public:
     std::optional<ServerHandshake> server_handshake;
     std::optional<ConnectGate> connect_gate;
     // Where this connection's handlers run when they are offloaded (Config::handler_threads): its
-    // lane on the handler pool. Set before start(), constant afterwards.
+    // lane on the handler pool, and the pool itself, kept for as long as the lane (a connection may
+    // outlive its server in a Socket or Responder the user holds, and a strand must not outlive its
+    // io_context). Set before start(), constant afterwards.
+    std::shared_ptr<const void> handler_pool;
     std::optional<Strand> handler_lane;
 
     // The peer takes requests with deadlines and cancel frames on the native wire (its hello or

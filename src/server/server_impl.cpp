@@ -204,7 +204,10 @@ void ServerImpl::add_connection(std::uint64_t generation, const Strand& strand, 
     const bool hello_possible = !config_.raw_buffer && config_.wire != Wire::json;
     conn->server_handshake.emplace(wire_mode(hello_possible ? config_.wire : Wire::json), config_.id);
     conn->connect_gate.emplace(hello_possible, config_.wire == Wire::automatic);
-    if (pool_) conn->handler_lane = pool_->make_lane();
+    if (pool_) {
+        conn->handler_pool = pool_;
+        conn->handler_lane = pool_->make_lane();
+    }
     {
         // Under the acceptor lock, so that a concurrent stop() either sees this connection or
         // makes us drop it.
