@@ -8,15 +8,19 @@ set -euo pipefail
 packages=(g++ cmake ninja-build make libasio-dev libmsgpack-cxx-dev rapidjson-dev libssl-dev openssl catch2 nodejs npm
           clang libclang-rt-14-dev iproute2 "$@")
 
+# One dpkg-query for all of them, so that a machine with everything returns at once.
+declare -A installed=()
+while read -r name status; do
+    [[ $status == installed ]] && installed[$name]=1
+done < <(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${packages[@]}" 2>/dev/null || true)
 missing=()
 for p in "${packages[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-        # Node.js may come from elsewhere than Debian (e.g. a preinstalled Node 20): accept it.
-        if [[ "$p" == nodejs && -x "$(command -v node)" ]] || [[ "$p" == npm && -x "$(command -v npm)" ]]; then
-            continue
-        fi
-        missing+=("$p")
+    [[ -n ${installed[$p]:-} ]] && continue
+    # Node.js may come from elsewhere than Debian (e.g. a preinstalled Node 20): accept it.
+    if [[ "$p" == nodejs && -x "$(command -v node)" ]] || [[ "$p" == npm && -x "$(command -v npm)" ]]; then
+        continue
     fi
+    missing+=("$p")
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
