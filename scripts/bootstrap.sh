@@ -2,11 +2,11 @@
 # Installs what building and testing ipcxx needs, from Debian's packages, if anything is missing.
 # Extra package names given as arguments are installed too (the benchmarks' own, for example).
 # clang and its runtimes build the sanitizer and fuzzing builds; iproute2 makes the network
-# namespaces of the fault tests.
+# namespaces of the fault tests; doxygen the API reference (scripts/api-docs.sh).
 set -euo pipefail
 
 packages=(g++ cmake ninja-build make libasio-dev libmsgpack-cxx-dev rapidjson-dev libssl-dev openssl catch2 nodejs npm
-          clang libclang-rt-14-dev iproute2 "$@")
+          clang libclang-rt-14-dev iproute2 doxygen "$@")
 
 # One dpkg-query for all of them, so that a machine with everything returns at once.
 declare -A installed=()
