@@ -1,15 +1,9 @@
 #!/usr/bin/env bash
 # Installs ipcxx from the build tree into a scratch prefix and builds and runs a consumer against it.
 set -euo pipefail
-build=$1
 here=$(cd "$(dirname "$0")" && pwd)
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-cmake --install "$build" --prefix "$scratch/prefix" >/dev/null
-# The consumer uses the library's compiler, and its sanitizers when it has some (their runtime
-# must be linked into the program).
-cache() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
-sanitize=$(cache IPCXX_SANITIZE)
+. "$here/scratch_install.sh"
+# The consumer uses the library's compiler, and its sanitizers when it has some.
 flags=()
 [[ -n $sanitize ]] && flags=(-DCMAKE_CXX_FLAGS="-fsanitize=$sanitize" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=$sanitize")
 cmake -S "$here" -B "$scratch/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$scratch/prefix" \
