@@ -78,6 +78,10 @@ public:
     void run_handler(std::uint64_t link, std::function<void()> f) override;
 
 private:
+    // Publishes an `error` event: every error this server reports is built here. `socket`: the
+    // connection concerned; `undelivered`: the messages it reports lost; `event`: the event concerned.
+    void report_error(std::error_code ec, std::string message, Socket socket = {}, std::size_t undelivered = 0,
+                      std::string event = {});
     // Queues on every connection the frame `frame_for(conn, frame)` gives; failures are reported
     // per connection as `error` events, and the first is returned.
     template <class FrameFor>
