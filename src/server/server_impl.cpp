@@ -10,7 +10,7 @@
 #include "connection/message_encoder.hpp"
 #include "connection/raw_write.hpp"
 #include "payload_data.hpp"
-#include "server/udp_server.hpp"
+#include "server/stream_link.hpp"
 #include "ipcxx/error.hpp"
 #include "transport/peer_credentials.hpp"
 
@@ -325,15 +325,9 @@ void ServerImpl::stop() {
     for (const auto& conn : all) conn->close();
 }
 
-std::shared_ptr<UdpServer> ServerImpl::udp() const {
+std::string ServerImpl::describe() const {
     std::lock_guard<std::mutex> guard(mutex_);
-    return udp_;
-}
-
-std::shared_ptr<UdpServer> ServerImpl::make_udp() {
-    std::lock_guard<std::mutex> guard(mutex_);
-    if (!udp_) udp_ = std::make_shared<UdpServer>(io_, weak_from_this(), events_, config_holder_, io_keepalive_);
-    return udp_;
+    return target_ ? target_->describe() : std::string();
 }
 
 std::string ServerImpl::path() const {
@@ -346,7 +340,7 @@ std::uint16_t ServerImpl::port() const {
     return listening_.port;
 }
 
-std::vector<Socket> ServerImpl::sockets() const {
+std::vector<Socket> ServerImpl::sockets() {
     std::vector<Socket> out;
     std::lock_guard<std::mutex> guard(mutex_);
     out.reserve(connections_.size());
@@ -430,10 +424,14 @@ RequestId ServerImpl::request(const Socket& to, std::string_view event, std::str
     message.name = event;
     message.data = msgpack_args;
     message.timeout_ms = static_cast<std::uint64_t>(timeout.count());
-    const auto conn = SocketAccess::connection(to);
+    const auto conn = connection_of(to);
     const auto ec = conn ? conn->send(message) : make_error_code(errc::not_connected);
     if (ec) pending_->complete_later(id, failure(ec, "request '" + std::string(event) + "' not sent: " + ec.message()));
     return id;
+}
+
+std::error_code ServerImpl::peer_at(const std::string&, std::uint16_t, Socket&, std::string&) {
+    return make_error_code(errc::not_connected);
 }
 
 bool ServerImpl::accept_without_hello(Connection& conn) {
