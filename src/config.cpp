@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "codec/text_encoding.hpp"
+#include "encoding_names.hpp"
 #include "ipcxx/error.hpp"
 #include <string>
 

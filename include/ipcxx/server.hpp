@@ -26,7 +26,7 @@ enum class NetProtocol { tcp, udp4, udp6 };
 
 namespace detail {
 class ServerImpl;
-class UdpServer;
+class ListenerSlot;
 class IoThread;
 struct SharedIo;
 }  // namespace detail
@@ -173,11 +173,9 @@ public:
 private:
     HandlerId add_handler(std::string_view event, detail::Handler handler, bool once) override;
     void add_request_handler(std::string_view event, detail::RequestHandler handler) override;
-    std::error_code serve_udp(const std::string& host, std::uint16_t port, bool v6, std::string& detail);
-    std::shared_ptr<detail::UdpServer> serving_udp() const;  // the UDP endpoint while it runs
-
     std::shared_ptr<detail::IoThread> thread_;
-    std::shared_ptr<detail::ServerImpl> impl_;
+    std::shared_ptr<detail::ServerImpl> impl_;  // the stream server: events, handlers, requests
+    std::unique_ptr<detail::ListenerSlot> listeners_;  // serves through impl_ or a UDP endpoint
 };
 
 }  // namespace ipcxx

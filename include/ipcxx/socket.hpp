@@ -16,9 +16,7 @@ namespace ipcxx {
 
 namespace detail {
 class Connection;
-class UdpServer;
-struct SocketAccess;
-struct UdpPeer;
+class SocketLink;
 }
 
 // A copyable handle on one accepted connection, or on a UDP endpoint's sender (serve_net with
@@ -61,8 +59,8 @@ public:
     // Closes this connection; socket.disconnected follows on the server, never inside this call.
     void disconnect() const;
 
-    explicit operator bool() const noexcept { return conn_ || udp_; }
-    friend bool operator==(const Socket& a, const Socket& b) noexcept { return a.conn_ == b.conn_ && a.udp_ == b.udp_; }
+    explicit operator bool() const noexcept { return peer_ != nullptr; }
+    friend bool operator==(const Socket& a, const Socket& b) noexcept { return a.peer_ == b.peer_; }
     friend bool operator!=(const Socket& a, const Socket& b) noexcept { return !(a == b); }
 
     // msgpack bytes of one value (empty = no data).
@@ -70,12 +68,13 @@ public:
 
 private:
     friend class detail::Connection;
-    friend struct detail::SocketAccess;
-    friend class detail::UdpServer;
-    explicit Socket(std::shared_ptr<detail::Connection> conn) : conn_(std::move(conn)) {}
-    explicit Socket(std::shared_ptr<detail::UdpPeer> udp) : udp_(std::move(udp)) {}
-    std::shared_ptr<detail::Connection> conn_;
-    std::shared_ptr<detail::UdpPeer> udp_;  // a UDP sender instead of a connection
+    friend class detail::SocketLink;
+    // A handle on a stream connection (Connection::handle()).
+    explicit Socket(std::shared_ptr<detail::Connection> conn);
+    Socket(std::shared_ptr<void> peer, const detail::SocketLink& link) : peer_(std::move(peer)), link_(&link) {}
+    // What this handle names (a connection, a UDP sender), reached through the link of its kind.
+    std::shared_ptr<void> peer_;
+    const detail::SocketLink* link_ = nullptr;
 };
 
 // What the `error` event carries.

@@ -9,18 +9,6 @@
 namespace ipcxx::detail {
 namespace {
 
-enum class Encoding { unknown, utf8, hex, base64, latin1, ascii, utf16le };
-
-Encoding encoding_of(std::string_view name) noexcept {
-    if (name == "utf8" || name == "utf-8") return Encoding::utf8;
-    if (name == "hex") return Encoding::hex;
-    if (name == "base64" || name == "base64url") return Encoding::base64;
-    if (name == "latin1" || name == "binary") return Encoding::latin1;
-    if (name == "ascii") return Encoding::ascii;
-    if (name == "utf16le" || name == "utf-16le" || name == "ucs2" || name == "ucs-2") return Encoding::utf16le;
-    return Encoding::unknown;
-}
-
 int hex_digit(char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -97,12 +85,10 @@ std::error_code each_code_point(std::string_view text, std::string& detail, Emit
 
 }  // namespace
 
-bool is_known_encoding(std::string_view encoding) noexcept { return encoding_of(encoding) != Encoding::unknown; }
-
 std::error_code encode_text(std::string_view text, std::string_view encoding, std::string& out, std::string& detail) {
     const std::size_t old_size = out.size();
     std::error_code ec;
-    switch (encoding_of(encoding)) {
+    switch (encoding_named(encoding)) {
         case Encoding::unknown: return bad(detail, "unknown encoding '" + std::string(encoding) + "'");
         case Encoding::utf8:
             if (const std::size_t at = find_invalid_utf8(text.data(), text.size()); at != text.size()) {

@@ -6,10 +6,9 @@
 #include <string_view>
 #include <system_error>
 
-namespace ipcxx::detail {
+#include "encoding_names.hpp"
 
-// utf8 (utf-8), hex, base64, base64url, latin1 (binary), ascii, utf16le (ucs2, ucs-2, utf-16le).
-bool is_known_encoding(std::string_view encoding) noexcept;
+namespace ipcxx::detail {
 
 // Appends the bytes of `text` in `encoding` to `out`. Where Node would guess (odd or non-hex
 // digits, a character latin1 cannot hold, invalid UTF-8), this refuses: invalid_argument or

@@ -220,8 +220,4 @@ private:
     std::error_code close_reason_;
 };
 
-struct SocketAccess {
-    static const std::shared_ptr<Connection>& connection(const Socket& socket) { return socket.conn_; }
-};
-
 }  // namespace ipcxx::detail

@@ -3,8 +3,8 @@
 #include "ipcxx/error.hpp"
 #include "runtime/io_thread.hpp"
 #include "connection/raw_write.hpp"
+#include "server/listener_slot.hpp"
 #include "server/server_impl.hpp"
-#include "server/udp_server.hpp"
 
 namespace ipcxx {
 namespace {
@@ -17,17 +17,19 @@ void throw_if(std::error_code ec, const std::string& detail) {
 
 Server::Server(Config config) : thread_(detail::IoThread::start(config.busy_poll)) {
     impl_ = std::make_shared<detail::ServerImpl>(thread_->context(), std::move(config), thread_);
+    listeners_ = std::make_unique<detail::ListenerSlot>(impl_);
 }
 
 Server::Server(asio::io_context& io, Config config)
-    : impl_(std::make_shared<detail::ServerImpl>(io, std::move(config))) {}
+    : impl_(std::make_shared<detail::ServerImpl>(io, std::move(config))),
+      listeners_(std::make_unique<detail::ListenerSlot>(impl_)) {}
 
 Server::Server(detail::SharedIo io, Config config)
-    : impl_(std::make_shared<detail::ServerImpl>(io.io, std::move(config), std::move(io.keepalive))) {}
+    : impl_(std::make_shared<detail::ServerImpl>(io.io, std::move(config), std::move(io.keepalive))),
+      listeners_(std::make_unique<detail::ListenerSlot>(impl_)) {}
 
 Server::~Server() {
-    if (const auto udp = impl_->udp()) udp->stop();
-    impl_->stop();
+    listeners_->current().stop();
     detail::release(thread_, [this] { impl_->events().registry().close(); });
     impl_->finish_handlers();
 }
@@ -80,56 +82,42 @@ void Server::serve() { serve(impl_->config().socket_path(impl_->config().id)); }
 
 void Server::serve(const std::string& path, std::error_code& ec) {
     std::string detail;
-    ec = impl_->listen(detail::Target::unix_socket(path), detail);
+    ec = listeners_->serve_stream(detail::Target::unix_socket(path), detail);
 }
 
 void Server::serve(const std::string& path) {
     std::string detail;
-    throw_if(impl_->listen(detail::Target::unix_socket(path), detail), detail);
+    throw_if(listeners_->serve_stream(detail::Target::unix_socket(path), detail), detail);
 }
 
 void Server::serve_net() { serve_net(impl_->config().network_host, impl_->config().network_port); }
 
 void Server::serve_net(const std::string& host, std::uint16_t port, std::error_code& ec) {
     std::string detail;
-    ec = impl_->listen(detail::Target::tcp(host, port), detail);
+    ec = listeners_->serve_stream(detail::Target::tcp(host, port), detail);
 }
 
 void Server::serve_net(const std::string& host, std::uint16_t port) {
     std::string detail;
-    throw_if(impl_->listen(detail::Target::tcp(host, port), detail), detail);
+    throw_if(listeners_->serve_stream(detail::Target::tcp(host, port), detail), detail);
 }
 
 void Server::serve_net(const std::string& host, std::uint16_t port, NetProtocol protocol, std::error_code& ec) {
     if (protocol == NetProtocol::tcp) return serve_net(host, port, ec);
     std::string detail;
-    ec = serve_udp(host, port, protocol == NetProtocol::udp6, detail);
+    ec = listeners_->serve_udp(host, port, protocol == NetProtocol::udp6, detail);
 }
 
 void Server::serve_net(const std::string& host, std::uint16_t port, NetProtocol protocol) {
     if (protocol == NetProtocol::tcp) return serve_net(host, port);
     std::string detail;
-    throw_if(serve_udp(host, port, protocol == NetProtocol::udp6, detail), detail);
-}
-
-std::error_code Server::serve_udp(const std::string& host, std::uint16_t port, bool v6, std::string& detail) {
-    if (impl_->config().tls.enabled) {
-        // Never fall back to plain text where encryption was asked for.
-        detail = "tls.enabled, but UDP has no TLS: serve UDP with a config without tls";
-        return make_error_code(errc::invalid_argument);
-    }
-    if (impl_->running()) {
-        detail = "server is already listening on a stream socket; stop() it first";
-        return make_error_code(errc::invalid_argument);
-    }
-    return impl_->make_udp()->bind(host, port, v6, detail);
+    throw_if(listeners_->serve_udp(host, port, protocol == NetProtocol::udp6, detail), detail);
 }
 
 Socket Server::udp_peer(const std::string& host, std::uint16_t port, std::error_code& ec) {
     std::string detail;
     Socket socket;
-    const auto udp = impl_->udp();
-    ec = udp && udp->running() ? udp->peer_at(host, port, socket, detail) : make_error_code(errc::not_connected);
+    ec = listeners_->current().peer_at(host, port, socket, detail);
     return socket;
 }
 
@@ -140,45 +128,27 @@ Socket Server::udp_peer(const std::string& host, std::uint16_t port) {
     return socket;
 }
 
-std::shared_ptr<detail::UdpServer> Server::serving_udp() const {
-    auto udp = impl_->udp();
-    return udp && udp->running() ? udp : nullptr;
-}
-
 void Server::start(std::error_code& ec) {
     std::string detail;
-    const auto udp = impl_->udp();
-    ec = udp ? udp->rebind(detail) : impl_->restart(detail);
+    ec = listeners_->current().restart(detail);
 }
 
 void Server::start() {
     std::string detail;
-    const auto udp = impl_->udp();
-    throw_if(udp ? udp->rebind(detail) : impl_->restart(detail), detail);
+    throw_if(listeners_->current().restart(detail), detail);
 }
 
-void Server::stop() {
-    if (const auto udp = impl_->udp()) udp->stop();
-    impl_->stop();
-}
+void Server::stop() { listeners_->current().stop(); }
 
-bool Server::running() const { return impl_->running() || serving_udp(); }
-std::string Server::path() const { return impl_->path(); }
-
-std::uint16_t Server::port() const {
-    const auto udp = serving_udp();
-    return udp ? udp->port() : impl_->port();
-}
+bool Server::running() const { return listeners_->current().running(); }
+std::string Server::path() const { return listeners_->current().path(); }
+std::uint16_t Server::port() const { return listeners_->current().port(); }
 
 std::error_code Server::broadcast_packed(std::string_view event, std::string_view msgpack_data) {
-    if (const auto udp = serving_udp()) return udp->broadcast(event, msgpack_data);
-    return impl_->broadcast(event, msgpack_data);
+    return listeners_->current().broadcast(event, msgpack_data);
 }
 
-std::error_code Server::broadcast_raw(std::string_view bytes) {
-    if (const auto udp = serving_udp()) return udp->broadcast_raw(bytes);
-    return impl_->broadcast_raw(bytes);
-}
+std::error_code Server::broadcast_raw(std::string_view bytes) { return listeners_->current().broadcast_raw(bytes); }
 
 std::error_code Server::broadcast_raw_text(std::string_view text) {
     std::string bytes;
@@ -186,10 +156,7 @@ std::error_code Server::broadcast_raw_text(std::string_view text) {
     return broadcast_raw(bytes);
 }
 
-std::vector<Socket> Server::sockets() const {
-    if (const auto udp = serving_udp()) return udp->sockets();
-    return impl_->sockets();
-}
+std::vector<Socket> Server::sockets() const { return listeners_->current().sockets(); }
 const Config& Server::config() const noexcept { return impl_->config(); }
 
 }  // namespace ipcxx

@@ -10,7 +10,7 @@
 #include "connection/message_encoder.hpp"
 #include "connection/raw_write.hpp"
 #include "payload_data.hpp"
-#include "server/udp_server.hpp"
+#include "server/stream_link.hpp"
 #include "ipcxx/error.hpp"
 #include "transport/peer_credentials.hpp"
 
@@ -20,10 +20,7 @@ ServerImpl::ServerImpl(asio::io_context& io, Config config, std::shared_ptr<void
     : io_(io), io_keepalive_(std::move(io_keepalive)), config_holder_((config.validate(), std::make_shared<const Config>(std::move(config)))),
       config_(*config_holder_), events_(Side::server, config_), strand_(asio::make_strand(io)),
       pending_(std::make_shared<PendingRequests>(strand_, [this](const std::string& what) {
-          ErrorEvent error;
-          error.code = make_error_code(errc::handler_exception);
-          error.message = "response handler threw: " + what;
-          events_.publish_error(std::move(error));
+          report_error(make_error_code(errc::handler_exception), "response handler threw: " + what);
       }, [this](RequestId id, std::uint64_t serial) { send_cancel(id, serial); })),
       pool_(config_.handler_threads > 0 ? HandlerPool::start(config_.handler_threads) : nullptr),
       acceptor_(io) {}
@@ -53,6 +50,17 @@ void ServerImpl::on_lane(Connection& conn, F&& f) {
 std::error_code ServerImpl::send_reply(std::uint64_t link, const NativeFrame& response) {
     const auto conn = find_connection(link);
     return conn ? conn->send(response) : make_error_code(errc::not_connected);
+}
+
+void ServerImpl::report_error(std::error_code ec, std::string message, Socket socket, std::size_t undelivered,
+                              std::string event) {
+    ErrorEvent error;
+    error.code = ec;
+    error.message = std::move(message);
+    error.event = std::move(event);
+    error.undelivered = undelivered;
+    error.socket = std::move(socket);
+    events_.publish_error(std::move(error));
 }
 
 void ServerImpl::reply_undelivered(const ReceivedRequest& request, std::error_code ec) {
@@ -138,13 +146,7 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
         do_accept(generation);
     }
     // No lock is held from here on: handlers may call stop().
-    if (ec) {
-        ErrorEvent error;
-        error.code = ec;
-        error.message = "accept failed: " + ec.message();
-        events_.publish_error(std::move(error));
-        return;
-    }
+    if (ec) return report_error(ec, "accept failed: " + ec.message());
     std::error_code ignored;
     const auto remote_endpoint = socket.remote_endpoint(ignored);
     const std::string remote = describe_endpoint(remote_endpoint, path());
@@ -184,12 +186,7 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
                           self->handshakes_.erase(tls.get());
                       }
                       if (generation != self->generation_now()) return;  // stopped meanwhile
-                      if (ec) {
-                          ErrorEvent error;
-                          error.code = ec;
-                          error.message = "TLS handshake with " + remote + " failed: " + detail;
-                          return self->events_.publish_error(std::move(error));
-                      }
+                      if (ec) return self->report_error(ec, "TLS handshake with " + remote + " failed: " + detail);
                       PeerIdentity identity;
                       identity.certificate = peer_certificate(*tls);
                       self->add_connection(generation, strand, Stream(tls, context), remote, std::move(identity));
@@ -287,10 +284,7 @@ std::shared_ptr<TlsContext> ServerImpl::tls_context() const {
 void ServerImpl::refuse(GenericSocket& socket, std::error_code ec, std::string message) {
     std::error_code ignored;
     socket.close(ignored);
-    ErrorEvent error;
-    error.code = ec;
-    error.message = std::move(message);
-    events_.publish_error(std::move(error));
+    report_error(ec, std::move(message));
 }
 
 std::optional<std::string> ServerImpl::check_allowed_uid(const PeerIdentity& peer) const {
@@ -331,15 +325,9 @@ void ServerImpl::stop() {
     for (const auto& conn : all) conn->close();
 }
 
-std::shared_ptr<UdpServer> ServerImpl::udp() const {
+std::string ServerImpl::describe() const {
     std::lock_guard<std::mutex> guard(mutex_);
-    return udp_;
-}
-
-std::shared_ptr<UdpServer> ServerImpl::make_udp() {
-    std::lock_guard<std::mutex> guard(mutex_);
-    if (!udp_) udp_ = std::make_shared<UdpServer>(io_, weak_from_this(), events_, config_holder_, io_keepalive_);
-    return udp_;
+    return target_ ? target_->describe() : std::string();
 }
 
 std::string ServerImpl::path() const {
@@ -352,7 +340,7 @@ std::uint16_t ServerImpl::port() const {
     return listening_.port;
 }
 
-std::vector<Socket> ServerImpl::sockets() const {
+std::vector<Socket> ServerImpl::sockets() {
     std::vector<Socket> out;
     std::lock_guard<std::mutex> guard(mutex_);
     out.reserve(connections_.size());
@@ -378,14 +366,12 @@ std::error_code ServerImpl::push_to_all(std::string_view label, FrameFor&& frame
         std::error_code ec = frame_for(*conn, frame);
         if (!ec) ec = conn->push_frame(frame);
         if (ec && ec != errc::not_connected) {
-            ErrorEvent error;
-            error.code = ec;
-            error.event = std::string(label);
-            error.undelivered = 1;
-            error.message = "broadcast '" + std::string(label) + "' not queued for " + conn->remote() + ": " +
-                            ec.message();
-            error.socket = conn->handle();
-            asio::post(conn->strand(), [self = shared_from_this(), error] { self->events_.publish_error(error); });
+            asio::post(conn->strand(), [self = shared_from_this(), ec, event = std::string(label),
+                                        message = "broadcast '" + std::string(label) + "' not queued for " +
+                                                  conn->remote() + ": " + ec.message(),
+                                        handle = conn->handle()]() mutable {
+                self->report_error(ec, std::move(message), std::move(handle), 1, std::move(event));
+            });
             if (!first) first = ec;
         }
     }
@@ -438,10 +424,14 @@ RequestId ServerImpl::request(const Socket& to, std::string_view event, std::str
     message.name = event;
     message.data = msgpack_args;
     message.timeout_ms = static_cast<std::uint64_t>(timeout.count());
-    const auto conn = SocketAccess::connection(to);
+    const auto conn = connection_of(to);
     const auto ec = conn ? conn->send(message) : make_error_code(errc::not_connected);
     if (ec) pending_->complete_later(id, failure(ec, "request '" + std::string(event) + "' not sent: " + ec.message()));
     return id;
+}
+
+std::error_code ServerImpl::peer_at(const std::string&, std::uint16_t, Socket&, std::string&) {
+    return make_error_code(errc::not_connected);
 }
 
 bool ServerImpl::accept_without_hello(Connection& conn) {
@@ -517,11 +507,7 @@ void ServerImpl::on_raw_data(Connection& conn, std::string_view bytes) {
 }
 
 void ServerImpl::on_input_error(Connection& conn, std::error_code ec, const std::string& detail) {
-    ErrorEvent error;
-    error.code = ec;
-    error.message = "closing connection " + conn.remote() + ": " + detail;
-    error.socket = conn.handle();
-    events_.publish_error(std::move(error));
+    report_error(ec, "closing connection " + conn.remote() + ": " + detail, conn.handle());
 }
 
 void ServerImpl::on_write_result(Connection& conn, const Outbox::Completion& result) {
@@ -530,12 +516,9 @@ void ServerImpl::on_write_result(Connection& conn, const Outbox::Completion& res
         events_.publish("socket.drain", &handle);
     }
     if (result.undelivered == 0) return;
-    ErrorEvent error;
-    error.code = make_error_code(errc::undelivered);
-    error.undelivered = result.undelivered;
-    error.message = std::to_string(result.undelivered) + " message(s) to " + conn.remote() + " not delivered";
-    error.socket = conn.handle();
-    events_.publish_error(std::move(error));
+    report_error(make_error_code(errc::undelivered),
+                 std::to_string(result.undelivered) + " message(s) to " + conn.remote() + " not delivered",
+                 conn.handle(), result.undelivered);
 }
 
 void ServerImpl::on_closed(Connection& conn, std::error_code reason) {
@@ -552,13 +535,10 @@ void ServerImpl::on_closed(Connection& conn, std::error_code reason) {
     }
     Socket handle = conn.handle();
     if (lost > 0) {
-        ErrorEvent error;
-        error.code = make_error_code(errc::undelivered);
-        error.undelivered = lost;
-        error.message = std::to_string(lost) + " message(s) to " + conn.remote() +
-                        " not delivered: connection closed" + (reason ? " (" + reason.message() + ")" : "");
-        error.socket = handle;
-        events_.publish_error(std::move(error));
+        report_error(make_error_code(errc::undelivered),
+                     std::to_string(lost) + " message(s) to " + conn.remote() + " not delivered: connection closed" +
+                         (reason ? " (" + reason.message() + ")" : ""),
+                     handle, lost);
     }
     // Only a connection that had its `connect` gets its `socket.disconnected`.
     const bool announced = conn.connect_gate->announced();

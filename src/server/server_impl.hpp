@@ -18,14 +18,16 @@
 #include "dispatch/requests.hpp"
 #include "dispatch/responder_state.hpp"
 #include "runtime/handler_pool.hpp"
+#include "server/listener.hpp"
 #include "server/work_distribution.hpp"
 #include "transport/endpoint.hpp"
 
 namespace ipcxx::detail {
 
-class UdpServer;
-
-class ServerImpl : public ConnectionOwner, public RequestOwner, public std::enable_shared_from_this<ServerImpl> {
+class ServerImpl final : public Listener,
+                         public ConnectionOwner,
+                         public RequestOwner,
+                         public std::enable_shared_from_this<ServerImpl> {
 public:
     // `io_keepalive`: the owner's own I/O thread, if any; connections keep it alive.
     ServerImpl(asio::io_context& io, Config config, std::shared_ptr<void> io_keepalive = {});
@@ -41,27 +43,30 @@ public:
     RequestHandlers& request_handlers() noexcept { return request_handlers_; }
     PendingRequests& pending() noexcept { return *pending_; }
     const Config& config() const noexcept { return config_; }
+    // What a UDP endpoint serving for this server shares with it (server/listener_slot.hpp).
+    asio::io_context& io() const noexcept { return io_; }
+    const std::shared_ptr<const Config>& shared_config() const noexcept { return config_holder_; }
+    const std::shared_ptr<void>& io_keepalive() const noexcept { return io_keepalive_; }
 
     std::error_code listen(const Target& target, std::string& detail);
-    std::error_code restart(std::string& detail);
-    void stop();
-    bool running() const noexcept { return running_.load(std::memory_order_acquire); }
-    std::string path() const;
-    std::uint16_t port() const;
+    std::error_code restart(std::string& detail) override;
+    void stop() override;
+    bool running() const noexcept override { return running_.load(std::memory_order_acquire); }
+    std::string describe() const override;
+    std::string path() const override;
+    std::uint16_t port() const override;
 
-    std::error_code broadcast(std::string_view event, std::string_view msgpack_data);
-    std::error_code broadcast_raw(std::string_view bytes);
+    std::error_code broadcast(std::string_view event, std::string_view msgpack_data) override;
+    std::error_code broadcast_raw(std::string_view bytes) override;
     std::error_code emit_to(std::string_view client_id, std::string_view event, std::string_view msgpack_data);
     RequestId request(const Socket& to, std::string_view event, std::string_view msgpack_args,
                       std::chrono::milliseconds timeout, ResponseHandler on_response);
-    std::vector<Socket> sockets() const;
+    std::vector<Socket> sockets() override;
+    // A stream server has no UDP peers: not_connected.
+    std::error_code peer_at(const std::string& host, std::uint16_t port, Socket& out, std::string& detail) override;
     // Server::distribute (server_distribute.cpp).
     RequestId distribute(std::string_view event, std::string_view msgpack_args, std::chrono::milliseconds timeout,
                          ResponseHandler on_response, unsigned attempts);
-
-    // The UDP endpoint, once serve_net asked for one (server/udp_server.hpp); it shares our events.
-    std::shared_ptr<UdpServer> udp() const;
-    std::shared_ptr<UdpServer> make_udp();
 
     void on_frame(Connection& conn, const NativeFrame& frame, const Payload& data) override;
     void on_handshake(Connection& conn, std::string_view event, std::string_view msgpack_data) override;
@@ -78,6 +83,10 @@ public:
     void run_handler(std::uint64_t link, std::function<void()> f) override;
 
 private:
+    // Publishes an `error` event: every error this server reports is built here. `socket`: the
+    // connection concerned; `undelivered`: the messages it reports lost; `event`: the event concerned.
+    void report_error(std::error_code ec, std::string message, Socket socket = {}, std::size_t undelivered = 0,
+                      std::string event = {});
     // Queues on every connection the frame `frame_for(conn, frame)` gives; failures are reported
     // per connection as `error` events, and the first is returned.
     template <class FrameFor>
@@ -152,7 +161,6 @@ private:
     std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;
     std::unordered_map<const TlsSocket*, std::weak_ptr<TlsSocket>> handshakes_;  // TLS handshakes in progress
     std::shared_ptr<TlsContext> tls_context_;  // TCP with tls.enabled; per listen, so new files are read on start()
-    std::shared_ptr<UdpServer> udp_;
     std::atomic<std::uint64_t> next_serial_{1};
 
     std::mutex jobs_mutex_;  // guards workers_, jobs_, parked_, given_; taken before mutex_

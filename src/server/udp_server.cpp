@@ -9,6 +9,7 @@
 #include "connection/raw_write.hpp"
 #include "dispatch/event_names.hpp"
 #include "ipcxx/error.hpp"
+#include "server/udp_link.hpp"
 #include "transport/udp_endpoint.hpp"
 
 namespace ipcxx::detail {
@@ -31,13 +32,18 @@ void UdpServer::publish(Publish&& publish) {
 }
 
 std::error_code UdpServer::bind(const std::string& host, std::uint16_t port, bool v6, std::string& detail) {
+    if (config_.tls.enabled) {
+        // Never fall back to plain text where encryption was asked for.
+        detail = "tls.enabled, but UDP has no TLS: serve UDP with a config without tls";
+        return make_error_code(errc::invalid_argument);
+    }
     asio::ip::udp::endpoint at;
     if (auto ec = resolve_udp(host, port, v6, at, detail)) return ec;
     std::uint64_t generation;
     {
         std::lock_guard<std::mutex> lock(socket_mutex_);
         if (running()) {
-            detail = "server is already listening on UDP " + describe_udp(bound_) + "; stop() it first";
+            detail = "server is already listening on " + describe_locked() + "; stop() it first";
             return make_error_code(errc::invalid_argument);
         }
         if (auto ec = bind_udp(socket_, at, detail)) return ec;
@@ -53,7 +59,7 @@ std::error_code UdpServer::bind(const std::string& host, std::uint16_t port, boo
     return {};
 }
 
-std::error_code UdpServer::rebind(std::string& detail) {
+std::error_code UdpServer::restart(std::string& detail) {
     asio::ip::udp::endpoint at;
     {
         std::lock_guard<std::mutex> lock(socket_mutex_);
@@ -88,12 +94,20 @@ void UdpServer::stop() {
     }
 }
 
+std::string UdpServer::describe() const {
+    std::lock_guard<std::mutex> lock(socket_mutex_);
+    return describe_locked();
+}
+
+std::string UdpServer::describe_locked() const { return "UDP " + describe_udp(bound_); }
+
 std::uint16_t UdpServer::port() const {
     std::lock_guard<std::mutex> lock(socket_mutex_);
     return running() ? bound_.port() : 0;
 }
 
 std::error_code UdpServer::peer_at(const std::string& host, std::uint16_t port, Socket& out, std::string& detail) {
+    if (!running()) return make_error_code(errc::not_connected);
     bool v6;
     {
         std::lock_guard<std::mutex> lock(socket_mutex_);
@@ -101,13 +115,13 @@ std::error_code UdpServer::peer_at(const std::string& host, std::uint16_t port, 
     }
     asio::ip::udp::endpoint to;
     if (auto ec = resolve_udp(host, port, v6, to, detail)) return ec;
-    out = Socket(peers_.address(weak_from_this(), to));
+    out = udp_socket(peers_.address(weak_from_this(), to));
     return {};
 }
 
 std::vector<Socket> UdpServer::sockets() {
     std::vector<Socket> out;
-    for (auto& peer : peers_.active(Clock::now())) out.push_back(Socket(std::move(peer)));
+    for (auto& peer : peers_.active(Clock::now())) out.push_back(udp_socket(std::move(peer)));
     return out;
 }
 
@@ -221,7 +235,7 @@ void UdpServer::on_receive(std::uint64_t generation, std::error_code ec, std::si
                    std::to_string(config_.max_message_size) + ")",
                peer);
     } else if (config_.raw_buffer) {
-        Socket from(peer);
+        Socket from = udp_socket(peer);
         publish([&](EventSink& events) { events.publish_message("data", bytes_payload(datagram), &from); });
     } else if (n > 0) {
         read_frames(peer, datagram);
@@ -233,7 +247,7 @@ bool UdpServer::read_frames(const std::shared_ptr<UdpPeer>& peer, std::string_vi
     auto span = peer->reader.prepare(datagram.size());
     std::memcpy(span.data, datagram.data(), datagram.size());
     peer->reader.commit(datagram.size());
-    Socket from(peer);
+    Socket from = udp_socket(peer);
     const auto fail = [&](std::error_code ec, const std::string& detail) {
         peer->reader.reset();  // node-ipc 14 too clears the sender's partial frame
         report(ec, "datagram from " + peer->remote + " dropped: " + detail, peer);
@@ -274,7 +288,7 @@ void UdpServer::report(std::error_code ec, std::string message, const std::share
     error.code = ec;
     error.message = std::move(message);
     error.undelivered = undelivered;
-    if (peer) error.socket = Socket(peer);
+    if (peer) error.socket = udp_socket(peer);
     publish([&](EventSink& events) { events.publish_error(std::move(error)); });
 }
 

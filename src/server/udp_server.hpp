@@ -25,33 +25,37 @@
 #include "codec/json_wire.hpp"
 #include "dispatch/event_sink.hpp"
 #include "payload_data.hpp"
+#include "server/listener.hpp"
 #include "server/udp_peers.hpp"
 
 namespace ipcxx::detail {
 
-class UdpServer : public std::enable_shared_from_this<UdpServer> {
+class UdpServer final : public Listener, public std::enable_shared_from_this<UdpServer> {
 public:
     // `events` lives as long as `owner` (the server, which owns this endpoint); `io_keepalive` is
     // the I/O thread, if the server has one.
     UdpServer(asio::io_context& io, std::weak_ptr<void> owner, EventSink& events, std::shared_ptr<const Config> config,
               std::shared_ptr<void> io_keepalive);
 
+    // Refused under tls.enabled: UDP has no TLS.
     std::error_code bind(const std::string& host, std::uint16_t port, bool v6, std::string& detail);
     // Binds again where the last bind was (the same port), after stop().
-    std::error_code rebind(std::string& detail);
+    std::error_code restart(std::string& detail) override;
     // Closes the socket; queued datagrams are reported undelivered.
-    void stop();
-    bool running() const noexcept { return running_.load(std::memory_order_acquire); }
-    std::uint16_t port() const;
+    void stop() override;
+    bool running() const noexcept override { return running_.load(std::memory_order_acquire); }
+    std::string describe() const override;
+    std::string path() const override { return {}; }
+    std::uint16_t port() const override;
 
-    // A handle on any address (emit to a peer that has not sent anything).
-    std::error_code peer_at(const std::string& host, std::uint16_t port, Socket& out, std::string& detail);
-    std::vector<Socket> sockets();
+    // A handle on any address (emit to a peer that has not sent anything); not_connected when stopped.
+    std::error_code peer_at(const std::string& host, std::uint16_t port, Socket& out, std::string& detail) override;
+    std::vector<Socket> sockets() override;
 
     std::error_code emit(const std::shared_ptr<UdpPeer>& to, std::string_view event, std::string_view msgpack_data);
     std::error_code emit_raw(const std::shared_ptr<UdpPeer>& to, std::string_view bytes);
-    std::error_code broadcast(std::string_view event, std::string_view msgpack_data);
-    std::error_code broadcast_raw(std::string_view bytes);
+    std::error_code broadcast(std::string_view event, std::string_view msgpack_data) override;
+    std::error_code broadcast_raw(std::string_view bytes) override;
     void forget(const UdpPeer& peer) { peers_.forget(peer); }
     const Config& config() const noexcept { return config_; }
 
@@ -66,6 +70,7 @@ private:
     void on_receive(std::uint64_t generation, std::error_code ec, std::size_t n);
     // Dispatches the frames a datagram completed; false after bad input (reported, partial dropped).
     bool read_frames(const std::shared_ptr<UdpPeer>& peer, std::string_view datagram);
+    std::string describe_locked() const;  // with socket_mutex_ held
     void send_next();
     void on_sent(std::error_code ec);
     // Publishes on the strand while the server exists.

@@ -3,7 +3,7 @@
 
 #include <optional>
 
-#include "ipcxx/socket.hpp"
+#include "ipcxx/peer.hpp"
 
 namespace ipcxx::detail {
 

@@ -13,7 +13,7 @@
 #include <asio/ssl/stream.hpp>
 
 #include "ipcxx/config.hpp"
-#include "ipcxx/socket.hpp"
+#include "ipcxx/peer.hpp"
 #include "transport/endpoint.hpp"
 
 namespace ipcxx::detail {

@@ -236,6 +236,29 @@ TEST_CASE("udp: emits are checked, stop reports, restart keeps the port", "[udp]
     CHECK(ec == ipcxx::errc::invalid_argument);  // no silent fall back to plain text
 }
 
+TEST_CASE("udp: a server serves one kind at a time; after stop it may serve the other", "[udp]") {
+    test::TempDir dir;
+    Endpoint server(udp_config(dir, "server"));
+    const std::uint16_t udp_port = server.server.port();
+    std::error_code ec;
+    server.server.serve_net("127.0.0.1", 0, ec);
+    CHECK(ec == ipcxx::errc::invalid_argument);
+    CHECK(server.server.port() == udp_port);
+    RawUdp peer;
+    peer.send(R"({"type":"still","data":1})" "\f", udp_port);
+    REQUIRE(server.log.wait_for("still"));
+
+    server.server.stop();
+    server.server.serve_net("127.0.0.1", 0, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(server.server.running());
+    CHECK(server.server.udp_peer("127.0.0.1", peer.port(), ec) == ipcxx::Socket());
+    CHECK(ec == ipcxx::errc::not_connected);
+    ipcxx::Client client{test::config_in(dir, "client")};
+    client.connect_to_net("server", "127.0.0.1", server.server.port());
+    REQUIRE(test::eventually([&] { return server.server.sockets().size() == 1; }));
+}
+
 TEST_CASE("udp: Ipc's serve_net takes the protocol", "[udp]") {
     test::TempDir dir;
     ipcxx::Ipc ipc;
