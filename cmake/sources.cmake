@@ -50,10 +50,13 @@ set(IPCXX_RUNTIME_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/runtime/io_thread.cpp
 )
 set(IPCXX_SERVER_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/server/listener_slot.cpp
     ${IPCXX_SOURCE_ROOT}/src/server/server.cpp
     ${IPCXX_SOURCE_ROOT}/src/server/server_distribute.cpp
     ${IPCXX_SOURCE_ROOT}/src/server/server_impl.cpp
     ${IPCXX_SOURCE_ROOT}/src/server/socket.cpp
+    ${IPCXX_SOURCE_ROOT}/src/server/stream_link.cpp
+    ${IPCXX_SOURCE_ROOT}/src/server/udp_link.cpp
     ${IPCXX_SOURCE_ROOT}/src/server/udp_peers.cpp
     ${IPCXX_SOURCE_ROOT}/src/server/udp_server.cpp
     ${IPCXX_SOURCE_ROOT}/src/server/work_distribution.cpp
