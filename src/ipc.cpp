@@ -2,6 +2,7 @@
 
 #include <asio/post.hpp>
 
+#include "ipcxx/detail/shared_io.hpp"
 #include "ipcxx/error.hpp"
 #include "runtime/io_thread.hpp"
 
