@@ -20,6 +20,8 @@ class io_context;
 
 namespace ipcxx {
 
+class Ipc;
+
 namespace detail {
 class ClientImpl;
 class IoThread;
@@ -58,8 +60,6 @@ class Client : public EventSource {
 public:
     explicit Client(Config config = {});
     Client(asio::io_context& io, Config config = {});
-    // On an I/O thread shared with other objects (ipcxx::Ipc), which `keepalive` keeps running.
-    Client(detail::SharedIo io, Config config);
     ~Client();
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
@@ -142,6 +142,9 @@ public:
     const Config& config() const noexcept;
 
 private:
+    friend class Ipc;
+    // On an I/O thread shared with other objects (ipcxx::Ipc's), which `keepalive` keeps running.
+    Client(detail::SharedIo io, Config config);
     // What the destructor does: disconnect, let the shutdown run, close the handlers.
     void shut_down() noexcept;
     HandlerId add_handler(std::string_view event, detail::Handler handler, bool once) override;

@@ -27,8 +27,12 @@ public:
     Ipc(const Ipc&) = delete;
     Ipc& operator=(const Ipc&) = delete;
 
-    // Used for servers and clients created afterwards.
-    Config config;
+    // The configuration used for servers and clients created from now on (a copy). Changing it
+    // affects none that exist. busy_poll is read once, by the constructor, for the I/O thread.
+    Config config() const;
+    void set_config(Config config);
+    // Edits the configuration in place, under the same lock as config() / set_config().
+    void update_config(const std::function<void(Config&)>& edit);
 
     // As node-ipc's connectTo / connectToNet: creates the client `of(id)` (or returns the existing
     // one), calls `setup` with it before connecting, so handlers are in place for the first event.
@@ -59,8 +63,9 @@ private:
                        const std::function<void(Client&)>& connect);
     Server& make_server(const std::function<void(Server&)>& setup);
 
+    mutable std::mutex mutex_;  // guards config_, clients_ and server_
+    Config config_;
     std::shared_ptr<detail::IoThread> thread_;
-    mutable std::mutex mutex_;
     std::map<std::string, std::unique_ptr<Client>> clients_;
     // Disconnected clients, kept until they have published `destroy`. Shared with the task that
     // releases each, which may run after this Ipc is gone.

@@ -21,6 +21,8 @@ class io_context;
 
 namespace ipcxx {
 
+class Ipc;
+
 // serve_net's protocol: node-ipc's serveNet(host, port, 'udp4' | 'udp6').
 enum class NetProtocol { tcp, udp4, udp6 };
 
@@ -58,8 +60,6 @@ public:
     explicit Server(Config config = {});
     // Runs on the caller's io_context, which must outlive this object and be run by the caller.
     Server(asio::io_context& io, Config config = {});
-    // On an I/O thread shared with other objects (ipcxx::Ipc), which `keepalive` keeps running.
-    Server(detail::SharedIo io, Config config);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -171,6 +171,9 @@ public:
     const Config& config() const noexcept;
 
 private:
+    friend class Ipc;
+    // On an I/O thread shared with other objects (ipcxx::Ipc's), which `keepalive` keeps running.
+    Server(detail::SharedIo io, Config config);
     HandlerId add_handler(std::string_view event, detail::Handler handler, bool once) override;
     void add_request_handler(std::string_view event, detail::RequestHandler handler) override;
     std::error_code serve_udp(const std::string& host, std::uint16_t port, bool v6, std::string& detail);
