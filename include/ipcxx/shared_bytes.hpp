@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include <msgpack.hpp>
@@ -67,22 +68,14 @@ struct pack<ipcxx::SharedBytes> {
         const auto size = static_cast<std::uint32_t>(v.bytes().size());
         if (v.kind() == ipcxx::SharedBytes::Kind::text) o.pack_str(size);
         else o.pack_bin(size);
-        // Offered to this thread's pack buffer, which keeps the body by reference if it is the
-        // stream written to; any other stream copies it as usual. Withdrawn also when the stream
-        // throws, so that the buffer holds no owner past this call.
-        struct Offer {
-            ipcxx::detail::PackBuffer& buffer;
-            Offer(ipcxx::detail::PackBuffer& b, const ipcxx::SharedBytes& v) : buffer(b) {
-                buffer.offered = v.bytes().data();
-                buffer.offered_owner = v.owner();
-            }
-            ~Offer() {
-                buffer.offered = nullptr;
-                buffer.offered_owner.reset();
-            }
-        } offer(ipcxx::detail::thread_pack_buffer(), v);
-        if (v.kind() == ipcxx::SharedBytes::Kind::text) o.pack_str_body(v.bytes().data(), size);
-        else o.pack_bin_body(v.bytes().data(), size);
+        if constexpr (std::is_same_v<Stream, ipcxx::detail::PackBuffer>) {
+            // Packed by the library for a send: a large body may be queued by reference.
+            static_cast<ipcxx::detail::SharingPacker&>(o).share_body(v.bytes(), v.owner());
+        } else if (v.kind() == ipcxx::SharedBytes::Kind::text) {
+            o.pack_str_body(v.bytes().data(), size);
+        } else {
+            o.pack_bin_body(v.bytes().data(), size);
+        }
         return o;
     }
 };

@@ -19,19 +19,21 @@ struct PackBuffer {
     std::string bytes;
     std::string_view tail;
     std::shared_ptr<const void> tail_owner;
-    // What SharedBytes offers just before its body is written.
-    const char* offered = nullptr;
-    std::shared_ptr<const void> offered_owner;
 
     void write(const char* data, std::size_t size) {
         if (!tail.empty()) settle();
-        if (data == offered && size >= shared_body_threshold) {
-            tail = {data, size};
-            tail_owner = std::move(offered_owner);
-            offered = nullptr;
+        bytes.append(data, size);
+    }
+    // A SharedBytes body, handed over with its owner: a large one is kept by reference as the
+    // tail (copied in by settle() if anything follows it), a small one is copied.
+    void write_shared(std::string_view body, const std::shared_ptr<const void>& owner) {
+        if (!tail.empty()) settle();
+        if (body.size() < shared_body_threshold) {
+            bytes.append(body.data(), body.size());
             return;
         }
-        bytes.append(data, size);
+        tail = body;
+        tail_owner = owner;
     }
     // Copies a by-reference tail into `bytes`.
     void settle() {
@@ -43,10 +45,23 @@ struct PackBuffer {
         bytes.clear();
         tail = {};
         tail_owner.reset();
-        offered = nullptr;
-        offered_owner.reset();
     }
 };
+
+// The packer the library packs into a PackBuffer with. It is the explicit handover behind
+// zero-copy sends: SharedBytes' adaptor, given a packer<PackBuffer> (always one of these, as
+// PackBuffer is packed into nowhere else), passes its body and owner through share_body.
+class SharingPacker : public msgpack::packer<PackBuffer> {
+public:
+    explicit SharingPacker(PackBuffer& buffer) : msgpack::packer<PackBuffer>(buffer), buffer_(buffer) {}
+    void share_body(std::string_view body, const std::shared_ptr<const void>& owner) {
+        buffer_.write_shared(body, owner);
+    }
+
+private:
+    PackBuffer& buffer_;
+};
+
 PackBuffer& thread_pack_buffer();
 // Packs `value` into this thread's buffer. The view is valid until the next pack on this thread;
 // an emit that queues a large message takes the buffer over instead of copying it.
@@ -54,7 +69,7 @@ template <class T>
 std::string_view pack_thread_local(const T& value) {
     PackBuffer& buffer = thread_pack_buffer();
     buffer.clear();
-    msgpack::pack(buffer, value);
+    SharingPacker(buffer).pack(value);
     buffer.settle();
     return buffer.bytes;
 }
@@ -64,7 +79,7 @@ template <class T>
 std::string_view pack_for_emit(const T& value) {
     PackBuffer& buffer = thread_pack_buffer();
     buffer.clear();
-    msgpack::pack(buffer, value);
+    SharingPacker(buffer).pack(value);
     return buffer.bytes;
 }
 
