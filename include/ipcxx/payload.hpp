@@ -15,29 +15,34 @@
 
 namespace ipcxx {
 
-// An immutable event payload: one msgpack value, or nothing at all (a node-ipc frame without a
-// "data" key). Copies share the same bytes. Data that arrived as JSON and data that arrived as
-// msgpack are the same type.
+/// An immutable event payload: one msgpack value, or nothing at all (a node-ipc frame without a
+/// "data" key). Copies share the same bytes. Data that arrived as JSON and data that arrived as
+/// msgpack are the same type.
 class Payload {
 public:
-    Payload() = default;  // no data
+    /// No data.
+    Payload() = default;
 
+    /// `value` packed with msgpack-c.
     template <class T>
     static Payload from(const T& value) {
         return from_msgpack(detail::pack_thread_local(value));
     }
-    // One msgpack value. Throws ipcxx::Error(invalid_argument) if the bytes are not exactly one value.
+    /// One msgpack value. Throws ipcxx::Error(invalid_argument) if the bytes are not exactly one value.
     static Payload from_msgpack(std::string_view bytes);
-    // Parses JSON text (for tools and tests); throws ipcxx::Error(invalid_json) on bad input.
+    /// Parses JSON text (for tools and tests); throws ipcxx::Error(invalid_json) on bad input.
     static Payload from_json(std::string_view json);
 
+    /// True when there is no data at all (not even nil).
     bool empty() const noexcept { return !data_; }
+    /// True when there is data and it is nil (false when empty()).
     bool is_nil() const;
-    std::string_view msgpack() const noexcept;  // the raw bytes; empty when there is no data
-    // The unpacked value (nil when empty). Unpacked on first use.
+    /// The raw msgpack bytes; empty when there is no data.
+    std::string_view msgpack() const noexcept;
+    /// The unpacked value (nil when empty). Unpacked on first use.
     const msgpack::object& object() const;
 
-    // Converts with msgpack-c's rules; throws ipcxx::Error(conversion_failed) naming the types.
+    /// Converts with msgpack-c's rules; throws ipcxx::Error(conversion_failed) naming the types.
     template <class T>
     T as() const {
         const msgpack::object& value = object();
@@ -47,6 +52,7 @@ public:
             detail::throw_conversion_failed(value, e.what());
         }
     }
+    /// Converts into `out` with msgpack-c's rules; false when it does not convert.
     template <class T>
     bool try_as(T& out) const noexcept {
         try {
@@ -57,10 +63,12 @@ public:
         }
     }
 
-    // JSON.stringify of the value, as node-ipc would send it; "{}" for no data (node-ipc's undefined).
+    /// JSON.stringify of the value, as node-ipc would send it; "{}" for no data (node-ipc's undefined).
     std::string to_json() const;
 
+    /// Equal when the msgpack bytes are equal.
     friend bool operator==(const Payload& a, const Payload& b) noexcept { return a.msgpack() == b.msgpack(); }
+    /// Not operator==.
     friend bool operator!=(const Payload& a, const Payload& b) noexcept { return !(a == b); }
 
 private:
