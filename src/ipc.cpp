@@ -2,12 +2,28 @@
 
 #include <asio/post.hpp>
 
+#include "ipcxx/detail/shared_io.hpp"
 #include "ipcxx/error.hpp"
 #include "runtime/io_thread.hpp"
 
 namespace ipcxx {
 
-Ipc::Ipc(Config cfg) : config(std::move(cfg)), thread_(detail::IoThread::start(config.busy_poll)) {}
+Ipc::Ipc(Config cfg) : config_(std::move(cfg)), thread_(detail::IoThread::start(config_.busy_poll)) {}
+
+Config Ipc::config() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return config_;
+}
+
+void Ipc::set_config(Config config) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    config_ = std::move(config);
+}
+
+void Ipc::update_config(const std::function<void(Config&)>& edit) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    edit(config_);
+}
 
 Ipc::~Ipc() {
     std::map<std::string, std::unique_ptr<Client>> clients;
@@ -38,7 +54,7 @@ Client& Ipc::add_client(const std::string& id, const std::function<void(Client&)
     std::unique_lock<std::mutex> lock(mutex_);
     auto it = clients_.find(id);
     if (it != clients_.end()) return *it->second;
-    auto client = std::make_unique<Client>(detail::SharedIo{thread_->context(), thread_}, config);
+    auto client = std::unique_ptr<Client>(new Client(detail::SharedIo{thread_->context(), thread_}, config_));
     Client& ref = *client;
     clients_.emplace(id, std::move(client));
     lock.unlock();
@@ -112,7 +128,7 @@ Server& Ipc::make_server(const std::function<void(Server&)>& setup) {
     if (server_) {
         throw Error(make_error_code(errc::invalid_argument), "this Ipc already has a server");
     }
-    server_ = std::make_unique<Server>(detail::SharedIo{thread_->context(), thread_}, config);
+    server_ = std::unique_ptr<Server>(new Server(detail::SharedIo{thread_->context(), thread_}, config_));
     Server& ref = *server_;
     lock.unlock();
     if (setup) setup(ref);

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include <msgpack.hpp>
@@ -26,25 +27,36 @@
 
 namespace ipcxx {
 
+/// Bytes that emit may send without copying them (see the top of this header), with the owner
+/// that keeps them alive. A value: copies may be used on any thread.
 class SharedBytes {
 public:
-    enum class Kind { binary, text };  // msgpack bin (a Buffer in node-ipc) or str
+    /// How the bytes are packed.
+    enum class Kind {
+        binary,  ///< a msgpack bin (a Buffer in node-ipc)
+        text,    ///< a msgpack str
+    };
 
+    /// No bytes.
     SharedBytes() = default;
-    // `bytes` must stay unchanged while `owner` lives. msgpack caps a body at 4 GiB - 1: packing a
-    // larger one throws msgpack::container_size_overflow, like msgpack-c's own adaptors.
+    /// Bytes kept alive by `owner`: they must stay unchanged while it lives. msgpack caps a body
+    /// at 4 GiB - 1: packing a larger one throws msgpack::container_size_overflow, like msgpack-c's own adaptors.
     SharedBytes(std::shared_ptr<const void> owner, std::string_view bytes, Kind kind = Kind::binary)
         : owner_(std::move(owner)), bytes_(bytes), kind_(kind) {}
-    // A null pointer stands for no bytes.
+    /// The bytes of a shared string, which is their owner. A null pointer stands for no bytes.
     explicit SharedBytes(std::shared_ptr<const std::string> text_or_data, Kind kind = Kind::binary)
         : bytes_(text_or_data ? std::string_view(*text_or_data) : std::string_view()), kind_(kind) {
         owner_ = std::move(text_or_data);
     }
+    /// Takes `data` over (moved into a shared string, which is the owner).
     explicit SharedBytes(std::string&& data, Kind kind = Kind::binary)
         : SharedBytes(std::make_shared<const std::string>(std::move(data)), kind) {}
 
+    /// The bytes.
     std::string_view bytes() const noexcept { return bytes_; }
+    /// What keeps the bytes alive.
     const std::shared_ptr<const void>& owner() const noexcept { return owner_; }
+    /// How the bytes are packed.
     Kind kind() const noexcept { return kind_; }
 
 private:
@@ -67,22 +79,14 @@ struct pack<ipcxx::SharedBytes> {
         const auto size = static_cast<std::uint32_t>(v.bytes().size());
         if (v.kind() == ipcxx::SharedBytes::Kind::text) o.pack_str(size);
         else o.pack_bin(size);
-        // Offered to this thread's pack buffer, which keeps the body by reference if it is the
-        // stream written to; any other stream copies it as usual. Withdrawn also when the stream
-        // throws, so that the buffer holds no owner past this call.
-        struct Offer {
-            ipcxx::detail::PackBuffer& buffer;
-            Offer(ipcxx::detail::PackBuffer& b, const ipcxx::SharedBytes& v) : buffer(b) {
-                buffer.offered = v.bytes().data();
-                buffer.offered_owner = v.owner();
-            }
-            ~Offer() {
-                buffer.offered = nullptr;
-                buffer.offered_owner.reset();
-            }
-        } offer(ipcxx::detail::thread_pack_buffer(), v);
-        if (v.kind() == ipcxx::SharedBytes::Kind::text) o.pack_str_body(v.bytes().data(), size);
-        else o.pack_bin_body(v.bytes().data(), size);
+        if constexpr (std::is_same_v<Stream, ipcxx::detail::PackBuffer>) {
+            /// Packed by the library for a send: a large body may be queued by reference.
+            static_cast<ipcxx::detail::SharingPacker&>(o).share_body(v.bytes(), v.owner());
+        } else if (v.kind() == ipcxx::SharedBytes::Kind::text) {
+            o.pack_str_body(v.bytes().data(), size);
+        } else {
+            o.pack_bin_body(v.bytes().data(), size);
+        }
         return o;
     }
 };

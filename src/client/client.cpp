@@ -1,6 +1,8 @@
 #include "ipcxx/client.hpp"
 
 #include "client/client_impl.hpp"
+#include "ipcxx/detail/future_response.hpp"
+#include "ipcxx/detail/shared_io.hpp"
 #include "connection/shared_pack.hpp"
 #include "ipcxx/error.hpp"
 #include "runtime/io_thread.hpp"

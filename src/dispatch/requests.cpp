@@ -7,6 +7,7 @@
 #include <asio/post.hpp>
 
 #include "codec/handshake.hpp"
+#include "ipcxx/detail/future_response.hpp"
 #include "ipcxx/error.hpp"
 #include "payload_data.hpp"
 

@@ -17,7 +17,7 @@
 
 #include "connection/connection.hpp"
 #include "dispatch/responder_state.hpp"
-#include "ipcxx/request_handler.hpp"
+#include "ipcxx/detail/request_handler.hpp"
 
 namespace ipcxx::detail {
 

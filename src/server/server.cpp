@@ -1,5 +1,7 @@
 #include "ipcxx/server.hpp"
 
+#include "ipcxx/detail/future_response.hpp"
+#include "ipcxx/detail/shared_io.hpp"
 #include "ipcxx/error.hpp"
 #include "runtime/io_thread.hpp"
 #include "connection/raw_write.hpp"

@@ -85,3 +85,17 @@ TEST_CASE("a destroyed Ipc releases its clients and its I/O thread", "[ipc]") {
     // (epoll and event descriptors included), for ever.
     CHECK(test::eventually([&] { return test::open_fds() == fds_before; }));
 }
+
+TEST_CASE("Ipc's configuration is read and changed through its accessors, for what it creates next", "[ipc]") {
+    test::TempDir dir;
+    ipcxx::Ipc ipc{test::config_in(dir, "first")};
+    CHECK(ipc.config().id == "first");
+    ipc.update_config([](ipcxx::Config& config) { config.id = "second"; });
+    CHECK(ipc.config().id == "second");
+    ipcxx::Server& server = ipc.serve();
+    CHECK(server.config().id == "second");
+    ipc.set_config(test::config_in(dir, "third"));
+    CHECK(ipc.config().id == "third");
+    CHECK(server.config().id == "second");  // what exists keeps the configuration it was made with
+    CHECK(ipc.connect_to("second").config().id == "third");
+}

@@ -262,7 +262,7 @@ TEST_CASE("udp: a server serves one kind at a time; after stop it may serve the 
 TEST_CASE("udp: Ipc's serve_net takes the protocol", "[udp]") {
     test::TempDir dir;
     ipcxx::Ipc ipc;
-    ipc.config = test::config_in(dir, "ipc");
+    ipc.set_config(test::config_in(dir, "ipc"));
     test::Log log;
     auto& server = ipc.serve_net("127.0.0.1", 0, NetProtocol::udp4, [&](ipcxx::Server& s) {
         s.on("hi", [&](const ipcxx::Payload&) { log.add("hi"); });

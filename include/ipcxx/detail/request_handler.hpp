@@ -11,8 +11,7 @@
 #include "ipcxx/responder.hpp"
 #include "ipcxx/socket.hpp"
 
-namespace ipcxx {
-namespace detail {
+namespace ipcxx::detail {
 
 // A request handler as the library stores it: `call` answers at once (`from` is null on the client
 // side, where a handler that needs it is refused at registration); `deferred` takes a Responder and
@@ -80,5 +79,4 @@ RequestHandler make_typed_request_handler(F&& f) {
             with_socket};
 }
 
-}  // namespace detail
-}  // namespace ipcxx
+}  // namespace ipcxx::detail

@@ -1,0 +1,13 @@
+// Forward declarations Payload's inline members need; defined in the library.
+#pragma once
+
+#include <msgpack.hpp>
+
+namespace ipcxx::detail {
+
+struct PayloadData;
+struct PayloadAccess;
+// Throws ipcxx::Error(conversion_failed) naming the value's type and what msgpack-c said.
+[[noreturn]] void throw_conversion_failed(const msgpack::object& object, const char* what);
+
+}  // namespace ipcxx::detail
