@@ -10,6 +10,7 @@ set(IPCXX_CLIENT_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/client/sync_gate.cpp
 )
 set(IPCXX_CODEC_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/codec/event_names.cpp
     ${IPCXX_SOURCE_ROOT}/src/codec/frame_reader.cpp
     ${IPCXX_SOURCE_ROOT}/src/codec/handshake.cpp
     ${IPCXX_SOURCE_ROOT}/src/codec/js_number.cpp
@@ -39,7 +40,6 @@ set(IPCXX_CONNECTION_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/connection/shared_pack.cpp
 )
 set(IPCXX_DISPATCH_SOURCES
-    ${IPCXX_SOURCE_ROOT}/src/dispatch/event_names.cpp
     ${IPCXX_SOURCE_ROOT}/src/dispatch/event_sink.cpp
     ${IPCXX_SOURCE_ROOT}/src/dispatch/handler_registry.cpp
     ${IPCXX_SOURCE_ROOT}/src/dispatch/requests.cpp

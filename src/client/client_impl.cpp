@@ -1,3 +1,4 @@
+// The client layer (attempts, reconnects, the queue across connections): where it sits among the layers and its threading are in docs/ARCHITECTURE.md.
 #include "client/client_impl.hpp"
 
 #include <random>

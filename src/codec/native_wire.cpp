@@ -1,3 +1,4 @@
+// The codec layer (both wires, no sockets): where it sits among the layers and its threading are in docs/ARCHITECTURE.md.
 // Native frames: encoding straight into the output buffer, decoding as views into the body.
 #include "codec/native_wire.hpp"
 

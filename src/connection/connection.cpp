@@ -1,3 +1,4 @@
+// The connection layer (one live link: read, write, close): where it sits among the layers and its threading are in docs/ARCHITECTURE.md.
 #include "connection/connection.hpp"
 
 #include <algorithm>
@@ -7,7 +8,7 @@
 #include <asio/post.hpp>
 
 #include "connection/shared_pack.hpp"
-#include "dispatch/event_names.hpp"
+#include "codec/event_names.hpp"
 #include "ipcxx/error.hpp"
 #include "payload_data.hpp"
 

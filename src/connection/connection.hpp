@@ -35,19 +35,14 @@
 #include "ipcxx/payload.hpp"
 #include "ipcxx/socket.hpp"
 #include "payload_data.hpp"
+#include "runtime/strand.hpp"
 #include "transport/endpoint.hpp"
+#include "transport/peer_identity.hpp"
 #include "transport/stream.hpp"
 
 namespace ipcxx::detail {
 
 class Connection;
-using Strand = asio::strand<asio::io_context::executor_type>;
-
-// What the transport established about the peer before the first byte; fixed for the connection.
-struct PeerIdentity {
-    std::optional<PeerCredentials> credentials;
-    std::optional<CertificateIdentity> certificate;
-};
 
 class ConnectionOwner {
 public:

@@ -2,7 +2,7 @@
 
 #include "codec/handshake.hpp"
 #include "codec/json_wire.hpp"
-#include "dispatch/event_names.hpp"
+#include "codec/event_names.hpp"
 #include "ipcxx/error.hpp"
 
 namespace ipcxx::detail {

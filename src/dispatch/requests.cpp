@@ -1,3 +1,4 @@
+// The dispatch layer (handlers, requests, Responders): where it sits among the layers and its threading are in docs/ARCHITECTURE.md.
 #include "dispatch/requests.hpp"
 
 #include <future>
@@ -106,7 +107,7 @@ ErrorEvent undelivered_reply(const ReceivedRequest& request, std::error_code ec)
 namespace {
 
 void send_or_report(RequestOwner& owner, const ReceivedRequest& request, const Reply& reply) {
-    const Outgoing frame = response_frame(request.id, reply);
+    const NativeFrame frame = response_frame(request.id, reply);
     if (auto ec = owner.send_reply(request.link, frame)) owner.reply_undelivered(request, ec);
 }
 
@@ -260,8 +261,8 @@ void PendingRequests::call(ResponseHandler& callback, const Response& response) 
     }
 }
 
-Outgoing response_frame(RequestId id, const Reply& reply) {
-    Outgoing response;
+NativeFrame response_frame(RequestId id, const Reply& reply) {
+    NativeFrame response;
     response.id = id;
     if (reply.failed()) {
         response.kind = FrameKind::error_response;

@@ -15,9 +15,10 @@
 
 #include <asio/steady_timer.hpp>
 
-#include "connection/connection.hpp"
+#include "codec/native_wire.hpp"
 #include "dispatch/responder_state.hpp"
 #include "ipcxx/detail/request_handler.hpp"
+#include "runtime/strand.hpp"
 
 namespace ipcxx::detail {
 
@@ -109,7 +110,7 @@ private:
 };
 
 // The response or error response frame that carries `reply` (which must outlive it).
-Outgoing response_frame(RequestId id, const Reply& reply);
+NativeFrame response_frame(RequestId id, const Reply& reply);
 // A Response for a failure on this side.
 Response failure(std::error_code error, std::string message);
 // A Response from a response or error response frame.

@@ -15,8 +15,8 @@
 #include <asio/steady_timer.hpp>
 
 #include "codec/native_wire.hpp"
-#include "connection/connection.hpp"
 #include "ipcxx/responder.hpp"
+#include "runtime/strand.hpp"
 
 namespace ipcxx::detail {
 

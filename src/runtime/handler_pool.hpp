@@ -12,11 +12,13 @@
 #include <asio/io_context.hpp>
 #include <asio/strand.hpp>
 
+#include "runtime/strand.hpp"
+
 namespace ipcxx::detail {
 
 class HandlerPool : public std::enable_shared_from_this<HandlerPool> {
 public:
-    using Lane = asio::strand<asio::io_context::executor_type>;
+    using Lane = Strand;
 
     static std::shared_ptr<HandlerPool> start(std::size_t threads);
     HandlerPool(const HandlerPool&) = delete;

@@ -1,3 +1,4 @@
+// The runtime (the library's I/O thread and handler pool): where it sits among the layers and its threading are in docs/ARCHITECTURE.md.
 #include "runtime/io_thread.hpp"
 
 namespace ipcxx::detail {

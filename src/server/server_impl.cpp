@@ -1,3 +1,4 @@
+// The server layer (listeners, connections, fan-out): where it sits among the layers and its threading are in docs/ARCHITECTURE.md.
 #include "server/server_impl.hpp"
 
 #include <algorithm>

@@ -12,6 +12,7 @@
 #include "connection/shared_pack.hpp"
 #include "ipcxx/peer.hpp"
 #include "ipcxx/socket.hpp"
+#include "transport/peer_identity.hpp"
 
 namespace ipcxx::detail {
 

@@ -1,5 +1,6 @@
 #include "server/udp_link.hpp"
 
+#include "connection/raw_write.hpp"
 #include "connection/shared_pack.hpp"
 #include "ipcxx/error.hpp"
 #include "server/socket_link.hpp"

@@ -7,7 +7,7 @@
 
 #include "connection/message_encoder.hpp"
 #include "connection/raw_write.hpp"
-#include "dispatch/event_names.hpp"
+#include "codec/event_names.hpp"
 #include "ipcxx/error.hpp"
 #include "server/udp_link.hpp"
 #include "transport/udp_endpoint.hpp"

@@ -1,3 +1,4 @@
+// The transport layer (endpoints, byte streams, TLS): where it sits among the layers and its threading are in docs/ARCHITECTURE.md.
 #include "transport/endpoint.hpp"
 
 #include <algorithm>

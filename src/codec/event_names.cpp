@@ -1,4 +1,4 @@
-#include "dispatch/event_names.hpp"
+#include "codec/event_names.hpp"
 
 #include <algorithm>
 
