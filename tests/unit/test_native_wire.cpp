@@ -30,7 +30,7 @@ namespace {
 constexpr std::size_t default_max = 16 << 20;
 
 template <class T>
-std::string pack(const T& v) {
+std::string msgpack_bytes(const T& v) {
     msgpack::sbuffer buf;
     msgpack::pack(buf, v);
     return std::string(buf.data(), buf.size());
@@ -106,7 +106,7 @@ const std::map<std::string, FrameKind> kinds = {
     {"cancel", FrameKind::cancel},
 };
 
-errc errc_named(const std::string& name) {
+errc native_errc_named(const std::string& name) {
     static const std::map<std::string, errc> names = {
         {"invalid_message", errc::invalid_message}, {"invalid_event", errc::invalid_event},
         {"invalid_utf8", errc::invalid_utf8},       {"empty_frame", errc::empty_frame},
@@ -160,7 +160,7 @@ TEST_CASE("native wire golden vectors, both ways", "[native][golden]") {
         const std::string& check = v.at("check");
         std::string body;
         if (check.rfind("error ", 0) == 0) {
-            const errc want = errc_named(check.substr(6));
+            const errc want = native_errc_named(check.substr(6));
             std::error_code ec = read_one(bytes, body);
             if (!ec) ec = decode_error(body);
             CHECK(ec == want);
@@ -177,9 +177,9 @@ TEST_CASE("native wire golden vectors, both ways", "[native][golden]") {
 }
 
 TEST_CASE("every frame kind round-trips with msgpack-c values", "[native]") {
-    const std::string nested = pack(std::map<std::string, std::vector<int>>{{"a", {1, 2}}, {"b", {}}});
-    const std::string bin = pack(std::vector<char>{'\x0c', '\xc1', '\0', '\xff'});
-    const std::string text = pack(std::string("caf\xc3\xa9\f"));
+    const std::string nested = msgpack_bytes(std::map<std::string, std::vector<int>>{{"a", {1, 2}}, {"b", {}}});
+    const std::string bin = msgpack_bytes(std::vector<char>{'\x0c', '\xc1', '\0', '\xff'});
+    const std::string text = msgpack_bytes(std::string("caf\xc3\xa9\f"));
     for (const std::string& data : {nested, bin, text, std::string()}) {
         for (FrameKind kind : {FrameKind::event, FrameKind::request, FrameKind::response}) {
             NativeFrame f;
@@ -218,7 +218,7 @@ TEST_CASE("every frame kind round-trips with msgpack-c values", "[native]") {
 }
 
 TEST_CASE("the encoder refuses what it cannot send, leaving the output unchanged", "[native]") {
-    const std::string data = pack(std::string(10, 'x'));  // 11 bytes
+    const std::string data = msgpack_bytes(std::string(10, 'x'));  // 11 bytes
     NativeFrame f;
     f.name = "e";
     f.data = data;
@@ -305,13 +305,13 @@ TEST_CASE("a stream of JSON and native frames, read one byte at a time", "[nativ
     std::string stream;
     std::vector<std::string> want_events;
     for (int i = 0; i < 4; ++i) {
-        const std::string data = pack(std::string(i * 7, '\f'));
+        const std::string data = msgpack_bytes(std::string(i * 7, '\f'));
         const std::string event = "e" + std::to_string(i);
         REQUIRE_FALSE(ipcxx::detail::encode_json_frame(event, data, "\f", stream));
         want_events.push_back(event);
     }
     for (int i = 4; i < 8; ++i) {
-        const std::string data = pack(std::vector<char>(i * 5, '\xc1'));
+        const std::string data = msgpack_bytes(std::vector<char>(i * 5, '\xc1'));
         NativeFrame f;
         f.name = want_events.emplace_back("e" + std::to_string(i));
         f.data = data;
