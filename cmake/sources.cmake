@@ -53,6 +53,7 @@ set(IPCXX_SERVER_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/server/listener_slot.cpp
     ${IPCXX_SOURCE_ROOT}/src/server/server.cpp
     ${IPCXX_SOURCE_ROOT}/src/server/server_distribute.cpp
+    ${IPCXX_SOURCE_ROOT}/src/server/server_connection.cpp
     ${IPCXX_SOURCE_ROOT}/src/server/server_impl.cpp
     ${IPCXX_SOURCE_ROOT}/src/server/socket.cpp
     ${IPCXX_SOURCE_ROOT}/src/server/stream_link.cpp

@@ -15,7 +15,6 @@
 namespace ipcxx {
 
 namespace detail {
-class Connection;
 class SocketLink;
 }
 
@@ -75,10 +74,7 @@ public:
     std::error_code emit_packed(std::string_view event, std::string_view msgpack_data) const;
 
 private:
-    friend class detail::Connection;
     friend class detail::SocketLink;
-    // A handle on a stream connection (Connection::handle()).
-    explicit Socket(std::shared_ptr<detail::Connection> conn);
     Socket(std::shared_ptr<void> peer, const detail::SocketLink& link) : peer_(std::move(peer)), link_(&link) {}
     // What this handle names (a connection, a UDP sender), reached through the link of its kind.
     std::shared_ptr<void> peer_;

@@ -136,16 +136,6 @@ void Connection::send_ping() {
     send_control(ping_frame_);
 }
 
-std::string Connection::peer_id() const {
-    std::lock_guard<std::mutex> lock(peer_mutex_);
-    return peer_id_;
-}
-
-void Connection::set_peer_id(std::string id) {
-    std::lock_guard<std::mutex> lock(peer_mutex_);
-    peer_id_ = std::move(id);
-}
-
 std::error_code Connection::accept_push(Outbox::Push result) {
     if (result == Outbox::Push::start_write && !defer_write_to_batch_end()) {
         asio::post(strand_, [self = shared_from_this()] { self->do_write(); });

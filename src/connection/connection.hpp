@@ -13,7 +13,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -26,14 +25,12 @@
 #include "codec/handshake.hpp"
 #include "codec/json_wire.hpp"
 #include "codec/native_wire.hpp"
-#include "connection/connect_gate.hpp"
 #include "connection/liveness.hpp"
 #include "connection/message_encoder.hpp"
 #include "connection/outbox.hpp"
 #include "connection/shared_pack.hpp"
 #include "ipcxx/config.hpp"
 #include "ipcxx/payload.hpp"
-#include "ipcxx/socket.hpp"
 #include "payload_data.hpp"
 #include "runtime/strand.hpp"
 #include "transport/endpoint.hpp"
@@ -115,26 +112,8 @@ public:
     std::uint64_t serial() const noexcept { return serial_; }
     const std::string& remote() const noexcept { return remote_; }
     const PeerIdentity& peer() const noexcept { return peer_; }
-    // Server side: false until config.authenticate accepted it; such a connection gets no broadcast.
-    // (Whether it got its `connect` is connect_gate's business.)
-    bool admitted() const noexcept { return admitted_.load(std::memory_order_acquire); }
-    void set_admitted(bool admitted) noexcept { admitted_.store(admitted, std::memory_order_release); }
-    std::string peer_id() const;
-    void set_peer_id(std::string id);
     const Strand& strand() const noexcept { return strand_; }
     Outbox& outbox() noexcept { return *outbox_; }
-    Socket handle() { return Socket(shared_from_this()); }
-
-    // Server side: the negotiation state of this connection, and when its `connect` is due. Used
-    // on the strand only.
-    std::optional<ServerHandshake> server_handshake;
-    std::optional<ConnectGate> connect_gate;
-    // Where this connection's handlers run when they are offloaded (Config::handler_threads): its
-    // lane on the handler pool, and the pool itself, kept for as long as the lane (a connection may
-    // outlive its server in a Socket or Responder the user holds, and a strand must not outlive its
-    // io_context). Set before start(), constant afterwards.
-    std::shared_ptr<const void> handler_pool;
-    std::optional<Strand> handler_lane;
 
     // The peer takes requests with deadlines and cancel frames on the native wire (its hello or
     // welcome listed the feature "deadline"). Any thread.
@@ -195,9 +174,6 @@ private:
     std::atomic<bool> open_{false};
     std::atomic<bool> native_{false};
     std::atomic<bool> peer_deadlines_{false};
-    std::atomic<bool> admitted_{true};
-    mutable std::mutex peer_mutex_;
-    std::string peer_id_;
     bool closing_ = false;
     bool in_read_batch_ = false;
     bool handling_read_ = false;  // on_read runs: a read follows unless the connection closes

@@ -58,7 +58,7 @@ RequestId ServerImpl::distribute(std::string_view event, std::string_view msgpac
 
 void ServerImpl::dispatch_job(RequestId id) {
     std::shared_ptr<DistributedJob> job;
-    std::shared_ptr<Connection> conn;
+    std::shared_ptr<ServerConnection> conn;
     std::uint64_t serial = 0;
     {
         std::lock_guard<std::mutex> lock(jobs_mutex_);
@@ -109,7 +109,7 @@ void ServerImpl::on_attempt_done(RequestId id, std::uint64_t serial, const Respo
     pending_->complete(id, response);
 }
 
-void ServerImpl::add_worker(Connection& conn, std::vector<std::string> handles) {
+void ServerImpl::add_worker(ServerConnection& conn, std::vector<std::string> handles) {
     if (handles.empty()) return;
     {
         std::lock_guard<std::mutex> lock(jobs_mutex_);

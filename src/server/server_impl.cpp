@@ -34,16 +34,16 @@ void ServerImpl::finish_handlers() {
 
 bool ServerImpl::on_io_thread() const noexcept { return io_.get_executor().running_in_this_thread(); }
 
-std::shared_ptr<Connection> ServerImpl::find_connection(std::uint64_t serial) const {
+std::shared_ptr<ServerConnection> ServerImpl::find_connection(std::uint64_t serial) const {
     std::lock_guard<std::mutex> guard(mutex_);
     auto it = connections_.find(serial);
     return it == connections_.end() ? nullptr : it->second;
 }
 
 template <class F>
-void ServerImpl::on_lane(Connection& conn, F&& f) {
-    if (!conn.handler_lane) return f();
-    asio::post(*conn.handler_lane, [self = shared_from_this(), f = std::forward<F>(f)]() mutable {
+void ServerImpl::on_lane(ServerConnection& conn, F&& f) {
+    if (!conn.handler_lane()) return f();
+    asio::post(*conn.handler_lane(), [self = shared_from_this(), f = std::forward<F>(f)]() mutable {
         self->events_.run_guarded("handler", f);
     });
 }
@@ -76,7 +76,7 @@ void ServerImpl::forget(std::uint64_t link, RequestId id) { active_.forget(link,
 
 void ServerImpl::run_handler(std::uint64_t link, std::function<void()> f) {
     const auto conn = find_connection(link);
-    const Strand lane = conn ? (conn->handler_lane ? *conn->handler_lane : conn->strand()) : strand_;
+    const Strand lane = conn ? (conn->handler_lane() ? *conn->handler_lane() : conn->strand()) : strand_;
     asio::post(lane, [self = shared_from_this(), f = std::move(f)] { self->events_.run_guarded("handler", f); });
 }
 
@@ -196,16 +196,9 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
 
 void ServerImpl::add_connection(std::uint64_t generation, const Strand& strand, Stream stream, const std::string& remote,
                                 PeerIdentity peer) {
-    auto conn = std::make_shared<Connection>(
+    auto conn = std::make_shared<ServerConnection>(
         strand, std::move(stream), std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::drop),
-        weak_from_this(), config_holder_, io_keepalive_, next_serial_.fetch_add(1), remote, std::move(peer));
-    const bool hello_possible = !config_.raw_buffer && config_.wire != Wire::json;
-    conn->server_handshake.emplace(wire_mode(hello_possible ? config_.wire : Wire::json), config_.id);
-    conn->connect_gate.emplace(hello_possible, config_.wire == Wire::automatic);
-    if (pool_) {
-        conn->handler_pool = pool_;
-        conn->handler_lane = pool_->make_lane();
-    }
+        weak_from_this(), config_holder_, io_keepalive_, next_serial_.fetch_add(1), remote, std::move(peer), pool_);
     {
         // Under the acceptor lock, so that a concurrent stop() either sees this connection or
         // makes us drop it.
@@ -214,39 +207,36 @@ void ServerImpl::add_connection(std::uint64_t generation, const Strand& strand, 
         std::lock_guard<std::mutex> guard(mutex_);
         connections_.emplace(conn->serial(), conn);
     }
-    // With an authenticate hook, the connection waits for its verdict, which comes when its
-    // `connect` is due (connect_gate): until then it gets no broadcast.
-    if (config_.authenticate) conn->set_admitted(false);
     // On the connection's strand, where its reads complete: no message is dispatched before `connect`.
     asio::post(strand, [self = shared_from_this(), conn] {
         // Started first so that the `connect` handler can emit.
         conn->start();
-        if (conn->connect_gate->on_start()) {
+        if (conn->connect_gate.on_start()) {
             self->announce(*conn);
             return;
         }
-        if (conn->connect_gate->waits_for_timeout()) conn->wait_for_identity(self->config_.handshake_timeout);
+        if (conn->connect_gate.waits_for_timeout()) conn->wait_for_identity(self->config_.handshake_timeout);
     });
 }
 
-bool ServerImpl::judge(Connection& conn, bool said_hello) {
+bool ServerImpl::judge(ServerConnection& conn, bool said_hello) {
     if (conn.admitted() || admit(conn, said_hello)) return true;
-    conn.connect_gate->on_refused();
+    conn.connect_gate.on_refused();
     return false;
 }
 
-bool ServerImpl::announce(Connection& conn, bool said_hello) {
+bool ServerImpl::announce(ServerConnection& conn, bool said_hello) {
     if (!judge(conn, said_hello)) return false;
     publish_connect(conn);
     return true;
 }
 
-void ServerImpl::publish_connect(Connection& conn) {
+void ServerImpl::publish_connect(ServerConnection& conn) {
     conn.stop_waiting_for_identity();
     on_lane(conn, [this, handle = conn.handle()]() mutable { events_.publish("connect", &handle); });
 }
 
-bool ServerImpl::admit(Connection& conn, bool said_hello) {
+bool ServerImpl::admit(ServerConnection& conn, bool said_hello) {
     PeerHello hello;
     hello.said_hello = said_hello;
     hello.id = conn.peer_id();
@@ -310,7 +300,7 @@ void ServerImpl::stop() {
     }
     // Every connection, also those accepted but not yet started (sockets() lists open ones only),
     // and TLS handshakes in progress (closed on their own strands).
-    std::vector<std::shared_ptr<Connection>> all;
+    std::vector<std::shared_ptr<ServerConnection>> all;
     {
         std::lock_guard<std::mutex> guard(mutex_);
         for (const auto& entry : connections_) all.push_back(entry.second);
@@ -353,7 +343,7 @@ std::vector<Socket> ServerImpl::sockets() {
 
 template <class FrameFor>
 std::error_code ServerImpl::push_to_all(std::string_view label, FrameFor&& frame_for) {
-    std::vector<std::shared_ptr<Connection>> targets;
+    std::vector<std::shared_ptr<ServerConnection>> targets;
     {
         std::lock_guard<std::mutex> guard(mutex_);
         targets.reserve(connections_.size());
@@ -386,7 +376,7 @@ std::error_code ServerImpl::broadcast(std::string_view event, std::string_view m
     std::string native;
     std::string detail;
     if (auto ec = encode_event(event, msgpack_data, false, config_, json, detail)) return ec;
-    return push_to_all(event, [&](Connection& conn, std::string_view& frame) -> std::error_code {
+    return push_to_all(event, [&](ServerConnection& conn, std::string_view& frame) -> std::error_code {
         if (!conn.native()) {
             frame = json;
             return {};
@@ -401,7 +391,7 @@ std::error_code ServerImpl::broadcast(std::string_view event, std::string_view m
 
 std::error_code ServerImpl::broadcast_raw(std::string_view bytes) {
     if (auto ec = check_raw_write(bytes, config_)) return ec;
-    return push_to_all("data", [&](Connection&, std::string_view& frame) -> std::error_code {
+    return push_to_all("data", [&](ServerConnection&, std::string_view& frame) -> std::error_code {
         frame = bytes;
         return {};
     });
@@ -435,10 +425,10 @@ std::error_code ServerImpl::peer_at(const std::string&, std::uint16_t, Socket&, 
     return make_error_code(errc::not_connected);
 }
 
-bool ServerImpl::accept_without_hello(Connection& conn) {
-    if (!conn.server_handshake->awaiting_hello()) return true;
+bool ServerImpl::accept_without_hello(ServerConnection& conn) {
+    if (!conn.handshake.awaiting_hello()) return true;
     std::string detail;
-    if (auto ec = conn.server_handshake->on_first_frame_without_hello(&detail)) {
+    if (auto ec = conn.handshake.on_first_frame_without_hello(&detail)) {
         on_input_error(conn, ec, detail);
         conn.close(ec);
         return false;
@@ -446,12 +436,13 @@ bool ServerImpl::accept_without_hello(Connection& conn) {
     return true;
 }
 
-void ServerImpl::on_frame(Connection& conn, const NativeFrame& frame, const Payload& data) {
+void ServerImpl::on_frame(Connection& link, const NativeFrame& frame, const Payload& data) {
+    ServerConnection& conn = ServerConnection::of(link);
     if (!accept_without_hello(conn)) return;
-    if (conn.connect_gate->on_first_frame() && !announce(conn)) return;
+    if (conn.connect_gate.on_first_frame() && !announce(conn)) return;
     switch (frame.kind) {
         case FrameKind::event:
-            if (conn.handler_lane) {
+            if (conn.handler_lane()) {
                 return on_lane(conn, [this, name = std::string(frame.name), data, handle = conn.handle()]() mutable {
                     events_.publish_message(name, data, &handle);
                 });
@@ -470,16 +461,17 @@ void ServerImpl::on_frame(Connection& conn, const NativeFrame& frame, const Payl
     }
 }
 
-void ServerImpl::serve(Connection& conn, const NativeFrame& request, const Payload& args) {
+void ServerImpl::serve(ServerConnection& conn, const NativeFrame& request, const Payload& args) {
     ReceivedRequest received{request.id, conn.serial(), std::string(request.name), args, conn.handle(),
                              request.timeout_ms};
     serve_request(request_handlers_, active_, shared_from_this(), std::move(received), conn.strand(),
-                  conn.handler_lane.has_value());
+                  conn.handler_lane().has_value());
 }
 
-void ServerImpl::on_handshake(Connection& conn, std::string_view event, std::string_view msgpack_data) {
+void ServerImpl::on_handshake(Connection& link, std::string_view event, std::string_view msgpack_data) {
     if (event != hello_event) return;  // a welcome means nothing to a server
-    auto result = conn.server_handshake->on_hello(msgpack_data);
+    ServerConnection& conn = ServerConnection::of(link);
+    auto result = conn.handshake.on_hello(msgpack_data);
     if (result.error) {
         on_input_error(conn, result.error, result.detail);
         return conn.close(result.error);
@@ -487,7 +479,7 @@ void ServerImpl::on_handshake(Connection& conn, std::string_view event, std::str
     conn.set_peer_id(result.peer_id);
     conn.set_peer_takes_deadlines(result.deadline);
     // A hello after handshake_timeout still sets the id and the wire, but `connect` was published.
-    const bool due = conn.connect_gate->on_first_frame();
+    const bool due = conn.connect_gate.on_first_frame();
     if (due && !judge(conn, true)) return;
     add_worker(conn, std::move(result.handles));
     std::string frame;
@@ -498,20 +490,22 @@ void ServerImpl::on_handshake(Connection& conn, std::string_view event, std::str
     if (due) publish_connect(conn);
 }
 
-void ServerImpl::on_identity_timeout(Connection& conn) {
-    if (conn.connect_gate->on_timeout()) announce(conn);
+void ServerImpl::on_identity_timeout(Connection& link) {
+    ServerConnection& conn = ServerConnection::of(link);
+    if (conn.connect_gate.on_timeout()) announce(conn);
 }
 
 void ServerImpl::on_raw_data(Connection& conn, std::string_view bytes) {
-    Socket handle = conn.handle();
+    Socket handle = ServerConnection::of(conn).handle();
     events_.publish_message("data", bytes_payload(bytes), &handle);
 }
 
 void ServerImpl::on_input_error(Connection& conn, std::error_code ec, const std::string& detail) {
-    report_error(ec, "closing connection " + conn.remote() + ": " + detail, conn.handle());
+    report_error(ec, "closing connection " + conn.remote() + ": " + detail, ServerConnection::of(conn).handle());
 }
 
-void ServerImpl::on_write_result(Connection& conn, const Outbox::Completion& result) {
+void ServerImpl::on_write_result(Connection& link, const Outbox::Completion& result) {
+    ServerConnection& conn = ServerConnection::of(link);
     if (result.drained) {
         Socket handle = conn.handle();
         events_.publish("socket.drain", &handle);
@@ -522,7 +516,8 @@ void ServerImpl::on_write_result(Connection& conn, const Outbox::Completion& res
                  conn.handle(), result.undelivered);
 }
 
-void ServerImpl::on_closed(Connection& conn, std::error_code reason) {
+void ServerImpl::on_closed(Connection& link, std::error_code reason) {
+    ServerConnection& conn = ServerConnection::of(link);
     const std::size_t lost = conn.outbox().close();
     const std::uint64_t serial = conn.serial();
     for (const auto& state : active_.take_link(serial)) state->cancel(make_error_code(errc::connection_lost));
@@ -542,8 +537,8 @@ void ServerImpl::on_closed(Connection& conn, std::error_code reason) {
                      handle, lost);
     }
     // Only a connection that had its `connect` gets its `socket.disconnected`.
-    const bool announced = conn.connect_gate->announced();
-    conn.connect_gate->on_closed();
+    const bool announced = conn.connect_gate.announced();
+    conn.connect_gate.on_closed();
     if (announced) {
         on_lane(conn, [this, handle]() mutable { events_.publish("socket.disconnected", &handle); });
     }

@@ -13,11 +13,10 @@
 
 #include <asio/io_context.hpp>
 
-#include "connection/connection.hpp"
+#include "server/server_connection.hpp"
 #include "dispatch/event_sink.hpp"
 #include "dispatch/requests.hpp"
 #include "dispatch/responder_state.hpp"
-#include "runtime/handler_pool.hpp"
 #include "server/listener.hpp"
 #include "server/work_distribution.hpp"
 #include "transport/endpoint.hpp"
@@ -91,11 +90,11 @@ private:
     // per connection as `error` events, and the first is returned.
     template <class FrameFor>
     std::error_code push_to_all(std::string_view label, FrameFor&& frame_for);
-    void serve(Connection& conn, const NativeFrame& request, const Payload& args);
+    void serve(ServerConnection& conn, const NativeFrame& request, const Payload& args);
     // Runs `f` on the connection's handler lane (handler_threads), else at once.
     template <class F>
-    void on_lane(Connection& conn, F&& f);
-    std::shared_ptr<Connection> find_connection(std::uint64_t serial) const;
+    void on_lane(ServerConnection& conn, F&& f);
+    std::shared_ptr<ServerConnection> find_connection(std::uint64_t serial) const;
     // Tells the client that this side no longer waits for request `id`.
     void send_cancel(RequestId id, std::uint64_t serial);
 
@@ -115,10 +114,10 @@ private:
     void dispatch_job(RequestId id);
     void on_attempt_done(RequestId id, std::uint64_t serial, const Response& response);
     // A client that handles request events is ready: parked jobs are tried again.
-    void add_worker(Connection& conn, std::vector<std::string> handles);
+    void add_worker(ServerConnection& conn, std::vector<std::string> handles);
     void remove_worker(std::uint64_t serial);
     // The first frame of a connection was not a hello: refused in native mode. False if closed.
-    bool accept_without_hello(Connection& conn);
+    bool accept_without_hello(ServerConnection& conn);
     // Closes a connection before it is one, with an error event saying why.
     void refuse(GenericSocket& socket, std::error_code ec, std::string message);
     // Why this peer may not connect (allowed_uids), or nothing.
@@ -129,13 +128,13 @@ private:
     std::shared_ptr<TlsContext> tls_context() const;
     std::uint64_t generation_now() const;
     // `connect` is due: the client is judged (judge), then announced (publish_connect). False if refused.
-    bool announce(Connection& conn, bool said_hello = false);
-    void publish_connect(Connection& conn);
+    bool announce(ServerConnection& conn, bool said_hello = false);
+    void publish_connect(ServerConnection& conn);
     // Asks config.authenticate about this connection unless already admitted: true if accepted;
     // else reported and closed, never announced.
-    bool judge(Connection& conn, bool said_hello);
+    bool judge(ServerConnection& conn, bool said_hello);
     // Asks config.authenticate about this connection: true if accepted; else reported and closed.
-    bool admit(Connection& conn, bool said_hello);
+    bool admit(ServerConnection& conn, bool said_hello);
     void do_accept(std::uint64_t generation);
     void on_accept(std::uint64_t generation, Strand strand, std::error_code ec, GenericSocket socket);
 
@@ -158,7 +157,7 @@ private:
 
     mutable std::mutex acceptor_mutex_;  // the acceptor is used from callers' threads and the strand
     mutable std::mutex mutex_;  // guards connections_ and the listening info read by path()/port()
-    std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;
+    std::map<std::uint64_t, std::shared_ptr<ServerConnection>> connections_;
     std::unordered_map<const TlsSocket*, std::weak_ptr<TlsSocket>> handshakes_;  // TLS handshakes in progress
     std::shared_ptr<TlsContext> tls_context_;  // TCP with tls.enabled; per listen, so new files are read on start()
     std::atomic<std::uint64_t> next_serial_{1};

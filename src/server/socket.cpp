@@ -3,11 +3,8 @@
 #include "ipcxx/error.hpp"
 #include "connection/shared_pack.hpp"
 #include "server/socket_link.hpp"
-#include "server/stream_link.hpp"
 
 namespace ipcxx {
-
-Socket::Socket(std::shared_ptr<detail::Connection> conn) : peer_(std::move(conn)), link_(&detail::stream_link()) {}
 
 std::uint64_t Socket::serial() const noexcept { return link_ ? link_->serial(peer_) : 0; }
 

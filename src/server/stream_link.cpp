@@ -1,7 +1,7 @@
 #include "server/stream_link.hpp"
 
-#include "connection/connection.hpp"
 #include "connection/raw_write.hpp"
+#include "server/server_connection.hpp"
 #include "server/socket_link.hpp"
 
 namespace ipcxx::detail {
@@ -9,7 +9,7 @@ namespace {
 
 using Peer = SocketLink::Peer;
 
-Connection& conn(const Peer& peer) { return *static_cast<Connection*>(peer.get()); }
+ServerConnection& conn(const Peer& peer) { return *static_cast<ServerConnection*>(peer.get()); }
 
 class StreamLink final : public SocketLink {
 public:
@@ -23,13 +23,13 @@ public:
 
     std::error_code emit(const Peer& peer, std::string_view event, std::string_view msgpack_data,
                          const PackTail* tail) const override {
-        Connection& c = conn(peer);
+        ServerConnection& c = conn(peer);
         if (c.raw()) return make_error_code(errc::invalid_argument);  // no frames: emit_raw()
         return tail ? c.emit_with_tail(event, msgpack_data, *tail) : c.emit(event, msgpack_data);
     }
 
     std::error_code emit_raw(const Peer& peer, std::string_view bytes) const override {
-        Connection& c = conn(peer);
+        ServerConnection& c = conn(peer);
         if (auto ec = check_raw_write(bytes, c.config())) return ec;
         return c.push_frame(bytes);
     }
@@ -42,9 +42,11 @@ public:
 
     void disconnect(const Peer& peer) const override { conn(peer).close(); }
 
-    std::shared_ptr<Connection> connection(const Socket& socket) const {
+    Socket socket(std::shared_ptr<ServerConnection> conn) const { return handle(std::move(conn)); }
+
+    std::shared_ptr<ServerConnection> connection(const Socket& socket) const {
         if (link_of(socket) != this) return nullptr;
-        return std::static_pointer_cast<Connection>(peer_of(socket));
+        return std::static_pointer_cast<ServerConnection>(peer_of(socket));
     }
 };
 
@@ -52,8 +54,8 @@ const StreamLink stream_link_instance{};
 
 }  // namespace
 
-const SocketLink& stream_link() noexcept { return stream_link_instance; }
+Socket stream_socket(std::shared_ptr<ServerConnection> conn) { return stream_link_instance.socket(std::move(conn)); }
 
-std::shared_ptr<Connection> connection_of(const Socket& socket) { return stream_link_instance.connection(socket); }
+std::shared_ptr<ServerConnection> connection_of(const Socket& socket) { return stream_link_instance.connection(socket); }
 
 }  // namespace ipcxx::detail

@@ -7,11 +7,11 @@
 
 namespace ipcxx::detail {
 
-class Connection;
-class SocketLink;
+class ServerConnection;
 
-const SocketLink& stream_link() noexcept;
+// A handle on `conn`.
+Socket stream_socket(std::shared_ptr<ServerConnection> conn);
 // The connection `socket` names, or null when it names none (empty, or a UDP sender).
-std::shared_ptr<Connection> connection_of(const Socket& socket);
+std::shared_ptr<ServerConnection> connection_of(const Socket& socket);
 
 }  // namespace ipcxx::detail

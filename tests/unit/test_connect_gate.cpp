@@ -1,4 +1,4 @@
-#include "connection/connect_gate.hpp"
+#include "server/connect_gate.hpp"
 
 #include <catch2/catch.hpp>
 

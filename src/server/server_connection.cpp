@@ -1,0 +1,41 @@
+#include "server/server_connection.hpp"
+
+#include "server/stream_link.hpp"
+
+namespace ipcxx::detail {
+namespace {
+
+// Where a hello can come (the server's wire lets a client say one, and there are frames at all).
+bool hello_possible(const Config& config) { return !config.raw_buffer && config.wire != Wire::json; }
+
+}  // namespace
+
+ServerConnection::ServerConnection(Strand strand, Stream stream, std::shared_ptr<Outbox> outbox,
+                                   std::weak_ptr<ConnectionOwner> owner, std::shared_ptr<const Config> config,
+                                   std::shared_ptr<void> io_keepalive, std::uint64_t serial, std::string remote,
+                                   PeerIdentity peer, std::shared_ptr<HandlerPool> pool)
+    : Connection(std::move(strand), std::move(stream), std::move(outbox), std::move(owner), std::move(config),
+                 std::move(io_keepalive), serial, std::move(remote), std::move(peer)),
+      handshake(wire_mode(hello_possible(this->config()) ? this->config().wire : Wire::json), this->config().id),
+      connect_gate(hello_possible(this->config()), this->config().wire == Wire::automatic),
+      pool_(std::move(pool)),
+      handler_lane_(pool_ ? std::optional<Strand>(pool_->make_lane()) : std::nullopt),
+      // With an authenticate hook, the connection waits for its verdict, which comes when its
+      // `connect` is due (connect_gate): until then it gets no broadcast.
+      admitted_(!this->config().authenticate) {}
+
+Socket ServerConnection::handle() {
+    return stream_socket(std::static_pointer_cast<ServerConnection>(shared_from_this()));
+}
+
+std::string ServerConnection::peer_id() const {
+    std::lock_guard<std::mutex> lock(peer_mutex_);
+    return peer_id_;
+}
+
+void ServerConnection::set_peer_id(std::string id) {
+    std::lock_guard<std::mutex> lock(peer_mutex_);
+    peer_id_ = std::move(id);
+}
+
+}  // namespace ipcxx::detail

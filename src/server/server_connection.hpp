@@ -1,0 +1,59 @@
+// A server's end of one stream link: the Connection, plus what only a server keeps about it (the
+// hello negotiation, when its `connect` is due, the authenticate verdict, the client's id, where its
+// handlers run). A Socket handle holds this object, so all of it stays valid after the server is gone.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "codec/handshake.hpp"
+#include "connection/connection.hpp"
+#include "ipcxx/socket.hpp"
+#include "runtime/handler_pool.hpp"
+#include "server/connect_gate.hpp"
+
+namespace ipcxx::detail {
+
+class ServerConnection final : public Connection {
+public:
+    // As Connection's; `pool`: Config::handler_threads' pool, null when handlers run on the strand.
+    ServerConnection(Strand strand, Stream stream, std::shared_ptr<Outbox> outbox,
+                     std::weak_ptr<ConnectionOwner> owner, std::shared_ptr<const Config> config,
+                     std::shared_ptr<void> io_keepalive, std::uint64_t serial, std::string remote,
+                     PeerIdentity peer, std::shared_ptr<HandlerPool> pool);
+
+    // The connection in a ConnectionOwner callback of a server, which makes only these.
+    static ServerConnection& of(Connection& conn) noexcept { return static_cast<ServerConnection&>(conn); }
+
+    Socket handle();
+
+    // False until config.authenticate accepted it (true at once without a hook); such a connection
+    // gets no broadcast. (Whether it got its `connect` is connect_gate's business.) Any thread.
+    bool admitted() const noexcept { return admitted_.load(std::memory_order_acquire); }
+    void set_admitted(bool admitted) noexcept { admitted_.store(admitted, std::memory_order_release); }
+    // The client's id from its hello; any thread (Socket::id()).
+    std::string peer_id() const;
+    void set_peer_id(std::string id);
+
+    // Where this connection's handlers run when they are offloaded (Config::handler_threads): its
+    // lane on the pool; nothing when they run on the strand.
+    const std::optional<Strand>& handler_lane() const noexcept { return handler_lane_; }
+
+    // The negotiation state of this connection, and when its `connect` is due. On the strand only.
+    ServerHandshake handshake;
+    ConnectGate connect_gate;
+
+private:
+    // Kept for as long as the lane: a connection may outlive its server in a Socket or Responder
+    // the user holds, and a strand must not outlive its io_context.
+    const std::shared_ptr<HandlerPool> pool_;
+    const std::optional<Strand> handler_lane_;
+    std::atomic<bool> admitted_;
+    mutable std::mutex peer_mutex_;
+    std::string peer_id_;
+};
+
+}  // namespace ipcxx::detail
