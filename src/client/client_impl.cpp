@@ -305,6 +305,7 @@ RequestId ClientImpl::request(std::string_view event, std::string_view msgpack_a
 void ClientImpl::cancel(RequestId id) { pending_->cancel_later(id); }
 
 void ClientImpl::attempt() {
+    if (connector_) return attempt_with_connector();
     std::vector<GenericEndpoint> endpoints;
     std::string detail;
     if (target_.kind == Target::Kind::unix_socket) {
@@ -329,18 +330,33 @@ void ClientImpl::attempt() {
                         }));
 }
 
+void ClientImpl::attempt_with_connector() {
+    // Completes from a task of its own, as a socket's connect does.
+    asio::post(strand_, [self = shared_from_this(), id = ++attempt_] {
+        if (id != self->attempt_ || self->fsm_.state() != ReconnectFsm::State::connecting) return;
+        std::error_code ec;
+        auto stream = self->connector_(ec);
+        if (ec) return self->connect_failed(ec);
+        self->on_link(Stream(std::move(stream), self->socket_.get_executor()), self->target_.describe());
+    });
+}
+
+void ClientImpl::connect_failed(std::error_code ec) {
+    report_error(ec, "cannot connect to " + target_.describe() + ": " + ec.message());
+    handle_closed(CloseCause::closed);
+}
+
 void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
     if (attempt != attempt_ || fsm_.state() != ReconnectFsm::State::connecting) return;
-    if (ec) {
-        report_error(ec, "cannot connect to " + target_.describe() + ": " + ec.message());
-        return handle_closed(CloseCause::closed);
-    }
+    if (ec) return connect_failed(ec);
     std::error_code ignored;
     const auto remote = socket_.remote_endpoint(ignored);
     set_close_on_exec(socket_.native_handle());
     if (is_tcp(remote)) prepare_tcp(socket_, config_);
     else prepare_unix(socket_, config_);
-    if (!is_tcp(remote) || !config_.tls.enabled) return on_link(Stream(std::move(socket_)), remote);
+    if (!is_tcp(remote) || !config_.tls.enabled) {
+        return on_link(Stream(std::move(socket_)), describe_endpoint(remote, target_.path));
+    }
     std::string detail;
     std::error_code tls_ec;
     if (!tls_context_) tls_ec = make_tls_context(config_.tls, TlsRole::client, tls_context_, detail);
@@ -361,13 +377,13 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
                           self->report_error(ec, "TLS handshake with " + self->target_.describe() + " failed: " + detail);
                           return self->handle_closed(cause_of(ec));
                       }
-                      self->on_link(Stream(tls, self->tls_context_), remote);
+                      self->on_link(Stream(tls, self->tls_context_), describe_endpoint(remote, self->target_.path));
                   });
 }
 
-void ClientImpl::on_link(Stream stream, const GenericEndpoint& remote) {
+void ClientImpl::on_link(Stream stream, std::string remote) {
     conn_ = std::make_shared<Connection>(strand_, std::move(stream), outbox_, weak_from_this(), config_holder_,
-                                         io_keepalive_, 0, describe_endpoint(remote, target_.path));
+                                         io_keepalive_, 0, std::move(remote));
     fsm_.on_connected();
     link_.store(++links_, std::memory_order_release);
 

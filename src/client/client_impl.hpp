@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -45,6 +46,11 @@ public:
     // up, which ends it with `destroy`. While a run is live, throws (invalid_argument); while one
     // is ending, the new one starts after its `destroy`.
     void start(std::string server_id, Target target);
+    // Makes each attempt's stream instead of connecting to the target: a kind with no address (the
+    // in-memory test stream today). Called on the strand; `ec` set means the connect failed. Set
+    // before start().
+    using Connector = std::function<std::unique_ptr<ByteStream>(std::error_code& ec)>;
+    void set_connector(Connector connector) { connector_ = std::move(connector); }
     std::error_code emit(std::string_view event, std::string_view msgpack_data);
     // An event whose data is `head` then `tail`; the tail is queued by reference when it can be.
     std::error_code emit_with_tail(std::string_view event, std::string_view head, const PackTail& tail);
@@ -87,9 +93,11 @@ private:
     // sync: a message was received, so one held message goes out.
     void release_held();
     void attempt();
+    void attempt_with_connector();
     void on_connect(std::uint64_t attempt, std::error_code ec);
+    void connect_failed(std::error_code ec);
     // The link is up (after the TLS handshake, if any): the connection starts.
-    void on_link(Stream stream, const GenericEndpoint& remote);
+    void on_link(Stream stream, std::string remote);
     void on_handshake_timeout();
     // The negotiation failed (welcome refused, malformed or missing): reported and closed.
     void protocol_failure(std::error_code ec, const std::string& detail);
@@ -122,6 +130,7 @@ private:
     asio::steady_timer timer_;
     asio::steady_timer handshake_timer_;
     GenericSocket socket_;  // the attempt in progress
+    Connector connector_;   // set: attempts use it, not socket_
     std::shared_ptr<TlsContext> tls_context_;  // made at the first TLS attempt
     std::shared_ptr<TlsSocket> tls_socket_;    // the attempt in progress, during its TLS handshake
     std::shared_ptr<Connection> conn_;

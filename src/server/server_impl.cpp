@@ -116,6 +116,10 @@ std::error_code ServerImpl::listen(const Target& target, std::string& detail) {
     return {};
 }
 
+void ServerImpl::add_stream(Stream stream, const std::string& remote) {
+    add_connection(generation_now(), asio::make_strand(io_), std::move(stream), remote, {});
+}
+
 std::error_code ServerImpl::restart(std::string& detail) {
     std::optional<Target> target;
     {

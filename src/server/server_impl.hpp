@@ -48,6 +48,9 @@ public:
     const std::shared_ptr<void>& io_keepalive() const noexcept { return io_keepalive_; }
 
     std::error_code listen(const Target& target, std::string& detail);
+    // Serves a stream accepted elsewhere, as if the acceptor had just taken it: a kind with no
+    // listener (the in-memory test stream today). Any thread.
+    void add_stream(Stream stream, const std::string& remote);
     std::error_code restart(std::string& detail) override;
     void stop() override;
     bool running() const noexcept override { return running_.load(std::memory_order_acquire); }

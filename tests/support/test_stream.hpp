@@ -1,7 +1,8 @@
 // An in-memory stream pair for unit tests, in the manner of Beast's test::stream: what one end
 // writes, the other reads, all on one io_context and without sockets. A FailCount shared by both
 // ends makes the Nth operation (read, write or write_now, counted across the pair) fail with a
-// given error, so that a test can fail every operation in turn.
+// given error, so that a test can fail every operation in turn; it also counts the bytes a closing
+// end threw away unread (what a peer wrote into a link that then died).
 #pragma once
 
 #include <algorithm>
@@ -28,11 +29,14 @@ public:
     // Counts one operation; the error when it is the one to fail.
     std::error_code next() { return ++count_ == n_ ? error_ : std::error_code{}; }
     bool fired() const noexcept { return n_ > 0 && count_ >= n_; }
+    void discard(std::size_t bytes) noexcept { discarded_ += bytes; }
+    std::size_t discarded() const noexcept { return discarded_; }
 
 private:
     std::size_t n_;
     std::size_t count_ = 0;
     std::error_code error_;
+    std::size_t discarded_ = 0;
 };
 
 class TestStream : public ipcxx::detail::ByteStream {
@@ -91,6 +95,8 @@ public:
         out_->write_shut = true;
         serve(io_, out_);
         in_->reader_gone = true;
+        fail_->discard(in_->bytes.size());
+        in_->bytes.clear();
         if (in_->reader) complete(std::exchange(in_->reader, {}), asio::error::operation_aborted, 0);
     }
 
