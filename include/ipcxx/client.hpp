@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "ipcxx/config.hpp"
+#include "ipcxx/export.hpp"
 #include "ipcxx/handlers.hpp"
 #include "ipcxx/payload.hpp"
 
@@ -61,7 +62,7 @@ struct SharedIo;
 ///
 /// A Client is movable: the handlers, the queue and the connection go with it. A moved-from Client
 /// may only be destroyed or assigned to.
-class Client : public EventSource {
+class IPCXX_API Client : public EventSource {
 public:
     /// Runs on an I/O thread of its own.
     explicit Client(Config config = {});

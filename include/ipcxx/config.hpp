@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ipcxx/export.hpp"
 #include "ipcxx/peer.hpp"
 
 namespace ipcxx {
@@ -18,9 +19,9 @@ constexpr std::size_t unlimited = std::numeric_limits<std::size_t>::max();
 
 /// node-ipc 14's default socket root: $XDG_RUNTIME_DIR/node-ipc/ when set, else <tmp>/node-ipc-<uid>/
 /// where <tmp> is $TMPDIR, $TMP, $TEMP or /tmp (Node's os.tmpdir()).
-std::string default_socket_root();
+IPCXX_API std::string default_socket_root();
 /// node-ipc's default id: the host name.
-std::string default_id();
+IPCXX_API std::string default_id();
 
 /// Which wire a connection speaks (protocol/PROTOCOL.md).
 enum class Wire {
@@ -45,7 +46,7 @@ struct TlsConfig {
 
 /// Everything a Server, Client or Ipc can be configured with, node-ipc's `ipc.config` and
 /// ipcxx's own settings. A plain value: copied into each object when it is created.
-struct Config {
+struct IPCXX_API Config {
     std::string id = default_id();                  ///< this endpoint's id; the server's socket name
     std::string appspace = "app.";                  ///< middle part of the default socket path
     std::string socket_root = default_socket_root();  ///< first part of the default socket path

@@ -4,6 +4,8 @@
 #include <string>
 #include <system_error>
 
+#include "ipcxx/export.hpp"
+
 namespace ipcxx {
 
 /// The library's error codes, in category(); std::error_code converts from them.
@@ -65,13 +67,13 @@ enum class errc {
 };
 
 /// The error category of ipcxx (name "ipcxx"); message() describes each errc.
-const std::error_category& category() noexcept;
+IPCXX_API const std::error_category& category() noexcept;
 
 /// An errc as a std::error_code of category().
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), category()}; }
 
 /// Thrown by the throwing overloads; carries the same error_code the non-throwing overloads return.
-class Error : public std::system_error {
+class IPCXX_API Error : public std::system_error {
 public:
     /// An error with the code's own message.
     explicit Error(std::error_code code) : std::system_error(code) {}

@@ -7,6 +7,7 @@
 
 #include "ipcxx/detail/handler.hpp"
 #include "ipcxx/detail/request_handler.hpp"
+#include "ipcxx/export.hpp"
 
 namespace ipcxx {
 
@@ -15,7 +16,7 @@ using HandlerId = std::uint64_t;
 
 /// on / once / off, shared by Server and Client. Which signatures fit which events is checked at
 /// registration: a misfit throws ipcxx::Error(errc::bad_handler) naming the signatures that fit.
-class EventSource {
+class IPCXX_API EventSource {
 public:
     /// Adds `handler` for `event` and returns its id, for off(). The signatures that fit are listed
     /// with each event in Server and Client.

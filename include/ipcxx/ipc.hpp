@@ -10,6 +10,7 @@
 
 #include "ipcxx/client.hpp"
 #include "ipcxx/config.hpp"
+#include "ipcxx/export.hpp"
 #include "ipcxx/server.hpp"
 
 namespace ipcxx {
@@ -25,7 +26,7 @@ class IoThread;
 /// and changed only through config(), set_config() and update_config(), under the Ipc's lock).
 /// References returned stay valid until disconnect(id) for a client, and until the Ipc is
 /// destroyed.
-class Ipc {
+class IPCXX_API Ipc {
 public:
     /// Starts the I/O thread; `config` is used for the servers and clients created afterwards.
     explicit Ipc(Config config = {});

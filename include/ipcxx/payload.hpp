@@ -12,13 +12,14 @@
 #include "ipcxx/detail/pack_buffer.hpp"
 #include "ipcxx/detail/payload_access.hpp"
 #include "ipcxx/error.hpp"
+#include "ipcxx/export.hpp"
 
 namespace ipcxx {
 
 /// An immutable event payload: one msgpack value, or nothing at all (a node-ipc frame without a
 /// "data" key). Copies share the same bytes. Data that arrived as JSON and data that arrived as
 /// msgpack are the same type.
-class Payload {
+class IPCXX_API Payload {
 public:
     /// No data.
     Payload() = default;

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "ipcxx/export.hpp"
 #include "ipcxx/payload.hpp"
 #include "ipcxx/request.hpp"
 #include "ipcxx/socket.hpp"
@@ -36,7 +37,7 @@ struct ResponderAccess;
 ///   gets the error response "no_reply": never silence.
 ///
 /// Thread safety: every member is safe from any thread.
-class Responder {
+class IPCXX_API Responder {
 public:
     Responder() = default;
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ipcxx/config.hpp"
+#include "ipcxx/export.hpp"
 #include "ipcxx/handlers.hpp"
 #include "ipcxx/payload.hpp"
 #include "ipcxx/socket.hpp"
@@ -58,7 +59,7 @@ struct SharedIo;
 /// An exception thrown by a handler becomes an `error` event (errc::handler_exception); it never
 /// escapes into the I/O loop. After the destructor returns no handler of this server runs, except
 /// when the destructor is called from inside one of its own handlers (that handler finishes).
-class Server : public EventSource {
+class IPCXX_API Server : public EventSource {
 public:
     /// Runs on an I/O thread of its own.
     explicit Server(Config config = {});

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "ipcxx/export.hpp"
 #include "ipcxx/payload.hpp"
 #include "ipcxx/peer.hpp"
 
@@ -23,7 +24,7 @@ class SocketLink;
 /// connected is true while the endpoint runs. Handlers receive it; keep a copy to reply later.
 /// Thread safety: every member is safe from any thread. Emitting on a closed socket returns
 /// errc::not_connected.
-class Socket {
+class IPCXX_API Socket {
 public:
     Socket() = default;
 

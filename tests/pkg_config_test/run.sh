@@ -11,6 +11,8 @@ pc=$(find "$scratch/prefix" -name ipcxx.pc)
 export PKG_CONFIG_PATH=$(dirname "$pc")
 # Static library: its private dependencies (OpenSSL) come with --static.
 read -ra pkg <<<"$(pkg-config --cflags --libs --static ipcxx)"
+# A shared library (BUILD_SHARED_LIBS) is found at run time in the scratch prefix.
+rpath=-Wl,-rpath,$(pkg-config --variable=libdir ipcxx)
 "$(cache CMAKE_CXX_COMPILER)" -std=c++17 ${flags[@]+"${flags[@]}"} -o "$scratch/consumer" \
-    "$here/../cmake_install_test/main.cpp" "${pkg[@]}"
+    "$here/../cmake_install_test/main.cpp" "${pkg[@]}" "$rpath"
 "$scratch/consumer"

@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "ipcxx/export.hpp"
 #include "ipcxx/payload.hpp"
 #include "ipcxx/socket.hpp"
 
@@ -31,7 +32,7 @@ struct Handler {
 
 // Thrown inside a typed handler's adapter when the payload does not convert; the dispatcher turns
 // it into an `error` event with errc::conversion_failed naming the event.
-struct ConversionFailure : std::exception {
+struct IPCXX_API ConversionFailure : std::exception {
     std::string message;
     explicit ConversionFailure(std::string m) : message(std::move(m)) {}
     const char* what() const noexcept override { return message.c_str(); }

@@ -8,6 +8,8 @@
 
 #include <msgpack.hpp>
 
+#include "ipcxx/export.hpp"
+
 namespace ipcxx::detail {
 
 // A shared body at least this long may be sent by reference (SharedBytes).
@@ -62,7 +64,7 @@ private:
     PackBuffer& buffer_;
 };
 
-PackBuffer& thread_pack_buffer();
+IPCXX_API PackBuffer& thread_pack_buffer();
 // Packs `value` into this thread's buffer. The view is valid until the next pack on this thread;
 // an emit that queues a large message takes the buffer over instead of copying it.
 template <class T>
