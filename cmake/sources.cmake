@@ -65,9 +65,15 @@ set(IPCXX_SERVER_SOURCES
 set(IPCXX_TRANSPORT_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/transport/endpoint.cpp
     ${IPCXX_SOURCE_ROOT}/src/transport/peer_credentials.cpp
-    ${IPCXX_SOURCE_ROOT}/src/transport/tls.cpp
+    ${IPCXX_SOURCE_ROOT}/src/transport/tls_verdicts.cpp
     ${IPCXX_SOURCE_ROOT}/src/transport/udp_endpoint.cpp
 )
+# TLS through OpenSSL, or (IPCXX_TLS off: a build without TLS) the stub that refuses it.
+if(IPCXX_TLS)
+    list(APPEND IPCXX_TRANSPORT_SOURCES ${IPCXX_SOURCE_ROOT}/src/transport/tls.cpp)
+else()
+    list(APPEND IPCXX_TRANSPORT_SOURCES ${IPCXX_SOURCE_ROOT}/src/transport/tls_unavailable.cpp)
+endif()
 set(IPCXX_SOURCES
     ${IPCXX_CLIENT_SOURCES}
     ${IPCXX_CODEC_SOURCES}

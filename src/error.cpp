@@ -55,6 +55,7 @@ public:
             case errc::already_answered: return "the request has already been answered";
             case errc::would_deadlock: return "blocking call on the I/O thread that must complete it";
             case errc::no_worker: return "no connected client handles the event";
+            case errc::tls_unavailable: return "TLS unavailable: the library was built without TLS";
         }
         return "unknown ipcxx error";
     }

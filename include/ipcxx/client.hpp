@@ -101,7 +101,7 @@ public:
     /// refused (nothing is queued then); an accepted one is delivered or reported (see above).
     template <class T>
     std::error_code emit(std::string_view event, const T& data) {
-        return emit_packed(event, detail::pack_for_emit(data));
+        return emit_pack(event, detail::pack_for_emit(data));
     }
     /// Emits `event` with an already packed Payload.
     std::error_code emit(std::string_view event, const Payload& data) { return emit_packed(event, data.msgpack()); }
@@ -172,6 +172,8 @@ private:
     Client(detail::SharedIo io, Config config);
     // What the destructor does: disconnect, let the shutdown run, close the handlers.
     void shut_down() noexcept;
+    // emit()'s value, with the by-reference tail it may carry.
+    std::error_code emit_pack(std::string_view event, detail::PackedForEmit packed);
     HandlerId add_handler(std::string_view event, detail::Handler handler, bool once) override;
     void add_request_handler(std::string_view event, detail::RequestHandler handler) override;
 

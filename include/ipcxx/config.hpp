@@ -44,6 +44,10 @@ struct TlsConfig {
     bool insecure_skip_verify = false;  ///< client: UNSAFE, accept any server certificate (rejectUnauthorized:false)
 };
 
+/// Whether this library was built with TLS (CMake option IPCXX_WITH_TLS, docs/building.md). Without
+/// it, a server or client with tls.enabled fails with errc::tls_unavailable.
+IPCXX_API bool tls_available() noexcept;
+
 /// Everything a Server, Client or Ipc can be configured with, node-ipc's `ipc.config` and
 /// ipcxx's own settings. A plain value: copied into each object when it is created.
 struct IPCXX_API Config {

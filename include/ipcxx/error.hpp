@@ -64,6 +64,8 @@ enum class errc {
     already_answered,      ///< a second answer to one request was refused
     would_deadlock,        ///< a blocking call made on the I/O thread that would have to complete it
     no_worker,             ///< no connected client handles the event a request was to be distributed for
+    /// The build.
+    tls_unavailable,       ///< TLS was asked for, but this library was built without it (see tls_available())
 };
 
 /// The error category of ipcxx (name "ipcxx"); message() describes each errc.

@@ -48,7 +48,7 @@ public:
     /// Emits `event` with `data` packed by msgpack-c; not_connected when closed.
     template <class T>
     std::error_code emit(std::string_view event, const T& data) const {
-        return emit_packed(event, detail::pack_for_emit(data));
+        return emit_pack(event, detail::pack_for_emit(data));
     }
     /// Emits `event` with an already packed Payload.
     std::error_code emit(std::string_view event, const Payload& data) const {
@@ -75,6 +75,9 @@ public:
     std::error_code emit_packed(std::string_view event, std::string_view msgpack_data) const;
 
 private:
+    // emit()'s value, with the by-reference tail it may carry.
+    std::error_code emit_pack(std::string_view event, detail::PackedForEmit packed) const;
+
     friend class detail::SocketLink;
     Socket(std::shared_ptr<void> peer, const detail::SocketLink& link) : peer_(std::move(peer)), link_(&link) {}
     // What this handle names (a connection, a UDP sender), reached through the link of its kind.

@@ -96,8 +96,12 @@ void Client::connect_to_net(std::string server_id, std::string host, std::uint16
 }
 
 std::error_code Client::emit_packed(std::string_view event, std::string_view msgpack_data) {
-    if (auto tail = detail::take_pack_tail(msgpack_data)) return impl_->emit_with_tail(event, msgpack_data, *tail);
     return impl_->emit(event, msgpack_data);
+}
+
+std::error_code Client::emit_pack(std::string_view event, detail::PackedForEmit packed) {
+    if (packed.tail) return impl_->emit_with_tail(event, packed.head, *packed.tail);
+    return impl_->emit(event, packed.head);
 }
 
 std::error_code Client::emit_raw(std::string_view bytes) { return impl_->emit_raw(bytes); }

@@ -360,25 +360,25 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
     std::string detail;
     std::error_code tls_ec;
     if (!tls_context_) tls_ec = make_tls_context(config_.tls, TlsRole::client, tls_context_, detail);
-    auto tls = tls_ec ? nullptr : std::make_shared<TlsSocket>(std::move(socket_), *tls_context_);
-    if (tls) tls_ec = expect_server_name(*tls, config_.tls, target_.host, detail);
+    auto tls = tls_ec ? nullptr : make_tls_handshake(std::move(socket_), tls_context_, TlsRole::client);
+    if (tls) tls_ec = tls->expect_server_name(config_.tls, target_.host, detail);
     if (tls_ec) {
         // A configuration that cannot work will not work on the next attempt either.
         report_error(tls_ec, detail);
         return handle_closed(CloseCause::permanent);
     }
-    tls_socket_ = tls;
+    tls_handshake_ = tls;
     // Completes on the socket's executor, the strand.
-    tls_handshake(tls, TlsRole::client, config_.handshake_timeout,
-                  [self = shared_from_this(), attempt, tls, remote](std::error_code ec, std::string detail) {
-                      if (attempt != self->attempt_ || self->fsm_.state() != ReconnectFsm::State::connecting) return;
-                      self->tls_socket_.reset();
-                      if (ec) {
-                          self->report_error(ec, "TLS handshake with " + self->target_.describe() + " failed: " + detail);
-                          return self->handle_closed(cause_of(ec));
-                      }
-                      self->on_link(Stream(tls, self->tls_context_), describe_endpoint(remote, self->target_.path));
-                  });
+    tls->start(config_.handshake_timeout, [self = shared_from_this(), attempt, remote](
+                                              std::error_code ec, std::string detail, std::optional<TlsLink> link) {
+        if (attempt != self->attempt_ || self->fsm_.state() != ReconnectFsm::State::connecting) return;
+        self->tls_handshake_.reset();
+        if (ec) {
+            self->report_error(ec, "TLS handshake with " + self->target_.describe() + " failed: " + detail);
+            return self->handle_closed(cause_of(ec));
+        }
+        self->on_link(std::move(link->stream), describe_endpoint(remote, self->target_.path));
+    });
 }
 
 void ClientImpl::on_link(Stream stream, std::string remote) {
@@ -482,7 +482,7 @@ void ClientImpl::disconnect() {
         self->handshake_timer_.cancel();
         std::error_code ignored;
         self->socket_.close(ignored);
-        if (self->tls_socket_) self->tls_socket_->next_layer().close(ignored);
+        if (self->tls_handshake_) self->tls_handshake_->abort();
         if (self->conn_) {
             // Accounting is final only once the connection's write has completed.
             self->explicit_disconnect_ = step;

@@ -23,6 +23,7 @@
 #include "dispatch/responder_state.hpp"
 #include "runtime/handler_pool.hpp"
 #include "transport/endpoint.hpp"
+#include "transport/tls.hpp"
 
 namespace ipcxx::detail {
 
@@ -132,7 +133,7 @@ private:
     GenericSocket socket_;  // the attempt in progress
     Connector connector_;   // set: attempts use it, not socket_
     std::shared_ptr<TlsContext> tls_context_;  // made at the first TLS attempt
-    std::shared_ptr<TlsSocket> tls_socket_;    // the attempt in progress, during its TLS handshake
+    std::shared_ptr<TlsHandshake> tls_handshake_;  // the attempt in progress, during its TLS handshake
     std::shared_ptr<Connection> conn_;
     std::uint64_t attempt_ = 0;  // identifies the attempt a connect completion belongs to
     std::atomic<bool> connected_{false};

@@ -34,7 +34,8 @@ bool retry_cannot_help(std::error_code ec) noexcept {
     return ec == errc::native_wire_refused || ec == errc::handshake_timeout || ec == errc::path_too_long ||
            ec == errc::tls_configuration || ec == errc::tls_certificate_expired ||
            ec == errc::tls_host_name_mismatch || ec == errc::tls_unknown_ca ||
-           ec == errc::tls_client_certificate_required || ec == errc::tls_certificate_rejected;
+           ec == errc::tls_client_certificate_required || ec == errc::tls_certificate_rejected ||
+           ec == errc::tls_unavailable;
 }
 
 CloseCause cause_of(std::error_code ec) noexcept {

@@ -34,7 +34,7 @@ enum class CloseCause {
 
 // The failures that end a client for good: the server refuses its wire (native_wire_refused, or
 // no welcome at all: handshake_timeout) or a certificate, or the client's own settings cannot work
-// (path_too_long, tls_configuration). Bad input from the server is not one of them: a server that
+// (path_too_long, tls_configuration, tls_unavailable). Bad input from the server is not one of them: a server that
 // is fixed or restarted may be fine on the next connection.
 bool retry_cannot_help(std::error_code ec) noexcept;
 CloseCause cause_of(std::error_code ec) noexcept;

@@ -54,14 +54,6 @@ PackBuffer& thread_pack_buffer() {
     return buffer;
 }
 
-std::optional<PackTail> take_pack_tail(std::string_view data) {
-    PackBuffer& buffer = thread_pack_buffer();
-    if (buffer.tail.empty() || data.data() != buffer.bytes.data() || data.size() != buffer.bytes.size()) return {};
-    PackTail tail{std::move(buffer.tail_owner), buffer.tail};
-    buffer.tail = {};
-    return tail;
-}
-
 std::string joined(std::string_view data, const PackTail& tail) {
     std::string whole;
     whole.reserve(data.size() + tail.bytes.size());

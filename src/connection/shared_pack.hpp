@@ -3,9 +3,10 @@
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
+
+#include "ipcxx/detail/pack_buffer.hpp"
 
 namespace ipcxx::detail {
 
@@ -15,14 +16,6 @@ namespace ipcxx::detail {
 // null (the caller copies `data`).
 std::shared_ptr<const void> adopt_packed(std::string_view data);
 
-// The body of a SharedBytes that ended a value packed by pack_for_emit, kept by reference.
-struct PackTail {
-    std::shared_ptr<const void> owner;
-    std::string_view bytes;
-};
-// When `data` is this thread's pack buffer and such a tail follows it: takes the tail (the whole
-// value is `data` then `tail.bytes`).
-std::optional<PackTail> take_pack_tail(std::string_view data);
 // The whole value, copied, for a path that sends no tail by reference.
 std::string joined(std::string_view data, const PackTail& tail);
 

@@ -177,25 +177,25 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
     prepare_tcp(socket, config_);
     std::shared_ptr<TlsContext> context = tls_context();
     if (!context) return add_connection(generation, strand, Stream(std::move(socket)), remote, std::move(peer));
-    auto tls = std::make_shared<TlsSocket>(std::move(socket), *context);
+    auto tls = make_tls_handshake(std::move(socket), std::move(context), TlsRole::server);
+    const TlsHandshake* key = tls.get();
     {
         std::lock_guard<std::mutex> guard(mutex_);
-        handshakes_.emplace(tls.get(), tls);
+        handshakes_.emplace(key, tls);
     }
     // `connect` and the first message wait for the handshake; a failed one never becomes a connection.
-    tls_handshake(tls, TlsRole::server, config_.handshake_timeout,
-                  [self = shared_from_this(), generation, strand, remote, tls, context](std::error_code ec,
-                                                                                       std::string detail) {
-                      {
-                          std::lock_guard<std::mutex> guard(self->mutex_);
-                          self->handshakes_.erase(tls.get());
-                      }
-                      if (generation != self->generation_now()) return;  // stopped meanwhile
-                      if (ec) return self->report_error(ec, "TLS handshake with " + remote + " failed: " + detail);
-                      PeerIdentity identity;
-                      identity.certificate = peer_certificate(*tls);
-                      self->add_connection(generation, strand, Stream(tls, context), remote, std::move(identity));
-                  });
+    tls->start(config_.handshake_timeout, [self = shared_from_this(), generation, strand, remote, key](
+                                              std::error_code ec, std::string detail, std::optional<TlsLink> link) {
+        {
+            std::lock_guard<std::mutex> guard(self->mutex_);
+            self->handshakes_.erase(key);
+        }
+        if (generation != self->generation_now()) return;  // stopped meanwhile
+        if (ec) return self->report_error(ec, "TLS handshake with " + remote + " failed: " + detail);
+        PeerIdentity identity;
+        identity.certificate = std::move(link->peer_certificate);
+        self->add_connection(generation, strand, std::move(link->stream), remote, std::move(identity));
+    });
 }
 
 void ServerImpl::add_connection(std::uint64_t generation, const Strand& strand, Stream stream, const std::string& remote,
@@ -309,12 +309,7 @@ void ServerImpl::stop() {
         std::lock_guard<std::mutex> guard(mutex_);
         for (const auto& entry : connections_) all.push_back(entry.second);
         for (const auto& entry : handshakes_) {
-            if (auto tls = entry.second.lock()) {
-                asio::post(tls->get_executor(), [tls] {
-                    std::error_code ignored;
-                    tls->next_layer().close(ignored);
-                });
-            }
+            if (auto tls = entry.second.lock()) tls->abort();
         }
     }
     for (const auto& conn : all) conn->close();

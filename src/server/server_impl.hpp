@@ -20,6 +20,7 @@
 #include "server/listener.hpp"
 #include "server/work_distribution.hpp"
 #include "transport/endpoint.hpp"
+#include "transport/tls.hpp"
 
 namespace ipcxx::detail {
 
@@ -161,7 +162,7 @@ private:
     mutable std::mutex acceptor_mutex_;  // the acceptor is used from callers' threads and the strand
     mutable std::mutex mutex_;  // guards connections_ and the listening info read by path()/port()
     std::map<std::uint64_t, std::shared_ptr<ServerConnection>> connections_;
-    std::unordered_map<const TlsSocket*, std::weak_ptr<TlsSocket>> handshakes_;  // TLS handshakes in progress
+    std::unordered_map<const TlsHandshake*, std::weak_ptr<TlsHandshake>> handshakes_;  // TLS handshakes in progress
     std::shared_ptr<TlsContext> tls_context_;  // TCP with tls.enabled; per listen, so new files are read on start()
     std::atomic<std::uint64_t> next_serial_{1};
 

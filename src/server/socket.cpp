@@ -27,9 +27,13 @@ bool Socket::connected() const noexcept { return link_ && link_->connected(peer_
 std::size_t Socket::pending_messages() const { return link_ ? link_->pending_messages(peer_) : 0; }
 
 std::error_code Socket::emit_packed(std::string_view event, std::string_view msgpack_data) const {
-    const auto tail = detail::take_pack_tail(msgpack_data);
     if (!link_) return make_error_code(errc::not_connected);
-    return link_->emit(peer_, event, msgpack_data, tail ? &*tail : nullptr);
+    return link_->emit(peer_, event, msgpack_data, nullptr);
+}
+
+std::error_code Socket::emit_pack(std::string_view event, detail::PackedForEmit packed) const {
+    if (!link_) return make_error_code(errc::not_connected);
+    return link_->emit(peer_, event, packed.head, packed.tail ? &*packed.tail : nullptr);
 }
 
 std::error_code Socket::emit_raw(std::string_view bytes) const {

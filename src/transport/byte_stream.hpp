@@ -1,6 +1,6 @@
-// The seam for stream kinds other than a socket (an in-memory test stream today; a child process's
-// pipes or a broker link later). `Stream` forwards to one of these when it holds one; the socket
-// and TLS paths do not go through it, so they keep their direct calls.
+// The seam for stream kinds other than a plain socket (TLS, an in-memory test stream; a child
+// process's pipes or a broker link later). `Stream` forwards to one of these when it holds one; the plain
+// socket path does not go through it, so it keeps its direct calls.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +31,13 @@ public:
     virtual void close() = 0;
     // Bytes written that the peer has not acknowledged, when the kind can tell.
     virtual std::optional<std::uint64_t> unacknowledged_bytes() { return std::nullopt; }
+    // For a dead link: stops writing and discards what the peer has not acknowledged (see
+    // Stream::abort); returns how many bytes that is, when the kind can tell.
+    virtual std::optional<std::uint64_t> abort() {
+        const auto unacknowledged = unacknowledged_bytes();
+        close();
+        return unacknowledged;
+    }
 };
 
 }  // namespace ipcxx::detail

@@ -1,7 +1,7 @@
-// The byte stream under a connection: a plain socket, TLS over one, or another kind behind the
-// ByteStream seam (transport/byte_stream.hpp). Operations forward to the socket directly
-// (templates, no type erasure), so the plain path costs no allocation or copy beyond the socket's
-// own; TLS and the other kinds are one branch away.
+// The byte stream under a connection: a plain socket, or another kind (TLS, transport/tls.hpp; an
+// in-memory test stream) behind the ByteStream seam (transport/byte_stream.hpp). Operations forward
+// to the socket directly (templates, no type erasure), so the plain path costs no allocation or
+// copy beyond the socket's own; the other kinds are one branch away.
 #pragma once
 
 #include <cstdint>
@@ -16,13 +16,11 @@
 #endif
 
 #include <asio/associated_executor.hpp>
-#include <asio/bind_executor.hpp>
 #include <asio/dispatch.hpp>
 #include <asio/write.hpp>
 
 #include "transport/byte_stream.hpp"
 #include "transport/endpoint.hpp"
-#include "transport/tls.hpp"
 
 namespace ipcxx::detail {
 
@@ -33,39 +31,27 @@ public:
         std::error_code ignored;
         socket_.non_blocking(true, ignored);
     }
-    // After a completed handshake; `context` outlives the stream with it.
-    Stream(std::shared_ptr<TlsSocket> tls, std::shared_ptr<TlsContext> context)
-        : socket_(tls->get_executor()), context_(std::move(context)), tls_(std::move(tls)) {}
     // Another kind of stream; `executor` runs completions that have no executor of their own.
     Stream(std::unique_ptr<ByteStream> other, const GenericSocket::executor_type& executor)
         : socket_(executor), other_(std::move(other)) {}
 
     template <class MutableBuffers, class Handler>
     void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
-        if (!tls_ && !other_) return socket_.async_read_some(buffers, std::forward<Handler>(handler));
         if (other_) return other_->async_read_some(first_buffer(buffers), completion(std::forward<Handler>(handler)));
-        // TLS errors arrive as ours (a peer refusing our certificate says why), on the handler's executor.
-        const auto executor = asio::get_associated_executor(handler);
-        tls_->async_read_some(buffers, asio::bind_executor(executor, [h = std::forward<Handler>(handler)](
-                                                                          std::error_code ec, std::size_t n) mutable {
-                                  h(tls_error(ec, nullptr), n);
-                              }));
+        socket_.async_read_some(buffers, std::forward<Handler>(handler));
     }
 
     // Writes all of `buffers` (asio::async_write semantics).
     template <class ConstBuffers, class Handler>
     void async_write(const ConstBuffers& buffers, Handler&& handler) {
-        if (tls_) return asio::async_write(*tls_, buffers, std::forward<Handler>(handler));
         if (other_) return other_->async_write(to_vector(buffers), completion(std::forward<Handler>(handler)));
         asio::async_write(socket_, buffers, std::forward<Handler>(handler));
     }
 
     // Writes what the socket takes at once, without waiting: the bytes written, 0 when it would
     // block (`ec` is then clear). Most writes complete here, with no completion handler to run.
-    // TLS records go through async_write only.
     template <class ConstBuffers>
     std::size_t write_now(const ConstBuffers& buffers, std::error_code& ec) {
-        if (tls_) return 0;
         if (other_) return other_->write_now(to_vector(buffers), ec);
         const std::size_t n = socket_.write_some(buffers, ec);
         if (ec == asio::error::would_block || ec == asio::error::try_again) {
@@ -79,13 +65,13 @@ public:
     void shutdown_send() {
         if (other_) return other_->shutdown_send();
         std::error_code ignored;
-        lowest_layer().shutdown(asio::socket_base::shutdown_send, ignored);
+        socket_.shutdown(asio::socket_base::shutdown_send, ignored);
     }
 
     // A TCP socket without TLS: the bytes on the wire are the frames as written.
     bool plain_tcp() const {
         std::error_code ec;
-        return !tls_ && !other_ && is_tcp(socket_.local_endpoint(ec)) && !ec;
+        return !other_ && is_tcp(socket_.local_endpoint(ec)) && !ec;
     }
 
     // Bytes written that the peer's TCP has not acknowledged (Linux); nullopt when unknown.
@@ -102,15 +88,11 @@ public:
     // peer has not acknowledged (a socket left to deliver it whenever the link came back would put
     // it behind what the next connection sent). Returns how many bytes that is.
     std::optional<std::uint64_t> abort() {
-        if (other_) {
-            const auto unacknowledged = other_->unacknowledged_bytes();
-            other_->close();
-            return unacknowledged;
-        }
+        if (other_) return other_->abort();
         std::error_code ignored;
-        lowest_layer().cancel(ignored);  // no write runs after this: the count below is final
+        socket_.cancel(ignored);  // no write runs after this: the count below is final
         const auto unacknowledged = unacknowledged_bytes();
-        lowest_layer().set_option(asio::socket_base::linger(true, 0), ignored);
+        socket_.set_option(asio::socket_base::linger(true, 0), ignored);
         return unacknowledged;
     }
 
@@ -118,8 +100,8 @@ public:
     void close() {
         if (other_) return other_->close();
         std::error_code ignored;
-        lowest_layer().shutdown(asio::socket_base::shutdown_both, ignored);
-        lowest_layer().close(ignored);
+        socket_.shutdown(asio::socket_base::shutdown_both, ignored);
+        socket_.close(ignored);
     }
 
 private:
@@ -140,11 +122,8 @@ private:
     static std::vector<asio::const_buffer> to_vector(const ConstBuffers& buffers) {
         return {asio::buffer_sequence_begin(buffers), asio::buffer_sequence_end(buffers)};
     }
-    GenericSocket& lowest_layer() noexcept { return tls_ ? tls_->next_layer() : socket_; }
 
-    GenericSocket socket_;  // the plain socket; unused under TLS
-    std::shared_ptr<TlsContext> context_;  // before tls_: destroyed after it
-    std::shared_ptr<TlsSocket> tls_;
+    GenericSocket socket_;  // the plain socket; unused under another kind
     std::unique_ptr<ByteStream> other_;
 };
 

@@ -1,3 +1,5 @@
+// The TLS interface of transport/tls.hpp with OpenSSL, through Asio's SSL support (left out of a
+// build with IPCXX_WITH_TLS=OFF, which compiles transport/tls_unavailable.cpp instead).
 #include "transport/tls.hpp"
 
 #include <openssl/err.h>
@@ -5,13 +7,29 @@
 #include <openssl/x509v3.h>
 
 #include <asio/ip/address.hpp>
-#include <asio/steady_timer.hpp>
+#include <asio/post.hpp>
+#include <asio/ssl/context.hpp>
 #include <asio/ssl/error.hpp>
+#include <asio/ssl/stream.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/write.hpp>
 
 #include "ipcxx/error.hpp"
 
-namespace ipcxx::detail {
+namespace ipcxx {
+
+bool tls_available() noexcept { return true; }
+
+namespace detail {
+
+class TlsContext : public asio::ssl::context {
+public:
+    using asio::ssl::context::context;
+};
+
 namespace {
+
+using TlsSocket = asio::ssl::stream<GenericSocket>;
 
 std::error_code config_error(std::string& detail, std::string what) {
     detail = std::move(what);
@@ -133,62 +151,11 @@ std::error_code make_tls_context(const TlsConfig& tls, TlsRole role, std::shared
     return {};
 }
 
-std::error_code expect_server_name(TlsSocket& socket, const TlsConfig& tls, const std::string& host,
-                                   std::string& detail) {
-    std::string name = tls.server_name.empty() ? host : tls.server_name;
-    if (name.size() > 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
-    SSL* ssl = socket.native_handle();
-    std::error_code not_ip;
-    asio::ip::make_address(name, not_ip);
-    // SNI carries host names only, never addresses (RFC 6066).
-    if (not_ip && SSL_set_tlsext_host_name(ssl, name.c_str()) != 1) {
-        return config_error(detail, "cannot send the server name " + name);
-    }
-    if (tls.insecure_skip_verify) return {};
-    const int set = not_ip ? SSL_set1_host(ssl, name.c_str())
-                           : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str());
-    if (set != 1) return config_error(detail, "cannot verify the server name " + name);
-    return {};
-}
+namespace {
 
-void tls_handshake(const std::shared_ptr<TlsSocket>& socket, TlsRole role, std::chrono::milliseconds timeout,
-                   TlsHandshakeDone done) {
-    auto timer = std::make_shared<asio::steady_timer>(socket->get_executor());
-    auto timed_out = std::make_shared<bool>(false);
-    timer->expires_after(timeout);
-    timer->async_wait([socket, timed_out](std::error_code ec) {
-        if (ec) return;
-        *timed_out = true;
-        std::error_code ignored;
-        socket->next_layer().close(ignored);
-    });
-    socket->async_handshake(role == TlsRole::server ? TlsSocket::server : TlsSocket::client,
-                            [socket, timer, timed_out, timeout, done = std::move(done)](std::error_code ec) {
-                                timer->cancel();
-                                if (!ec) return done({}, {});
-                                if (*timed_out) {
-                                    return done(make_error_code(errc::tls_handshake_failed),
-                                                "no TLS handshake within " + std::to_string(timeout.count()) + " ms");
-                                }
-                                const auto ours = tls_error(ec, socket.get());
-                                std::string detail = ours.message();
-                                if (ours.category() == category() && ours != ec) detail += " (" + ec.message() + ")";
-                                done(ours, std::move(detail));
-                            });
-}
-
-std::optional<CertificateIdentity> peer_certificate(TlsSocket& socket) {
-    X509* cert = SSL_get_peer_certificate(socket.native_handle());
-    if (!cert) return std::nullopt;
-    CertificateIdentity identity;
-    identity.subject = one_line(X509_get_subject_name(cert));
-    identity.common_name = name_entry(X509_get_subject_name(cert), NID_commonName);
-    identity.issuer = one_line(X509_get_issuer_name(cert));
-    identity.sha256_fingerprint = sha256_fingerprint(cert);
-    X509_free(cert);
-    return identity;
-}
-
+// A peer that closed without TLS's close_notify is a plain end of stream; a failed handshake or a
+// TLS read error is one of ours when it says something precise (a peer refusing our certificate
+// says why). `socket` may be null after the handshake.
 std::error_code tls_error(std::error_code ec, TlsSocket* socket) {
     if (!ec) return ec;
     if (ec == asio::ssl::error::stream_truncated) return asio::error::eof;
@@ -205,9 +172,137 @@ std::error_code tls_error(std::error_code ec, TlsSocket* socket) {
     return ec;
 }
 
-bool is_certificate_error(std::error_code ec) noexcept {
-    return ec == errc::tls_certificate_expired || ec == errc::tls_host_name_mismatch || ec == errc::tls_unknown_ca ||
-           ec == errc::tls_client_certificate_required || ec == errc::tls_certificate_rejected;
+std::optional<CertificateIdentity> peer_certificate(TlsSocket& socket) {
+    X509* cert = SSL_get_peer_certificate(socket.native_handle());
+    if (!cert) return std::nullopt;
+    CertificateIdentity identity;
+    identity.subject = one_line(X509_get_subject_name(cert));
+    identity.common_name = name_entry(X509_get_subject_name(cert), NID_commonName);
+    identity.issuer = one_line(X509_get_issuer_name(cert));
+    identity.sha256_fingerprint = sha256_fingerprint(cert);
+    X509_free(cert);
+    return identity;
 }
 
-}  // namespace ipcxx::detail
+// A TLS link after its handshake. Asio's SSL stream writes records through async_write only, so
+// write_now takes nothing; the count of unacknowledged bytes is unknown under TLS.
+class TlsByteStream final : public ByteStream {
+public:
+    TlsByteStream(std::shared_ptr<TlsSocket> socket, std::shared_ptr<TlsContext> context)
+        : context_(std::move(context)), socket_(std::move(socket)) {}
+
+    void async_read_some(asio::mutable_buffer buffer, Completion done) override {
+        socket_->async_read_some(buffer, [done = std::move(done)](std::error_code ec, std::size_t n) {
+            done(tls_error(ec, nullptr), n);
+        });
+    }
+    void async_write(std::vector<asio::const_buffer> buffers, Completion done) override {
+        asio::async_write(*socket_, buffers, std::move(done));
+    }
+    std::size_t write_now(const std::vector<asio::const_buffer>&, std::error_code& ec) override {
+        ec.clear();
+        return 0;
+    }
+    void shutdown_send() override {
+        std::error_code ignored;
+        socket_->next_layer().shutdown(asio::socket_base::shutdown_send, ignored);
+    }
+    void close() override {
+        std::error_code ignored;
+        socket_->next_layer().shutdown(asio::socket_base::shutdown_both, ignored);
+        socket_->next_layer().close(ignored);
+    }
+    // Resets the connection at close() rather than closing it at once, as a plain socket does.
+    std::optional<std::uint64_t> abort() override {
+        std::error_code ignored;
+        socket_->next_layer().cancel(ignored);
+        socket_->next_layer().set_option(asio::socket_base::linger(true, 0), ignored);
+        return std::nullopt;
+    }
+
+private:
+    std::shared_ptr<TlsContext> context_;  // before socket_: destroyed after it
+    std::shared_ptr<TlsSocket> socket_;
+};
+
+class OpenSslHandshake final : public TlsHandshake, public std::enable_shared_from_this<OpenSslHandshake> {
+public:
+    OpenSslHandshake(GenericSocket socket, std::shared_ptr<TlsContext> context, TlsRole role)
+        : context_(std::move(context)), socket_(std::make_shared<TlsSocket>(std::move(socket), *context_)),
+          role_(role) {}
+
+    std::error_code expect_server_name(const TlsConfig& tls, const std::string& host, std::string& detail) override {
+        return server_name(*socket_, tls, host, detail);
+    }
+
+    void start(std::chrono::milliseconds timeout, TlsHandshakeDone done) override {
+        auto timer = std::make_shared<asio::steady_timer>(socket_->get_executor());
+        auto timed_out = std::make_shared<bool>(false);
+        timer->expires_after(timeout);
+        timer->async_wait([socket = socket_, timed_out](std::error_code ec) {
+            if (ec) return;
+            *timed_out = true;
+            std::error_code ignored;
+            socket->next_layer().close(ignored);
+        });
+        socket_->async_handshake(
+            role_ == TlsRole::server ? TlsSocket::server : TlsSocket::client,
+            [self = shared_from_this(), timer, timed_out, timeout, done = std::move(done)](std::error_code ec) {
+                timer->cancel();
+                if (!ec) {
+                    auto certificate = peer_certificate(*self->socket_);
+                    const auto executor = self->socket_->get_executor();
+                    Stream stream(std::make_unique<TlsByteStream>(self->socket_, self->context_), executor);
+                    return done({}, {}, TlsLink{std::move(stream), std::move(certificate)});
+                }
+                if (*timed_out) {
+                    return done(make_error_code(errc::tls_handshake_failed),
+                                "no TLS handshake within " + std::to_string(timeout.count()) + " ms", std::nullopt);
+                }
+                const auto ours = tls_error(ec, self->socket_.get());
+                std::string detail = ours.message();
+                if (ours.category() == category() && ours != ec) detail += " (" + ec.message() + ")";
+                done(ours, std::move(detail), std::nullopt);
+            });
+    }
+
+    void abort() override {
+        asio::post(socket_->get_executor(), [socket = socket_] {
+            std::error_code ignored;
+            socket->next_layer().close(ignored);
+        });
+    }
+
+private:
+    static std::error_code server_name(TlsSocket& socket, const TlsConfig& tls, const std::string& host,
+                                       std::string& detail) {
+        std::string name = tls.server_name.empty() ? host : tls.server_name;
+        if (name.size() > 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
+        SSL* ssl = socket.native_handle();
+        std::error_code not_ip;
+        asio::ip::make_address(name, not_ip);
+        // SNI carries host names only, never addresses (RFC 6066).
+        if (not_ip && SSL_set_tlsext_host_name(ssl, name.c_str()) != 1) {
+            return config_error(detail, "cannot send the server name " + name);
+        }
+        if (tls.insecure_skip_verify) return {};
+        const int set = not_ip ? SSL_set1_host(ssl, name.c_str())
+                               : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str());
+        if (set != 1) return config_error(detail, "cannot verify the server name " + name);
+        return {};
+    }
+
+    std::shared_ptr<TlsContext> context_;  // before socket_: destroyed after it
+    std::shared_ptr<TlsSocket> socket_;
+    TlsRole role_;
+};
+
+}  // namespace
+
+std::shared_ptr<TlsHandshake> make_tls_handshake(GenericSocket socket, std::shared_ptr<TlsContext> context,
+                                                 TlsRole role) {
+    return std::make_shared<OpenSslHandshake>(std::move(socket), std::move(context), role);
+}
+
+}  // namespace detail
+}  // namespace ipcxx

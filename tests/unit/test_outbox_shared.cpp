@@ -227,20 +227,19 @@ TEST_CASE("shared bytes: packed as bin or str, by reference only when last and p
     CHECK(std::string_view(elsewhere.data(), elsewhere.size()) == copied);
 
     // For emit, the body stays by reference when nothing follows it.
-    const std::string_view head = ipcxx::detail::pack_for_emit(std::make_tuple(7, body));
-    auto tail = ipcxx::detail::take_pack_tail(head);
-    REQUIRE(tail);
-    CHECK(tail->bytes.data() == text->data());
-    CHECK(tail->owner.get() == text.get());
-    CHECK(ipcxx::detail::joined(head, *tail) == copied);
-    CHECK_FALSE(ipcxx::detail::take_pack_tail(head));  // taken once
+    const auto packed = ipcxx::detail::pack_for_emit(std::make_tuple(7, body));
+    REQUIRE(packed.tail);
+    CHECK(packed.tail->bytes.data() == text->data());
+    CHECK(packed.tail->owner.get() == text.get());
+    CHECK(ipcxx::detail::joined(packed.head, *packed.tail) == copied);
+    CHECK(ipcxx::detail::thread_pack_buffer().tail.empty());  // handed over once, not left behind
 
-    const std::string_view followed = ipcxx::detail::pack_for_emit(std::make_tuple(body, 7));
-    CHECK_FALSE(ipcxx::detail::take_pack_tail(followed));
-    CHECK(followed.size() > big);  // copied, then 7
+    const auto followed = ipcxx::detail::pack_for_emit(std::make_tuple(body, 7));
+    CHECK_FALSE(followed.tail);
+    CHECK(followed.head.size() > big);  // copied, then 7
 
     const ipcxx::SharedBytes small(std::string(100, 's'));
-    CHECK_FALSE(ipcxx::detail::take_pack_tail(ipcxx::detail::pack_for_emit(std::make_tuple(1, small))));
+    CHECK_FALSE(ipcxx::detail::pack_for_emit(std::make_tuple(1, small)).tail);
     const ipcxx::SharedBytes binary(std::string(big, 'b'));
     const auto unpacked = msgpack::unpack(elsewhere.data(), elsewhere.size());
     CHECK(unpacked.get().via.array.ptr[1].type == msgpack::type::STR);
@@ -256,7 +255,7 @@ TEST_CASE("shared bytes: a body over msgpack's 4 GiB limit throws and leaves no 
     const ipcxx::SharedBytes huge(owner, std::string_view(owner->data(), over));
     CHECK_THROWS_AS(ipcxx::detail::pack_for_emit(std::make_tuple(1, huge)), msgpack::container_size_overflow);
     CHECK(owner.use_count() == 2);  // `huge` and this test: the pack buffer holds none
-    CHECK_FALSE(ipcxx::detail::take_pack_tail(ipcxx::detail::pack_for_emit(std::make_tuple(1, 2))));
+    CHECK_FALSE(ipcxx::detail::pack_for_emit(std::make_tuple(1, 2)).tail);
 
     const ipcxx::SharedBytes none(std::shared_ptr<const std::string>{});
     CHECK(none.bytes().empty());

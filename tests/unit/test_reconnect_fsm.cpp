@@ -169,7 +169,7 @@ TEST_CASE("reconnect: bad input from the server is retried; refusals of this cli
     for (const errc code : {errc::native_wire_refused, errc::handshake_timeout, errc::path_too_long,
                             errc::tls_configuration, errc::tls_certificate_expired, errc::tls_host_name_mismatch,
                             errc::tls_unknown_ca, errc::tls_client_certificate_required,
-                            errc::tls_certificate_rejected}) {
+                            errc::tls_certificate_rejected, errc::tls_unavailable}) {
         INFO(make_error_code(code).message());
         CHECK(cause_of(code) == CloseCause::permanent);
     }

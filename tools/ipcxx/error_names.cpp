@@ -57,6 +57,7 @@ const char* ipcxx_name(ipcxx::errc code) {
         case errc::already_answered: return "already_answered";
         case errc::would_deadlock: return "would_deadlock";
         case errc::no_worker: return "no_worker";
+        case errc::tls_unavailable: return "tls_unavailable";
     }
     return nullptr;
 }

@@ -38,7 +38,7 @@ Options:
   --quiet            no diagnostics on stderr except fatal errors
   -h, --help         show this help
 
-TLS (with --tcp; each --tls-* option turns TLS on):
+TLS (with --tcp; each --tls-* option turns TLS on; a build without TLS fails with tls_unavailable):
   --tls                          TLS without files of one's own: the system's trusted CAs
   --tls-cert FILE                this side's certificate chain, PEM (serve: required)
   --tls-key FILE                 its private key, PEM

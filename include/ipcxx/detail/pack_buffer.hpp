@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,21 @@ namespace ipcxx::detail {
 
 // A shared body at least this long may be sent by reference (SharedBytes).
 constexpr std::size_t shared_body_threshold = 64 * 1024;
+
+// The body of a large SharedBytes that ended a value packed for emit, kept by reference with its
+// owner: what the packer hands over to the emit that queues it (Outbox::push's tail).
+struct PackTail {
+    std::shared_ptr<const void> owner;
+    std::string_view bytes;
+};
+
+// A value packed for emit: `head`, the bytes in this thread's pack buffer (valid until the next pack
+// on this thread), then `tail`, when the value ended in a large SharedBytes. The tail travels in
+// this object: nothing recognises a buffer by its address.
+struct PackedForEmit {
+    std::string_view head;
+    std::optional<PackTail> tail;
+};
 
 // The per-thread buffer values are packed into on their way to emit (a msgpack-c stream). A large
 // SharedBytes body written last may stay by reference as the `tail` (see pack_for_emit).
@@ -75,14 +91,19 @@ std::string_view pack_thread_local(const T& value) {
     buffer.settle();
     return buffer.bytes;
 }
-// The same for emit, which alone knows the by-reference tail: the view holds the bytes before it,
-// and emit_packed finds the tail in this thread's buffer.
+// The same for emit, which alone takes a by-reference tail: it is moved out of the buffer into the
+// result, so the buffer keeps no owner of it.
 template <class T>
-std::string_view pack_for_emit(const T& value) {
+PackedForEmit pack_for_emit(const T& value) {
     PackBuffer& buffer = thread_pack_buffer();
     buffer.clear();
     SharingPacker(buffer).pack(value);
-    return buffer.bytes;
+    PackedForEmit packed{buffer.bytes, std::nullopt};
+    if (!buffer.tail.empty()) {
+        packed.tail = PackTail{std::move(buffer.tail_owner), buffer.tail};
+        buffer.tail = {};
+    }
+    return packed;
 }
 
 }  // namespace ipcxx::detail
