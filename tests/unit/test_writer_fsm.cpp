@@ -154,4 +154,13 @@ TEST_CASE("writer fsm: closed with a write in flight, its completion is only wai
     CHECK_FALSE(fsm.open_outbox());
 }
 
+TEST_CASE("writer fsm: closed with a write in flight that then succeeds, nothing more is written", "[writer_fsm]") {
+    auto fsm = open_writer();
+    REQUIRE(fsm.next(true) == Action::write_preface);
+    fsm.close();
+    CHECK(fsm.complete() == Write::preface);
+    CHECK(fsm.after_write({}) == Action::finish);
+    CHECK(fsm.next(true) == Action::none);
+}
+
 }  // namespace writer_fsm_test
