@@ -7,6 +7,8 @@
 //   close:      closes the socket; when neither loop has an operation in flight, owner.on_closed
 //               runs exactly once, so the outbox's accounting is final by then.
 // Producers on any thread push into the outbox and post the writer only when it is idle.
+// Each actor's state is a socket-free state machine (reader_fsm, writer_fsm, close_fsm): this class
+// tells them what happened and performs the actions they answer.
 #pragma once
 
 #include <atomic>
