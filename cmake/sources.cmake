@@ -33,11 +33,14 @@ set(IPCXX_TOP_SOURCES
 )
 set(IPCXX_CONNECTION_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/connection/ack_tracker.cpp
+    ${IPCXX_SOURCE_ROOT}/src/connection/close_fsm.cpp
     ${IPCXX_SOURCE_ROOT}/src/connection/connection.cpp
     ${IPCXX_SOURCE_ROOT}/src/connection/liveness.cpp
     ${IPCXX_SOURCE_ROOT}/src/connection/message_encoder.cpp
     ${IPCXX_SOURCE_ROOT}/src/connection/outbox.cpp
+    ${IPCXX_SOURCE_ROOT}/src/connection/reader_fsm.cpp
     ${IPCXX_SOURCE_ROOT}/src/connection/shared_pack.cpp
+    ${IPCXX_SOURCE_ROOT}/src/connection/writer_fsm.cpp
 )
 set(IPCXX_DISPATCH_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/dispatch/event_sink.cpp

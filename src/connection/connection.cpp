@@ -15,7 +15,6 @@
 namespace ipcxx::detail {
 namespace {
 constexpr std::size_t read_chunk = 64 * 1024;
-constexpr std::size_t frames_before_early_write = 32;
 constexpr std::size_t synchronous_write_rounds = 8;
 constexpr std::size_t min_ack_check = 4096;  // frames tracked before the socket is asked
 
@@ -63,7 +62,7 @@ Connection::Connection(Strand strand, Stream stream, std::shared_ptr<Outbox> out
       identity_timer_(strand_) {}
 
 void Connection::start(std::string preface, bool open_outbox) {
-    if (closing_) return;
+    if (close_fsm_.closing()) return;
     open_.store(true, std::memory_order_release);
     // Only heartbeats tell a dead link, and only plain TCP's bytes map to frames.
     track_acks_ = config_.heartbeat_timeout.count() > 0 && stream_.plain_tcp() &&
@@ -79,8 +78,7 @@ void Connection::start(std::string preface, bool open_outbox) {
 }
 
 void Connection::open_outbox() {
-    if (closing_ || outbox_open_) return;
-    outbox_open_ = true;
+    if (close_fsm_.closing() || !write_fsm_.open_outbox()) return;
     if (outbox_->link_up()) do_write();
 }
 
@@ -90,23 +88,23 @@ void Connection::send_control(const std::string& frame) {
 }
 
 void Connection::start_heartbeat() {
-    if (closing_ || liveness_.pinging()) return;
+    if (close_fsm_.closing() || liveness_.pinging()) return;
     liveness_.send_pings(Liveness::Clock::now());
     liveness_.watch_silence();
     check_liveness();
 }
 
 void Connection::wait_for_identity(std::chrono::milliseconds timeout) {
-    if (closing_) return;
+    if (close_fsm_.closing()) return;
     identity_timer_.expires_after(timeout);
     identity_timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec) {
-        if (ec || self->closing_) return;
+        if (ec || self->close_fsm_.closing()) return;
         if (auto owner = self->owner_.lock()) owner->on_identity_timeout(*self);
     }));
 }
 
 void Connection::check_liveness() {
-    if (closing_ || !liveness_.active()) return;
+    if (close_fsm_.closing() || !liveness_.active()) return;
     const auto verdict = liveness_.check(Liveness::Clock::now(), reader_.partial_size() > 0);
     if (verdict.failure == errc::message_timeout) {
         fail_input(verdict.failure, "a frame stayed incomplete (" + std::to_string(reader_.partial_size()) +
@@ -144,9 +142,8 @@ std::error_code Connection::accept_push(Outbox::Push result) {
 }
 
 bool Connection::defer_write_to_batch_end() {
-    if (!strand_.running_in_this_thread() || !in_read_batch_) return false;
-    write_after_batch_ = true;
-    return true;
+    // The strand first: the reader's state is the strand's.
+    return strand_.running_in_this_thread() && read_fsm_.defer_write();
 }
 
 std::error_code Connection::send(const Outgoing& original, std::uint64_t* sequence) {
@@ -192,10 +189,12 @@ void Connection::close(std::error_code reason) {
 
 void Connection::close_gracefully(std::chrono::milliseconds timeout) {
     asio::dispatch(strand_, [self = shared_from_this(), timeout] {
-        if (self->closing_ || self->draining_) return;
-        // A held outbox (wire = native before the welcome) cannot be flushed.
-        if (timeout.count() == 0 || !self->outbox_open_ || self->write_failed_) return self->close_on_strand({});
-        self->draining_ = true;
+        if (self->close_fsm_.closing()) return;
+        switch (self->write_fsm_.drain(timeout.count() == 0)) {
+        case WriterFsm::Drain::ignore: return;
+        case WriterFsm::Drain::close_now: return self->close_on_strand({});
+        case WriterFsm::Drain::drain: break;
+        }
         self->close_timer_.expires_after(timeout);
         self->close_timer_.async_wait(asio::bind_executor(self->strand_, [self](std::error_code ec) {
             if (!ec) self->close_on_strand({});
@@ -205,9 +204,8 @@ void Connection::close_gracefully(std::chrono::milliseconds timeout) {
 }
 
 void Connection::do_read() {
-    if (closing_) return;
+    if (read_fsm_.read() != ReaderFsm::Action::read) return;
     auto span = reader_.prepare(read_chunk);
-    read_in_flight_ = true;
     stream_.async_read_some(asio::buffer(span.data, span.size),
                             asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec, std::size_t n) {
                                 self->on_read(ec, n);
@@ -215,47 +213,30 @@ void Connection::do_read() {
 }
 
 void Connection::on_read(std::error_code ec, std::size_t n) {
-    read_in_flight_ = false;
-    if (closing_) return maybe_finish();
-    if (ec) {
-        close_on_strand(write_failed_ ? close_reason_
-                                      : ec == asio::error::eof ? make_error_code(errc::connection_lost) : ec);
-        return;
+    switch (read_fsm_.on_read(ec, write_fsm_.error())) {
+    case ReaderFsm::Action::finish: return maybe_finish();
+    case ReaderFsm::Action::close: return close_on_strand(read_fsm_.reason());
+    default: break;
     }
     reader_.commit(n);
     liveness_.on_received(Liveness::Clock::now());
     // A write that fails meanwhile leaves the reading to go on: the read started below sees the
     // rest of what the peer sent, then its close.
-    handling_read_ = true;
-    struct Done {
-        bool& flag;
-        ~Done() { flag = false; }
-    } done{handling_read_};
     if (config_.raw_buffer) {
         if (auto owner = owner_.lock()) owner->on_raw_data(*this, reader_.take_all());
         return do_read();
     }
     Frame frame;
     std::error_code frame_ec;
-    // Replies emitted by handlers during this batch go out together in one write after it,
-    // rather than through a posted write each batch.
-    // In a long batch, the first replies leave early, so that the peer works on them while this
-    // side handles the rest (otherwise both sides would take turns, each idle half the time).
-    in_read_batch_ = true;
-    std::size_t handled = 0;
-    while (!closing_ && reader_.next_frame(frame, frame_ec)) {
+    // Replies emitted by handlers during this batch go out together in one write after it (or
+    // early in a long batch: see reader_fsm.hpp), rather than through a posted write each.
+    read_fsm_.begin_batch();
+    while (!close_fsm_.closing() && reader_.next_frame(frame, frame_ec)) {
         if (!handle_frame(frame)) break;
-        if (++handled == frames_before_early_write && write_after_batch_) {
-            write_after_batch_ = false;
-            do_write();
-        }
+        if (read_fsm_.frame_handled() == ReaderFsm::Action::write) do_write();
     }
-    in_read_batch_ = false;
-    if (write_after_batch_) {
-        write_after_batch_ = false;
-        do_write();
-    }
-    if (closing_) return;
+    if (read_fsm_.end_batch() == ReaderFsm::Action::write) do_write();
+    if (close_fsm_.closing()) return;
     if (frame_ec) {
         fail_input(frame_ec, "incoming frame exceeds max_message_size (" + std::to_string(config_.max_message_size) +
                                  " bytes)");
@@ -315,7 +296,7 @@ bool Connection::deliver(const NativeFrame& frame, bool large) {
         return fail_input(make_error_code(errc::invalid_message), "invalid frame: the data is not msgpack");
     }
     if (auto owner = owner_.lock()) owner->on_frame(*this, frame, payload);
-    return !closing_;
+    return !close_fsm_.closing();
 }
 
 bool Connection::handle_json(std::string_view text) {
@@ -331,7 +312,7 @@ bool Connection::handle_json(std::string_view text) {
         std::string detail;
         if (decoded.type == hello_event || decoded.type == welcome_event) {
             if (auto owner = owner_.lock()) owner->on_handshake(*this, decoded.type, decoded.data);
-            return !closing_;
+            return !close_fsm_.closing();
         }
         if (decoded.type == request_event) {
             if (auto ec = parse_json_request(decoded.data, frame, &detail)) return fail_input(ec, detail);
@@ -348,27 +329,26 @@ bool Connection::handle_json(std::string_view text) {
 
 void Connection::do_write() {
     for (std::size_t round = 0;; ++round) {
-        if (closing_ || write_failed_ || write_in_flight_ || write_shut_) return;
-        if (preface_.empty()) preface_.swap(control_);
         const std::string* bytes = &preface_;
-        batch_in_flight_ = false;
         Outbox::Batch batch;
-        if (preface_.empty()) {
-            if (!outbox_open_ || !outbox_->take_batch(batch)) {
-                if (draining_) {
-                    // Everything accepted is written: the peer reads it to the end, then closes its side.
-                    write_shut_ = true;
-                    stream_.shutdown_send();
-                }
+        switch (write_fsm_.next(!preface_.empty() || !control_.empty())) {
+        case WriterFsm::Action::write_preface:
+            if (preface_.empty()) preface_.swap(control_);
+            break;
+        case WriterFsm::Action::take_batch:
+            if (!outbox_->take_batch(batch)) {
+                if (write_fsm_.outbox_empty() == WriterFsm::Action::shutdown_send) stream_.shutdown_send();
                 return;
             }
+            write_fsm_.batch_taken();
             bytes = batch.bytes;
-            batch_in_flight_ = true;
-        }
-        write_in_flight_ = true;
-        if (batch_in_flight_ && !batch.shared->empty()) {
-            if (!write_pieces(batch, round)) return;
-            continue;
+            if (!batch.shared->empty()) {
+                if (!write_pieces(batch, round)) return;
+                continue;
+            }
+            break;
+        case WriterFsm::Action::shutdown_send: stream_.shutdown_send(); return;
+        default: return;
         }
         // Most writes fit in the socket's buffer and finish here. After a few rounds in a row the
         // rest goes through the I/O loop, so that other connections on this thread get their turn.
@@ -401,33 +381,30 @@ bool Connection::write_pieces(const Outbox::Batch& batch, std::size_t round) {
 }
 
 bool Connection::finish_write(std::error_code ec, std::size_t n) {
-    write_in_flight_ = false;
-    if (batch_in_flight_) {
-        batch_in_flight_ = false;
+    // Completed before the accounting: a close from the owner's on_write_result sees no write in flight.
+    if (write_fsm_.complete() == WriterFsm::Write::batch) {
         const auto result = outbox_->complete(n, static_cast<bool>(ec));
         if (auto owner = owner_.lock()) {
             if (result.undelivered > 0 || result.drained) owner->on_write_result(*this, result);
         }
-        if (result.tracked >= next_ack_check_ && !closing_) forget_acknowledged();
+        if (result.tracked >= next_ack_check_ && !close_fsm_.closing()) forget_acknowledged();
     } else {
         if (track_acks_) outbox_->written_other(n);
         preface_.clear();
     }
-    if (closing_) {
-        maybe_finish();
-        return false;
+    switch (write_fsm_.after_write(ec)) {
+    case WriterFsm::Action::write_more: return true;
+    case WriterFsm::Action::finish: maybe_finish(); return false;
+    default: write_failed(ec); return false;
     }
-    if (ec) {
-        // Frames the peer sent before it went away may still wait in our receive buffer: read them
-        // to the end of the stream rather than drop them with the socket.
-        write_failed_ = true;
-        close_reason_ = ec;
-        open_.store(false, std::memory_order_release);
-        stream_.shutdown_send();
-        if (!read_in_flight_ && !handling_read_) close_on_strand(ec);
-        return false;
-    }
-    return true;
+}
+
+void Connection::write_failed(std::error_code ec) {
+    // Frames the peer sent before it went away may still wait in our receive buffer: read them
+    // to the end of the stream rather than drop them with the socket.
+    open_.store(false, std::memory_order_release);
+    stream_.shutdown_send();
+    if (!read_fsm_.busy()) close_on_strand(ec);
 }
 
 void Connection::forget_acknowledged() {
@@ -442,9 +419,9 @@ void Connection::forget_acknowledged() {
 }
 
 void Connection::close_on_strand(std::error_code reason, bool finish_later) {
-    if (closing_) return;
-    closing_ = true;
-    close_reason_ = reason;
+    if (close_fsm_.close(reason) != CloseFsm::Action::close_stream) return;
+    read_fsm_.stop();
+    write_fsm_.close();
     liveness_timer_.cancel();
     close_timer_.cancel();
     identity_timer_.cancel();
@@ -452,7 +429,7 @@ void Connection::close_on_strand(std::error_code reason, bool finish_later) {
     // The link is dead: what the peer did not acknowledge is lost with it, and reported.
     if (track_acks_ && reason == errc::heartbeat_timeout) unacknowledged_at_close_ = stream_.abort();
     stream_.close();
-    if (!batch_in_flight_) outbox_->link_down();
+    if (!write_fsm_.batch_in_flight()) outbox_->link_down();
     if (finish_later) {
         asio::post(strand_, [self = shared_from_this()] { self->maybe_finish(); });
         return;
@@ -461,8 +438,9 @@ void Connection::close_on_strand(std::error_code reason, bool finish_later) {
 }
 
 void Connection::maybe_finish() {
-    if (finished_ || read_in_flight_ || write_in_flight_) return;
-    finished_ = true;
+    if (close_fsm_.settle(read_fsm_.read_in_flight(), write_fsm_.write_in_flight()) != CloseFsm::Action::notify_closed) {
+        return;
+    }
     reader_.reset();
     // Now that no write is in flight, the outbox knows every frame the socket took.
     Outbox::Completion lost;
@@ -470,7 +448,7 @@ void Connection::maybe_finish() {
     auto owner = owner_.lock();
     if (!owner) return;
     if (lost.undelivered > 0) owner->on_write_result(*this, lost);
-    owner->on_closed(*this, close_reason_);
+    owner->on_closed(*this, close_fsm_.reason());
 }
 
 }  // namespace ipcxx::detail

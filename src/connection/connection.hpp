@@ -7,6 +7,8 @@
 //   close:      closes the socket; when neither loop has an operation in flight, owner.on_closed
 //               runs exactly once, so the outbox's accounting is final by then.
 // Producers on any thread push into the outbox and post the writer only when it is idle.
+// Each actor's state is a socket-free state machine (reader_fsm, writer_fsm, close_fsm): this class
+// tells them what happened and performs the actions they answer.
 #pragma once
 
 #include <atomic>
@@ -25,10 +27,13 @@
 #include "codec/handshake.hpp"
 #include "codec/json_wire.hpp"
 #include "codec/native_wire.hpp"
+#include "connection/close_fsm.hpp"
 #include "connection/liveness.hpp"
 #include "connection/message_encoder.hpp"
 #include "connection/outbox.hpp"
+#include "connection/reader_fsm.hpp"
 #include "connection/shared_pack.hpp"
+#include "connection/writer_fsm.hpp"
 #include "ipcxx/config.hpp"
 #include "ipcxx/payload.hpp"
 #include "payload_data.hpp"
@@ -141,10 +146,13 @@ private:
     bool write_pieces(const Outbox::Batch& batch, std::size_t round);
     // Accounts for a finished write; false when writing must stop (closing, or the write failed).
     bool finish_write(std::error_code ec, std::size_t n);
+    // The write side failed: the peer stopped reading. Reads what it sent until it closes.
+    void write_failed(std::error_code ec);
     // Asks the socket what the peer acknowledged, so that the outbox forgets those frames.
     void forget_acknowledged();
     // `finish_later`: the owner's on_closed runs from a task of its own, not inside the caller.
     void close_on_strand(std::error_code reason, bool finish_later = false);
+    // Tells the owner of the close once nothing is in flight any more.
     void maybe_finish();
 
     const std::shared_ptr<void> io_keepalive_;  // declared first: destroyed after the strand and stream
@@ -170,25 +178,16 @@ private:
     std::string preface_;  // protocol frames being written, or next, ahead of the outbox: hello, pongs
     std::string control_;  // pongs that arrived while preface_ was being written
     std::vector<asio::const_buffer> write_buffers_;  // a batch with shared pieces, being written
-    bool outbox_open_ = false;
     std::atomic<bool> open_{false};
     std::atomic<bool> native_{false};
     std::atomic<bool> peer_deadlines_{false};
-    bool closing_ = false;
-    bool in_read_batch_ = false;
-    bool handling_read_ = false;  // on_read runs: a read follows unless the connection closes
-    bool write_after_batch_ = false;
-    bool draining_ = false;    // closing gracefully: write everything, then shut the write side down
-    bool write_shut_ = false;  // the write side is shut down: nothing more can be written
-    bool write_failed_ = false;  // the peer stopped reading: keep reading what it sent until it closes
-    bool finished_ = false;
-    bool read_in_flight_ = false;
-    bool write_in_flight_ = false;
-    bool batch_in_flight_ = false;  // the write in flight is an outbox batch, not protocol frames
+    // The read loop, the write loop and the close: this class performs the actions they return.
+    ReaderFsm read_fsm_;
+    WriterFsm write_fsm_;
+    CloseFsm close_fsm_;
     bool track_acks_ = false;  // plain TCP with heartbeats: frames tracked until acknowledged
     std::size_t next_ack_check_ = 0;  // frames tracked at which to ask the socket again
     std::optional<std::uint64_t> unacknowledged_at_close_;  // bytes a dead link took with it
-    std::error_code close_reason_;
 };
 
 }  // namespace ipcxx::detail

@@ -68,7 +68,7 @@ bool is_one_msgpack_value(std::string_view bytes) {
 
 // Every body goes through both decoders: the connection's, which leaves the data to the payload's
 // parser, must agree with the full check.
-NativeFrame decode(std::string_view body) {
+NativeFrame decode_native(std::string_view body) {
     NativeFrame frame;
     std::string detail;
     const std::error_code ec = decode_native_body(body, frame, &detail);
@@ -171,7 +171,7 @@ TEST_CASE("native wire golden vectors, both ways", "[native][golden]") {
         ++seen_kinds[v.at("kind")];
         if (check == "both") CHECK(encode(want) == bytes);
         REQUIRE_FALSE(read_one(bytes, body));
-        check_same(decode(body), want);
+        check_same(decode_native(body), want);
     }
     CHECK(seen_kinds.size() == kinds.size());
 }
@@ -191,7 +191,7 @@ TEST_CASE("every frame kind round-trips with msgpack-c values", "[native]") {
             CHECK(static_cast<unsigned char>(bytes[0]) == ipcxx::detail::native_magic);
             std::string body;
             REQUIRE_FALSE(read_one(bytes, body));
-            const NativeFrame got = decode(body);
+            const NativeFrame got = decode_native(body);
             check_same(got, f);
             if (!data.empty()) {
                 // A view into the body, not a copy.
@@ -207,13 +207,13 @@ TEST_CASE("every frame kind round-trips with msgpack-c values", "[native]") {
     error.error_message = "boom: \xe2\x9c\x93";
     std::string body;
     REQUIRE_FALSE(read_one(encode(error), body));
-    check_same(decode(body), error);
+    check_same(decode_native(body), error);
     for (FrameKind kind : {FrameKind::ping, FrameKind::pong}) {
         NativeFrame ping;
         ping.kind = kind;
         ping.id = UINT64_MAX;
         REQUIRE_FALSE(read_one(encode(ping), body));
-        check_same(decode(body), ping);
+        check_same(decode_native(body), ping);
     }
 }
 
@@ -294,7 +294,7 @@ TEST_CASE("deeply nested data is skipped without recursion", "[native]") {
     std::string body = test::from_hex("9300a161");
     body.append(200000, '\x91');
     body.push_back('\xc0');
-    const NativeFrame f = decode(body);
+    const NativeFrame f = decode_native(body);
     CHECK(f.data.size() == 200001);
     body.pop_back();  // one level short of its innermost value
     CHECK(decode_error(body) == errc::invalid_message);
@@ -335,7 +335,7 @@ TEST_CASE("a stream of JSON and native frames, read one byte at a time", "[nativ
                 REQUIRE_FALSE(json.decode(frame.bytes, decoded));
                 events.emplace_back(decoded.type);
             } else {
-                events.emplace_back(decode(frame.bytes).name);
+                events.emplace_back(decode_native(frame.bytes).name);
             }
         }
         REQUIRE_FALSE(ec);
@@ -358,7 +358,7 @@ TEST_CASE("mutated bodies decode or fail cleanly; what decodes re-encodes to the
                 ++decoded;
                 std::string body_again;
                 REQUIRE_FALSE(read_one(encode(f), body_again));
-                check_same(decode(body_again), f);
+                check_same(decode_native(body_again), f);
             }
         }
     }
