@@ -62,6 +62,13 @@ enum class errc {
     already_answered,      ///< a second answer to one request was refused
     would_deadlock,        ///< a blocking call made on the I/O thread that would have to complete it
     no_worker,             ///< no connected client handles the event a request was to be distributed for
+    /// Child processes.
+    spawn_failed,          ///< a child process could not be started (the errno is named with it)
+    process_exited,        ///< the child has already exited and been reaped
+    process_failed,        ///< exec / exec_file: the child exited with a non-zero code or a signal
+    process_timeout,       ///< the child was still running at its timeout and was killed
+    max_buffer_exceeded,   ///< exec / spawn_sync: output passed max_buffer; the child was killed
+    exit_status_unknown,   ///< the child's status could not be read (someone else reaped it)
 };
 
 /// The error category of ipcxx (name "ipcxx"); message() describes each errc.
