@@ -49,6 +49,7 @@ set(IPCXX_PROCESS_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/process/child_process.cpp
     ${IPCXX_SOURCE_ROOT}/src/process/command.cpp
     ${IPCXX_SOURCE_ROOT}/src/process/environment.cpp
+    ${IPCXX_SOURCE_ROOT}/src/process/exec.cpp
     ${IPCXX_SOURCE_ROOT}/src/process/fork_launch.cpp
     ${IPCXX_SOURCE_ROOT}/src/process/launch.cpp
     ${IPCXX_SOURCE_ROOT}/src/process/pidfd.cpp
