@@ -15,7 +15,7 @@ namespace {
 // One buffered run: alive while its child's handlers hold it, released at `close`.
 class Run : public std::enable_shared_from_this<Run> {
 public:
-    Run(std::unique_ptr<ChildProcess> child, const ExecOptions& options, std::function<void(ExecResult)> done)
+    Run(std::shared_ptr<ChildProcess> child, const ExecOptions& options, std::function<void(ExecResult)> done)
         : child_(std::move(child)), options_(options), done_(std::move(done)) {}
 
     void start(const std::string& program, const std::vector<std::string>& args) {
@@ -24,24 +24,28 @@ public:
         for (std::size_t fd = 0; fd < 3; ++fd) spawn.stdio[fd] = StdioSlot::pipe();
         spawn.max_stdin_queue = std::max(spawn.max_stdin_queue, options_.input.size());
         auto self = shared_from_this();
-        child_->on_stdout([self](std::string_view bytes) { self->collect(self->result_.out, bytes, "stdout"); });
-        child_->on_stderr([self](std::string_view bytes) { self->collect(self->result_.err, bytes, "stderr"); });
-        child_->on_error([self](const ProcessError& error) {
+        // From spawn() on, `close` may come on the I/O thread at any moment and release child_:
+        // this call holds the child until it returns, and what follows the start runs in `spawn`.
+        const std::shared_ptr<ChildProcess> child = child_;
+        child->on_spawn([self] {
+            self->result_.pid = self->child_->pid();
+            if (!self->options_.input.empty()) self->child_->write(self->options_.input);
+            self->child_->end_stdin();
+        });
+        child->on_stdout([self](std::string_view bytes) { self->collect(self->result_.out, bytes, "stdout"); });
+        child->on_stderr([self](std::string_view bytes) { self->collect(self->result_.err, bytes, "stderr"); });
+        child->on_error([self](const ProcessError& error) {
             if (self->result_.error) return;
             self->result_.error = error.code;
             self->result_.cause = error.cause;
             self->result_.message = error.message;
         });
-        child_->on_close([self](ExitStatus status) { self->finish(status); });
-        if (const auto error = child_->spawn(program, args, spawn)) {
+        child->on_close([self](ExitStatus status) { self->finish(status); });
+        if (const auto error = child->spawn(program, args, spawn)) {
             result_.error = error;
             result_.message = "exec " + program + ": invalid options";
             finish({});
-            return;
         }
-        result_.pid = child_->pid();
-        if (!options_.input.empty()) child_->write(options_.input);
-        child_->end_stdin();
     }
 
 private:
@@ -76,18 +80,19 @@ private:
             }
         }
         // Released from inside its own handler: safe, the child's state lives until it is reaped.
+        // Handlers run on the strand, so no other handler of this run uses child_ meanwhile.
         child_.reset();
         auto done = std::move(done_);
         done(std::move(result_));
     }
 
-    std::unique_ptr<ChildProcess> child_;
+    std::shared_ptr<ChildProcess> child_;
     ExecOptions options_;
     std::function<void(ExecResult)> done_;
     ExecResult result_;
 };
 
-void run(std::unique_ptr<ChildProcess> child, const std::string& program, const std::vector<std::string>& args,
+void run(std::shared_ptr<ChildProcess> child, const std::string& program, const std::vector<std::string>& args,
          const ExecOptions& options, std::function<void(ExecResult)> done) {
     std::make_shared<Run>(std::move(child), options, std::move(done))->start(program, args);
 }
@@ -96,12 +101,12 @@ void run(std::unique_ptr<ChildProcess> child, const std::string& program, const 
 
 void exec_file(const std::string& program, const std::vector<std::string>& args, const ExecOptions& options,
                std::function<void(ExecResult)> done) {
-    run(std::make_unique<ChildProcess>(), program, args, options, std::move(done));
+    run(std::make_shared<ChildProcess>(), program, args, options, std::move(done));
 }
 
 void exec_file(asio::io_context& io, const std::string& program, const std::vector<std::string>& args,
                const ExecOptions& options, std::function<void(ExecResult)> done) {
-    run(std::make_unique<ChildProcess>(io), program, args, options, std::move(done));
+    run(std::make_shared<ChildProcess>(io), program, args, options, std::move(done));
 }
 
 void exec(const std::string& command, const ExecOptions& options, std::function<void(ExecResult)> done) {
