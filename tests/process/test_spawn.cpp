@@ -177,3 +177,20 @@ TEST_CASE("spawn: on the caller's io_context, run() returns once the child is cl
     CHECK(watch.out() == "out\n");
     CHECK(watch.err() == "err\n");
 }
+
+TEST_CASE("spawn: with SIGCHLD ignored the kernel reaps; the status is reported unknown, not made up", "[process]") {
+    struct sigaction ignore {};
+    struct sigaction before {};
+    ignore.sa_handler = SIG_IGN;
+    REQUIRE(::sigaction(SIGCHLD, &ignore, &before) == 0);
+    ChildProcess child;
+    test::ProcessWatch watch(child);
+    REQUIRE_FALSE(child.spawn("/bin/sh", {"-c", "exit 3"}));
+    const bool closed = watch.closed();
+    ::sigaction(SIGCHLD, &before, nullptr);
+    REQUIRE(closed);
+    CHECK(events_of(watch) == std::vector<std::string>{"spawn", "error", "exit", "close"});
+    CHECK(watch.error().code == ipcxx::errc::exit_status_unknown);
+    CHECK_FALSE(watch.close_status().code);
+    CHECK_FALSE(watch.close_status().signal);
+}
