@@ -48,6 +48,21 @@ set(IPCXX_DISPATCH_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/dispatch/requests.cpp
     ${IPCXX_SOURCE_ROOT}/src/dispatch/responder_state.cpp
 )
+set(IPCXX_PROCESS_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/process/child_process.cpp
+    ${IPCXX_SOURCE_ROOT}/src/process/command.cpp
+    ${IPCXX_SOURCE_ROOT}/src/process/environment.cpp
+    ${IPCXX_SOURCE_ROOT}/src/process/exec.cpp
+    ${IPCXX_SOURCE_ROOT}/src/process/fork_launch.cpp
+    ${IPCXX_SOURCE_ROOT}/src/process/launch.cpp
+    ${IPCXX_SOURCE_ROOT}/src/process/pidfd.cpp
+    ${IPCXX_SOURCE_ROOT}/src/process/posix_spawn_launch.cpp
+    ${IPCXX_SOURCE_ROOT}/src/process/process_handlers.cpp
+    ${IPCXX_SOURCE_ROOT}/src/process/process_impl.cpp
+    ${IPCXX_SOURCE_ROOT}/src/process/process_thread.cpp
+    ${IPCXX_SOURCE_ROOT}/src/process/stdin_queue.cpp
+    ${IPCXX_SOURCE_ROOT}/src/process/stdio_plan.cpp
+)
 set(IPCXX_RUNTIME_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/runtime/handler_pool.cpp
     ${IPCXX_SOURCE_ROOT}/src/runtime/io_thread.cpp
@@ -83,6 +98,7 @@ set(IPCXX_SOURCES
     ${IPCXX_TOP_SOURCES}
     ${IPCXX_CONNECTION_SOURCES}
     ${IPCXX_DISPATCH_SOURCES}
+    ${IPCXX_PROCESS_SOURCES}
     ${IPCXX_RUNTIME_SOURCES}
     ${IPCXX_SERVER_SOURCES}
     ${IPCXX_TRANSPORT_SOURCES}

@@ -56,6 +56,12 @@ public:
             case errc::would_deadlock: return "blocking call on the I/O thread that must complete it";
             case errc::no_worker: return "no connected client handles the event";
             case errc::tls_unavailable: return "TLS unavailable: the library was built without TLS";
+            case errc::spawn_failed: return "child process could not be started";
+            case errc::process_exited: return "child process has already exited";
+            case errc::process_failed: return "child process exited with an error";
+            case errc::process_timeout: return "child process killed at its timeout";
+            case errc::max_buffer_exceeded: return "child process output exceeded max_buffer; child killed";
+            case errc::exit_status_unknown: return "child process exit status unknown (reaped elsewhere)";
         }
         return "unknown ipcxx error";
     }

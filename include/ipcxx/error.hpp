@@ -66,6 +66,13 @@ enum class errc {
     no_worker,             ///< no connected client handles the event a request was to be distributed for
     /// The build.
     tls_unavailable,       ///< TLS was asked for, but this library was built without it (see tls_available())
+    /// Child processes.
+    spawn_failed,          ///< a child process could not be started (the errno is named with it)
+    process_exited,        ///< the child has already exited and been reaped
+    process_failed,        ///< exec / exec_file: the child exited with a non-zero code or a signal
+    process_timeout,       ///< the child was still running at its timeout and was killed
+    max_buffer_exceeded,   ///< exec / spawn_sync: output passed max_buffer; the child was killed
+    exit_status_unknown,   ///< the child's status could not be read (someone else reaped it)
 };
 
 /// The error category of ipcxx (name "ipcxx"); message() describes each errc.

@@ -1,6 +1,7 @@
 // ipcxx: node-ipc for C++. Include this header for the whole public API.
 #pragma once
 
+#include "ipcxx/child_process.hpp"
 #include "ipcxx/client.hpp"
 #include "ipcxx/config.hpp"
 #include "ipcxx/error.hpp"

@@ -58,6 +58,12 @@ const char* ipcxx_name(ipcxx::errc code) {
         case errc::would_deadlock: return "would_deadlock";
         case errc::no_worker: return "no_worker";
         case errc::tls_unavailable: return "tls_unavailable";
+        case errc::spawn_failed: return "spawn_failed";
+        case errc::process_exited: return "process_exited";
+        case errc::process_failed: return "process_failed";
+        case errc::process_timeout: return "process_timeout";
+        case errc::max_buffer_exceeded: return "max_buffer_exceeded";
+        case errc::exit_status_unknown: return "exit_status_unknown";
     }
     return nullptr;
 }
