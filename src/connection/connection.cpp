@@ -58,8 +58,7 @@ Connection::Connection(Strand strand, Stream stream, std::shared_ptr<Outbox> out
       reader_(config_.delimiter, config_.max_message_size),
       liveness_(liveness_settings(config_)),
       liveness_timer_(strand_),
-      close_timer_(strand_),
-      identity_timer_(strand_) {}
+      close_timer_(strand_) {}
 
 void Connection::start(std::string preface, bool open_outbox) {
     if (close_fsm_.closing()) return;
@@ -92,15 +91,6 @@ void Connection::start_heartbeat() {
     liveness_.send_pings(Liveness::Clock::now());
     liveness_.watch_silence();
     check_liveness();
-}
-
-void Connection::wait_for_identity(std::chrono::milliseconds timeout) {
-    if (close_fsm_.closing()) return;
-    identity_timer_.expires_after(timeout);
-    identity_timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec) {
-        if (ec || self->close_fsm_.closing()) return;
-        if (auto owner = self->owner_.lock()) owner->on_identity_timeout(*self);
-    }));
 }
 
 void Connection::check_liveness() {
@@ -424,7 +414,7 @@ void Connection::close_on_strand(std::error_code reason, bool finish_later) {
     write_fsm_.close();
     liveness_timer_.cancel();
     close_timer_.cancel();
-    identity_timer_.cancel();
+    on_link_closed();
     open_.store(false, std::memory_order_release);
     // The link is dead: what the peer did not acknowledge is lost with it, and reported.
     if (track_acks_ && reason == errc::heartbeat_timeout) unacknowledged_at_close_ = stream_.abort();

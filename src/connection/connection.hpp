@@ -60,8 +60,6 @@ public:
     virtual void on_input_error(Connection& conn, std::error_code ec, const std::string& detail) = 0;
     virtual void on_write_result(Connection& conn, const Outbox::Completion& result) = 0;
     virtual void on_closed(Connection& conn, std::error_code reason) = 0;
-    // The wait started by Connection::wait_for_identity ended with the connection still open.
-    virtual void on_identity_timeout(Connection&) {}
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -88,11 +86,6 @@ public:
     // Client side, once the native wire is up: ping every heartbeat_interval and close the link
     // after heartbeat_timeout of silence. On the strand.
     void start_heartbeat();
-    // Server side: owner.on_identity_timeout after `timeout`, unless the connection closes or
-    // stop_waiting_for_identity() comes first. On the strand.
-    void wait_for_identity(std::chrono::milliseconds timeout);
-    void stop_waiting_for_identity() { identity_timer_.cancel(); }
-
     // Queues one message on the wire this connection speaks; any thread. `sequence` as Outbox::push.
     std::error_code send(const Outgoing& message, std::uint64_t* sequence = nullptr);
     std::error_code emit(std::string_view event, std::string_view msgpack_data);
@@ -124,6 +117,13 @@ public:
     // welcome listed the feature "deadline"). Any thread.
     bool peer_takes_deadlines() const noexcept { return peer_deadlines_.load(std::memory_order_acquire); }
     void set_peer_takes_deadlines(bool yes) noexcept { peer_deadlines_.store(yes, std::memory_order_release); }
+
+protected:
+    // From the first close or graceful close on; on the strand.
+    bool closing() const noexcept { return close_fsm_.closing(); }
+    // The link just closed (on the strand, once): a subclass stops its own timers here, so that
+    // none of them fires after the close or keeps the connection alive.
+    virtual void on_link_closed() {}
 
 private:
     std::error_code accept_push(Outbox::Push result);
@@ -172,7 +172,6 @@ private:
     Liveness liveness_;
     asio::steady_timer liveness_timer_;
     asio::steady_timer close_timer_;  // bounds a graceful close
-    asio::steady_timer identity_timer_;  // server side: how long a silent client stays unannounced
     std::uint64_t ping_nonce_ = 0;
     std::string ping_frame_;
     std::string preface_;  // protocol frames being written, or next, ahead of the outbox: hello, pongs

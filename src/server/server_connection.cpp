@@ -1,5 +1,7 @@
 #include "server/server_connection.hpp"
 
+#include <asio/bind_executor.hpp>
+
 #include "server/stream_link.hpp"
 
 namespace ipcxx::detail {
@@ -22,10 +24,23 @@ ServerConnection::ServerConnection(Strand strand, Stream stream, std::shared_ptr
       handler_lane_(pool_ ? std::optional<Strand>(pool_->make_lane()) : std::nullopt),
       // With an authenticate hook, the connection waits for its verdict, which comes when its
       // `connect` is due (connect_gate): until then it gets no broadcast.
-      admitted_(!this->config().authenticate) {}
+      admitted_(!this->config().authenticate),
+      identity_timer_(this->strand()) {}
 
 Socket ServerConnection::handle() {
     return stream_socket(std::static_pointer_cast<ServerConnection>(shared_from_this()));
+}
+
+void ServerConnection::wait_for_identity(std::chrono::milliseconds timeout,
+                                         std::function<void(ServerConnection&)> on_timeout) {
+    if (closing()) return;
+    identity_timer_.expires_after(timeout);
+    identity_timer_.async_wait(asio::bind_executor(
+        strand(), [self = std::static_pointer_cast<ServerConnection>(shared_from_this()),
+                   on_timeout = std::move(on_timeout)](std::error_code ec) {
+            if (ec || self->closing()) return;
+            on_timeout(*self);
+        }));
 }
 
 std::string ServerConnection::peer_id() const {

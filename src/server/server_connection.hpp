@@ -4,10 +4,14 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+
+#include <asio/steady_timer.hpp>
 
 #include "codec/handshake.hpp"
 #include "connection/connection.hpp"
@@ -42,11 +46,18 @@ public:
     // lane on the pool; nothing when they run on the strand.
     const std::optional<Strand>& handler_lane() const noexcept { return handler_lane_; }
 
+    // Calls `on_timeout` after `timeout` unless the connection closes or stop_waiting_for_identity()
+    // comes first: how long a silent client stays unannounced. On the strand.
+    void wait_for_identity(std::chrono::milliseconds timeout, std::function<void(ServerConnection&)> on_timeout);
+    void stop_waiting_for_identity() { identity_timer_.cancel(); }
+
     // The negotiation state of this connection, and when its `connect` is due. On the strand only.
     ServerHandshake handshake;
     ConnectGate connect_gate;
 
 private:
+    void on_link_closed() override { identity_timer_.cancel(); }
+
     // Kept for as long as the lane: a connection may outlive its server in a Socket or Responder
     // the user holds, and a strand must not outlive its io_context.
     const std::shared_ptr<HandlerPool> pool_;
@@ -54,6 +65,7 @@ private:
     std::atomic<bool> admitted_;
     mutable std::mutex peer_mutex_;
     std::string peer_id_;
+    asio::steady_timer identity_timer_;
 };
 
 }  // namespace ipcxx::detail

@@ -219,7 +219,12 @@ void ServerImpl::add_connection(std::uint64_t generation, const Strand& strand, 
             self->announce(*conn);
             return;
         }
-        if (conn->connect_gate.waits_for_timeout()) conn->wait_for_identity(self->config_.handshake_timeout);
+        if (!conn->connect_gate.waits_for_timeout()) return;
+        // A weak owner, as a connection may outlive its server.
+        conn->wait_for_identity(self->config_.handshake_timeout,
+                                [weak = std::weak_ptr<ServerImpl>(self)](ServerConnection& waiting) {
+                                    if (auto owner = weak.lock()) owner->on_identity_timeout(waiting);
+                                });
     });
 }
 
@@ -489,8 +494,7 @@ void ServerImpl::on_handshake(Connection& link, std::string_view event, std::str
     if (due) publish_connect(conn);
 }
 
-void ServerImpl::on_identity_timeout(Connection& link) {
-    ServerConnection& conn = ServerConnection::of(link);
+void ServerImpl::on_identity_timeout(ServerConnection& conn) {
     if (conn.connect_gate.on_timeout()) announce(conn);
 }
 

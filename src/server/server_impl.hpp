@@ -77,7 +77,6 @@ public:
     void on_input_error(Connection& conn, std::error_code ec, const std::string& detail) override;
     void on_write_result(Connection& conn, const Outbox::Completion& result) override;
     void on_closed(Connection& conn, std::error_code reason) override;
-    void on_identity_timeout(Connection& conn) override;
 
     std::error_code send_reply(std::uint64_t link, const NativeFrame& response) override;
     void reply_undelivered(const ReceivedRequest& request, std::error_code ec) override;
@@ -133,6 +132,8 @@ private:
     std::uint64_t generation_now() const;
     // `connect` is due: the client is judged (judge), then announced (publish_connect). False if refused.
     bool announce(ServerConnection& conn, bool said_hello = false);
+    // handshake_timeout passed without a hello: connect_gate decides whether `connect` is due.
+    void on_identity_timeout(ServerConnection& conn);
     void publish_connect(ServerConnection& conn);
     // Asks config.authenticate about this connection unless already admitted: true if accepted;
     // else reported and closed, never announced.
