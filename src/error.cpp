@@ -62,6 +62,16 @@ public:
             case errc::process_timeout: return "child process killed at its timeout";
             case errc::max_buffer_exceeded: return "child process output exceeded max_buffer; child killed";
             case errc::exit_status_unknown: return "child process exit status unknown (reaped elsewhere)";
+            case errc::no_channel: return "no IPC channel: NODE_CHANNEL_FD is not set";
+            case errc::bad_channel_fd: return "NODE_CHANNEL_FD is not a non-negative number";
+            case errc::channel_fd_closed: return "the IPC channel descriptor is not open";
+            case errc::channel_not_socket: return "the IPC channel descriptor is not a connected Unix stream socket";
+            case errc::partial_message: return "the stream ended in the middle of a message";
+            case errc::handle_missing: return "a NODE_HANDLE message arrived without a descriptor";
+            case errc::v8_malformed: return "malformed V8-serialized bytes";
+            case errc::v8_unsupported: return "V8-serialized type outside the supported subset";
+            case errc::worker_exited: return "the worker exited and no attempt is left";
+            case errc::pool_shut_down: return "the worker pool was shut down";
         }
         return "unknown ipcxx error";
     }

@@ -73,6 +73,19 @@ enum class errc {
     process_timeout,       ///< the child was still running at its timeout and was killed
     max_buffer_exceeded,   ///< exec / spawn_sync: output passed max_buffer; the child was killed
     exit_status_unknown,   ///< the child's status could not be read (someone else reaped it)
+    /// Node's IPC channel and JSON lines.
+    no_channel,            ///< NODE_CHANNEL_FD is not set: this process was not started with a channel
+    bad_channel_fd,        ///< NODE_CHANNEL_FD is not a non-negative decimal number
+    channel_fd_closed,     ///< the descriptor NODE_CHANNEL_FD names is not open
+    channel_not_socket,    ///< the channel descriptor is not a connected AF_UNIX stream socket
+    partial_message,       ///< the stream ended in the middle of a message (its bytes are dropped)
+    handle_missing,        ///< a NODE_HANDLE message arrived without a descriptor (a NACK was sent)
+    /// Node's advanced serialization (V8 serializer bytes).
+    v8_malformed,          ///< bytes that are not a valid V8-serialized value (truncated, bad tag or length)
+    v8_unsupported,        ///< a V8 type outside the supported subset (the tag is named with it)
+    /// Worker pools.
+    worker_exited,         ///< the worker running a request exited and no attempt is left
+    pool_shut_down,        ///< the pool was shut down before the request was answered
 };
 
 /// The error category of ipcxx (name "ipcxx"); message() describes each errc.

@@ -64,6 +64,16 @@ const char* ipcxx_name(ipcxx::errc code) {
         case errc::process_timeout: return "process_timeout";
         case errc::max_buffer_exceeded: return "max_buffer_exceeded";
         case errc::exit_status_unknown: return "exit_status_unknown";
+        case errc::no_channel: return "no_channel";
+        case errc::bad_channel_fd: return "bad_channel_fd";
+        case errc::channel_fd_closed: return "channel_fd_closed";
+        case errc::channel_not_socket: return "channel_not_socket";
+        case errc::partial_message: return "partial_message";
+        case errc::handle_missing: return "handle_missing";
+        case errc::v8_malformed: return "v8_malformed";
+        case errc::v8_unsupported: return "v8_unsupported";
+        case errc::worker_exited: return "worker_exited";
+        case errc::pool_shut_down: return "pool_shut_down";
     }
     return nullptr;
 }
