@@ -29,7 +29,9 @@ public:
     virtual const std::string& error_detail() const = 0;
 
     // Appends the bytes of one message; errors (frame_too_large past the limit, a value the
-    // serialization cannot carry) leave `out` as it was.
+    // serialization cannot carry) leave `out` as it was. Called by senders on any thread, at the
+    // same time as each other and as the reading above (which runs on the channel's strand only):
+    // it must not touch the reader's state.
     virtual std::error_code encode(std::string_view msgpack_value, std::string& out, std::string* detail) = 0;
 };
 
