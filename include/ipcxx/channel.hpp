@@ -206,7 +206,8 @@ public:
 
     /// Writes what was accepted, then closes the link; `disconnect` follows. No effect after the end.
     void disconnect();
-    /// True from construction until the link ends or disconnect() is called.
+    /// True while the channel has its link (from construction; for ChildProcess::channel(), from
+    /// spawn()) until the link ends or disconnect() is called.
     bool connected() const noexcept;
     /// Bytes accepted and not yet written.
     std::size_t pending_bytes() const noexcept;

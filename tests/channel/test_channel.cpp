@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <mutex>
@@ -166,18 +167,19 @@ TEST_CASE("disconnect writes what was accepted; backpressure flag and drain", "[
     REQUIRE_FALSE(child.spawn(node, {scripts + "/node_child.js", "count"}, ipc_options()));
     const std::string big = "\"" + std::string(100000, 'z') + "\"";
     std::vector<bool> keep;
-    for (int i = 0; i < 8; ++i) {
+    for (int i = 0; i < 20; ++i) {
         const ipcxx::SendStatus status = child.channel().send_json(big);
         REQUIRE(status.accepted());
         keep.push_back(status.keep_sending);
     }
-    CHECK(keep.front());
-    CHECK_FALSE(keep.back());  // more than 128 KiB queued
+    CHECK(keep.front());  // 100 kB queued: below 128 KiB
+    CHECK(std::find(keep.begin(), keep.end(), false) != keep.end());  // more than 128 KiB queued
     child.channel().disconnect();
     CHECK(child.channel().send_json("1").error == ipcxx::errc::not_connected);
     REQUIRE(watch.closed(20s));
-    CHECK(watch.out() == "{\"count\":8,\"bytes\":" + std::to_string(8 * 100002) + "}\n");
-    CHECK(watch.log.count("drain") == 1);
+    // Node's own disconnect() would have lost most of these.
+    CHECK(watch.out() == "{\"count\":20,\"bytes\":" + std::to_string(20 * 100002) + "}\n");
+    CHECK(watch.log.count("drain") >= 1);
     CHECK(channel.get(channel.errors).empty());
 }
 
