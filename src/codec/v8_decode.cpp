@@ -355,6 +355,12 @@ private:
                 }
                 const std::size_t n = utf8_sequence_length(p_ + i, p_ + length, true);
                 if (n == 0) return fail(errc::invalid_utf8, offset() + i, "invalid UTF-8 in a V8 UTF-8 string");
+                // A lone surrogate may stand in its 3-byte form; a pair in that form (CESU-8) would
+                // read back as one 4-byte character, so it is refused.
+                if (n == 3 && p_[i] == 0xED && p_[i + 1] >= 0xA0 && p_[i + 1] <= 0xAF && i + 5 < length &&
+                    p_[i + 3] == 0xED && p_[i + 4] >= 0xB0) {
+                    return fail(errc::invalid_utf8, offset() + i, "a surrogate pair in CESU-8 form in a V8 UTF-8 string");
+                }
                 i += n;
             }
         }

@@ -279,37 +279,30 @@ private:
     }
 
     // Keys all strings: a plain object (what the JSON wire makes of it too); any other key: a Map.
+    // Both write their entries alike, so the first key that is not a string turns the object
+    // begun into a Map by its first byte, and nothing is written twice.
     bool map(std::uint64_t count, int depth) {
         if (!deeper(depth)) return false;
-        const unsigned char* const first = p_;
         const std::size_t start = out_.size();
         const std::size_t first_key = keys_.size();
         tag_byte(tag::begin_object);
-        bool all_strings = true;
-        for (std::uint64_t i = 0; i < count && all_strings; ++i) {
+        bool object = true;
+        for (std::uint64_t i = 0; i < count; ++i) {
             if (!need(1)) return false;
             const unsigned char k = *p_;
-            if (!((k >= 0xA0 && k <= 0xBF) || (k >= 0xD9 && k <= 0xDB))) {
-                all_strings = false;
-                break;
-            }
+            object = object && ((k >= 0xA0 && k <= 0xBF) || (k >= 0xD9 && k <= 0xDB));
             const std::size_t key_at = out_.size();
             if (!value(depth + 1)) return false;
-            keys_.emplace_back(key_at, out_.size() - key_at);
+            if (object) keys_.emplace_back(key_at, out_.size() - key_at);
             if (!value(depth + 1)) return false;
         }
-        if (all_strings) {
+        if (object) {
             tag_byte(tag::end_object);
             varint(count);
             return unique_keys(first_key);
         }
         keys_.resize(first_key);
-        p_ = first;
-        out_.resize(start);
-        tag_byte(tag::begin_map);
-        for (std::uint64_t i = 0; i < 2 * count; ++i) {
-            if (!value(depth + 1)) return false;
-        }
+        out_[start] = static_cast<char>(tag::begin_map);
         tag_byte(tag::end_map);
         varint(2 * count);
         return true;

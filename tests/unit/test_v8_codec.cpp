@@ -294,6 +294,20 @@ TEST_CASE("the encoder refuses what a Node peer could not read", "[v8][errors]")
     CHECK_FALSE(append_v8_frame(pack(std::string(100, 'x')), 104, framed));
 }
 
+TEST_CASE("a map turns into a Map at its first key that is not a string, without writing twice", "[v8]") {
+    // 64 levels of {"a": <the next level>, 1: true}: found by the fuzzer taking 2^depth steps.
+    std::string value;
+    for (int i = 0; i < 64; ++i) value += test::from_hex("82a161");
+    value += "\xc0";
+    for (int i = 0; i < 64; ++i) value += test::from_hex("01c3");
+    const Decoded e = encode(value);
+    REQUIRE_FALSE(e.ec);
+    CHECK(hex(e.msgpack.substr(0, 8)) == "ff0f3b2201613b22");
+    const Decoded d = decode(e.msgpack);
+    REQUIRE_FALSE(d.ec);
+    CHECK(same_msgpack(d.msgpack, value));
+}
+
 TEST_CASE("the frame reader splits a stream at any boundary", "[v8][frames]") {
     const std::vector<std::string> values = {pack(1), pack(std::string(300, 'y')), pack(std::vector<int>{1, 2, 3}),
                                              pack(std::map<std::string, bool>{{"ok", true}})};
