@@ -1,4 +1,6 @@
 // The advanced channel's framing: a uint32 big-endian length, then the V8 bytes.
+#include <algorithm>
+#include <cstring>
 #include <limits>
 
 #include "codec/v8_wire.hpp"
@@ -25,42 +27,69 @@ std::error_code append_v8_frame(std::string_view msgpack_value, std::size_t max_
     return {};
 }
 
-void V8FrameReader::feed(std::string_view bytes) {
-    if (failed_) return;
-    // What was consumed goes once it is most of the buffer, so the copy stays linear.
-    if (begin_ != 0 && begin_ >= buf_.size() / 2) {
-        buf_.erase(0, begin_);
+V8FrameReader::Span V8FrameReader::prepare(std::size_t min_size) {
+    if (begin_ == end_) {
+        begin_ = end_ = 0;
+        if (buf_.size() > kept_buffer_size) std::string().swap(buf_);
+    } else if (begin_ != 0 && buf_.size() - end_ < min_size) {
+        std::memmove(&buf_[0], &buf_[begin_], end_ - begin_);
+        end_ -= begin_;
         begin_ = 0;
     }
-    buf_.append(bytes);
+    if (buf_.size() - end_ < min_size) buf_.resize(std::max(end_ + min_size, 2 * buf_.size()));
+    return {&buf_[end_], buf_.size() - end_};
 }
 
-bool V8FrameReader::next(std::string_view& message, std::error_code& ec) {
-    if (failed_) {
-        ec = failed_;
-        return false;
-    }
-    if (partial_size() < v8_length_size) return false;
+void V8FrameReader::commit(std::size_t n) {
+    end_ += n;
+    drop_skipped();
+}
+
+void V8FrameReader::feed(std::string_view bytes) {
+    const Span span = prepare(bytes.size());
+    if (!bytes.empty()) std::memcpy(span.data, bytes.data(), bytes.size());
+    commit(bytes.size());
+}
+
+// While an over-long message is discarded nothing else is held, so its bytes are at begin_.
+void V8FrameReader::drop_skipped() {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(skipping_, end_ - begin_));
+    begin_ += n;
+    skipping_ -= n;
+}
+
+bool V8FrameReader::next(std::string_view& value, std::error_code& ec) {
+    if (skipping_ != 0 || partial_size() < v8_length_size) return false;
     const auto* p = reinterpret_cast<const unsigned char*>(buf_.data() + begin_);
     const std::size_t length = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) | p[3];
     if (max_ != 0 && length > max_) {
-        failed_ = ec = make_error_code(errc::frame_too_large);
-        buf_.clear();
-        buf_.shrink_to_fit();
-        begin_ = 0;
+        ++message_;
+        detail_ = "message " + std::to_string(message_) + " of " + std::to_string(length) +
+                  " bytes, over max_message_size " + std::to_string(max_);
+        begin_ += v8_length_size;
+        skipping_ = length;
+        drop_skipped();
+        ec = make_error_code(errc::frame_too_large);
         return false;
     }
     if (partial_size() - v8_length_size < length) return false;
-    message = std::string_view(buf_.data() + begin_ + v8_length_size, length);
+    const std::string_view message(buf_.data() + begin_ + v8_length_size, length);
     begin_ += v8_length_size + length;
+    ++message_;
+    value_.clear();
+    if (const std::error_code bad = v8_to_msgpack(message, value_, &detail_, limits_)) {
+        detail_ = "message " + std::to_string(message_) + ": " + detail_;
+        ec = bad;
+        return false;
+    }
+    value = value_;
     return true;
 }
 
-std::error_code V8FrameReader::finish(std::string* detail) {
-    if (failed_ || partial_size() == 0) return failed_;
-    if (detail) *detail = "the stream ended " + std::to_string(partial_size()) + " bytes into a message";
-    buf_.clear();
-    begin_ = 0;
+std::error_code V8FrameReader::finish() {
+    if (skipping_ != 0 || partial_size() == 0) return {};
+    detail_ = "the stream ended " + std::to_string(partial_size()) + " bytes into message " + std::to_string(message_ + 1);
+    begin_ = end_ = 0;
     return make_error_code(errc::partial_message);
 }
 

@@ -57,30 +57,59 @@ constexpr std::size_t v8_length_size = 4;
 std::error_code append_v8_frame(std::string_view msgpack_value, std::size_t max_message_size, std::string& out,
                                 std::string* detail = nullptr);
 
-// Reassembles the messages of the advanced channel from arbitrary read boundaries.
-// Usage: feed(bytes) what each read gave, then next(message) until it returns false; at end of
-// stream, finish(). A message's view is valid until the next feed().
+// Reassembles the messages of the advanced channel from arbitrary read boundaries and decodes each
+// to msgpack: the same interface as JsonLineReader (codec/json_lines.hpp), so that a channel reads
+// either serialization alike.
+//
+// Usage: write up to prepare(n).size bytes at prepare(n).data, commit(k) (or feed(bytes)), then
+// next() until it returns false; at the end of the stream, finish(). A bad message is reported once
+// and consumed, so reading goes on with the next one:
+// - a length field above max_message_size (0 = no limit): frame_too_large as soon as the field is
+//   in; the message's bytes are then discarded as they arrive, never buffered;
+// - a message that does not decode: v8_to_msgpack's errors (v8_malformed, v8_unsupported, ...).
+// error_detail() names the message (counted from 1) and the offset in it.
 class V8FrameReader {
 public:
-    // max_message_size bounds the length field (the V8 bytes, without the prefix); 0 = no limit.
-    explicit V8FrameReader(std::size_t max_message_size) noexcept : max_(max_message_size) {}
+    // The most memory kept between messages: what a larger message needed is let go once read.
+    static constexpr std::size_t kept_buffer_size = 4 * 1024 * 1024;
 
-    // After an error nothing more is kept: the rest of the stream cannot be framed.
+    explicit V8FrameReader(std::size_t max_message_size, const V8DecodeLimits& limits = {})
+        : max_(max_message_size), limits_(limits) {}
+
+    struct Span {
+        char* data;
+        std::size_t size;
+    };
+    Span prepare(std::size_t min_size);
+    void commit(std::size_t n);
+    // prepare + copy + commit.
     void feed(std::string_view bytes);
-    // The next complete message (the V8 bytes without the prefix). Returns false when none is
-    // complete, or on error: frame_too_large as soon as a length field exceeds the limit (its bytes
-    // are never buffered); once failed, every call returns that error.
-    bool next(std::string_view& message, std::error_code& ec);
-    // At end of stream: partial_message when part of a message was left (its bytes are dropped).
-    std::error_code finish(std::string* detail = nullptr);
 
-    std::size_t partial_size() const noexcept { return buf_.size() - begin_; }
+    // Returns true with `value` (msgpack of the message's value, valid until the next call of next()
+    // or prepare()); false when no complete message is held, or (ec set) for a bad message.
+    bool next(std::string_view& value, std::error_code& ec);
+
+    // At the end of the stream: partial_message when part of a message is held (it is dropped,
+    // with its size named in error_detail()), else no error (also inside an over-long message,
+    // which was reported when its length arrived).
+    std::error_code finish();
+
+    const std::string& error_detail() const noexcept { return detail_; }
+    std::size_t partial_size() const noexcept { return end_ - begin_; }
+    std::size_t messages_read() const noexcept { return message_; }
 
 private:
+    void drop_skipped();
+
     std::size_t max_;
+    V8DecodeLimits limits_;
     std::string buf_;
-    std::size_t begin_ = 0;  // start of the unconsumed bytes
-    std::error_code failed_;
+    std::size_t begin_ = 0;     // start of the message not yet taken
+    std::size_t end_ = 0;       // end of the received bytes
+    std::uint64_t skipping_ = 0;  // bytes of an over-long message still to discard
+    std::size_t message_ = 0;   // messages completed (good or bad), for the error detail
+    std::string value_;
+    std::string detail_;
 };
 
 }  // namespace ipcxx::detail

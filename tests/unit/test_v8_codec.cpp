@@ -2,6 +2,7 @@
 // error of the decoder and the encoder, the limits, and the framing split at every byte.
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -308,80 +309,107 @@ TEST_CASE("a map turns into a Map at its first key that is not a string, without
     CHECK(same_msgpack(d.msgpack, value));
 }
 
+namespace v8_codec_tests {
+
+// Everything a reader gives for a stream: values (hex) and errors, in order.
+std::vector<std::string> read_all(V8FrameReader& reader) {
+    std::vector<std::string> got;
+    for (;;) {
+        std::string_view value;
+        std::error_code ec;
+        if (reader.next(value, ec)) {
+            got.push_back(hex(value));
+        } else if (ec) {
+            got.push_back(ec.message());
+        } else {
+            return got;
+        }
+    }
+}
+
+}  // namespace v8_codec_tests
+
 TEST_CASE("the frame reader splits a stream at any boundary", "[v8][frames]") {
     const std::vector<std::string> values = {pack(1), pack(std::string(300, 'y')), pack(std::vector<int>{1, 2, 3}),
                                              pack(std::map<std::string, bool>{{"ok", true}})};
     std::string stream;
     for (const auto& value : values) REQUIRE_FALSE(append_v8_frame(value, 0, stream));
+    std::vector<std::string> want;
+    for (const auto& value : values) {
+        std::string v8;
+        REQUIRE_FALSE(msgpack_to_v8(value, v8));
+        want.push_back(hex(decode(v8).msgpack));
+    }
     for (std::size_t split = 0; split <= stream.size(); ++split) {
         for (std::size_t step : {std::size_t{1}, std::size_t{3}, stream.size()}) {
             INFO("first read " << split << " bytes, then " << step);
             V8FrameReader reader(1024);
-            std::vector<std::string> got;
-            std::error_code ec;
-            std::string_view message;
-            const auto take = [&] {
-                while (reader.next(message, ec)) {
-                    const Decoded d = decode(message);
-                    REQUIRE_FALSE(d.ec);
-                    got.push_back(d.msgpack);
-                }
-                REQUIRE_FALSE(ec);
-            };
             reader.feed(std::string_view(stream).substr(0, split));
-            take();
+            std::vector<std::string> got = read_all(reader);
             for (std::size_t at = split; at < stream.size(); at += step) {
-                reader.feed(std::string_view(stream).substr(at, step));
-                take();
+                // Through prepare/commit, as a socket read does.
+                const std::string_view chunk = std::string_view(stream).substr(at, step);
+                const V8FrameReader::Span span = reader.prepare(chunk.size());
+                REQUIRE(span.size >= chunk.size());
+                std::memcpy(span.data, chunk.data(), chunk.size());
+                reader.commit(chunk.size());
+                for (auto& value : read_all(reader)) got.push_back(std::move(value));
             }
-            REQUIRE(got.size() == values.size());
-            for (std::size_t i = 0; i < values.size(); ++i) CHECK(same_msgpack(got[i], values[i]));
+            CHECK(got == want);
+            CHECK(reader.messages_read() == values.size());
             CHECK_FALSE(reader.finish());
         }
     }
 }
 
-TEST_CASE("the frame reader's limit and a stream cut short", "[v8][frames]") {
+TEST_CASE("the frame reader's limit, bad messages and a stream cut short", "[v8][frames]") {
     std::string frame;
     REQUIRE_FALSE(append_v8_frame(pack(std::string(100, 'z')), 0, frame));  // 104 bytes of V8
+    std::string small;
+    REQUIRE_FALSE(append_v8_frame(pack(7), 0, small));
 
     V8FrameReader exact(104);
     exact.feed(frame);
-    std::string_view message;
-    std::error_code ec;
-    CHECK(exact.next(message, ec));
-    CHECK(message.size() == 104);
+    CHECK(read_all(exact).size() == 1);
 
-    // Refused on its length field alone; nothing after it is kept.
-    V8FrameReader small(103);
-    small.feed(frame.substr(0, 4));
-    CHECK_FALSE(small.next(message, ec));
-    CHECK(ec == errc::frame_too_large);
-    small.feed(frame.substr(4));
-    CHECK(small.partial_size() == 0);
-    ec.clear();
-    CHECK_FALSE(small.next(message, ec));
-    CHECK(ec == errc::frame_too_large);
-    CHECK(small.finish() == errc::frame_too_large);
+    // Refused on its length field alone; its bytes are dropped as they come, and the next message
+    // is read.
+    V8FrameReader limited(103);
+    limited.feed(small + frame.substr(0, 4));
+    std::vector<std::string> got = read_all(limited);
+    CHECK(got == std::vector<std::string>{"07", std::error_code(errc::frame_too_large).message()});
+    CHECK(limited.error_detail() == "message 2 of 104 bytes, over max_message_size 103");
+    for (std::size_t at = 4; at < frame.size(); at += 10) {
+        limited.feed(frame.substr(at, 10));
+        CHECK(limited.partial_size() == 0);
+        CHECK(read_all(limited).empty());
+    }
+    CHECK_FALSE(limited.finish());
+    limited.feed(frame.substr(0, 50));
+    CHECK(read_all(limited).size() == 1);  // the next too-long one, refused again
+    CHECK_FALSE(limited.finish());         // inside an over-long message: already reported
+    limited.feed(frame.substr(50) + small);
+    CHECK(read_all(limited) == std::vector<std::string>{"07"});
+    CHECK(limited.messages_read() == 4);
+
+    // A message that does not decode is reported, named, and the next one is read.
+    V8FrameReader reader(0);
+    reader.feed(test::from_hex("00000003ff0f99") + small);
+    got = read_all(reader);
+    REQUIRE(got.size() == 2);
+    CHECK(got[0] == std::error_code(errc::v8_malformed).message());
+    CHECK(got[1] == "07");
+    reader.feed(std::string(4, '\0'));
+    CHECK(read_all(reader).size() == 1);
+    CHECK(reader.error_detail() == "message 3: empty message at offset 0");
 
     for (std::size_t cut : {std::size_t{1}, std::size_t{3}, std::size_t{4}, std::size_t{50}, frame.size() - 1}) {
         INFO("cut after " << cut << " bytes");
-        V8FrameReader reader(0);
-        reader.feed(frame + frame.substr(0, cut));
-        ec.clear();
-        CHECK(reader.next(message, ec));
-        CHECK_FALSE(reader.next(message, ec));
-        CHECK_FALSE(ec);
-        std::string detail;
-        CHECK(reader.finish(&detail) == errc::partial_message);
-        CHECK(detail == "the stream ended " + std::to_string(cut) + " bytes into a message");
-        CHECK(reader.partial_size() == 0);
+        V8FrameReader cut_short(0);
+        cut_short.feed(frame + frame.substr(0, cut));
+        CHECK(read_all(cut_short).size() == 1);
+        CHECK(cut_short.finish() == errc::partial_message);
+        CHECK(cut_short.error_detail() == "the stream ended " + std::to_string(cut) + " bytes into message 2");
+        CHECK(cut_short.partial_size() == 0);
     }
-
-    // An empty message is framed, then refused by the decoder.
-    V8FrameReader reader(0);
-    reader.feed(std::string(4, '\0'));
-    REQUIRE(reader.next(message, ec));
-    CHECK(message.empty());
-    CHECK(decode(message).ec == errc::v8_malformed);
 }
