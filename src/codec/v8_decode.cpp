@@ -287,7 +287,7 @@ private:
         return at;
     }
     void patch_u32(std::size_t at, std::uint64_t v) {
-        for (int i = 0; i < 4; ++i) out_[at + i] = static_cast<char>(v >> (24 - 8 * i));
+        for (std::size_t i = 0; i < 4; ++i) out_[at + i] = static_cast<char>(v >> (24 - 8 * i));
     }
 
     void write_undefined() { out_.append("\xC7\x00\x01", 3); }

@@ -2,8 +2,9 @@
 // checks each message against what it must be, printing one JSON line a message:
 //   {"name": ..., "ok": true|false, "got": <util.inspect of the message, when not ok>}
 // and a last line "N passed, N failed". The expected values, in stream order, are the records of
-// messages.txt (argv[2]) that ipcxx encodes (`check: both` or `encode`: their `reads`, else their
-// `js`), then the extra messages below.
+// messages.txt (argv[2]) whose value ipcxx encodes (`check: both` or `encode`, and `decode` ones with
+// `reads`: a value read from Node and sent back): their `reads`, else their `js`; then the extra
+// messages below.
 'use strict';
 const fs = require('fs');
 const util = require('util');
@@ -18,7 +19,7 @@ const expected = [];
 let record = {};
 for (const line of fs.readFileSync(process.argv[2], 'utf8').split('\n').concat([''])) {
     if (line === '') {
-        if (record.check === 'both' || record.check === 'encode') {
+        if (record.check === 'both' || record.check === 'encode' || (record.check === 'decode' && record.reads)) {
             expected.push({ name: record.name, js: record.reads !== undefined ? record.reads : record.js });
         }
         record = {};

@@ -1,5 +1,6 @@
-// Advanced serialization against Node 20: every message ipcxx's encoder writes for the golden values,
-// and two large ones, read by the parser of Node's own IPC channel and compared with what they must be.
+// Advanced serialization against Node 20: every message ipcxx's encoder writes for the golden values
+// (also those read from Node and sent back, where the mapping changes what Node gets), and two large
+// ones, read by the parser of Node's own IPC channel and compared with what they must be.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -39,12 +40,12 @@ TEST_CASE("Node's channel reads every message the encoder writes", "[v8][interop
     std::size_t count = 0;
     for (const auto& v : test::load_vector_file(vectors_path)) {
         const std::string& check = v.at("check");
-        if (check != "both" && check != "encode") continue;
+        if (check != "both" && check != "encode" && !(check == "decode" && v.count("reads"))) continue;
         INFO("vector " << v.at("name"));
         REQUIRE_FALSE(ipcxx::detail::append_v8_frame(test::from_hex(v.at("value")), 0, stream));
         ++count;
     }
-    REQUIRE(count >= 60);
+    REQUIRE(count >= 100);
     v8_interop_tests::append_extras(stream);
     count += 2;
 
