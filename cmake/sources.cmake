@@ -23,6 +23,7 @@ set(IPCXX_CODEC_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/codec/native_wire.cpp
     ${IPCXX_SOURCE_ROOT}/src/codec/text_encoding.cpp
     ${IPCXX_SOURCE_ROOT}/src/codec/utf8.cpp
+    ${IPCXX_SOURCE_ROOT}/src/codec/json_lines.cpp
     ${IPCXX_SOURCE_ROOT}/src/codec/v8_decode.cpp
     ${IPCXX_SOURCE_ROOT}/src/codec/v8_encode.cpp
     ${IPCXX_SOURCE_ROOT}/src/codec/v8_frames.cpp
@@ -95,6 +96,14 @@ if(IPCXX_TLS)
 else()
     list(APPEND IPCXX_TRANSPORT_SOURCES ${IPCXX_SOURCE_ROOT}/src/transport/tls_unavailable.cpp)
 endif()
+set(IPCXX_CHANNEL_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/channel/channel.cpp
+    ${IPCXX_SOURCE_ROOT}/src/channel/channel_framing.cpp
+    ${IPCXX_SOURCE_ROOT}/src/channel/channel_impl.cpp
+    ${IPCXX_SOURCE_ROOT}/src/channel/message_kind.cpp
+    ${IPCXX_SOURCE_ROOT}/src/channel/parent_channel.cpp
+    ${IPCXX_SOURCE_ROOT}/src/channel/send_queue.cpp
+)
 set(IPCXX_SOURCES
     ${IPCXX_CLIENT_SOURCES}
     ${IPCXX_CODEC_SOURCES}
@@ -105,4 +114,5 @@ set(IPCXX_SOURCES
     ${IPCXX_RUNTIME_SOURCES}
     ${IPCXX_SERVER_SOURCES}
     ${IPCXX_TRANSPORT_SOURCES}
+    ${IPCXX_CHANNEL_SOURCES}
 )
