@@ -1,6 +1,7 @@
 // Advanced serialization against Node 20: every message ipcxx's encoder writes for the golden values
 // (also those read from Node and sent back, where the mapping changes what Node gets), and two large
-// ones, read by the parser of Node's own IPC channel and compared with what they must be.
+// ones, read by the parser of Node's own IPC channel and compared with what they must be; and a Node
+// parent with a C++ child on the channel in that mode, every value sent there and back.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -32,6 +33,24 @@ void append_extras(std::string& stream) {
     REQUIRE_FALSE(ipcxx::detail::append_v8_frame(std::string_view(many.data(), many.size()), 0, stream));
 }
 
+// Checks the scripts' output: every JSON line says "ok":true, and the last line counts them all
+// as passed. Returns how many JSON lines there were.
+std::size_t checked_lines(const std::string& out) {
+    std::istringstream lines(out);
+    std::string line;
+    std::string last;
+    std::size_t seen = 0;
+    while (std::getline(lines, line)) {
+        last = line;
+        if (line.rfind("{", 0) != 0) continue;
+        ++seen;
+        INFO(line);
+        CHECK(line.find("\"ok\":true") != std::string::npos);
+    }
+    CHECK(last == std::to_string(seen) + " passed, 0 failed");
+    return seen;
+}
+
 }  // namespace v8_interop_tests
 
 TEST_CASE("Node's channel reads every message the encoder writes", "[v8][interop]") {
@@ -58,17 +77,20 @@ TEST_CASE("Node's channel reads every message the encoder writes", "[v8][interop
     INFO("stderr: " << result.err);
     REQUIRE_FALSE(result.error);
 
-    std::istringstream lines(result.out);
-    std::string line;
-    std::string last;
-    std::size_t seen = 0;
-    while (std::getline(lines, line)) {
-        last = line;
-        if (line.rfind("{", 0) != 0) continue;
-        ++seen;
-        INFO(line);
-        CHECK(line.find("\"ok\":true") != std::string::npos);
-    }
-    CHECK(seen == count);
-    CHECK(last == std::to_string(count) + " passed, 0 failed");
+    CHECK(v8_interop_tests::checked_lines(result.out) == count);
+}
+
+TEST_CASE("a Node parent and a C++ child talk over the channel with advanced serialization", "[v8][interop]") {
+    ipcxx::ExecOptions options;
+    options.timeout = std::chrono::seconds(60);
+    const ipcxx::ExecResult result =
+        ipcxx::spawn_sync(IPCXX_NODE_EXECUTABLE,
+                          {IPCXX_V8_TEST_DIR "/advanced_parent.js", IPCXX_CHANNEL_CHILD,
+                           IPCXX_PROTOCOL_DIR "/vectors/v8/messages.txt"},
+                          options);
+    INFO("stdout: " << result.out);
+    INFO("stderr: " << result.err);
+    REQUIRE_FALSE(result.error);
+    // The golden values Node can send (`both`, and `decode` with `reads`), a refused RegExp, one after it.
+    CHECK(v8_interop_tests::checked_lines(result.out) >= 80);
 }
