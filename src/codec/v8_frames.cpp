@@ -3,6 +3,7 @@
 #include <cstring>
 #include <limits>
 
+#include "codec/read_window.hpp"
 #include "codec/v8_wire.hpp"
 #include "ipcxx/error.hpp"
 
@@ -28,15 +29,8 @@ std::error_code append_v8_frame(std::string_view msgpack_value, std::size_t max_
 }
 
 V8FrameReader::Span V8FrameReader::prepare(std::size_t min_size) {
-    if (begin_ == end_) {
-        begin_ = end_ = 0;
-        if (buf_.size() > kept_buffer_size) std::string().swap(buf_);
-    } else if (begin_ != 0 && buf_.size() - end_ < min_size) {
-        std::memmove(&buf_[0], &buf_[begin_], end_ - begin_);
-        end_ -= begin_;
-        begin_ = 0;
-    }
-    if (buf_.size() - end_ < min_size) buf_.resize(std::max(end_ + min_size, 2 * buf_.size()));
+    std::size_t scan = begin_;  // no delimiter to search for
+    prepare_read_window(buf_, begin_, end_, scan, min_size, kept_buffer_size);
     return {&buf_[end_], buf_.size() - end_};
 }
 
