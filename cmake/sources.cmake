@@ -24,6 +24,9 @@ set(IPCXX_CODEC_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/codec/text_encoding.cpp
     ${IPCXX_SOURCE_ROOT}/src/codec/utf8.cpp
     ${IPCXX_SOURCE_ROOT}/src/codec/json_lines.cpp
+    ${IPCXX_SOURCE_ROOT}/src/codec/v8_decode.cpp
+    ${IPCXX_SOURCE_ROOT}/src/codec/v8_encode.cpp
+    ${IPCXX_SOURCE_ROOT}/src/codec/v8_frames.cpp
 )
 # src/ itself: the public classes without a folder of their own.
 set(IPCXX_TOP_SOURCES

@@ -30,6 +30,9 @@ struct ChannelFactory;
 /// How a channel frames its messages on the byte link.
 enum class ChannelSerialization {
     json,  ///< Node's `serialization: 'json'`: JSON.stringify(message) + '\n' per message (JSON lines)
+    /// Node's `serialization: 'advanced'`: a uint32 big-endian length, then V8's structured-clone
+    /// bytes; a subset of its types, mapped to msgpack as docs/v8-serialization.md says.
+    advanced,
 };
 
 /// The bytes under a channel: one connected AF_UNIX stream socket (Node's channel: both ways, with
@@ -59,7 +62,8 @@ private:
 
 /// Limits and framing of a channel.
 struct ChannelOptions {
-    /// The framing: Node's 'json' (the only one so far).
+    /// The framing: Node's 'json' or 'advanced'. parent_channel() takes the one that
+    /// NODE_CHANNEL_SERIALIZATION_MODE names instead.
     ChannelSerialization serialization = ChannelSerialization::json;
     /// Largest message accepted or sent, in bytes of its encoding (0: no limit). A longer incoming
     /// line is an `error` event (frame_too_large) and is skipped without being held in memory.

@@ -16,8 +16,8 @@ namespace ipcxx {
 
 namespace detail::parent_channel_env {
 
-// The descriptor of a valid channel, or -1 with `ec` set.
-int channel_fd(std::error_code& ec) {
+// The descriptor of a valid channel, or -1 with `ec` set; `serialization` is the one the parent uses.
+int channel_fd(std::error_code& ec, ChannelSerialization& serialization) {
     const char* text = std::getenv("NODE_CHANNEL_FD");
     if (text == nullptr || *text == '\0') {
         ec = make_error_code(errc::no_channel);
@@ -46,8 +46,13 @@ int channel_fd(std::error_code& ec) {
         ec = make_error_code(errc::channel_not_socket);
         return -1;
     }
-    const char* mode = std::getenv("NODE_CHANNEL_SERIALIZATION_MODE");
-    if (mode != nullptr && *mode != '\0' && std::string(mode) != "json") {
+    const char* mode_text = std::getenv("NODE_CHANNEL_SERIALIZATION_MODE");
+    const std::string mode = mode_text != nullptr ? mode_text : "";
+    if (mode == "advanced") {
+        serialization = ChannelSerialization::advanced;
+    } else if (mode.empty() || mode == "json") {
+        serialization = ChannelSerialization::json;
+    } else {
         ec = make_error_code(errc::invalid_argument);
         return -1;
     }
@@ -57,7 +62,7 @@ int channel_fd(std::error_code& ec) {
 std::unique_ptr<Channel> open(asio::io_context& io, std::shared_ptr<void> keepalive, std::error_code& ec,
                               ChannelOptions options) {
     ec.clear();
-    const int fd = channel_fd(ec);
+    const int fd = channel_fd(ec, options.serialization);
     // Removed whatever the outcome: this process's own children must not take the descriptor
     // number for a channel of theirs.
     ::unsetenv("NODE_CHANNEL_FD");

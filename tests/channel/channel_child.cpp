@@ -3,10 +3,13 @@
 //                            requests for "sum", writes "written by C++" through a received
 //                            descriptor, disconnects on "bye"; exits 0 once the channel ended
 //   channel_child check-fd   prints "<error value> <1 when NODE_CHANNEL_FD is gone>" and exits
+//   channel_child mirror     as echo, but sends every message back as it was read (any serialization)
+//                            and answers a bad one with {"error": <the error event's message>}
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -24,7 +27,7 @@ int check_fd() {
     return 0;
 }
 
-int echo() {
+int echo(bool mirror) {
     std::error_code ec;
     auto channel = ipcxx::parent_channel(ec);
     if (!channel) {
@@ -35,12 +38,14 @@ int echo() {
     std::condition_variable ended_cv;
     bool ended = false;
     ipcxx::Channel& c = *channel;
-    c.on_message([&c](const ipcxx::Payload& m) {
-        if (m.to_json() == "\"bye\"") {
+    c.on_message([&c, mirror](const ipcxx::Payload& m) {
+        if (m.msgpack() == "\xa3" "bye") {
             c.disconnect();
-            return;
+        } else if (mirror) {
+            c.send(m);
+        } else {
+            c.send_json("{\"echo\":" + m.to_json() + "}");
         }
-        c.send_json("{\"echo\":" + m.to_json() + "}");
     });
     c.on_handle([](const ipcxx::Payload&, int fd) {
         const std::string text = "written by C++";
@@ -52,7 +57,10 @@ int echo() {
         for (long long n : numbers) sum += n;
         return sum;
     });
-    c.on("error", [](const ipcxx::ErrorEvent& e) { std::fprintf(stderr, "channel error: %s\n", e.message.c_str()); });
+    c.on("error", [&c, mirror](const ipcxx::ErrorEvent& e) {
+        if (mirror) c.send(ipcxx::Payload::from(std::map<std::string, std::string>{{"error", e.message}}));
+        std::fprintf(stderr, "channel error: %s\n", e.message.c_str());
+    });
     c.on("disconnect", [&] {
         std::lock_guard<std::mutex> lock(mutex);
         ended = true;
@@ -68,7 +76,7 @@ int echo() {
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
     if (mode == "check-fd") return channel_child::check_fd();
-    if (mode == "echo") return channel_child::echo();
-    std::fprintf(stderr, "usage: channel_child echo|check-fd\n");
+    if (mode == "echo" || mode == "mirror") return channel_child::echo(mode == "mirror");
+    std::fprintf(stderr, "usage: channel_child echo|mirror|check-fd\n");
     return 2;
 }
