@@ -64,6 +64,7 @@ set(IPCXX_PROCESS_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/process/stdio_plan.cpp
 )
 set(IPCXX_RUNTIME_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/runtime/backoff.cpp
     ${IPCXX_SOURCE_ROOT}/src/runtime/handler_pool.cpp
     ${IPCXX_SOURCE_ROOT}/src/runtime/io_thread.cpp
 )
@@ -92,6 +93,10 @@ if(IPCXX_TLS)
 else()
     list(APPEND IPCXX_TRANSPORT_SOURCES ${IPCXX_SOURCE_ROOT}/src/transport/tls_unavailable.cpp)
 endif()
+# Worker pools of child processes.
+set(IPCXX_POOL_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/pool/pool_fsm.cpp
+)
 set(IPCXX_SOURCES
     ${IPCXX_CLIENT_SOURCES}
     ${IPCXX_CODEC_SOURCES}
@@ -102,4 +107,5 @@ set(IPCXX_SOURCES
     ${IPCXX_RUNTIME_SOURCES}
     ${IPCXX_SERVER_SOURCES}
     ${IPCXX_TRANSPORT_SOURCES}
+    ${IPCXX_POOL_SOURCES}
 )
