@@ -96,6 +96,7 @@ endif()
 # Worker pools of child processes.
 set(IPCXX_POOL_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/pool/pool_fsm.cpp
+    ${IPCXX_SOURCE_ROOT}/src/pool/pool_impl.cpp
 )
 set(IPCXX_SOURCES
     ${IPCXX_CLIENT_SOURCES}
