@@ -49,23 +49,26 @@ std::error_code PoolImpl::start() {
 RequestId PoolImpl::request(std::string_view event, std::string_view msgpack_args, std::chrono::milliseconds timeout,
                             ResponseHandler on_response) {
     const RequestId id = ++next_id_;
-    auto open = std::make_shared<OpenRequest>();
-    open->event = std::string(event);
-    open->args = std::string(msgpack_args);
-    open->on_response = std::move(on_response);
-    auto self = shared_from_this();
-    asio::post(strand_, [self, id, open, timeout] {
-        {
-            std::lock_guard<std::mutex> lock(self->mutex_);
-            if (self->closed_) return;
-            if (timeout.count() > 0) {
-                open->deadline = std::chrono::steady_clock::now() + timeout;
-                open->timer = std::make_shared<asio::steady_timer>(self->io_);
-                self->arm_timer(open->timer, timeout, [id](PoolFsm& fsm) { return fsm.on_deadline(id); });
-            }
-            self->requests_.emplace(id, std::move(*open));
+    OpenRequest open;
+    open.event = std::string(event);
+    open.args = std::string(msgpack_args);
+    open.on_response = std::move(on_response);
+    if (timeout.count() > 0) open.deadline = std::chrono::steady_clock::now() + timeout;
+    {
+        // Registered at once, so that the destructor ends it even before the strand has seen it.
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (closed_) return id;
+        requests_.emplace(id, std::move(open));
+    }
+    post_step([this, id](PoolFsm& fsm) {
+        auto open = requests_.find(id);
+        if (open == requests_.end()) return PoolActions{};
+        if (open->second.deadline) {
+            open->second.timer = std::make_shared<asio::steady_timer>(io_);
+            arm_timer(open->second.timer, *open->second.deadline - std::chrono::steady_clock::now(),
+                      [id](PoolFsm& machine) { return machine.on_deadline(id); });
         }
-        self->step([id](PoolFsm& fsm) { return fsm.submit(id); }, std::nullopt);
+        return fsm.submit(id);
     });
     return id;
 }
