@@ -94,6 +94,13 @@ if(IPCXX_TLS)
 else()
     list(APPEND IPCXX_TRANSPORT_SOURCES ${IPCXX_SOURCE_ROOT}/src/transport/tls_unavailable.cpp)
 endif()
+set(IPCXX_CHANNEL_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/channel/channel.cpp
+    ${IPCXX_SOURCE_ROOT}/src/channel/channel_impl.cpp
+    ${IPCXX_SOURCE_ROOT}/src/channel/message_kind.cpp
+    ${IPCXX_SOURCE_ROOT}/src/channel/parent_channel.cpp
+    ${IPCXX_SOURCE_ROOT}/src/channel/send_queue.cpp
+)
 # Worker pools of child processes.
 set(IPCXX_POOL_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/pool/pool_fsm.cpp
@@ -109,5 +116,6 @@ set(IPCXX_SOURCES
     ${IPCXX_RUNTIME_SOURCES}
     ${IPCXX_SERVER_SOURCES}
     ${IPCXX_TRANSPORT_SOURCES}
+    ${IPCXX_CHANNEL_SOURCES}
     ${IPCXX_POOL_SOURCES}
 )
