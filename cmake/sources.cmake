@@ -103,8 +103,10 @@ set(IPCXX_CHANNEL_SOURCES
 )
 # Worker pools of child processes.
 set(IPCXX_POOL_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/pool/child_worker_link.cpp
     ${IPCXX_SOURCE_ROOT}/src/pool/pool_fsm.cpp
     ${IPCXX_SOURCE_ROOT}/src/pool/pool_impl.cpp
+    ${IPCXX_SOURCE_ROOT}/src/pool/worker_pool.cpp
 )
 set(IPCXX_SOURCES
     ${IPCXX_CLIENT_SOURCES}

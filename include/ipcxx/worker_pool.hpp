@@ -132,8 +132,9 @@ public:
     RequestId request(std::string_view event, const T& args, ResponseHandler on_response) {
         return request(event, args, request_timeout(), std::move(on_response));
     }
-    /// The std::future form: get() returns the answer's data or throws ipcxx::Error. Not to be
-    /// waited on from the pool's own I/O thread (inside a callback), where it could only block.
+    /// The std::future form: get() returns the answer's data or throws ipcxx::Error. Made on the
+    /// pool's own I/O thread (inside a callback), where get() could only wait for ever, it fails at
+    /// once with errc::would_deadlock: use the callback form there.
     template <class T>
     std::future<Payload> request(std::string_view event, const T& args, std::chrono::milliseconds timeout) {
         return request_future_packed(event, detail::pack_thread_local(args), timeout);
