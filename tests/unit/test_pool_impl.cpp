@@ -123,7 +123,8 @@ TEST_CASE("pool impl: requests go to the workers and their answers come back onc
     CHECK(h.workers[1]->requests.size() == 1);
     CHECK(h.pool->stats().busy == 2);
 
-    const auto [id, event] = h.workers[1]->requests[0];
+    const PoolRequestId id = h.workers[1]->requests[0].first;
+    const std::string event = h.workers[1]->requests[0].second;
     h.workers[1]->events.answered(id, h.answer("done"));
     h.workers[1]->events.answered(id, h.answer("again"));  // a second answer is dropped
     REQUIRE(h.pump([&] { return h.ends[event] == 1; }));
