@@ -1,6 +1,7 @@
 #include "pool/pool_impl.hpp"
 
 #include <exception>
+#include <future>
 #include <string>
 
 #include <asio/bind_executor.hpp>
@@ -102,38 +103,51 @@ WorkerPoolStats PoolImpl::stats() const {
 }
 
 void PoolImpl::destroy() {
-    std::lock_guard<std::recursive_mutex> callbacks(callback_mutex_);
-    std::map<RequestId, OpenRequest> open;
-    std::map<RequestId, Ending> ending;
     std::map<PoolWorkerId, std::unique_ptr<WorkerLink>> links;
     {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (closed_) return;
-        closed_ = true;
-        open.swap(requests_);
-        ending.swap(ending_);
-        links.swap(links_);
-        for (auto& [id, timer] : restart_timers_) timer->cancel();
+        std::lock_guard<std::recursive_mutex> callbacks(callback_mutex_);
+        std::map<RequestId, OpenRequest> open;
+        std::map<RequestId, Ending> ending;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (closed_) return;
+            closed_ = true;
+            open.swap(requests_);
+            ending.swap(ending_);
+            links.swap(links_);
+            for (auto& [id, timer] : restart_timers_) timer->cancel();
+            for (auto& [id, request] : open) {
+                if (request.timer) request.timer->cancel();
+            }
+        }
+        for (auto& [id, link] : links) link->kill();
         for (auto& [id, request] : open) {
-            if (request.timer) request.timer->cancel();
+            Ending end{std::move(request.on_response), {}};
+            end.response.error = make_error_code(errc::pool_shut_down);
+            end.response.message = pool_impl_parts::message_of(end.response.error, request.event);
+            ending.emplace(id, std::move(end));
         }
-    }
-    for (auto& [id, link] : links) link->kill();
-    links.clear();
-    for (auto& [id, request] : open) {
-        Ending end{std::move(request.on_response), {}};
-        end.response.error = make_error_code(errc::pool_shut_down);
-        end.response.message = pool_impl_parts::message_of(end.response.error, request.event);
-        ending.emplace(id, std::move(end));
-    }
-    for (auto& [id, end] : ending) {
-        try {
-            if (end.on_response) end.on_response(end.response);
-        } catch (...) {
-            // The pool is going away: there is nobody left to report it to.
+        for (auto& [id, end] : ending) {
+            try {
+                if (end.on_response) end.on_response(end.response);
+            } catch (...) {
+                // The pool is going away: there is nobody left to report it to.
+            }
         }
+        callbacks_closed_ = true;
     }
-    callbacks_closed_ = true;
+    // On the library's own I/O thread the workers' channels are closed by the thread that writes
+    // them, never while a write of theirs is running on it. Waiting for it is safe: the callback lock
+    // is released, so a step of ours blocked on it goes on and finds the pool closed.
+    if (keepalive_ && !links.empty() && !io_.get_executor().running_in_this_thread()) {
+        std::promise<void> released;
+        std::future<void> done = released.get_future();
+        asio::post(io_, [&links, &released] {
+            links.clear();
+            released.set_value();
+        });
+        done.wait();
+    }
 }
 
 void PoolImpl::post_step(std::function<PoolActions(PoolFsm&)> event, std::optional<Response> reply) {
