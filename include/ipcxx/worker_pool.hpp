@@ -38,9 +38,14 @@ struct WorkerPoolOptions {
     std::string program;
     /// argv[1..] of every worker.
     std::vector<std::string> args;
-    /// How each worker is started. The pool puts the IPC channel at the first descriptor past the
-    /// given slots (fd 3 with the default three).
-    SpawnOptions spawn;
+    /// How each worker is started: by default stdin is /dev/null and stdout and stderr are the
+    /// parent's, so that workers' output shows. The pool puts the IPC channel at the first
+    /// descriptor past the given slots (fd 3 with three).
+    SpawnOptions spawn = [] {
+        SpawnOptions defaults;
+        defaults.stdio = {StdioSlot::ignore(), StdioSlot::inherit(), StdioSlot::inherit()};
+        return defaults;
+    }();
     /// How many workers run (at least 1).
     std::size_t size = 1;
     /// Requests one worker runs at once (1: a worker is busy with one request, as a process pool).
