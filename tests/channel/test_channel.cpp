@@ -135,6 +135,8 @@ TEST_CASE("events and requests both ways with a Node child", "[channel][node]") 
     c.handle<long long>("double", [](long long n) { return 2 * n; });
     REQUIRE_FALSE(child.spawn(node, {scripts + "/node_child.js", "echo"}, ipc_options()));
 
+    CHECK(c.emit("error", 1) == ipcxx::errc::reserved_event);
+    CHECK(c.emit("", 1) == ipcxx::errc::invalid_argument);
     REQUIRE_FALSE(c.emit("ping", 5));
     REQUIRE(watch.log.wait_for("pong 5", 20s));
 
@@ -291,6 +293,41 @@ TEST_CASE("bad input from the peer is reported and the channel goes on", "[chann
     const ssize_t n = ::read(pair[1], buffer, sizeof buffer);
     CHECK(std::string(buffer, n > 0 ? static_cast<std::size_t>(n) : 0) == "{\"cmd\":\"NODE_HANDLE_NACK\"}\n");
     ::close(pair[1]);
+}
+
+}  // namespace channel_test
+
+namespace channel_test {
+
+TEST_CASE("a link of two descriptors: lines through pipes; a reader gone is an error, not SIGPIPE", "[channel]") {
+    int to_channel[2];
+    int from_channel[2];
+    REQUIRE(::pipe2(to_channel, O_CLOEXEC) == 0);
+    REQUIRE(::pipe2(from_channel, O_CLOEXEC) == 0);
+    test::Log log;
+    ipcxx::Channel c(ipcxx::ChannelLink::descriptors(to_channel[0], from_channel[1]));
+    ChannelWatch channel(c, log);
+    c.start();
+    REQUIRE(::write(to_channel[1], "{\"a\":1}\n", 8) == 8);
+    REQUIRE(log.wait_for("message", 20s));
+    CHECK(channel.get(channel.messages) == std::vector<std::string>{"{\"a\":1}"});
+    REQUIRE(c.send_json("[1,2]").accepted());
+    char buffer[16] = {};
+    CHECK(::read(from_channel[0], buffer, sizeof buffer) == 6);
+    CHECK(std::string(buffer) == "[1,2]\n");
+    int socket_pair[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, socket_pair) == 0);
+    CHECK(c.send(ipcxx::Payload::from_json("1"), socket_pair[0]).error == ipcxx::errc::invalid_argument);
+    ::close(socket_pair[0]);
+    ::close(socket_pair[1]);
+
+    ::close(from_channel[0]);
+    REQUIRE(c.send_json("2").accepted());
+    REQUIRE(log.wait_for("disconnect", 20s));
+    const auto errors = channel.get(channel.errors);
+    REQUIRE_FALSE(errors.empty());
+    CHECK(errors.front() == message(ipcxx::errc::connection_lost));
+    ::close(to_channel[1]);
 }
 
 }  // namespace channel_test
