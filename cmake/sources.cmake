@@ -68,6 +68,7 @@ set(IPCXX_PROCESS_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/process/stdio_plan.cpp
 )
 set(IPCXX_RUNTIME_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/runtime/backoff.cpp
     ${IPCXX_SOURCE_ROOT}/src/runtime/handler_pool.cpp
     ${IPCXX_SOURCE_ROOT}/src/runtime/io_thread.cpp
 )
@@ -104,6 +105,13 @@ set(IPCXX_CHANNEL_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/channel/parent_channel.cpp
     ${IPCXX_SOURCE_ROOT}/src/channel/send_queue.cpp
 )
+# Worker pools of child processes.
+set(IPCXX_POOL_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/pool/child_worker_link.cpp
+    ${IPCXX_SOURCE_ROOT}/src/pool/pool_fsm.cpp
+    ${IPCXX_SOURCE_ROOT}/src/pool/pool_impl.cpp
+    ${IPCXX_SOURCE_ROOT}/src/pool/worker_pool.cpp
+)
 set(IPCXX_SOURCES
     ${IPCXX_CLIENT_SOURCES}
     ${IPCXX_CODEC_SOURCES}
@@ -115,4 +123,5 @@ set(IPCXX_SOURCES
     ${IPCXX_SERVER_SOURCES}
     ${IPCXX_TRANSPORT_SOURCES}
     ${IPCXX_CHANNEL_SOURCES}
+    ${IPCXX_POOL_SOURCES}
 )
