@@ -23,6 +23,7 @@ set(IPCXX_CODEC_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/codec/native_wire.cpp
     ${IPCXX_SOURCE_ROOT}/src/codec/text_encoding.cpp
     ${IPCXX_SOURCE_ROOT}/src/codec/utf8.cpp
+    ${IPCXX_SOURCE_ROOT}/src/codec/json_lines.cpp
 )
 # src/ itself: the public classes without a folder of their own.
 set(IPCXX_TOP_SOURCES

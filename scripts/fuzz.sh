@@ -14,7 +14,7 @@ cmake --build "$build" -j"$(nproc)"
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 passed=0
 failed=0
-for target in fuzz_json_frames fuzz_native_frames fuzz_handshake; do
+for target in fuzz_json_frames fuzz_native_frames fuzz_handshake fuzz_json_lines; do
     # The seeds stay as they are in the repository; what a run adds stays in the build directory.
     corpus=$build/corpus/$target
     crashes=$build/crashes/$target

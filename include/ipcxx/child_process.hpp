@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include "ipcxx/channel.hpp"
 #include "ipcxx/export.hpp"
 #include "ipcxx/spawn_options.hpp"
 
@@ -114,6 +115,12 @@ public:
     std::error_code write(std::string_view bytes);
     /// Closes stdin once what is queued is written (the child reads EOF).
     void end_stdin();
+
+    /// The parent's end of the IPC channel of a StdioSlot::ipc() slot. Set its handlers before
+    /// spawn(), which starts it. Its `disconnect` is the child's (Node's order: `spawn`, messages,
+    /// `disconnect`, `exit`, `close`), and `close` waits for it. Without an ipc slot it stays
+    /// unconnected: send gives errc::not_connected.
+    Channel& channel() noexcept;
 
 private:
     std::shared_ptr<detail::ProcessImpl> impl_;

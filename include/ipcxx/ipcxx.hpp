@@ -11,3 +11,4 @@
 #include "ipcxx/shared_bytes.hpp"
 #include "ipcxx/server.hpp"
 #include "ipcxx/socket.hpp"
+#include "ipcxx/channel.hpp"

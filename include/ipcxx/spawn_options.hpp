@@ -13,8 +13,7 @@
 
 namespace ipcxx {
 
-/// What one descriptor of the child is connected to (Node's `stdio` entries). An `ipc` kind (Node's
-/// IPC channel) will be one more kind here.
+/// What one descriptor of the child is connected to (Node's `stdio` entries).
 class StdioSlot {
 public:
     /// The kinds of slot.
@@ -23,6 +22,7 @@ public:
         inherit,  ///< the parent's own descriptor of the same number
         ignore,   ///< fds 0-2: /dev/null; above: closed in the child
         fd,       ///< a descriptor of the caller's, duplicated into the child
+        ipc,      ///< Node's IPC channel (a socketpair; ChildProcess::channel()); at most one
     };
 
     /// A pipe to the parent.
@@ -33,6 +33,10 @@ public:
     static StdioSlot ignore() { return StdioSlot(Kind::ignore, -1); }
     /// The caller's descriptor `fd`; it stays the caller's (the child gets a duplicate).
     static StdioSlot from_fd(int fd) { return StdioSlot(Kind::fd, fd); }
+    /// Node's IPC channel at this index (at most one slot): the child gets NODE_CHANNEL_FD set to the slot index
+    /// and NODE_CHANNEL_SERIALIZATION_MODE=json, so that `node child.js` has process.send; the
+    /// parent's end is ChildProcess::channel().
+    static StdioSlot ipc() { return StdioSlot(Kind::ipc, -1); }
 
     /// The slot's kind.
     Kind kind() const noexcept { return kind_; }

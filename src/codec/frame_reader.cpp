@@ -5,6 +5,7 @@
 
 #include "codec/frame_reader.hpp"
 #include "codec/native_wire.hpp"
+#include "codec/read_window.hpp"
 #include "ipcxx/error.hpp"
 
 namespace ipcxx::detail {
@@ -27,16 +28,7 @@ FrameReader::Span FrameReader::prepare(std::size_t min_size) {
         return {large_.buffer.memory() + large_.filled, std::min(large_.length, large_.buffer.capacity()) - large_.filled};
     }
     // Frames handed out before are released here, so the partial tail can move to the front.
-    if (begin_ == end_) {
-        begin_ = end_ = scan_ = 0;
-        if (buf_.size() > large_frame_initial) std::string().swap(buf_);
-    } else if (begin_ > 0) {
-        std::memmove(&buf_[0], &buf_[begin_], end_ - begin_);
-        end_ -= begin_;
-        scan_ -= begin_;
-        begin_ = 0;
-    }
-    if (buf_.size() - end_ < min_size) buf_.resize(std::max(end_ + min_size, buf_.size() * 2));
+    prepare_read_window(buf_, begin_, end_, scan_, min_size, large_frame_initial);
     return {&buf_[0] + end_, buf_.size() - end_};
 }
 

@@ -47,6 +47,8 @@ std::error_code ProcessImpl::spawn(const std::string& program, const std::vector
     if (program.empty() || options.shell_path.empty()) return errc::invalid_argument;
     for (const auto& slot : options.stdio) {
         if (slot.kind() == StdioSlot::Kind::fd && slot.fd() < 0) return errc::invalid_argument;
+        // Until the channel's parent side is wired in.
+        if (slot.kind() == StdioSlot::Kind::ipc) return errc::invalid_argument;
     }
     if (options.timeout.count() < 0) return errc::invalid_argument;
     if (spawned_.exchange(true)) return errc::invalid_argument;

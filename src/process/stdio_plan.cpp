@@ -32,7 +32,8 @@ std::error_code StdioPlan::open(const std::vector<StdioSlot>& slots) {
     for (std::size_t i = 0; i < slots.size(); ++i) {
         const int index = static_cast<int>(i);
         switch (slots[i].kind()) {
-            case StdioSlot::Kind::pipe: {
+            case StdioSlot::Kind::pipe:
+            case StdioSlot::Kind::ipc: {
                 // A socketpair as Node's: the parent's writes use MSG_NOSIGNAL, so a child that
                 // closed its stdin is an EPIPE error, not a SIGPIPE for the whole program.
                 int pair[2];
