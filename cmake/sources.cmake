@@ -93,6 +93,13 @@ if(IPCXX_TLS)
 else()
     list(APPEND IPCXX_TRANSPORT_SOURCES ${IPCXX_SOURCE_ROOT}/src/transport/tls_unavailable.cpp)
 endif()
+set(IPCXX_CHANNEL_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/channel/channel.cpp
+    ${IPCXX_SOURCE_ROOT}/src/channel/channel_impl.cpp
+    ${IPCXX_SOURCE_ROOT}/src/channel/message_kind.cpp
+    ${IPCXX_SOURCE_ROOT}/src/channel/parent_channel.cpp
+    ${IPCXX_SOURCE_ROOT}/src/channel/send_queue.cpp
+)
 set(IPCXX_SOURCES
     ${IPCXX_CLIENT_SOURCES}
     ${IPCXX_CODEC_SOURCES}
@@ -103,4 +110,5 @@ set(IPCXX_SOURCES
     ${IPCXX_RUNTIME_SOURCES}
     ${IPCXX_SERVER_SOURCES}
     ${IPCXX_TRANSPORT_SOURCES}
+    ${IPCXX_CHANNEL_SOURCES}
 )

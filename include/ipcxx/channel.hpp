@@ -24,7 +24,8 @@ namespace ipcxx {
 
 namespace detail {
 class ChannelImpl;
-}
+struct ChannelFactory;
+}  // namespace detail
 
 /// How a channel frames its messages on the byte link.
 enum class ChannelSerialization {
@@ -210,7 +211,7 @@ public:
     std::size_t pending_bytes() const noexcept;
 
 private:
-    friend class ChildProcess;
+    friend struct detail::ChannelFactory;
     explicit Channel(std::shared_ptr<detail::ChannelImpl> impl);
     HandlerId add_handler(std::string_view event, detail::Handler handler, bool once) override;
     void add_request_handler(std::string_view event, detail::RequestHandler handler) override;

@@ -124,6 +124,7 @@ public:
 
 private:
     std::shared_ptr<detail::ProcessImpl> impl_;
+    std::unique_ptr<Channel> channel_;
 };
 
 }  // namespace ipcxx

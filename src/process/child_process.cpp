@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "channel/channel_impl.hpp"
 #include "process/process_impl.hpp"
 #include "process/process_thread.hpp"
 
@@ -14,10 +15,17 @@ std::string signal_name(int signal) {
 
 ChildProcess::ChildProcess() {
     detail::SharedIo io = detail::process_io();
+    auto channel = std::make_shared<detail::ChannelImpl>(io.io, io.keepalive, ChannelOptions{});
     impl_ = std::make_shared<detail::ProcessImpl>(io.io, std::move(io.keepalive));
+    impl_->set_channel(channel);
+    channel_ = detail::ChannelFactory::make(std::move(channel));
 }
 
-ChildProcess::ChildProcess(asio::io_context& io) : impl_(std::make_shared<detail::ProcessImpl>(io, nullptr)) {}
+ChildProcess::ChildProcess(asio::io_context& io) : impl_(std::make_shared<detail::ProcessImpl>(io, nullptr)) {
+    auto channel = std::make_shared<detail::ChannelImpl>(io, nullptr, ChannelOptions{});
+    impl_->set_channel(channel);
+    channel_ = detail::ChannelFactory::make(std::move(channel));
+}
 
 ChildProcess::~ChildProcess() { impl_->destroy(); }
 
@@ -36,6 +44,8 @@ void ChildProcess::on_stdout(std::function<void(std::string_view)> handler) {
 void ChildProcess::on_stderr(std::function<void(std::string_view)> handler) {
     impl_->handlers().data_of_fd[2] = std::move(handler);
 }
+Channel& ChildProcess::channel() noexcept { return *channel_; }
+
 void ChildProcess::on_drain(std::function<void()> handler) { impl_->handlers().drain = std::move(handler); }
 
 std::error_code ChildProcess::spawn(const std::string& program, const std::vector<std::string>& args,

@@ -12,6 +12,7 @@
 #include <asio/write.hpp>
 #include <sys/wait.h>
 
+#include "channel/channel_impl.hpp"
 #include "ipcxx/error.hpp"
 #include "process/command.hpp"
 #include "process/environment.hpp"
@@ -47,15 +48,23 @@ std::error_code ProcessImpl::spawn(const std::string& program, const std::vector
     if (program.empty() || options.shell_path.empty()) return errc::invalid_argument;
     for (const auto& slot : options.stdio) {
         if (slot.kind() == StdioSlot::Kind::fd && slot.fd() < 0) return errc::invalid_argument;
-        // Until the channel's parent side is wired in.
-        if (slot.kind() == StdioSlot::Kind::ipc) return errc::invalid_argument;
+    }
+    std::size_t ipc_slot = options.stdio.size();
+    for (std::size_t i = 0; i < options.stdio.size(); ++i) {
+        if (options.stdio[i].kind() != StdioSlot::Kind::ipc) continue;
+        if (ipc_slot != options.stdio.size()) return errc::invalid_argument;  // Node's ERR_IPC_ONE_PIPE
+        ipc_slot = i;
     }
     if (options.timeout.count() < 0) return errc::invalid_argument;
     if (spawned_.exchange(true)) return errc::invalid_argument;
     options_ = options;
+    if (ipc_slot != options.stdio.size()) {
+        options_.env["NODE_CHANNEL_FD"] = std::to_string(ipc_slot);
+        options_.env["NODE_CHANNEL_SERIALIZATION_MODE"] = "json";
+    }
 
-    const Command command = make_command(program, args, options);
-    const std::vector<std::string> environment = make_environment(options);
+    const Command command = make_command(program, args, options_);
+    const std::vector<std::string> environment = make_environment(options_);
     StdioPlan stdio;
     if (const auto error = stdio.open(options.stdio)) {
         fail_spawn(program, error);
@@ -88,7 +97,19 @@ std::error_code ProcessImpl::spawn(const std::string& program, const std::vector
     for (std::size_t fd = 0; fd < stdio.size(); ++fd) {
         const int parent_end = stdio.take_parent_end(fd);
         if (parent_end < 0) continue;
-        if (fd == 0) {
+        if (fd == ipc_slot) {
+            channel_->attach(ChannelLink::socket(parent_end));
+            ++open_readers_;
+            std::weak_ptr<ProcessImpl> weak = shared_from_this();
+            channel_->on_end([weak] {
+                if (auto self = weak.lock()) {
+                    asio::post(self->strand_, [self] {
+                        --self->open_readers_;
+                        self->maybe_close();
+                    });
+                }
+            });
+        } else if (fd == 0) {
             stdin_ = std::make_unique<asio::local::stream_protocol::socket>(io_);
             stdin_->assign(asio::local::stream_protocol(), parent_end);
             stdin_queue_.open(options.max_stdin_queue);
@@ -115,6 +136,7 @@ void ProcessImpl::start() {
     handlers_.run([this] {
         if (handlers_.spawn) handlers_.spawn();
     });
+    if (channel_ && channel_->attached()) channel_->start();
     wait_exit();
     for (std::size_t fd = 0; fd < readers_.size(); ++fd) {
         if (readers_[fd]) read(static_cast<int>(fd));

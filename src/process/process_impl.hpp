@@ -21,12 +21,16 @@
 
 namespace ipcxx::detail {
 
+class ChannelImpl;
+
 class ProcessImpl : public std::enable_shared_from_this<ProcessImpl> {
 public:
     // `keepalive` holds the thread running `io` (the process thread), or is null.
     ProcessImpl(asio::io_context& io, std::shared_ptr<void> keepalive);
 
     ProcessHandlers& handlers() { return handlers_; }
+    // The parent's end of an ipc slot goes to `channel`; before spawn().
+    void set_channel(std::shared_ptr<ChannelImpl> channel) { channel_ = std::move(channel); }
 
     std::error_code spawn(const std::string& program, const std::vector<std::string>& args,
                           const SpawnOptions& options);
@@ -71,7 +75,8 @@ private:
 
     // On the strand.
     std::vector<std::unique_ptr<Reader>> readers_;  // by fd; null where no pipe is read
-    int open_readers_ = 0;
+    int open_readers_ = 0;  // with the channel of an ipc slot, which `close` waits for too
+    std::shared_ptr<ChannelImpl> channel_;
     std::unique_ptr<asio::local::stream_protocol::socket> stdin_;
     StdinQueue stdin_queue_;
     bool writing_ = false;

@@ -1,0 +1,296 @@
+// Node's IPC channel against real Node 20 in both roles, a raw peer sending bad input, and the
+// bad descriptors a child may be given.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ipcxx/channel.hpp"
+#include "ipcxx/child_process.hpp"
+#include "ipcxx/error.hpp"
+#include "process/process_watch.hpp"
+#include "support/fixtures.hpp"
+
+using namespace std::chrono_literals;
+
+namespace channel_test {
+
+const std::string node = "/usr/bin/node";
+const std::string scripts = IPCXX_CHANNEL_TEST_DIR;
+const std::string child_program = IPCXX_CHANNEL_CHILD;
+
+// A child with a channel at fd 3 (Node's fork() layout), stdout piped.
+ipcxx::SpawnOptions ipc_options() {
+    ipcxx::SpawnOptions options;
+    options.stdio = {ipcxx::StdioSlot::ignore(), ipcxx::StdioSlot::pipe(), ipcxx::StdioSlot::inherit(),
+                     ipcxx::StdioSlot::ipc()};
+    return options;
+}
+
+// Records what a channel delivers: messages (as JSON), internal messages, events, errors.
+struct ChannelWatch {
+    explicit ChannelWatch(ipcxx::Channel& channel, test::Log& events) : log(events) {
+        channel.on_message([this](const ipcxx::Payload& m) { add(messages, m.to_json()); });
+        channel.on_internal_message([this](const ipcxx::Payload& m) { add(internal, m.to_json()); });
+        channel.on("disconnect", [this] { log.add("disconnect"); });
+        channel.on("drain", [this] { log.add("drain"); });
+        channel.on("error", [this](const ipcxx::ErrorEvent& e) {
+            add(errors, e.code.message());
+            log.add("error");
+        });
+    }
+    void add(std::vector<std::string>& list, std::string entry) {
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            list.push_back(std::move(entry));
+        }
+        log.add("message");
+    }
+    std::vector<std::string> get(const std::vector<std::string>& list) {
+        std::lock_guard<std::mutex> lock(mutex);
+        return list;
+    }
+    test::Log& log;
+    std::mutex mutex;
+    std::vector<std::string> messages;
+    std::vector<std::string> internal;
+    std::vector<std::string> errors;
+};
+
+std::string message(ipcxx::errc e) { return make_error_code(e).message(); }
+
+TEST_CASE("C++ parent, Node child: values of every kind both ways, then Node disconnects",
+          "[channel][node]") {
+    ipcxx::ChildProcess child;
+    test::ProcessWatch watch(child);
+    ChannelWatch channel(child.channel(), watch.log);
+    REQUIRE_FALSE(child.spawn(node, {scripts + "/node_child.js", "echo"}, ipc_options()));
+    const std::vector<std::string> values = {
+        "\"hello\"", "42", "2.5", "true", "null", "[1,\"\xc3\xa9\",{\"a\":[]}]", "{\"nested\":{\"deep\":[1,2,3]}}",
+        "\"line\\nbreak \xe2\x80\xa8\"", "-1e+21", "\"" + std::string(3 << 20, 'y') + "\""};
+    for (const auto& v : values) REQUIRE(child.channel().send_json(v).accepted());
+    REQUIRE(watch.log.wait_for_count("message", values.size(), 20s));
+    std::vector<std::string> expected;
+    for (const auto& v : values) expected.push_back("{\"echo\":" + v + "}");
+    CHECK(channel.get(channel.messages) == expected);
+
+    REQUIRE(child.channel().send_json("\"bye\"").accepted());
+    REQUIRE(watch.closed(20s));
+    CHECK(watch.exit_status().code == 0);
+    // Node's order: spawn, messages, disconnect, exit, close.
+    const auto events = watch.log.entries();
+    std::vector<std::string> order;
+    for (const auto& e : events) {
+        if (e != "message" && e != "drain") order.push_back(e);
+    }
+    CHECK(order == std::vector<std::string>{"spawn", "disconnect", "exit", "close"});
+    CHECK(child.channel().send_json("1").error == ipcxx::errc::not_connected);
+}
+
+TEST_CASE("Node's internal messages go apart from user messages", "[channel][node]") {
+    ipcxx::ChildProcess child;
+    test::ProcessWatch watch(child);
+    ChannelWatch channel(child.channel(), watch.log);
+    REQUIRE_FALSE(child.spawn(node, {scripts + "/node_child.js", "internal"}, ipc_options()));
+    REQUIRE(watch.closed(20s));
+    CHECK(channel.get(channel.internal) == std::vector<std::string>{"{\"cmd\":\"NODE_custom\",\"x\":1}"});
+    CHECK(channel.get(channel.messages) == std::vector<std::string>{"{\"cmd\":\"NODE_\",\"y\":2}"});
+    // And this side refuses to send one.
+    ipcxx::ChildProcess other;
+    CHECK(other.channel().send_json("{\"cmd\":\"NODE_X\"}").error == ipcxx::errc::invalid_argument);
+}
+
+TEST_CASE("many messages and big ones from Node arrive whole and in order", "[channel][node]") {
+    const auto [count, size] = GENERATE(std::make_pair(3000, 50), std::make_pair(4, 2 << 20));
+    ipcxx::ChildProcess child;
+    test::ProcessWatch watch(child);
+    ChannelWatch channel(child.channel(), watch.log);
+    REQUIRE_FALSE(child.spawn(node, {scripts + "/node_child.js", "many", std::to_string(count), std::to_string(size)},
+                              ipc_options()));
+    REQUIRE(watch.log.wait_for_count("message", static_cast<std::size_t>(count) + 1, 30s));
+    const auto got = channel.get(channel.messages);
+    REQUIRE(got.size() == static_cast<std::size_t>(count) + 1);
+    const std::string s(static_cast<std::size_t>(size), 'x');
+    for (int i = 0; i < count; ++i) {
+        REQUIRE(got[static_cast<std::size_t>(i)] == "{\"i\":" + std::to_string(i) + ",\"s\":\"" + s + "\"}");
+    }
+    CHECK(got.back() == "{\"done\":" + std::to_string(count) + "}");
+    child.channel().send_json("\"bye\"");
+    REQUIRE(watch.closed(20s));
+}
+
+TEST_CASE("events and requests both ways with a Node child", "[channel][node]") {
+    ipcxx::ChildProcess child;
+    test::ProcessWatch watch(child);
+    ipcxx::Channel& c = child.channel();
+    ChannelWatch channel(c, watch.log);
+    c.on("pong", [&](const ipcxx::Payload& data) { watch.log.add("pong " + data.to_json()); });
+    c.handle<long long>("double", [](long long n) { return 2 * n; });
+    REQUIRE_FALSE(child.spawn(node, {scripts + "/node_child.js", "echo"}, ipc_options()));
+
+    REQUIRE_FALSE(c.emit("ping", 5));
+    REQUIRE(watch.log.wait_for("pong 5", 20s));
+
+    auto sum = c.request("sum", std::vector<int>{1, 2, 3}, 10s);
+    REQUIRE(sum.wait_for(20s) == std::future_status::ready);
+    CHECK(sum.get().to_json() == "6");
+    auto missing = c.request("nope", 1, 10s);
+    REQUIRE(missing.wait_for(20s) == std::future_status::ready);
+    CHECK_THROWS_WITH(missing.get(), Catch::Contains("node has no nope"));
+
+    // Node asks, C++'s handler answers, Node reports the answer back.
+    REQUIRE(c.send_json("{\"type\":\"ask\",\"data\":21}").accepted());
+    const std::string answer = "{\"node_got_response\":{\"id\":7,\"data\":42}}";
+    // Messages: the pong (also an event) and Node's report.
+    REQUIRE(watch.log.wait_for_count("message", 2, 20s));
+    const auto got = channel.get(channel.messages);
+    CHECK(std::find(got.begin(), got.end(), answer) != got.end());
+
+    c.send_json("\"bye\"");
+    REQUIRE(watch.closed(20s));
+}
+
+TEST_CASE("disconnect writes what was accepted; backpressure flag and drain", "[channel][node]") {
+    ipcxx::ChildProcess child;
+    test::ProcessWatch watch(child);
+    ChannelWatch channel(child.channel(), watch.log);
+    REQUIRE_FALSE(child.spawn(node, {scripts + "/node_child.js", "count"}, ipc_options()));
+    const std::string big = "\"" + std::string(100000, 'z') + "\"";
+    std::vector<bool> keep;
+    for (int i = 0; i < 8; ++i) {
+        const ipcxx::SendStatus status = child.channel().send_json(big);
+        REQUIRE(status.accepted());
+        keep.push_back(status.keep_sending);
+    }
+    CHECK(keep.front());
+    CHECK_FALSE(keep.back());  // more than 128 KiB queued
+    child.channel().disconnect();
+    CHECK(child.channel().send_json("1").error == ipcxx::errc::not_connected);
+    REQUIRE(watch.closed(20s));
+    CHECK(watch.out() == "{\"count\":8,\"bytes\":" + std::to_string(8 * 100002) + "}\n");
+    CHECK(watch.log.count("drain") == 1);
+    CHECK(channel.get(channel.errors).empty());
+}
+
+TEST_CASE("descriptors passed both ways with a Node child", "[channel][node]") {
+    ipcxx::ChildProcess child;
+    test::ProcessWatch watch(child);
+    ipcxx::Channel& c = child.channel();
+    ChannelWatch channel(c, watch.log);
+    int listening = -1;
+    c.on_handle([&](const ipcxx::Payload& m, int fd) {
+        int accepting = 0;
+        socklen_t size = sizeof accepting;
+        ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &size);
+        listening = accepting;
+        ::close(fd);
+        watch.log.add("handle " + m.to_json().substr(0, 14));
+    });
+    REQUIRE_FALSE(child.spawn(node, {scripts + "/node_child.js", "echo"}, ipc_options()));
+
+    // C++ -> Node: one end of a socketpair, read and answered by Node through it.
+    int pair[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+    REQUIRE(c.send(ipcxx::Payload::from_json("{\"take\":1}"), pair[1]).accepted());
+    ::close(pair[1]);  // the channel sent its own duplicate
+    REQUIRE(::write(pair[0], "hello", 5) == 5);
+    REQUIRE(watch.log.wait_for("message", 20s));
+    CHECK(channel.get(channel.messages).front() == "{\"via_handle\":\"hello\",\"msg\":{\"take\":1}}");
+    char buffer[64] = {};
+    const ssize_t n = ::read(pair[0], buffer, sizeof buffer);
+    CHECK(std::string(buffer, n > 0 ? static_cast<std::size_t>(n) : 0) == "node read it");
+    ::close(pair[0]);
+
+    // Node -> C++: a listening server; Node's next message leaves only after this side's ACK.
+    REQUIRE(c.send_json("\"send-server\"").accepted());
+    REQUIRE(watch.log.wait_for_count("message", 2, 20s));
+    CHECK(channel.get(channel.messages).back() == "\"after-handle\"");
+    CHECK(watch.log.count("handle {\"server_port\"") == 1);
+    CHECK(listening == 1);
+    c.send_json("\"bye\"");
+    REQUIRE(watch.closed(20s));
+    CHECK(channel.get(channel.errors).empty());
+}
+
+TEST_CASE("Node parent, C++ child: values, a descriptor, a request, disconnect", "[channel][node]") {
+    ipcxx::ChildProcess parent;
+    test::ProcessWatch watch(parent);
+    ipcxx::SpawnOptions options;
+    options.stdio = {ipcxx::StdioSlot::ignore(), ipcxx::StdioSlot::pipe(), ipcxx::StdioSlot::pipe()};
+    REQUIRE_FALSE(parent.spawn(node, {scripts + "/node_parent.js", child_program}, options));
+    REQUIRE(watch.closed(60s));
+    INFO("stderr: " << watch.err());
+    CHECK(watch.exit_status().code == 0);
+    CHECK(watch.out() == "spawn,disconnect,exit 0,close 0\n");
+}
+
+TEST_CASE("parent_channel refuses bad descriptors with a clear error", "[channel]") {
+    struct Case {
+        const char* name;
+        std::optional<std::string> value;
+        int slot_fd;  // given to the child at fd 3, or -1
+        ipcxx::errc expected;
+    };
+    int pipe_fds[2];
+    REQUIRE(::pipe2(pipe_fds, O_CLOEXEC) == 0);
+    const int dev_null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    const std::vector<Case> cases = {
+        {"unset", std::nullopt, -1, ipcxx::errc::no_channel},
+        {"empty", std::string(), -1, ipcxx::errc::no_channel},
+        {"abc", std::string("abc"), -1, ipcxx::errc::bad_channel_fd},
+        {"-1", std::string("-1"), -1, ipcxx::errc::bad_channel_fd},
+        {"99 closed", std::string("99"), -1, ipcxx::errc::channel_fd_closed},
+        {"a pipe", std::string("3"), pipe_fds[0], ipcxx::errc::channel_not_socket},
+        {"/dev/null", std::string("3"), dev_null, ipcxx::errc::channel_not_socket},
+    };
+    for (const Case& c : cases) {
+        INFO(c.name);
+        ipcxx::ChildProcess child;
+        test::ProcessWatch watch(child);
+        ipcxx::SpawnOptions options;
+        options.stdio = {ipcxx::StdioSlot::ignore(), ipcxx::StdioSlot::pipe(), ipcxx::StdioSlot::inherit()};
+        if (c.slot_fd >= 0) options.stdio.push_back(ipcxx::StdioSlot::from_fd(c.slot_fd));
+        if (c.value) options.env["NODE_CHANNEL_FD"] = *c.value;
+        else options.unset_env.push_back("NODE_CHANNEL_FD");
+        REQUIRE_FALSE(child.spawn(child_program, {"check-fd"}, options));
+        REQUIRE(watch.closed(20s));
+        CHECK(watch.out() == std::to_string(static_cast<int>(c.expected)) + " 1\n");
+    }
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    ::close(dev_null);
+}
+
+TEST_CASE("bad input from the peer is reported and the channel goes on", "[channel]") {
+    int pair[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+    test::Log log;
+    ipcxx::ChannelOptions options;
+    options.max_message_size = 100;
+    ipcxx::Channel c(ipcxx::ChannelLink::socket(pair[0]), options);
+    ChannelWatch channel(c, log);
+    c.start();
+    const std::string input = "1\n{bad}\n\"" + std::string(300, 'x') + "\"\n{\"cmd\":\"NODE_HANDLE\",\"type\":"
+                              "\"net.Native\",\"msg\":{}}\n2\n[1,";
+    REQUIRE(::write(pair[1], input.data(), input.size()) == static_cast<ssize_t>(input.size()));
+    ::shutdown(pair[1], SHUT_WR);
+    REQUIRE(log.wait_for("disconnect", 20s));
+    CHECK(channel.get(channel.messages) == std::vector<std::string>{"1", "2"});
+    CHECK(channel.get(channel.errors) ==
+          std::vector<std::string>{message(ipcxx::errc::invalid_json), message(ipcxx::errc::frame_too_large),
+                                   message(ipcxx::errc::handle_missing), message(ipcxx::errc::partial_message)});
+    // The descriptor-less NODE_HANDLE was answered with a NACK.
+    char buffer[128] = {};
+    const ssize_t n = ::read(pair[1], buffer, sizeof buffer);
+    CHECK(std::string(buffer, n > 0 ? static_cast<std::size_t>(n) : 0) == "{\"cmd\":\"NODE_HANDLE_NACK\"}\n");
+    ::close(pair[1]);
+}
+
+}  // namespace channel_test
