@@ -1,10 +1,12 @@
 #include "channel/channel_impl.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <limits>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -44,6 +46,26 @@ void set_nonblocking_cloexec(int fd) {
     const int flags = ::fcntl(fd, F_GETFL);
     if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+// write() to a pipe whose reader is gone raises SIGPIPE, which would end the whole program:
+// blocked on this thread for the call, and the SIGPIPE it raised is taken back before unblocking.
+long write_without_sigpipe(int fd, const char* data, std::size_t size) {
+    sigset_t pipe_only;
+    sigset_t old;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    const long n = ::write(fd, data, size);
+    const int error = errno;
+    if (n < 0 && error == EPIPE) {
+        sigset_t pending;
+        const timespec no_wait{0, 0};
+        if (::sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE)) ::sigtimedwait(&pipe_only, nullptr, &no_wait);
+    }
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    errno = error;
+    return n;
 }
 
 }  // namespace channel_impl
@@ -227,7 +249,7 @@ void ChannelImpl::schedule_pump() {
 // Writing, on the strand.
 
 long ChannelImpl::write_some(const char* data, std::size_t size, int fd) {
-    if (!socket_link_) return ::write(writer_->native_handle(), data, size);
+    if (!socket_link_) return channel_impl::write_without_sigpipe(writer_->native_handle(), data, size);
     iovec iov{const_cast<char*>(data), size};
     msghdr msg{};
     msg.msg_iov = &iov;

@@ -294,3 +294,38 @@ TEST_CASE("bad input from the peer is reported and the channel goes on", "[chann
 }
 
 }  // namespace channel_test
+
+namespace channel_test {
+
+TEST_CASE("a link of two descriptors: lines through pipes; a reader gone is an error, not SIGPIPE", "[channel]") {
+    int to_channel[2];
+    int from_channel[2];
+    REQUIRE(::pipe2(to_channel, O_CLOEXEC) == 0);
+    REQUIRE(::pipe2(from_channel, O_CLOEXEC) == 0);
+    test::Log log;
+    ipcxx::Channel c(ipcxx::ChannelLink::descriptors(to_channel[0], from_channel[1]));
+    ChannelWatch channel(c, log);
+    c.start();
+    REQUIRE(::write(to_channel[1], "{\"a\":1}\n", 8) == 8);
+    REQUIRE(log.wait_for("message", 20s));
+    CHECK(channel.get(channel.messages) == std::vector<std::string>{"{\"a\":1}"});
+    REQUIRE(c.send_json("[1,2]").accepted());
+    char buffer[16] = {};
+    CHECK(::read(from_channel[0], buffer, sizeof buffer) == 6);
+    CHECK(std::string(buffer) == "[1,2]\n");
+    int socket_pair[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, socket_pair) == 0);
+    CHECK(c.send(ipcxx::Payload::from_json("1"), socket_pair[0]).error == ipcxx::errc::invalid_argument);
+    ::close(socket_pair[0]);
+    ::close(socket_pair[1]);
+
+    ::close(from_channel[0]);
+    REQUIRE(c.send_json("2").accepted());
+    REQUIRE(log.wait_for("disconnect", 20s));
+    const auto errors = channel.get(channel.errors);
+    REQUIRE_FALSE(errors.empty());
+    CHECK(errors.front() == message(ipcxx::errc::connection_lost));
+    ::close(to_channel[1]);
+}
+
+}  // namespace channel_test
