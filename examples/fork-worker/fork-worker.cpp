@@ -6,9 +6,8 @@
 //   anything else                      ->  {"type":"error","data":{"message":"..."}}
 // A bad message is also reported on stderr, and the worker goes on. It exits 0 when the parent
 // disconnects or goes away, 2 when it was not started with a channel.
-#include <condition_variable>
 #include <cstdio>
-#include <mutex>
+#include <future>
 #include <string>
 
 #include <ipcxx/channel.hpp>
@@ -51,20 +50,13 @@ int main() {
                      ec.message().c_str());
         return 2;
     }
-    std::mutex mutex;
-    std::condition_variable ended_cv;
-    bool ended = false;
+    std::promise<void> ended;
     channel->on_message([&channel](const ipcxx::Payload& message) { answer(*channel, message); });
     channel->on("error", [](const ipcxx::ErrorEvent& e) {
         std::fprintf(stderr, "fork-worker: channel error: %s\n", e.message.c_str());
     });
-    channel->on("disconnect", [&] {
-        std::lock_guard<std::mutex> lock(mutex);
-        ended = true;
-        ended_cv.notify_all();
-    });
+    channel->on("disconnect", [&] { ended.set_value(); });
     channel->start();
-    std::unique_lock<std::mutex> lock(mutex);
-    ended_cv.wait(lock, [&] { return ended; });
+    ended.get_future().wait();
     return 0;
 }
