@@ -60,7 +60,9 @@ IPCXX_API std::unique_ptr<Channel> spawn_json_lines(asio::io_context& io, ChildP
 ///
 /// At most one per process: a second call is errc::invalid_argument. errc::channel_fd_closed when
 /// fd 0 or fd 1 is not open. Runs on the library's process I/O thread; call start() once the
-/// handlers are set. The end of stdin is the channel's `disconnect`. Null on error.
+/// handlers are set. The end of stdin ends the channel (`disconnect`): answers accepted but not
+/// yet written then are reported undelivered, so answer before the parent closes its side (see
+/// docs/processes.md). Null on error.
 IPCXX_API std::unique_ptr<Channel> stdio_channel(std::error_code& ec, ChannelOptions options = {});
 /// The same, throwing ipcxx::Error.
 IPCXX_API std::unique_ptr<Channel> stdio_channel(ChannelOptions options = {});
