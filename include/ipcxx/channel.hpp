@@ -129,7 +129,7 @@ struct SendStatus {
 /// message. send, emit, request, cancel, disconnect, the handler setters and the destructor are
 /// safe from any thread, including from inside a handler. Exceptions thrown by handlers become
 /// `error` events (errc::handler_exception).
-class IPCXX_API Channel : public EventSource {
+class IPCXX_API Channel final : public EventSource {
 public:
     /// A channel over `link`, run on the library's process I/O thread.
     explicit Channel(ChannelLink link, ChannelOptions options = {});
