@@ -79,21 +79,25 @@ private:
     std::vector<std::error_code> errors_;
 };
 
-// A child on spawn_json_lines(), its channel started and its "ready" line seen. Members in this
-// order: the channel goes first, so that no handler of `got` runs once it is gone.
+// A child on spawn_json_lines(), its channel started and its "ready" line seen. The channel and the
+// child go first, so that no handler of `got` or `watch` runs once those are gone.
 struct JsonLinesChild {
     explicit JsonLinesChild(const std::string& program, const std::vector<std::string>& args,
                             ipcxx::ChannelOptions options = {})
-        : watch(child) {
+        : child(std::make_unique<ipcxx::ChildProcess>()), watch(*child) {
         std::error_code ec;
-        channel = ipcxx::spawn_json_lines(child, program, args, {}, ec, options);
+        channel = ipcxx::spawn_json_lines(*child, program, args, {}, ec, options);
         REQUIRE(channel);
         got = std::make_unique<Received>(*channel);
         channel->start();
         REQUIRE_FALSE(got->wait_for("ready").empty());
     }
+    ~JsonLinesChild() {
+        channel.reset();
+        child.reset();
+    }
 
-    ipcxx::ChildProcess child;
+    std::unique_ptr<ipcxx::ChildProcess> child;
     test::ProcessWatch watch;
     std::unique_ptr<Received> got;
     std::unique_ptr<ipcxx::Channel> channel;
