@@ -95,6 +95,7 @@ else()
 endif()
 set(IPCXX_CHANNEL_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/channel/channel.cpp
+    ${IPCXX_SOURCE_ROOT}/src/channel/channel_framing.cpp
     ${IPCXX_SOURCE_ROOT}/src/channel/channel_impl.cpp
     ${IPCXX_SOURCE_ROOT}/src/channel/message_kind.cpp
     ${IPCXX_SOURCE_ROOT}/src/channel/parent_channel.cpp

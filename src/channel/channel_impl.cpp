@@ -14,9 +14,9 @@
 #include <asio/post.hpp>
 
 #include "channel/message_kind.hpp"
+#include "codec/event_names.hpp"
 #include "codec/handshake.hpp"
 #include "codec/json_wire.hpp"
-#include "connection/message_encoder.hpp"
 #include "ipcxx/error.hpp"
 
 namespace ipcxx::detail {
@@ -29,13 +29,41 @@ constexpr std::size_t read_size = 64 * 1024;
 // Room for the descriptors one read may carry (libuv reads with 256 bytes of it).
 constexpr std::size_t control_space = 256;
 
-Config config_for(const ChannelOptions& options) {
-    Config config;
-    config.delimiter = "\n";
-    config.max_message_size =
-        options.max_message_size == 0 ? std::numeric_limits<std::size_t>::max() - 1 : options.max_message_size;
-    config.request_timeout = options.request_timeout;
-    return config;
+// A name emit() or request() may send, as the socket wires check it.
+std::error_code check_event_name(std::string_view name, std::size_t max_length, std::string& detail) {
+    if (name.empty()) {
+        detail = "event name must not be empty";
+        return make_error_code(errc::invalid_argument);
+    }
+    if (name.size() > max_length) {
+        detail = "event name of " + std::to_string(name.size()) + " bytes is over max_event_name_length " +
+                 std::to_string(max_length);
+        return make_error_code(errc::event_name_too_long);
+    }
+    if (is_reserved_event(name)) {
+        detail = "event name '" + std::string(name) + "' is reserved and cannot be sent";
+        return make_error_code(errc::reserved_event);
+    }
+    return {};
+}
+
+// The msgpack of one message carrying `frame` as the JSON wire does: {"type":...,"data":...}.
+std::string frame_message(const NativeFrame& frame) {
+    switch (frame.kind) {
+        case FrameKind::event:
+            // No data is sent as {}, node-ipc's undefined.
+            return envelope_message(frame.name, frame.data.empty() ? std::string_view("\x80", 1) : frame.data);
+        case FrameKind::request:
+            return envelope_message(request_event, make_json_request(frame.id, frame.name, frame.data, frame.timeout_ms));
+        case FrameKind::response: return envelope_message(response_event, make_json_response(frame.id, frame.data));
+        case FrameKind::error_response:
+            return envelope_message(response_event,
+                                    make_json_error_response(frame.id, frame.error_code, frame.error_message));
+        case FrameKind::cancel: return envelope_message(cancel_event, make_json_cancel(frame.id));
+        case FrameKind::ping:
+        case FrameKind::pong: break;
+    }
+    return {};
 }
 
 std::string errno_text(const char* call, int error) {
@@ -75,10 +103,9 @@ ChannelImpl::ChannelImpl(asio::io_context& io, std::shared_ptr<void> keepalive, 
       io_(io),
       strand_(asio::make_strand(io)),
       options_(options),
-      config_(channel_impl::config_for(options)),
       events_(Side::client, config_),
       queue_(options.max_pending_bytes, options.high_water_mark),
-      lines_(options.max_message_size) {
+      framing_(make_framing(options.serialization, options.max_message_size)) {
     pending_ = std::make_shared<PendingRequests>(
         strand_, [this](const std::string& what) { report(make_error_code(errc::handler_exception), what); },
         [this](RequestId id, std::uint64_t) {
@@ -142,17 +169,13 @@ SendStatus ChannelImpl::send_value(std::string_view msgpack, int fd) {
     }
     int copy = -1;
     if (fd >= 0) {
-        if (!socket_link_ && attached()) return {make_error_code(errc::invalid_argument), false};
+        if (attached() && !socket_link_) return {make_error_code(errc::invalid_argument), false};
         copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
         if (copy < 0) return {std::error_code(errno, std::system_category()), false};
     }
     std::string line;
     const std::string wrapped = fd >= 0 ? handle_message(msgpack) : std::string();
-    std::error_code ec = append_json_line(fd >= 0 ? std::string_view(wrapped) : msgpack, line, &detail);
-    if (!ec && options_.max_message_size != 0 && line.size() - 1 > options_.max_message_size) {
-        ec = make_error_code(errc::frame_too_large);
-    }
-    if (ec) {
+    if (const std::error_code ec = framing_->encode(fd >= 0 ? std::string_view(wrapped) : msgpack, line, &detail)) {
         if (copy >= 0) ::close(copy);
         return {ec, false};
     }
@@ -183,13 +206,19 @@ void ChannelImpl::queue_control(std::string line) {
 }
 
 std::error_code ChannelImpl::send_frame(const NativeFrame& frame, std::string* detail) {
-    std::string line;
     std::string why;
-    if (const std::error_code ec = encode_outgoing(frame, false, config_, line, why)) {
+    if (frame.kind == FrameKind::event || frame.kind == FrameKind::request) {
+        if (const std::error_code ec = channel_impl::check_event_name(frame.name, config_.max_event_name_length, why)) {
+            if (detail) *detail = why;
+            return ec;
+        }
+    }
+    std::string bytes;
+    if (const std::error_code ec = framing_->encode(channel_impl::frame_message(frame), bytes, &why)) {
         if (detail) *detail = why;
         return ec;
     }
-    return queue_line(std::move(line), -1).error;
+    return queue_line(std::move(bytes), -1).error;
 }
 
 std::error_code ChannelImpl::emit(std::string_view event, std::string_view msgpack_data) {
@@ -331,7 +360,7 @@ void ChannelImpl::on_readable() {
 }
 
 bool ChannelImpl::read_once() {
-    const JsonLineReader::Span span = lines_.prepare(channel_impl::read_size);
+    const ChannelFraming::Span span = framing_->prepare(channel_impl::read_size);
     long n = 0;
     if (socket_link_) {
         iovec iov{span.data, span.size};
@@ -366,11 +395,11 @@ bool ChannelImpl::read_once() {
         return false;
     }
     if (n == 0) {
-        if (const std::error_code ec = lines_.finish()) report(ec, lines_.error_detail());
+        if (const std::error_code ec = framing_->finish()) report(ec, framing_->error_detail());
         end({}, "");
         return false;
     }
-    lines_.commit(static_cast<std::size_t>(n));
+    framing_->commit(static_cast<std::size_t>(n));
     take_values();
     return true;
 }
@@ -380,10 +409,10 @@ void ChannelImpl::take_values() {
         if (ended_) return;
         std::string_view value;
         std::error_code ec;
-        if (lines_.next(value, ec)) {
+        if (framing_->next(value, ec)) {
             handle_value(value);
         } else if (ec) {
-            bad_input(ec, lines_.error_detail());
+            bad_input(ec, framing_->error_detail());
         } else {
             return;
         }

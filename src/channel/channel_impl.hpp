@@ -15,7 +15,7 @@
 #include <asio/posix/stream_descriptor.hpp>
 
 #include "channel/send_queue.hpp"
-#include "codec/json_lines.hpp"
+#include "channel/channel_framing.hpp"
 #include "dispatch/event_sink.hpp"
 #include "dispatch/requests.hpp"
 #include "ipcxx/channel.hpp"
@@ -95,7 +95,7 @@ private:
     asio::io_context& io_;
     Strand strand_;
     ChannelOptions options_;
-    Config config_;  // what the shared event and request code reads (delimiter '\n', limits)
+    Config config_;  // what the shared event code reads (its defaults)
     EventSink events_;
     RequestHandlers request_handlers_;
     ActiveRequests active_;
@@ -117,7 +117,7 @@ private:
     std::unique_ptr<asio::posix::stream_descriptor> reader_;
     std::unique_ptr<asio::posix::stream_descriptor> writer_;  // null when the link is one socket
     bool socket_link_ = false;
-    JsonLineReader lines_;
+    std::unique_ptr<ChannelFraming> framing_;
     std::deque<int> received_fds_;   // descriptors that arrived, for the NODE_HANDLE lines they came with
     std::deque<std::string> control_;  // handle ACK/NACK: written ahead of queued messages
     std::size_t control_written_ = 0;

@@ -46,6 +46,16 @@ std::string handle_message(std::string_view message_msgpack) {
     return out;
 }
 
+std::string envelope_message(std::string_view type, std::string_view data_msgpack) {
+    std::string out;
+    append_msgpack_map_header(2, out);
+    append_msgpack_str("type", out);
+    append_msgpack_str(type, out);
+    append_msgpack_str("data", out);
+    out += data_msgpack;
+    return out;
+}
+
 std::string pack_object(const msgpack::object& value) {
     msgpack::sbuffer buffer;
     msgpack::pack(buffer, value);

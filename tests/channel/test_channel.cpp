@@ -135,6 +135,8 @@ TEST_CASE("events and requests both ways with a Node child", "[channel][node]") 
     c.handle<long long>("double", [](long long n) { return 2 * n; });
     REQUIRE_FALSE(child.spawn(node, {scripts + "/node_child.js", "echo"}, ipc_options()));
 
+    CHECK(c.emit("error", 1) == ipcxx::errc::reserved_event);
+    CHECK(c.emit("", 1) == ipcxx::errc::invalid_argument);
     REQUIRE_FALSE(c.emit("ping", 5));
     REQUIRE(watch.log.wait_for("pong 5", 20s));
 

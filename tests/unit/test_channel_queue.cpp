@@ -152,6 +152,9 @@ TEST_CASE("messages: Node's internal rule and ipcxx's envelope", "[channel_queue
     std::string json;
     REQUIRE_FALSE(ipcxx::detail::append_json_value(ipcxx::detail::handle_message("\x81\xa1k\x01"), json));
     CHECK(json == "{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Native\",\"msg\":{\"k\":1}}");
+    json.clear();
+    REQUIRE_FALSE(ipcxx::detail::append_json_value(ipcxx::detail::envelope_message("ev", "\x92\x01\xc0"), json));
+    CHECK(json == "{\"type\":\"ev\",\"data\":[1,null]}");
 }
 
 }  // namespace channel_queue_test
