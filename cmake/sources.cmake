@@ -125,3 +125,8 @@ set(IPCXX_SOURCES
     ${IPCXX_CHANNEL_SOURCES}
     ${IPCXX_POOL_SOURCES}
 )
+# JSON lines over stdio (a child's stdin/stdout, one's own), on top of the public Channel.
+list(APPEND IPCXX_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/channel/child_json_lines.cpp
+    ${IPCXX_SOURCE_ROOT}/src/channel/stdio_channel.cpp
+)

@@ -13,3 +13,4 @@
 #include "ipcxx/socket.hpp"
 #include "ipcxx/channel.hpp"
 #include "ipcxx/worker_pool.hpp"
+#include "ipcxx/json_lines.hpp"
