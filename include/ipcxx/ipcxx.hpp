@@ -12,3 +12,4 @@
 #include "ipcxx/server.hpp"
 #include "ipcxx/socket.hpp"
 #include "ipcxx/channel.hpp"
+#include "ipcxx/channel_serialization.hpp"
