@@ -10,6 +10,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "ipcxx/channel_serialization.hpp"
 #include "ipcxx/detail/pack_buffer.hpp"
 #include "ipcxx/export.hpp"
 #include "ipcxx/handlers.hpp"
@@ -26,14 +27,6 @@ namespace detail {
 class ChannelImpl;
 struct ChannelFactory;
 }  // namespace detail
-
-/// How a channel frames its messages on the byte link.
-enum class ChannelSerialization {
-    json,  ///< Node's `serialization: 'json'`: JSON.stringify(message) + '\n' per message (JSON lines)
-    /// Node's `serialization: 'advanced'`: a uint32 big-endian length, then V8's structured-clone
-    /// bytes; a subset of its types, mapped to msgpack as docs/v8-serialization.md says.
-    advanced,
-};
 
 /// The bytes under a channel: one connected AF_UNIX stream socket (Node's channel: both ways, with
 /// descriptor passing), or two descriptors (read from one, write to the other; no descriptors can
@@ -63,7 +56,8 @@ private:
 /// Limits and framing of a channel.
 struct ChannelOptions {
     /// The framing: Node's 'json' or 'advanced'. parent_channel() takes the one that
-    /// NODE_CHANNEL_SERIALIZATION_MODE names instead.
+    /// NODE_CHANNEL_SERIALIZATION_MODE names instead, and a ChildProcess's channel the one of
+    /// SpawnOptions::serialization.
     ChannelSerialization serialization = ChannelSerialization::json;
     /// Largest message accepted or sent, in bytes of its encoding (0: no limit). A longer incoming
     /// line is an `error` event (frame_too_large) and is skipped without being held in memory.
@@ -231,8 +225,8 @@ private:
 /// non-negative decimal number, channel_fd_closed when not open, channel_not_socket when not a
 /// connected AF_UNIX stream socket), made close-on-exec and non-blocking, and NODE_CHANNEL_FD and
 /// NODE_CHANNEL_SERIALIZATION_MODE removed from the environment so that this process's own
-/// children do not see them. NODE_CHANNEL_SERIALIZATION_MODE other than "json" (or unset) is
-/// errc::invalid_argument. The channel runs on the library's process I/O thread; call start()
+/// children do not see them. The framing is the one NODE_CHANNEL_SERIALIZATION_MODE names ("json"
+/// or unset: json, "advanced": advanced); anything else is errc::invalid_argument. The channel runs on the library's process I/O thread; call start()
 /// once its handlers are set. Null on error.
 IPCXX_API std::unique_ptr<Channel> parent_channel(std::error_code& ec, ChannelOptions options = {});
 /// The same, throwing ipcxx::Error.

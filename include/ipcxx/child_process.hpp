@@ -118,7 +118,8 @@ public:
 
     /// The parent's end of the IPC channel of a StdioSlot::ipc() slot. Set its handlers before
     /// spawn(), which starts it. Its `disconnect` is the child's (Node's order: `spawn`, messages,
-    /// `disconnect`, `exit`, `close`), and `close` waits for it. Without an ipc slot it stays
+    /// `disconnect`, `exit`, `close`), and `close` waits for it. Its framing is the one of
+    /// SpawnOptions::serialization, fixed by spawn(); until then, and without an ipc slot, it is
     /// unconnected: send gives errc::not_connected.
     Channel& channel() noexcept;
 

@@ -14,3 +14,4 @@
 #include "ipcxx/channel.hpp"
 #include "ipcxx/worker_pool.hpp"
 #include "ipcxx/json_lines.hpp"
+#include "ipcxx/channel_serialization.hpp"

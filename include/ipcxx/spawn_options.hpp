@@ -11,6 +11,8 @@
 
 #include <sys/types.h>
 
+#include "ipcxx/channel_serialization.hpp"
+
 namespace ipcxx {
 
 /// What one descriptor of the child is connected to (Node's `stdio` entries).
@@ -33,9 +35,9 @@ public:
     static StdioSlot ignore() { return StdioSlot(Kind::ignore, -1); }
     /// The caller's descriptor `fd`; it stays the caller's (the child gets a duplicate).
     static StdioSlot from_fd(int fd) { return StdioSlot(Kind::fd, fd); }
-    /// Node's IPC channel at this index (at most one slot): the child gets NODE_CHANNEL_FD set to the slot index
-    /// and NODE_CHANNEL_SERIALIZATION_MODE=json, so that `node child.js` has process.send; the
-    /// parent's end is ChildProcess::channel().
+    /// Node's IPC channel at this index (at most one slot): the child gets NODE_CHANNEL_FD set to the
+    /// slot index and NODE_CHANNEL_SERIALIZATION_MODE naming SpawnOptions::serialization, so that
+    /// `node child.js` has process.send; the parent's end is ChildProcess::channel().
     static StdioSlot ipc() { return StdioSlot(Kind::ipc, -1); }
 
     /// The slot's kind.
@@ -94,6 +96,9 @@ struct SpawnOptions {
     OnDestroy on_destroy = OnDestroy::kill;
     /// Bytes write() may hold for stdin before it refuses with errc::queue_full.
     std::size_t max_stdin_queue = 1024 * 1024;
+    /// The framing of the StdioSlot::ipc() channel, both ends (Node's `serialization`): the child is
+    /// told it in NODE_CHANNEL_SERIALIZATION_MODE. Ignored without an ipc slot.
+    ChannelSerialization serialization = ChannelSerialization::json;
 };
 
 }  // namespace ipcxx

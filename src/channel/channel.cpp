@@ -17,13 +17,13 @@ std::shared_ptr<ChannelImpl> on_process_thread(ChannelOptions options) {
 }  // namespace detail::channel_api
 
 Channel::Channel(ChannelLink link, ChannelOptions options)
-    : impl_(detail::channel_api::on_process_thread(std::move(options))) {
-    impl_->attach(link);
+    : impl_(detail::channel_api::on_process_thread(options)) {
+    impl_->attach(link, options.serialization);
 }
 
 Channel::Channel(asio::io_context& io, ChannelLink link, ChannelOptions options)
-    : impl_(std::make_shared<detail::ChannelImpl>(io, nullptr, std::move(options))) {
-    impl_->attach(link);
+    : impl_(std::make_shared<detail::ChannelImpl>(io, nullptr, options)) {
+    impl_->attach(link, options.serialization);
 }
 
 Channel::Channel(std::shared_ptr<detail::ChannelImpl> impl) : impl_(std::move(impl)) {}

@@ -71,4 +71,19 @@ std::unique_ptr<ChannelFraming> make_framing(ChannelSerialization serialization,
     return std::make_unique<channel_framing::JsonLinesFraming>(max_message_size);
 }
 
+std::string_view serialization_mode(ChannelSerialization serialization) {
+    return serialization == ChannelSerialization::advanced ? "advanced" : "json";
+}
+
+bool parse_serialization_mode(std::string_view mode, ChannelSerialization& serialization) {
+    if (mode == "advanced") {
+        serialization = ChannelSerialization::advanced;
+    } else if (mode.empty() || mode == "json") {
+        serialization = ChannelSerialization::json;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 }  // namespace ipcxx::detail

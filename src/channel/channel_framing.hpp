@@ -38,4 +38,10 @@ public:
 // The framing of `serialization`; max_message_size bounds messages both ways (0: no limit).
 std::unique_ptr<ChannelFraming> make_framing(ChannelSerialization serialization, std::size_t max_message_size);
 
+// The name NODE_CHANNEL_SERIALIZATION_MODE gives `serialization` ("json", "advanced").
+std::string_view serialization_mode(ChannelSerialization serialization);
+// The serialization NODE_CHANNEL_SERIALIZATION_MODE names (empty: json, as Node reads it); false
+// for a name Node does not know.
+bool parse_serialization_mode(std::string_view mode, ChannelSerialization& serialization);
+
 }  // namespace ipcxx::detail

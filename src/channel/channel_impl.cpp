@@ -104,8 +104,7 @@ ChannelImpl::ChannelImpl(asio::io_context& io, std::shared_ptr<void> keepalive, 
       strand_(asio::make_strand(io)),
       options_(options),
       events_(Side::client, config_),
-      queue_(options.max_pending_bytes, options.high_water_mark),
-      framing_(make_framing(options.serialization, options.max_message_size)) {
+      queue_(options.max_pending_bytes, options.high_water_mark) {
     pending_ = std::make_shared<PendingRequests>(
         strand_, [this](const std::string& what) { report(make_error_code(errc::handler_exception), what); },
         [this](RequestId id, std::uint64_t) {
@@ -120,7 +119,8 @@ ChannelImpl::~ChannelImpl() {
     for (int fd : received_fds_) ::close(fd);
 }
 
-void ChannelImpl::attach(ChannelLink link) {
+void ChannelImpl::attach(ChannelLink link, ChannelSerialization serialization) {
+    framing_ = make_framing(serialization, options_.max_message_size);
     socket_link_ = link.is_socket();
     if (link.read_fd() >= 0) {
         channel_impl::set_nonblocking_cloexec(link.read_fd());
@@ -167,15 +167,17 @@ SendStatus ChannelImpl::send_value(std::string_view msgpack, int fd) {
             return {make_error_code(errc::invalid_argument), false};  // Node's receiver would swallow it
         }
     }
+    ChannelFraming* framing = attached_framing();
+    if (framing == nullptr) return {make_error_code(errc::not_connected), false};
     int copy = -1;
     if (fd >= 0) {
-        if (attached() && !socket_link_) return {make_error_code(errc::invalid_argument), false};
+        if (!socket_link_) return {make_error_code(errc::invalid_argument), false};
         copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
         if (copy < 0) return {std::error_code(errno, std::system_category()), false};
     }
     std::string line;
     const std::string wrapped = fd >= 0 ? handle_message(msgpack) : std::string();
-    if (const std::error_code ec = framing_->encode(fd >= 0 ? std::string_view(wrapped) : msgpack, line, &detail)) {
+    if (const std::error_code ec = framing->encode(fd >= 0 ? std::string_view(wrapped) : msgpack, line, &detail)) {
         if (copy >= 0) ::close(copy);
         return {ec, false};
     }
@@ -213,8 +215,10 @@ std::error_code ChannelImpl::send_frame(const NativeFrame& frame, std::string* d
             return ec;
         }
     }
+    ChannelFraming* framing = attached_framing();
+    if (framing == nullptr) return make_error_code(errc::not_connected);
     std::string bytes;
-    if (const std::error_code ec = framing_->encode(channel_impl::frame_message(frame), bytes, &why)) {
+    if (const std::error_code ec = framing->encode(channel_impl::frame_message(frame), bytes, &why)) {
         if (detail) *detail = why;
         return ec;
     }

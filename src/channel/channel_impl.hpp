@@ -30,8 +30,10 @@ public:
     ChannelImpl(asio::io_context& io, std::shared_ptr<void> keepalive, ChannelOptions options);
     ~ChannelImpl() override;
 
-    // The link; once, before start(). Takes the descriptors.
-    void attach(ChannelLink link);
+    // The link and its framing; once, before start(). Takes the descriptors. Senders encode only
+    // once they see the channel attached, so the framing is fixed before any of them uses it, and a
+    // ChildProcess's channel, made before its spawn options are known, takes theirs.
+    void attach(ChannelLink link, ChannelSerialization serialization);
     bool attached() const noexcept { return attached_.load(std::memory_order_acquire); }
     // Starts reading and writing (a second call does nothing).
     void start();
@@ -69,6 +71,8 @@ private:
     // The one link a channel has, as request bookkeeping names links.
     static constexpr std::uint64_t link_id = 1;
 
+    // The framing once attached, else null (nothing can be sent yet: not_connected).
+    ChannelFraming* attached_framing() const noexcept { return attached() ? framing_.get() : nullptr; }
     SendStatus queue_line(std::string line, int fd);
     void queue_control(std::string line);
     std::error_code send_frame(const NativeFrame& frame, std::string* detail = nullptr);
@@ -117,6 +121,8 @@ private:
     std::unique_ptr<asio::posix::stream_descriptor> reader_;
     std::unique_ptr<asio::posix::stream_descriptor> writer_;  // null when the link is one socket
     bool socket_link_ = false;
+    // Made by attach(), before attached_ is set: read by senders (encode) only after they see
+    // attached() true, by the reader on the strand.
     std::unique_ptr<ChannelFraming> framing_;
     std::deque<int> received_fds_;   // descriptors that arrived, for the NODE_HANDLE lines they came with
     std::deque<std::string> control_;  // handle ACK/NACK: written ahead of queued messages

@@ -1,12 +1,12 @@
 // The child's side of Node's IPC channel: finding and checking the descriptor NODE_CHANNEL_FD names.
 #include <cerrno>
 #include <cstdlib>
-#include <string>
 
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "channel/channel_framing.hpp"
 #include "channel/channel_impl.hpp"
 #include "ipcxx/channel.hpp"
 #include "ipcxx/error.hpp"
@@ -46,13 +46,8 @@ int channel_fd(std::error_code& ec, ChannelSerialization& serialization) {
         ec = make_error_code(errc::channel_not_socket);
         return -1;
     }
-    const char* mode_text = std::getenv("NODE_CHANNEL_SERIALIZATION_MODE");
-    const std::string mode = mode_text != nullptr ? mode_text : "";
-    if (mode == "advanced") {
-        serialization = ChannelSerialization::advanced;
-    } else if (mode.empty() || mode == "json") {
-        serialization = ChannelSerialization::json;
-    } else {
+    const char* mode = std::getenv("NODE_CHANNEL_SERIALIZATION_MODE");
+    if (!parse_serialization_mode(mode != nullptr ? mode : "", serialization)) {
         ec = make_error_code(errc::invalid_argument);
         return -1;
     }
@@ -68,8 +63,9 @@ std::unique_ptr<Channel> open(asio::io_context& io, std::shared_ptr<void> keepal
     ::unsetenv("NODE_CHANNEL_FD");
     ::unsetenv("NODE_CHANNEL_SERIALIZATION_MODE");
     if (fd < 0) return nullptr;
+    const ChannelSerialization serialization = options.serialization;
     auto impl = std::make_shared<ChannelImpl>(io, std::move(keepalive), std::move(options));
-    impl->attach(ChannelLink::socket(fd));
+    impl->attach(ChannelLink::socket(fd), serialization);
     return ChannelFactory::make(std::move(impl));
 }
 

@@ -12,6 +12,7 @@
 #include <asio/write.hpp>
 #include <sys/wait.h>
 
+#include "channel/channel_framing.hpp"
 #include "channel/channel_impl.hpp"
 #include "ipcxx/error.hpp"
 #include "process/command.hpp"
@@ -56,11 +57,15 @@ std::error_code ProcessImpl::spawn(const std::string& program, const std::vector
         ipc_slot = i;
     }
     if (options.timeout.count() < 0) return errc::invalid_argument;
+    if (options.serialization != ChannelSerialization::json &&
+        options.serialization != ChannelSerialization::advanced) {
+        return errc::invalid_argument;
+    }
     if (spawned_.exchange(true)) return errc::invalid_argument;
     options_ = options;
     if (ipc_slot != options.stdio.size()) {
         options_.env["NODE_CHANNEL_FD"] = std::to_string(ipc_slot);
-        options_.env["NODE_CHANNEL_SERIALIZATION_MODE"] = "json";
+        options_.env["NODE_CHANNEL_SERIALIZATION_MODE"] = serialization_mode(options.serialization);
     }
 
     const Command command = make_command(program, args, options_);
@@ -98,7 +103,7 @@ std::error_code ProcessImpl::spawn(const std::string& program, const std::vector
         const int parent_end = stdio.take_parent_end(fd);
         if (parent_end < 0) continue;
         if (fd == ipc_slot) {
-            channel_->attach(ChannelLink::socket(parent_end));
+            channel_->attach(ChannelLink::socket(parent_end), options.serialization);
             ++open_readers_;
             std::weak_ptr<ProcessImpl> weak = shared_from_this();
             channel_->on_end([weak] {
