@@ -263,7 +263,9 @@ void ChannelImpl::destroy() {
     events_.registry().close();
     disconnecting_.store(true);
     connected_.store(false, std::memory_order_release);
-    queue_.close();
+    // Only the strand frees queued messages: a write there may be using their bytes right now.
+    destroyed_.store(true, std::memory_order_release);
+    queue_.end_input();
     asio::post(strand_, [self = shared_from_this()] { self->end({}, ""); });
 }
 
@@ -301,6 +303,7 @@ void ChannelImpl::pump() {
     if (ended_ || !started_.load() || write_waiting_) return;
     asio::posix::stream_descriptor* out = socket_link_ ? reader_.get() : writer_.get();
     for (int round = 0; round < channel_impl::writes_per_turn; ++round) {
+        if (destroyed_.load(std::memory_order_acquire)) return;  // what is left is dropped by end()
         SendQueue::Entry* entry = queue_.next();
         const bool control = !control_.empty() && !(entry && entry->written > 0);
         if (!control && !entry) return finish_if_done();

@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ipcxx/channel.hpp"
@@ -333,3 +335,39 @@ TEST_CASE("a link of two descriptors: lines through pipes; a reader gone is an e
 }
 
 }  // namespace channel_test
+
+namespace channel_destroy_test {
+
+TEST_CASE("a channel destroyed on another thread while it writes frees nothing the write still uses", "[channel]") {
+    const std::string big = "\"" + std::string(1 << 20, 'w') + "\"";
+    constexpr std::size_t messages = 48;
+    for (int round = 0; round < 20; ++round) {
+        int pair[2];
+        REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+        std::atomic<std::size_t> received{0};
+        std::atomic<bool> all_queued{false};
+        // A peer reading in small pieces once all is queued keeps the I/O thread writing when the
+        // channel is destroyed.
+        std::thread peer([&] {
+            if (!test::eventually([&] { return all_queued.load(); }, 20s)) return;
+            char buffer[1024];
+            while (true) {
+                const ssize_t n = ::read(pair[1], buffer, sizeof buffer);
+                if (n <= 0) return;
+                received += static_cast<std::size_t>(n);
+            }
+        });
+        {
+            ipcxx::Channel c(ipcxx::ChannelLink::socket(pair[0]));
+            c.start();
+            for (std::size_t i = 0; i < messages; ++i) CHECK(c.send_json(big).accepted());
+            all_queued = true;
+            CHECK(test::eventually([&] { return received.load() > big.size(); }, 20s));
+        }
+        peer.join();  // the channel closed its end: the peer read EOF
+        CHECK(received.load() < messages * (big.size() + 1));  // destroyed before all was written
+        ::close(pair[1]);
+    }
+}
+
+}  // namespace channel_destroy_test
