@@ -324,6 +324,8 @@ void ChannelImpl::pump() {
                                 }));
                 return;
             }
+            // The peer is gone: the end of the channel, as a read of EOF is; end() counts what is lost.
+            if (errno == EPIPE || errno == ECONNRESET) return end({}, "");
             return end(make_error_code(errc::connection_lost), channel_impl::errno_text("write to the channel", errno));
         }
         if (control) {
@@ -394,10 +396,13 @@ bool ChannelImpl::read_once() {
             wait_readable();
             return false;
         }
-        end(make_error_code(errc::connection_lost), channel_impl::errno_text("read from the channel", errno));
-        return false;
+        // A peer killed with unread input resets the connection; Node ends the channel on any read
+        // error, as on EOF. Other errors are also reported.
+        if (errno != ECONNRESET) {
+            report(make_error_code(errc::connection_lost), channel_impl::errno_text("read from the channel", errno));
+        }
     }
-    if (n == 0) {
+    if (n <= 0) {
         if (const std::error_code ec = framing_->finish()) report(ec, framing_->error_detail());
         end({}, "");
         return false;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -303,7 +304,7 @@ TEST_CASE("bad input from the peer is reported and the channel goes on", "[chann
 
 namespace channel_test {
 
-TEST_CASE("a link of two descriptors: lines through pipes; a reader gone is an error, not SIGPIPE", "[channel]") {
+TEST_CASE("a link of two descriptors: lines through pipes; a reader gone ends the channel, not SIGPIPE", "[channel]") {
     int to_channel[2];
     int from_channel[2];
     REQUIRE(::pipe2(to_channel, O_CLOEXEC) == 0);
@@ -330,7 +331,7 @@ TEST_CASE("a link of two descriptors: lines through pipes; a reader gone is an e
     REQUIRE(log.wait_for("disconnect", 20s));
     const auto errors = channel.get(channel.errors);
     REQUIRE_FALSE(errors.empty());
-    CHECK(errors.front() == message(ipcxx::errc::connection_lost));
+    CHECK(errors == std::vector<std::string>{message(ipcxx::errc::undelivered)});
     ::close(to_channel[1]);
 }
 
@@ -371,3 +372,70 @@ TEST_CASE("a channel destroyed on another thread while it writes frees nothing t
 }
 
 }  // namespace channel_destroy_test
+
+namespace channel_reset_test {
+
+// A child that never reads its channel (fd 3).
+ipcxx::SpawnOptions silent_child_options() {
+    ipcxx::SpawnOptions options;
+    options.stdio = {ipcxx::StdioSlot::ignore(), ipcxx::StdioSlot::ignore(), ipcxx::StdioSlot::inherit(),
+                     ipcxx::StdioSlot::ipc()};
+    return options;
+}
+
+struct ErrorRecord {
+    std::mutex mutex;
+    std::vector<ipcxx::ErrorEvent> errors;
+    std::vector<ipcxx::ErrorEvent> get() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return errors;
+    }
+};
+
+TEST_CASE("a child killed with unread input ends the channel like EOF: disconnect, no error", "[channel]") {
+    ipcxx::ChildProcess child;
+    test::ProcessWatch watch(child);
+    ErrorRecord record;
+    child.channel().on("disconnect", [&] { watch.log.add("disconnect"); });
+    child.channel().on("error", [&](const ipcxx::ErrorEvent& e) {
+        std::lock_guard<std::mutex> lock(record.mutex);
+        record.errors.push_back(e);
+    });
+    REQUIRE_FALSE(child.spawn("/bin/sleep", {"60"}, silent_child_options()));
+    REQUIRE(child.channel().send_json("\"" + std::string(1000, 'u') + "\"").accepted());
+    // Written into the child's socket, where nobody reads it: its death resets the connection.
+    REQUIRE(test::eventually([&] { return child.channel().pending_bytes() == 0; }, 20s));
+    REQUIRE_FALSE(child.kill(SIGKILL));
+    REQUIRE(watch.closed(20s));
+    CHECK(watch.log.count("disconnect") == 1);
+    CHECK(record.get().empty());
+}
+
+TEST_CASE("a child killed while messages are queued: disconnect, and only undelivered reports", "[channel]") {
+    ipcxx::ChildProcess child;
+    test::ProcessWatch watch(child);
+    ErrorRecord record;
+    child.channel().on("disconnect", [&] { watch.log.add("disconnect"); });
+    child.channel().on("error", [&](const ipcxx::ErrorEvent& e) {
+        std::lock_guard<std::mutex> lock(record.mutex);
+        record.errors.push_back(e);
+    });
+    REQUIRE_FALSE(child.spawn("/bin/sleep", {"60"}, silent_child_options()));
+    const std::string big = "\"" + std::string(100000, 'q') + "\"";
+    constexpr int sent = 40;  // 4 MB: more than the socket holds, so some stay queued
+    for (int i = 0; i < sent; ++i) REQUIRE(child.channel().send_json(big).accepted());
+    REQUIRE_FALSE(child.kill(SIGKILL));
+    REQUIRE(watch.closed(20s));
+    CHECK(watch.log.count("disconnect") == 1);
+    const auto errors = record.get();
+    REQUIRE_FALSE(errors.empty());
+    std::size_t undelivered = 0;
+    for (const auto& e : errors) {
+        CHECK(e.code == ipcxx::errc::undelivered);
+        undelivered += e.undelivered;
+    }
+    CHECK(undelivered > 0);
+    CHECK(undelivered <= static_cast<std::size_t>(sent));
+}
+
+}  // namespace channel_reset_test
