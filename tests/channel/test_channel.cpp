@@ -383,51 +383,52 @@ ipcxx::SpawnOptions silent_child_options() {
     return options;
 }
 
-struct ErrorRecord {
-    std::mutex mutex;
-    std::vector<ipcxx::ErrorEvent> errors;
-    std::vector<ipcxx::ErrorEvent> get() {
+// A child that never reads its channel, with the channel's `disconnect` in the log and its errors kept.
+struct SilentChild {
+    SilentChild() {
+        child.channel().on("disconnect", [this] { watch.log.add("disconnect"); });
+        child.channel().on("error", [this](const ipcxx::ErrorEvent& e) {
+            std::lock_guard<std::mutex> lock(mutex);
+            errors.push_back(e);
+        });
+    }
+    std::error_code spawn() { return child.spawn("/bin/sleep", {"60"}, silent_child_options()); }
+    std::vector<ipcxx::ErrorEvent> get_errors() {
         std::lock_guard<std::mutex> lock(mutex);
         return errors;
     }
+    std::mutex mutex;  // first: outlives the child, whose handlers use it
+    std::vector<ipcxx::ErrorEvent> errors;
+    ipcxx::ChildProcess child;
+    test::ProcessWatch watch{child};
 };
 
 TEST_CASE("a child killed with unread input ends the channel like EOF: disconnect, no error", "[channel]") {
-    ipcxx::ChildProcess child;
-    test::ProcessWatch watch(child);
-    ErrorRecord record;
-    child.channel().on("disconnect", [&] { watch.log.add("disconnect"); });
-    child.channel().on("error", [&](const ipcxx::ErrorEvent& e) {
-        std::lock_guard<std::mutex> lock(record.mutex);
-        record.errors.push_back(e);
-    });
-    REQUIRE_FALSE(child.spawn("/bin/sleep", {"60"}, silent_child_options()));
+    SilentChild silent;
+    ipcxx::ChildProcess& child = silent.child;
+    test::ProcessWatch& watch = silent.watch;
+    REQUIRE_FALSE(silent.spawn());
     REQUIRE(child.channel().send_json("\"" + std::string(1000, 'u') + "\"").accepted());
     // Written into the child's socket, where nobody reads it: its death resets the connection.
     REQUIRE(test::eventually([&] { return child.channel().pending_bytes() == 0; }, 20s));
     REQUIRE_FALSE(child.kill(SIGKILL));
     REQUIRE(watch.closed(20s));
     CHECK(watch.log.count("disconnect") == 1);
-    CHECK(record.get().empty());
+    CHECK(silent.get_errors().empty());
 }
 
 TEST_CASE("a child killed while messages are queued: disconnect, and only undelivered reports", "[channel]") {
-    ipcxx::ChildProcess child;
-    test::ProcessWatch watch(child);
-    ErrorRecord record;
-    child.channel().on("disconnect", [&] { watch.log.add("disconnect"); });
-    child.channel().on("error", [&](const ipcxx::ErrorEvent& e) {
-        std::lock_guard<std::mutex> lock(record.mutex);
-        record.errors.push_back(e);
-    });
-    REQUIRE_FALSE(child.spawn("/bin/sleep", {"60"}, silent_child_options()));
+    SilentChild silent;
+    ipcxx::ChildProcess& child = silent.child;
+    test::ProcessWatch& watch = silent.watch;
+    REQUIRE_FALSE(silent.spawn());
     const std::string big = "\"" + std::string(100000, 'q') + "\"";
     constexpr int sent = 40;  // 4 MB: more than the socket holds, so some stay queued
     for (int i = 0; i < sent; ++i) REQUIRE(child.channel().send_json(big).accepted());
     REQUIRE_FALSE(child.kill(SIGKILL));
     REQUIRE(watch.closed(20s));
     CHECK(watch.log.count("disconnect") == 1);
-    const auto errors = record.get();
+    const auto errors = silent.get_errors();
     REQUIRE_FALSE(errors.empty());
     std::size_t undelivered = 0;
     for (const auto& e : errors) {
