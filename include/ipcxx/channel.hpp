@@ -133,9 +133,9 @@ public:
     explicit Channel(ChannelLink link, ChannelOptions options = {});
     /// The same on the caller's io_context, which must outlive this object and be run.
     Channel(asio::io_context& io, ChannelLink link, ChannelOptions options = {});
-    /// Closes the link at once, dropping what is not written yet (call disconnect() first to have
-    /// it written); no handler runs after this returns (one running on another thread is waited
-    /// for).
+    /// Stops writing at once and closes the link (on the I/O thread, right after), dropping what is
+    /// not written yet (call disconnect() first to have it written); no handler runs after this
+    /// returns (one running on another thread is waited for).
     ~Channel();
     Channel(const Channel&) = delete;
     Channel& operator=(const Channel&) = delete;

@@ -267,7 +267,9 @@ void ChannelImpl::destroy() {
     events_.registry().close();
     disconnecting_.store(true);
     connected_.store(false, std::memory_order_release);
-    queue_.close();
+    // Only the strand frees queued messages: a write there may be using their bytes right now.
+    destroyed_.store(true, std::memory_order_release);
+    queue_.end_input();
     asio::post(strand_, [self = shared_from_this()] { self->end({}, ""); });
 }
 
@@ -305,6 +307,7 @@ void ChannelImpl::pump() {
     if (ended_ || !started_.load() || write_waiting_) return;
     asio::posix::stream_descriptor* out = socket_link_ ? reader_.get() : writer_.get();
     for (int round = 0; round < channel_impl::writes_per_turn; ++round) {
+        if (destroyed_.load(std::memory_order_acquire)) return;  // what is left is dropped by end()
         SendQueue::Entry* entry = queue_.next();
         const bool control = !control_.empty() && !(entry && entry->written > 0);
         if (!control && !entry) return finish_if_done();
@@ -325,6 +328,8 @@ void ChannelImpl::pump() {
                                 }));
                 return;
             }
+            // The peer is gone: the end of the channel, as a read of EOF is; end() counts what is lost.
+            if (errno == EPIPE || errno == ECONNRESET) return end({}, "");
             return end(make_error_code(errc::connection_lost), channel_impl::errno_text("write to the channel", errno));
         }
         if (control) {
@@ -395,10 +400,13 @@ bool ChannelImpl::read_once() {
             wait_readable();
             return false;
         }
-        end(make_error_code(errc::connection_lost), channel_impl::errno_text("read from the channel", errno));
-        return false;
+        // A peer killed with unread input resets the connection; Node ends the channel on any read
+        // error, as on EOF. Other errors are also reported.
+        if (errno != ECONNRESET) {
+            report(make_error_code(errc::connection_lost), channel_impl::errno_text("read from the channel", errno));
+        }
     }
-    if (n == 0) {
+    if (n <= 0) {
         if (const std::error_code ec = framing_->finish()) report(ec, framing_->error_detail());
         end({}, "");
         return false;

@@ -116,6 +116,7 @@ private:
     std::atomic<bool> connected_{false};  // attached, and neither ended nor disconnecting
     std::atomic<bool> disconnecting_{false};
     std::atomic<bool> pump_scheduled_{false};
+    std::atomic<bool> destroyed_{false};  // no more writes start; end() is on its way
 
     // On the strand.
     std::unique_ptr<asio::posix::stream_descriptor> reader_;

@@ -3,14 +3,17 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ipcxx/channel.hpp"
@@ -301,7 +304,7 @@ TEST_CASE("bad input from the peer is reported and the channel goes on", "[chann
 
 namespace channel_test {
 
-TEST_CASE("a link of two descriptors: lines through pipes; a reader gone is an error, not SIGPIPE", "[channel]") {
+TEST_CASE("a link of two descriptors: lines through pipes; a reader gone ends the channel, not SIGPIPE", "[channel]") {
     int to_channel[2];
     int from_channel[2];
     REQUIRE(::pipe2(to_channel, O_CLOEXEC) == 0);
@@ -328,8 +331,112 @@ TEST_CASE("a link of two descriptors: lines through pipes; a reader gone is an e
     REQUIRE(log.wait_for("disconnect", 20s));
     const auto errors = channel.get(channel.errors);
     REQUIRE_FALSE(errors.empty());
-    CHECK(errors.front() == message(ipcxx::errc::connection_lost));
+    CHECK(errors == std::vector<std::string>{message(ipcxx::errc::undelivered)});
     ::close(to_channel[1]);
 }
 
 }  // namespace channel_test
+
+namespace channel_destroy_test {
+
+TEST_CASE("a channel destroyed on another thread while it writes frees nothing the write still uses", "[channel]") {
+    const std::string big = "\"" + std::string(1 << 20, 'w') + "\"";
+    constexpr std::size_t messages = 48;
+    for (int round = 0; round < 20; ++round) {
+        int pair[2];
+        REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+        std::atomic<std::size_t> received{0};
+        std::atomic<bool> all_queued{false};
+        // A peer reading in small pieces once all is queued keeps the I/O thread writing when the
+        // channel is destroyed.
+        std::thread peer([&] {
+            if (!test::eventually([&] { return all_queued.load(); }, 20s)) return;
+            char buffer[1024];
+            while (true) {
+                const ssize_t n = ::read(pair[1], buffer, sizeof buffer);
+                if (n <= 0) return;
+                received += static_cast<std::size_t>(n);
+            }
+        });
+        {
+            ipcxx::Channel c(ipcxx::ChannelLink::socket(pair[0]));
+            c.start();
+            for (std::size_t i = 0; i < messages; ++i) CHECK(c.send_json(big).accepted());
+            all_queued = true;
+            CHECK(test::eventually([&] { return received.load() > big.size(); }, 20s));
+        }
+        peer.join();  // the channel closed its end: the peer read EOF
+        CHECK(received.load() < messages * (big.size() + 1));  // destroyed before all was written
+        ::close(pair[1]);
+    }
+}
+
+}  // namespace channel_destroy_test
+
+namespace channel_reset_test {
+
+// A child that never reads its channel (fd 3).
+ipcxx::SpawnOptions silent_child_options() {
+    ipcxx::SpawnOptions options;
+    options.stdio = {ipcxx::StdioSlot::ignore(), ipcxx::StdioSlot::ignore(), ipcxx::StdioSlot::inherit(),
+                     ipcxx::StdioSlot::ipc()};
+    return options;
+}
+
+// A child that never reads its channel, with the channel's `disconnect` in the log and its errors kept.
+struct SilentChild {
+    SilentChild() {
+        child.channel().on("disconnect", [this] { watch.log.add("disconnect"); });
+        child.channel().on("error", [this](const ipcxx::ErrorEvent& e) {
+            std::lock_guard<std::mutex> lock(mutex);
+            errors.push_back(e);
+        });
+    }
+    std::error_code spawn() { return child.spawn("/bin/sleep", {"60"}, silent_child_options()); }
+    std::vector<ipcxx::ErrorEvent> get_errors() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return errors;
+    }
+    std::mutex mutex;  // first: outlives the child, whose handlers use it
+    std::vector<ipcxx::ErrorEvent> errors;
+    ipcxx::ChildProcess child;
+    test::ProcessWatch watch{child};
+};
+
+TEST_CASE("a child killed with unread input ends the channel like EOF: disconnect, no error", "[channel]") {
+    SilentChild silent;
+    ipcxx::ChildProcess& child = silent.child;
+    test::ProcessWatch& watch = silent.watch;
+    REQUIRE_FALSE(silent.spawn());
+    REQUIRE(child.channel().send_json("\"" + std::string(1000, 'u') + "\"").accepted());
+    // Written into the child's socket, where nobody reads it: its death resets the connection.
+    REQUIRE(test::eventually([&] { return child.channel().pending_bytes() == 0; }, 20s));
+    REQUIRE_FALSE(child.kill(SIGKILL));
+    REQUIRE(watch.closed(20s));
+    CHECK(watch.log.count("disconnect") == 1);
+    CHECK(silent.get_errors().empty());
+}
+
+TEST_CASE("a child killed while messages are queued: disconnect, and only undelivered reports", "[channel]") {
+    SilentChild silent;
+    ipcxx::ChildProcess& child = silent.child;
+    test::ProcessWatch& watch = silent.watch;
+    REQUIRE_FALSE(silent.spawn());
+    const std::string big = "\"" + std::string(100000, 'q') + "\"";
+    constexpr int sent = 40;  // 4 MB: more than the socket holds, so some stay queued
+    for (int i = 0; i < sent; ++i) REQUIRE(child.channel().send_json(big).accepted());
+    REQUIRE_FALSE(child.kill(SIGKILL));
+    REQUIRE(watch.closed(20s));
+    CHECK(watch.log.count("disconnect") == 1);
+    const auto errors = silent.get_errors();
+    REQUIRE_FALSE(errors.empty());
+    std::size_t undelivered = 0;
+    for (const auto& e : errors) {
+        CHECK(e.code == ipcxx::errc::undelivered);
+        undelivered += e.undelivered;
+    }
+    CHECK(undelivered > 0);
+    CHECK(undelivered <= static_cast<std::size_t>(sent));
+}
+
+}  // namespace channel_reset_test
