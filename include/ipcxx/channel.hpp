@@ -105,6 +105,8 @@ struct SendStatus {
 /// Events of on() (no connect: a channel is open from the start):
 /// @verbatim
 ///   "disconnect"  ()                     the link ended (EOF, an error, or disconnect()); the last event
+///                                        (two descriptors: EOF on the read one is followed by the
+///                                        writing out of the queue, then this event)
 ///   "drain"       ()                     the queue emptied after keep_sending was false
 ///   "error"       (const ErrorEvent&)    bad input from the peer, undelivered messages, handler exceptions
 ///   any other     (const Payload&)       a message {"type":event,"data":...} arrived
@@ -116,6 +118,11 @@ struct SendStatus {
 /// peer's NODE_HANDLE_ACK. A NODE_HANDLE received is acknowledged automatically and offered to
 /// on_handle() with its descriptor; one without a descriptor is answered with NODE_HANDLE_NACK and
 /// reported (errc::handle_missing).
+///
+/// End of input: on a socket link EOF ends the channel, as in Node (what is not written yet is
+/// reported undelivered). On a two-descriptor link EOF ends only the input: sends stay accepted
+/// until the queue is written out, then the write descriptor is closed as by disconnect() and
+/// `disconnect` follows.
 ///
 /// disconnect() writes everything accepted before it, then closes (Node's disconnect() drops
 /// queued writes and reports them as sent; this one does not). Messages that could not be written

@@ -346,7 +346,7 @@ void ChannelImpl::pump() {
 }
 
 void ChannelImpl::finish_if_done() {
-    if (disconnecting_.load() && !ended_ && control_.empty() && queue_.idle()) end({}, "");
+    if ((disconnecting_.load() || input_ended_) && !ended_ && control_.empty() && queue_.idle()) end({}, "");
 }
 
 // Reading, on the strand.
@@ -408,12 +408,25 @@ bool ChannelImpl::read_once() {
     }
     if (n <= 0) {
         if (const std::error_code ec = framing_->finish()) report(ec, framing_->error_detail());
-        end({}, "");
+        if (n == 0 && writer_ && !ended_) {
+            end_of_input();
+        } else {
+            end({}, "");
+        }
         return false;
     }
     framing_->commit(static_cast<std::size_t>(n));
     take_values();
     return true;
+}
+
+void ChannelImpl::end_of_input() {
+    // Two descriptors: only the input ended. Answers to what was read are still written (sends stay
+    // accepted until the queue is out), then the channel ends as after disconnect().
+    std::error_code ignored;
+    reader_->close(ignored);
+    input_ended_ = true;
+    finish_if_done();
 }
 
 void ChannelImpl::take_values() {

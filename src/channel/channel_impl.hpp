@@ -82,6 +82,8 @@ private:
     void on_readable();
     // One read from the link into the line reader; false when reading must stop for now.
     bool read_once();
+    // EOF on the read descriptor of a two-descriptor link.
+    void end_of_input();
     void take_values();
     void handle_value(std::string_view msgpack);
     void handle_descriptor_message(const Payload& whole, const msgpack::object& value);
@@ -129,6 +131,7 @@ private:
     std::deque<std::string> control_;  // handle ACK/NACK: written ahead of queued messages
     std::size_t control_written_ = 0;
     bool write_waiting_ = false;
+    bool input_ended_ = false;  // EOF read on a two-descriptor link: end once the queue is written
     bool ended_ = false;
     std::function<void()> on_end_;
 };
