@@ -446,7 +446,7 @@ void ChannelImpl::take_values() {
 
 void ChannelImpl::bad_input(std::error_code ec, const std::string& detail) {
     report(ec, "bad input on the channel: " + detail);
-    if (options_.close_on_bad_input) end(ec, detail);
+    if (options_.close_on_bad_input) end({}, "");  // reported just above: one error event
 }
 
 void ChannelImpl::handle_value(std::string_view msgpack) {

@@ -154,6 +154,7 @@ TEST_CASE("jsonl: a line that is not JSON is an error event naming it", "[jsonl]
     CHECK(error.find("line 2") != std::string::npos);
     if (close_on_bad_input) {
         CHECK_FALSE(got.wait_for("disconnect").empty());
+        CHECK(got.errors().size() == 1);  // the bad line, not again as the reason of the close
         CHECK(got.wait_for("after", 300ms).empty());
     } else {
         CHECK_FALSE(got.wait_for("after").empty());
