@@ -72,6 +72,10 @@ struct ChannelOptions {
     bool close_on_bad_input = false;
     /// Deadline of requests made without one.
     std::chrono::milliseconds request_timeout{30000};
+    /// How long the end of the channel (disconnect(), or EOF on a two-descriptor link's input)
+    /// waits for the peer's NODE_HANDLE_ACK of a descriptor sent: past it the link is closed anyway
+    /// and that message and the ones queued after it are reported undelivered.
+    std::chrono::milliseconds handle_ack_timeout{5000};
 };
 
 /// What send() answers: whether the message was accepted, and Node's send() return value.

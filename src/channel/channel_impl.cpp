@@ -346,7 +346,19 @@ void ChannelImpl::pump() {
 }
 
 void ChannelImpl::finish_if_done() {
-    if ((disconnecting_.load() || input_ended_) && !ended_ && control_.empty() && queue_.idle()) end({}, "");
+    if (!(disconnecting_.load() || input_ended_) || ended_ || !control_.empty()) return;
+    if (queue_.idle()) return end({}, "");
+    if (queue_.awaiting_answer()) wait_for_handle_ack();
+}
+
+void ChannelImpl::wait_for_handle_ack() {
+    if (handle_ack_timer_) return;
+    handle_ack_timer_ = std::make_unique<asio::steady_timer>(io_, options_.handle_ack_timeout);
+    handle_ack_timer_->async_wait(asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec) {
+        if (ec || self->ended_ || !self->queue_.awaiting_answer()) return;
+        self->handle_ack_timed_out_ = true;
+        self->end({}, "");
+    }));
 }
 
 // Reading, on the strand.
@@ -456,6 +468,7 @@ void ChannelImpl::handle_value(std::string_view msgpack) {
         case MessageKind::handle: return handle_descriptor_message(message, value);
         case MessageKind::handle_ack:
             queue_.acknowledged();
+            handle_ack_timer_.reset();  // a later descriptor gets a full wait of its own
             return pump();
         case MessageKind::handle_nack:
             if (!queue_.refused()) {
@@ -567,13 +580,18 @@ void ChannelImpl::end(std::error_code reason, const std::string& detail) {
     std::error_code ignored;
     if (reader_) reader_->close(ignored);
     if (writer_) writer_->close(ignored);
+    handle_ack_timer_.reset();
     for (int fd : received_fds_) ::close(fd);
     received_fds_.clear();
     control_.clear();
     if (reason) report(reason, detail);
     if (const std::size_t undelivered = queue_.close()) {
+        const std::string why = handle_ack_timed_out_
+                                    ? "the peer sent no NODE_HANDLE_ACK for a descriptor within " +
+                                          std::to_string(options_.handle_ack_timeout.count()) + " ms"
+                                    : std::string("the channel closed");
         report(make_error_code(errc::undelivered),
-               std::to_string(undelivered) + " message(s) not delivered: the channel closed", undelivered);
+               std::to_string(undelivered) + " message(s) not delivered: " + why, undelivered);
     }
     for (const auto& state : active_.take_link(link_id)) state->cancel(make_error_code(errc::connection_lost));
     pending_->fail_where([](std::uint64_t, std::uint64_t) { return true; }, make_error_code(errc::connection_lost),

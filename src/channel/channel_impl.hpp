@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
 
 #include "channel/send_queue.hpp"
 #include "channel/channel_framing.hpp"
@@ -94,6 +95,8 @@ private:
     void pump();
     long write_some(const char* data, std::size_t size, int fd);
     void finish_if_done();
+    // The end waits for a descriptor's NODE_HANDLE_ACK, at most options_.handle_ack_timeout.
+    void wait_for_handle_ack();
     void end(std::error_code reason, const std::string& detail);
     void report(std::error_code ec, std::string message, std::size_t undelivered = 0);
 
@@ -133,6 +136,8 @@ private:
     bool write_waiting_ = false;
     bool input_ended_ = false;  // EOF read on a two-descriptor link: end once the queue is written
     bool ended_ = false;
+    std::unique_ptr<asio::steady_timer> handle_ack_timer_;  // set while the end waits for an ACK
+    bool handle_ack_timed_out_ = false;
     std::function<void()> on_end_;
 };
 
