@@ -72,6 +72,10 @@ struct ChannelOptions {
     bool close_on_bad_input = false;
     /// Deadline of requests made without one.
     std::chrono::milliseconds request_timeout{30000};
+    /// How long the end of the channel (disconnect(), or EOF on a two-descriptor link's input)
+    /// waits for the peer's NODE_HANDLE_ACK of a descriptor sent: past it the link is closed anyway
+    /// and that message and the ones queued after it are reported undelivered.
+    std::chrono::milliseconds handle_ack_timeout{5000};
 };
 
 /// What send() answers: whether the message was accepted, and Node's send() return value.
@@ -105,6 +109,8 @@ struct SendStatus {
 /// Events of on() (no connect: a channel is open from the start):
 /// @verbatim
 ///   "disconnect"  ()                     the link ended (EOF, an error, or disconnect()); the last event
+///                                        (two descriptors: EOF on the read one is followed by the
+///                                        writing out of the queue, then this event)
 ///   "drain"       ()                     the queue emptied after keep_sending was false
 ///   "error"       (const ErrorEvent&)    bad input from the peer, undelivered messages, handler exceptions
 ///   any other     (const Payload&)       a message {"type":event,"data":...} arrived
@@ -116,6 +122,11 @@ struct SendStatus {
 /// peer's NODE_HANDLE_ACK. A NODE_HANDLE received is acknowledged automatically and offered to
 /// on_handle() with its descriptor; one without a descriptor is answered with NODE_HANDLE_NACK and
 /// reported (errc::handle_missing).
+///
+/// End of input: on a socket link EOF ends the channel, as in Node (what is not written yet is
+/// reported undelivered). On a two-descriptor link EOF ends only the input: sends stay accepted
+/// until the queue is written out, then the write descriptor is closed as by disconnect() and
+/// `disconnect` follows.
 ///
 /// disconnect() writes everything accepted before it, then closes (Node's disconnect() drops
 /// queued writes and reports them as sent; this one does not). Messages that could not be written

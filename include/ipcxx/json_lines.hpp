@@ -29,8 +29,9 @@ namespace ipcxx {
 /// with errc::invalid_argument). A line on the child's stdout that is not one JSON value is an
 /// `error` event naming it (invalid_json, with the line number); the channel reads on, or closes
 /// when ChannelOptions::close_on_bad_input is set. When the child closes its stdout (or exits) the
-/// channel's `disconnect` follows; disconnect() writes what was accepted, then closes the child's
-/// stdin (the child reads EOF).
+/// channel writes what it accepted (the child's stdin may still be read), then closes it, and
+/// `disconnect` follows; disconnect() writes what was accepted, then closes the child's stdin (the
+/// child reads EOF).
 ///
 /// The channel runs on the library's process I/O thread (the ChildProcess(io) overload: on `io`);
 /// set its handlers, then call start(). `child`'s `close` does not wait for the channel, which
@@ -60,9 +61,10 @@ IPCXX_API std::unique_ptr<Channel> spawn_json_lines(asio::io_context& io, ChildP
 ///
 /// At most one per process: a second call is errc::invalid_argument. errc::channel_fd_closed when
 /// fd 0 or fd 1 is not open. Runs on the library's process I/O thread; call start() once the
-/// handlers are set. The end of stdin ends the channel (`disconnect`): answers accepted but not
-/// yet written then are reported undelivered, so answer before the parent closes its side (see
-/// docs/processes.md). Null on error.
+/// handlers are set. The end of stdin ends only the input: every line read before it has been
+/// handled, sends stay accepted until the queue is written out, then stdout is closed and
+/// `disconnect` follows, as after disconnect(). So a filter fed by `printf ... | program` writes every
+/// answer and can exit at `disconnect` (see docs/processes.md). Null on error.
 IPCXX_API std::unique_ptr<Channel> stdio_channel(std::error_code& ec, ChannelOptions options = {});
 /// The same, throwing ipcxx::Error.
 IPCXX_API std::unique_ptr<Channel> stdio_channel(ChannelOptions options = {});

@@ -346,7 +346,19 @@ void ChannelImpl::pump() {
 }
 
 void ChannelImpl::finish_if_done() {
-    if (disconnecting_.load() && !ended_ && control_.empty() && queue_.idle()) end({}, "");
+    if (!(disconnecting_.load() || input_ended_) || ended_ || !control_.empty()) return;
+    if (queue_.idle()) return end({}, "");
+    if (queue_.awaiting_answer()) wait_for_handle_ack();
+}
+
+void ChannelImpl::wait_for_handle_ack() {
+    if (handle_ack_timer_) return;
+    handle_ack_timer_ = std::make_unique<asio::steady_timer>(io_, options_.handle_ack_timeout);
+    handle_ack_timer_->async_wait(asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec) {
+        if (ec || self->ended_ || !self->queue_.awaiting_answer()) return;
+        self->handle_ack_timed_out_ = true;
+        self->end({}, "");
+    }));
 }
 
 // Reading, on the strand.
@@ -408,12 +420,25 @@ bool ChannelImpl::read_once() {
     }
     if (n <= 0) {
         if (const std::error_code ec = framing_->finish()) report(ec, framing_->error_detail());
-        end({}, "");
+        if (n == 0 && writer_ && !ended_) {
+            end_of_input();
+        } else {
+            end({}, "");
+        }
         return false;
     }
     framing_->commit(static_cast<std::size_t>(n));
     take_values();
     return true;
+}
+
+void ChannelImpl::end_of_input() {
+    // Two descriptors: only the input ended. Answers to what was read are still written (sends stay
+    // accepted until the queue is out), then the channel ends as after disconnect().
+    std::error_code ignored;
+    reader_->close(ignored);
+    input_ended_ = true;
+    finish_if_done();
 }
 
 void ChannelImpl::take_values() {
@@ -433,7 +458,7 @@ void ChannelImpl::take_values() {
 
 void ChannelImpl::bad_input(std::error_code ec, const std::string& detail) {
     report(ec, "bad input on the channel: " + detail);
-    if (options_.close_on_bad_input) end(ec, detail);
+    if (options_.close_on_bad_input) end({}, "");  // reported just above: one error event
 }
 
 void ChannelImpl::handle_value(std::string_view msgpack) {
@@ -443,6 +468,7 @@ void ChannelImpl::handle_value(std::string_view msgpack) {
         case MessageKind::handle: return handle_descriptor_message(message, value);
         case MessageKind::handle_ack:
             queue_.acknowledged();
+            handle_ack_timer_.reset();  // a later descriptor gets a full wait of its own
             return pump();
         case MessageKind::handle_nack:
             if (!queue_.refused()) {
@@ -554,13 +580,18 @@ void ChannelImpl::end(std::error_code reason, const std::string& detail) {
     std::error_code ignored;
     if (reader_) reader_->close(ignored);
     if (writer_) writer_->close(ignored);
+    handle_ack_timer_.reset();
     for (int fd : received_fds_) ::close(fd);
     received_fds_.clear();
     control_.clear();
     if (reason) report(reason, detail);
     if (const std::size_t undelivered = queue_.close()) {
+        const std::string why = handle_ack_timed_out_
+                                    ? "the peer sent no NODE_HANDLE_ACK for a descriptor within " +
+                                          std::to_string(options_.handle_ack_timeout.count()) + " ms"
+                                    : std::string("the channel closed");
         report(make_error_code(errc::undelivered),
-               std::to_string(undelivered) + " message(s) not delivered: the channel closed", undelivered);
+               std::to_string(undelivered) + " message(s) not delivered: " + why, undelivered);
     }
     for (const auto& state : active_.take_link(link_id)) state->cancel(make_error_code(errc::connection_lost));
     pending_->fail_where([](std::uint64_t, std::uint64_t) { return true; }, make_error_code(errc::connection_lost),

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
 
 #include "channel/send_queue.hpp"
 #include "channel/channel_framing.hpp"
@@ -82,6 +83,8 @@ private:
     void on_readable();
     // One read from the link into the line reader; false when reading must stop for now.
     bool read_once();
+    // EOF on the read descriptor of a two-descriptor link.
+    void end_of_input();
     void take_values();
     void handle_value(std::string_view msgpack);
     void handle_descriptor_message(const Payload& whole, const msgpack::object& value);
@@ -92,6 +95,8 @@ private:
     void pump();
     long write_some(const char* data, std::size_t size, int fd);
     void finish_if_done();
+    // The end waits for a descriptor's NODE_HANDLE_ACK, at most options_.handle_ack_timeout.
+    void wait_for_handle_ack();
     void end(std::error_code reason, const std::string& detail);
     void report(std::error_code ec, std::string message, std::size_t undelivered = 0);
 
@@ -129,7 +134,10 @@ private:
     std::deque<std::string> control_;  // handle ACK/NACK: written ahead of queued messages
     std::size_t control_written_ = 0;
     bool write_waiting_ = false;
+    bool input_ended_ = false;  // EOF read on a two-descriptor link: end once the queue is written
     bool ended_ = false;
+    std::unique_ptr<asio::steady_timer> handle_ack_timer_;  // set while the end waits for an ACK
+    bool handle_ack_timed_out_ = false;
     std::function<void()> on_end_;
 };
 

@@ -440,3 +440,31 @@ TEST_CASE("a child killed while messages are queued: disconnect, and only undeli
 }
 
 }  // namespace channel_reset_test
+
+namespace channel_ack_timeout_test {
+
+TEST_CASE("disconnect() waits for a descriptor's ACK only handle_ack_timeout, then reports undelivered",
+          "[channel]") {
+    int pair[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+    int passed[2];
+    REQUIRE(::pipe2(passed, O_CLOEXEC) == 0);
+    test::Log log;
+    ipcxx::ChannelOptions options;
+    options.handle_ack_timeout = 200ms;
+    ipcxx::Channel c(ipcxx::ChannelLink::socket(pair[0]), options);
+    channel_test::ChannelWatch channel(c, log);
+    std::atomic<std::size_t> undelivered{0};
+    c.on("error", [&](const ipcxx::ErrorEvent& e) { undelivered += e.undelivered; });
+    c.start();
+    // The raw peer (pair[1]) never answers the NODE_HANDLE: the second message waits behind it.
+    REQUIRE(c.send(ipcxx::Payload::from_json("1"), passed[0]).accepted());
+    REQUIRE(c.send_json("2").accepted());
+    c.disconnect();
+    REQUIRE(log.wait_for("disconnect", 20s));
+    CHECK(channel.get(channel.errors) == std::vector<std::string>{channel_test::message(ipcxx::errc::undelivered)});
+    CHECK(undelivered == 2);
+    for (int fd : {passed[0], passed[1], pair[1]}) ::close(fd);
+}
+
+}  // namespace channel_ack_timeout_test

@@ -6,6 +6,7 @@
 //                        "send_fd": <error of sending a descriptor>}
 // Every `error` event of the channel (bad input) is answered with
 //   bad_input {"code": <error name>, "message": <its message>}
+// and also written to stderr as "error: <its message>" (the answer may no longer be deliverable).
 // and it exits 0 at the channel's `disconnect` (EOF on stdin), 3 when nothing ends it in 30 s.
 #include <chrono>
 #include <cstdio>
@@ -37,6 +38,7 @@ int main() {
                                    {"send_fd", with_fd.accepted() ? "accepted" : with_fd.error.message()}});
     });
     channel->on("error", [&](const ipcxx::ErrorEvent& e) {
+        std::fprintf(stderr, "error: %s\n", e.message.c_str());
         channel->emit("bad_input", std::map<std::string, std::string>{{"code", e.code.message()},
                                                                       {"message", e.message}});
     });

@@ -154,6 +154,7 @@ TEST_CASE("jsonl: a line that is not JSON is an error event naming it", "[jsonl]
     CHECK(error.find("line 2") != std::string::npos);
     if (close_on_bad_input) {
         CHECK_FALSE(got.wait_for("disconnect").empty());
+        CHECK(got.errors().size() == 1);  // the bad line, not again as the reason of the close
         CHECK(got.wait_for("after", 300ms).empty());
     } else {
         CHECK_FALSE(got.wait_for("after").empty());
@@ -216,14 +217,62 @@ TEST_CASE("jsonl: stdio_channel() as a filter, with a bad line in the middle", "
         REQUIRE_FALSE(child.spawn(stdio_child));
     }
     REQUIRE_FALSE(child.write(lines));
-    // The channel ends at the end of its input: stdin stays open until the last answer is out.
-    CHECK(test::eventually([&] { return watch.out().find(last_answer) != std::string::npos; }));
     child.end_stdin();
     REQUIRE(watch.closed());
     CHECK(watch.exit_status().code == 0);
     INFO(watch.out());
     CHECK(watch.out().compare(0, expected_out.size(), expected_out) == 0);
+    CHECK(watch.out().find(last_answer) != std::string::npos);
     CHECK(watch.err().find("a stray line on stdout") != std::string::npos);
+}
+
+// Lines {"type":"echo","data":1} ... {"type":"echo","data":count}, one per line.
+std::string echo_lines(int count) {
+    std::string lines;
+    for (int i = 1; i <= count; ++i) lines += "{\"type\":\"echo\",\"data\":" + std::to_string(i) + "}\n";
+    return lines;
+}
+
+TEST_CASE("jsonl: a filter on stdio_channel() answers every line before its input's EOF", "[jsonl]") {
+    constexpr int count = 200;
+    const std::string lines = echo_lines(count);
+    ipcxx::ChildProcess child;
+    test::ProcessWatch watch(child);
+    REQUIRE_FALSE(child.spawn(stdio_child));
+    // All the input and its end at once: the answers are still queued when the child reads EOF.
+    REQUIRE_FALSE(child.write(lines));
+    child.end_stdin();
+    REQUIRE(watch.closed());
+    INFO("stderr: " << watch.err());
+    CHECK(watch.exit_status().code == 0);
+    CHECK(watch.out() == "{\"type\":\"ready\",\"data\":{}}\n" + lines);
+    CHECK(watch.err().find("error:") == std::string::npos);
+}
+
+TEST_CASE("jsonl: the parent sees every answer of a filter, then disconnect", "[jsonl]") {
+    constexpr int count = 200;
+    const std::string lines = echo_lines(count);
+    auto child = std::make_unique<ipcxx::ChildProcess>();
+    test::ProcessWatch watch(*child);
+    std::unique_ptr<Received> received;  // made once the channel is, gone after it
+    std::error_code ec;
+    // The filter's input is a pipe from printf: it reads EOF right after the lines.
+    auto channel = ipcxx::spawn_json_lines(*child, "/bin/sh", {"-c", "printf '%s' \"$1\" | \"$0\"", stdio_child, lines},
+                                           {}, ec);
+    REQUIRE(channel);
+    received = std::make_unique<Received>(*channel);
+    Received& got = *received;
+    channel->start();
+    CHECK_FALSE(got.wait_for("disconnect").empty());
+    REQUIRE(watch.closed());
+    channel.reset();
+    INFO("stderr: " << watch.err());
+    CHECK(watch.exit_status().code == 0);
+    std::vector<std::string> expected{"ready {}"};
+    for (int i = 1; i <= count; ++i) expected.push_back("echo " + std::to_string(i));
+    expected.push_back("disconnect");
+    CHECK(got.entries() == expected);
+    CHECK(watch.err().find("error:") == std::string::npos);
 }
 
 TEST_CASE("jsonl: stdio_channel() with stdin closed is channel_fd_closed", "[jsonl]") {
