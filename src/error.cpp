@@ -72,6 +72,21 @@ public:
             case errc::v8_unsupported: return "V8-serialized type outside the supported subset";
             case errc::worker_exited: return "the worker exited and no attempt is left";
             case errc::pool_shut_down: return "the worker pool was shut down";
+            case errc::redis_protocol_error: return "the Redis server sent bytes that are not RESP";
+            case errc::redis_error_reply: return "Redis answered with an error reply";
+            case errc::redis_bad_url: return "the Redis URL could not be used";
+            case errc::redis_auth_failed: return "Redis refused the credentials";
+            case errc::connect_timeout: return "the connection was not established in time";
+            case errc::redis_redirect_limit: return "too many Redis Cluster redirections";
+            case errc::rsmq_queue_not_found: return "rsmq: queue not found";
+            case errc::rsmq_queue_exists: return "rsmq: queue exists";
+            case errc::rsmq_invalid_format: return "rsmq: invalid format";
+            case errc::rsmq_invalid_value: return "rsmq: invalid value";
+            case errc::rsmq_message_too_long: return "rsmq: message too long";
+            case errc::rsmq_no_attribute_supplied: return "rsmq: no attribute supplied";
+            case errc::rsmq_missing_parameter: return "rsmq: missing parameter";
+            case errc::entry_trimmed: return "a pending entry's data was trimmed";
+            case errc::dead_lettered: return "moved to the dead-letter stream or queue";
         }
         return "unknown ipcxx error";
     }

@@ -86,6 +86,24 @@ enum class errc {
     /// Worker pools.
     worker_exited,         ///< the worker running a request exited and no attempt is left
     pool_shut_down,        ///< the pool was shut down before the request was answered
+    /// Redis.
+    redis_protocol_error,  ///< the Redis server sent bytes that are not RESP (the offending byte is named)
+    redis_error_reply,     ///< Redis answered a command with an error reply (its text is carried with it)
+    redis_bad_url,         ///< a Redis URL could not be used (scheme, host, port, database or path)
+    redis_auth_failed,     ///< Redis refused the user name or password
+    connect_timeout,       ///< a connection was not established within its connect timeout
+    redis_redirect_limit,  ///< Redis Cluster redirected one command (MOVED / ASK) more times than allowed
+    /// rsmq queues (rsmq's own error names).
+    rsmq_queue_not_found,  ///< rsmq queueNotFound: no queue of that name
+    rsmq_queue_exists,     ///< rsmq queueExists: a queue of that name exists
+    rsmq_invalid_format,   ///< rsmq invalidFormat: a queue name or message id of the wrong form
+    rsmq_invalid_value,    ///< rsmq invalidValue: vt, delay or maxsize outside its range
+    rsmq_message_too_long, ///< rsmq messageTooLong: longer than the queue's maxsize (UTF-16 code units)
+    rsmq_no_attribute_supplied, ///< rsmq noAttributeSupplied: setQueueAttributes with nothing to set
+    rsmq_missing_parameter, ///< rsmq missingParameter: a required parameter is missing
+    /// Event bus on Redis Streams.
+    entry_trimmed,         ///< a pending stream entry's data was trimmed or deleted before it was handled
+    dead_lettered,         ///< an entry or message went to the dead-letter stream or queue after too many deliveries
 };
 
 /// The error category of ipcxx (name "ipcxx"); message() describes each errc.

@@ -74,6 +74,21 @@ const char* ipcxx_name(ipcxx::errc code) {
         case errc::v8_unsupported: return "v8_unsupported";
         case errc::worker_exited: return "worker_exited";
         case errc::pool_shut_down: return "pool_shut_down";
+        case errc::redis_protocol_error: return "redis_protocol_error";
+        case errc::redis_error_reply: return "redis_error_reply";
+        case errc::redis_bad_url: return "redis_bad_url";
+        case errc::redis_auth_failed: return "redis_auth_failed";
+        case errc::connect_timeout: return "connect_timeout";
+        case errc::redis_redirect_limit: return "redis_redirect_limit";
+        case errc::rsmq_queue_not_found: return "rsmq_queue_not_found";
+        case errc::rsmq_queue_exists: return "rsmq_queue_exists";
+        case errc::rsmq_invalid_format: return "rsmq_invalid_format";
+        case errc::rsmq_invalid_value: return "rsmq_invalid_value";
+        case errc::rsmq_message_too_long: return "rsmq_message_too_long";
+        case errc::rsmq_no_attribute_supplied: return "rsmq_no_attribute_supplied";
+        case errc::rsmq_missing_parameter: return "rsmq_missing_parameter";
+        case errc::entry_trimmed: return "entry_trimmed";
+        case errc::dead_lettered: return "dead_lettered";
     }
     return nullptr;
 }
