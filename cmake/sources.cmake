@@ -130,3 +130,9 @@ list(APPEND IPCXX_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/channel/child_json_lines.cpp
     ${IPCXX_SOURCE_ROOT}/src/channel/stdio_channel.cpp
 )
+# The event bus on Redis Streams: the socket-free parts (entry layout, stream replies, the consumer's decisions).
+list(APPEND IPCXX_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/bus/bus_entry.cpp
+    ${IPCXX_SOURCE_ROOT}/src/bus/consumer_fsm.cpp
+    ${IPCXX_SOURCE_ROOT}/src/bus/stream_reply.cpp
+)
