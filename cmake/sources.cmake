@@ -148,9 +148,12 @@ set(IPCXX_REDIS_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/redis/sha1.cpp
 )
 list(APPEND IPCXX_SOURCES ${IPCXX_RESP_SOURCES} ${IPCXX_REDIS_SOURCES})
-# The event bus on Redis Streams: the socket-free parts (entry layout, stream replies, the consumer's decisions).
+# The event bus on Redis Streams and pub/sub (docs/bus.md): Bus, its socket-free parts (entry layout,
+# stream replies, the consumer's decisions).
 list(APPEND IPCXX_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/bus/bus.cpp
     ${IPCXX_SOURCE_ROOT}/src/bus/bus_entry.cpp
+    ${IPCXX_SOURCE_ROOT}/src/bus/bus_impl.cpp
     ${IPCXX_SOURCE_ROOT}/src/bus/consumer_fsm.cpp
     ${IPCXX_SOURCE_ROOT}/src/bus/stream_reply.cpp
 )
