@@ -166,6 +166,11 @@ public:
     /// Removes the request handler of `event`.
     void unhandle(std::string_view event) override;
 
+    /// Waits until everything emitted, published or requested before this call has been answered by
+    /// Redis (stored, or failed and then reported undelivered): what to call before destroying a
+    /// producer that must not drop its last emits. request_timeout when `timeout` passes first,
+    /// would_deadlock on the bus's own I/O thread, not_connected after close().
+    std::error_code flush(std::chrono::milliseconds timeout);
     /// Stops consuming and closes the connections; later emits answer not_connected.
     void close();
     /// Whether the connection that sends is up at this moment.

@@ -67,6 +67,7 @@ void Bus::add_request_handler(std::string_view event, detail::RequestHandler han
 }
 void Bus::unhandle(std::string_view event) { impl_->request_handlers().remove(event); }
 
+std::error_code Bus::flush(std::chrono::milliseconds timeout) { return impl_->flush(timeout); }
 void Bus::close() { impl_->close(); }
 bool Bus::connected() const noexcept { return impl_->connected(); }
 const std::string& Bus::consumer() const noexcept { return impl_->consumer(); }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <random>
 
 #include <asio/bind_executor.hpp>
@@ -181,6 +182,18 @@ std::error_code BusImpl::emit(std::string_view event, std::string_view data) {
         if (auto self = weak.lock()) self->count_undelivered(failed);
     });
     return {};
+}
+
+std::error_code BusImpl::flush(std::chrono::milliseconds timeout) {
+    if (on_io_thread()) return make_error_code(errc::would_deadlock);
+    auto commands = client(&BusImpl::commands_);
+    if (!commands) return make_error_code(errc::not_connected);
+    // Replies come in order: once PING is answered, every command written before it has been too.
+    auto done = std::make_shared<std::promise<std::error_code>>();
+    auto answered = done->get_future();
+    commands->command({"PING"}, [done](std::error_code ec, RedisReply) { done->set_value(ec); });
+    if (answered.wait_for(timeout) != std::future_status::ready) return make_error_code(errc::request_timeout);
+    return answered.get();
 }
 
 std::error_code BusImpl::publish(std::string_view event, std::string_view data) {

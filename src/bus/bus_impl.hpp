@@ -42,6 +42,7 @@ public:
     RequestId request(std::string_view event, std::string_view args, std::chrono::milliseconds timeout,
                       ResponseHandler on_response);
     void cancel(RequestId id) { pending_->cancel_later(id); }
+    std::error_code flush(std::chrono::milliseconds timeout);
 
     bool connected() const noexcept;
     const std::string& consumer() const noexcept { return settings_.consumer; }
