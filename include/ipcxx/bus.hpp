@@ -98,7 +98,8 @@ struct BusOptions {
 /// thrown by handlers become `error` events (errc::handler_exception).
 class IPCXX_API Bus final : public EventSource {
 public:
-    /// A bus run on a thread of its own; it connects at once and consumes after start().
+    /// A bus run on a thread of its own. It connects at its first use (start, emit, publish, request,
+    /// subscribe, flush), so handlers set before that see the first `connect`; it consumes after start().
     explicit Bus(BusOptions options);
     /// The same on the caller's io_context, which must outlive this object and be run.
     Bus(asio::io_context& io, BusOptions options);

@@ -9,12 +9,9 @@ namespace ipcxx {
 
 Bus::Bus(BusOptions options) : thread_(detail::IoThread::start(Config{}.busy_poll)) {
     impl_ = std::make_shared<detail::BusImpl>(thread_->context(), std::move(options));
-    impl_->open();
 }
 
-Bus::Bus(asio::io_context& io, BusOptions options) : impl_(std::make_shared<detail::BusImpl>(io, std::move(options))) {
-    impl_->open();
-}
+Bus::Bus(asio::io_context& io, BusOptions options) : impl_(std::make_shared<detail::BusImpl>(io, std::move(options))) {}
 
 Bus::~Bus() {
     impl_->close();

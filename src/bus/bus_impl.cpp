@@ -78,33 +78,43 @@ BusImpl::BusImpl(asio::io_context& io, BusOptions options)
 
 BusImpl::~BusImpl() = default;
 
-void BusImpl::open() {
+BusImpl::Connections BusImpl::make_connections() {
+    Connections made;
     std::weak_ptr<BusImpl> weak = weak_from_this();
-    auto commands = std::make_shared<RedisClient>(io_, options_.redis);
-    commands->on_connect([weak] {
+    made.commands = std::make_shared<RedisClient>(io_, options_.redis);
+    made.commands->on_connect([weak] {
         if (auto self = weak.lock()) asio::dispatch(self->strand_, [self] { self->events_.publish("connect"); });
     });
-    commands->on_disconnect([weak](std::error_code) {
+    made.commands->on_disconnect([weak](std::error_code) {
         if (auto self = weak.lock()) asio::dispatch(self->strand_, [self] { self->events_.publish("disconnect"); });
     });
-    commands->on_error([weak](std::error_code ec, const std::string& message) {
+    made.commands->on_error([weak](std::error_code ec, const std::string& message) {
         auto self = weak.lock();
         if (!self) return;
         asio::dispatch(self->strand_, [self, ec, message] { self->report(ec, "redis: " + message); });
     });
-    std::shared_ptr<RedisClient> reader;
     if (options_.consume) {
         RedisOptions blocking = options_.redis;
         blocking.command_timeout = std::chrono::milliseconds(0);  // XREADGROUP BLOCK waits on purpose
-        reader = std::make_shared<RedisClient>(io_, blocking);
+        made.reader = std::make_shared<RedisClient>(io_, blocking);
     }
-    std::lock_guard<std::mutex> lock(clients_mutex_);
-    commands_ = std::move(commands);
-    reader_ = std::move(reader);
+    return made;
 }
 
 std::shared_ptr<RedisClient> BusImpl::client(std::shared_ptr<RedisClient> BusImpl::*which) {
+    {
+        std::lock_guard<std::mutex> lock(clients_mutex_);
+        if (commands_ || closed_) return this->*which;
+    }
+    // Connected at the first use, so that handlers set after construction see the first connect.
+    // Made outside clients_mutex_: a client's own lock is held while it calls our handlers.
+    Connections made = make_connections();
     std::lock_guard<std::mutex> lock(clients_mutex_);
+    if (!commands_ && !closed_) {
+        commands_ = std::move(made.commands);
+        reader_ = std::move(made.reader);
+    }
+    // Another thread's connections won; `made` is dropped after the lock is released.
     return this->*which;
 }
 
@@ -142,7 +152,7 @@ void BusImpl::close() {
 }
 
 bool BusImpl::connected() const noexcept {
-    std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(clients_mutex_));
+    std::lock_guard<std::mutex> lock(clients_mutex_);
     return commands_ && commands_->connected();
 }
 
@@ -214,20 +224,24 @@ void BusImpl::subscribe(std::string_view name, bool pattern) {
     {
         std::lock_guard<std::mutex> lock(clients_mutex_);
         if (closed_) return;
-        if (!subscriber_) {
-            subscriber_ = std::make_shared<RedisSubscriber>(io_, options_.redis);
-            std::weak_ptr<BusImpl> weak = weak_from_this();
-            subscriber_->on_message([weak](const std::string& channel, const std::string& message, const std::string&) {
-                auto self = weak.lock();
-                if (!self || self->closed_) return;
-                asio::dispatch(self->strand_, [self, channel, message] { self->on_published(channel, message); });
-            });
-            subscriber_->on_error([weak](std::error_code ec, const std::string& message) {
-                if (auto self = weak.lock()) {
-                    asio::dispatch(self->strand_, [self, ec, message] { self->report(ec, "redis subscriber: " + message); });
-                }
-            });
-        }
+        subscriber = subscriber_;
+    }
+    if (!subscriber) {
+        auto made = std::make_shared<RedisSubscriber>(io_, options_.redis);
+        std::weak_ptr<BusImpl> weak = weak_from_this();
+        made->on_message([weak](const std::string& channel, const std::string& message, const std::string&) {
+            auto self = weak.lock();
+            if (!self || self->closed_) return;
+            asio::dispatch(self->strand_, [self, channel, message] { self->on_published(channel, message); });
+        });
+        made->on_error([weak](std::error_code ec, const std::string& message) {
+            if (auto self = weak.lock()) {
+                asio::dispatch(self->strand_, [self, ec, message] { self->report(ec, "redis subscriber: " + message); });
+            }
+        });
+        std::lock_guard<std::mutex> lock(clients_mutex_);
+        if (closed_) return;
+        if (!subscriber_) subscriber_ = made;
         subscriber = subscriber_;
     }
     if (pattern) subscriber->psubscribe(keys_.channel(name));
@@ -513,12 +527,13 @@ RequestId BusImpl::request(std::string_view event, std::string_view args, std::c
 
 void BusImpl::start_replies() {
     if (replies_started_.exchange(true)) return;
+    RedisOptions blocking = options_.redis;
+    blocking.command_timeout = std::chrono::milliseconds(0);
+    auto replies = std::make_shared<RedisClient>(io_, blocking);
     {
         std::lock_guard<std::mutex> lock(clients_mutex_);
         if (closed_) return;
-        RedisOptions blocking = options_.redis;
-        blocking.command_timeout = std::chrono::milliseconds(0);
-        replies_ = std::make_shared<RedisClient>(io_, blocking);
+        replies_ = std::move(replies);
     }
     asio::dispatch(strand_, [self = shared_from_this()] { self->read_replies(); });
 }

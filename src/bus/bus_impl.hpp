@@ -28,8 +28,6 @@ public:
     BusImpl(asio::io_context& io, BusOptions options);
     ~BusImpl() override;
 
-    // Connects (the constructor cannot: callbacks hold a weak pointer to this).
-    void open();
     void start();
     void close();
 
@@ -105,13 +103,19 @@ private:
     std::mutex undelivered_mutex_;
     std::error_code undelivered_why_;
 
-    // Made by open(), released by close(); the clients are thread-safe.
-    std::mutex clients_mutex_;
+    // Made at the first use, released by close(); the clients are thread-safe.
+    mutable std::mutex clients_mutex_;
     std::shared_ptr<RedisClient> commands_;
     std::shared_ptr<RedisClient> reader_;
     std::shared_ptr<RedisClient> replies_;
     std::shared_ptr<RedisSubscriber> subscriber_;
+    // The connection `which`, made (with the others of the bus but replies_) at the first call.
     std::shared_ptr<RedisClient> client(std::shared_ptr<RedisClient> BusImpl::*which);
+    struct Connections {
+        std::shared_ptr<RedisClient> commands;
+        std::shared_ptr<RedisClient> reader;
+    };
+    Connections make_connections();
 
     std::mutex served_mutex_;
     std::map<std::uint64_t, Served> served_;

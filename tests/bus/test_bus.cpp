@@ -91,6 +91,8 @@ TEST_CASE("events emitted here are handled by a consumer in another process, and
 
 TEST_CASE("a consumer killed by SIGKILL mid-batch loses nothing: its entries are taken over", "[bus]") {
     test::RedisServer server;
+    // Before the buses: their handlers may run until the buses' destructors return.
+    Seen seen;
     std::set<int> done_by_child;
     {
         test::ChildProcess child(peer(server, "doomed", 300));
@@ -108,7 +110,6 @@ TEST_CASE("a consumer killed by SIGKILL mid-batch loses nothing: its entries are
     options.claim_min_idle = 300ms;
     options.claim_interval = 100ms;
     ipcxx::Bus survivor(options);
-    Seen seen;
     seen.watch(survivor);
     survivor.start();
     REQUIRE(eventually([&] {
@@ -126,13 +127,14 @@ TEST_CASE("a consumer killed by SIGKILL mid-batch loses nothing: its entries are
 
 TEST_CASE("an entry whose handler keeps throwing is dead-lettered after max_deliveries", "[bus]") {
     test::RedisServer server;
+    // Before the buses: their handlers may run until the buses' destructors return.
+    Seen seen;
+    std::atomic<int> attempts{0};
     auto options = options_for(server);
     options.max_deliveries = 2;
     options.claim_min_idle = 50ms;
     options.claim_interval = 50ms;
     ipcxx::Bus bus(options);
-    Seen seen;
-    std::atomic<int> attempts{0};
     bus.on("poison", [&](const ipcxx::Payload&) {
         ++attempts;
         throw std::runtime_error("cannot digest this");
@@ -151,6 +153,8 @@ TEST_CASE("an entry whose handler keeps throwing is dead-lettered after max_deli
 
 TEST_CASE("pending entries whose data was trimmed are reported and acknowledged", "[bus]") {
     test::RedisServer server;
+    // Before the buses: their handlers may run until the buses' destructors return.
+    Seen seen;
     {
         auto options = options_for(server);
         options.consume = false;
@@ -168,7 +172,6 @@ TEST_CASE("pending entries whose data was trimmed are reported and acknowledged"
     options.claim_min_idle = 1ms;
     options.claim_interval = 50ms;
     ipcxx::Bus bus(options);
-    Seen seen;
     seen.watch(bus);
     bus.start();
     REQUIRE(eventually([&] { return seen.errors_of(ipcxx::errc::entry_trimmed) == 2 && seen.distinct_jobs() == 1; }, 10s));
@@ -177,14 +180,15 @@ TEST_CASE("pending entries whose data was trimmed are reported and acknowledged"
 
 TEST_CASE("Redis restarted mid-stream: reconnect, and every emit is handled or reported", "[bus]") {
     test::RedisServer server;
+    // Before the buses: their handlers may run until the buses' destructors return.
+    Seen seen;
+    Seen producer_seen;
     auto options = options_for(server);
     ipcxx::Bus consumer(options);
-    Seen seen;
     seen.watch(consumer);
     consumer.start();
     options.consume = false;
     ipcxx::Bus producer(options);
-    Seen producer_seen;
     producer.on("error", [&](const ipcxx::ErrorEvent& e) { producer_seen.error(e); });
     for (int n = 0; n < 10; ++n) REQUIRE_FALSE(producer.emit("job", n));
     REQUIRE(eventually([&] { return seen.distinct_jobs() == 10; }, 10s));
@@ -198,6 +202,8 @@ TEST_CASE("Redis restarted mid-stream: reconnect, and every emit is handled or r
 
 TEST_CASE("Redis unreachable at start: emits wait and are flushed when it comes up", "[bus]") {
     test::RedisServer server;
+    // Before the buses: their handlers may run until the buses' destructors return.
+    Seen seen;
     server.stop();
     auto options = options_for(server);
     options.consume = false;
@@ -207,7 +213,6 @@ TEST_CASE("Redis unreachable at start: emits wait and are flushed when it comes 
     server.start();
     auto consumer_options = options_for(server);
     ipcxx::Bus consumer(consumer_options);
-    Seen seen;
     seen.watch(consumer);
     consumer.start();
     CHECK(eventually([&] { return seen.distinct_jobs() == 5; }, 10s));
@@ -215,12 +220,13 @@ TEST_CASE("Redis unreachable at start: emits wait and are flushed when it comes 
 
 TEST_CASE("with the queue full, emits are reported undelivered with their count", "[bus]") {
     test::RedisServer server;
+    // Before the buses: their handlers may run until the buses' destructors return.
+    Seen seen;
     server.stop();
     auto options = options_for(server);
     options.consume = false;
     options.redis.max_pending_bytes = 1024;
     ipcxx::Bus producer(options);
-    Seen seen;
     seen.watch(producer);
     const std::string big(400, 'x');
     for (int n = 0; n < 5; ++n) REQUIRE_FALSE(producer.emit("job", big));
@@ -229,11 +235,12 @@ TEST_CASE("with the queue full, emits are reported undelivered with their count"
 
 TEST_CASE("pub/sub by name and by pattern reaches the on() handlers", "[bus]") {
     test::RedisServer server;
+    // Before the buses: their handlers may run until the buses' destructors return.
+    std::mutex mutex;
+    std::vector<std::string> got;
     auto options = options_for(server);
     options.consume = false;
     ipcxx::Bus listener(options);
-    std::mutex mutex;
-    std::vector<std::string> got;
     listener.on("*", [&](std::string_view event, const ipcxx::Payload& data) {
         std::lock_guard<std::mutex> lock(mutex);
         got.push_back(std::string(event) + "=" + std::to_string(data.as<int>()));
@@ -259,11 +266,12 @@ TEST_CASE("pub/sub by name and by pattern reaches the on() handlers", "[bus]") {
 
 TEST_CASE("requests: answers, deferred answers, no_handler, deadlines and cancel", "[bus]") {
     test::RedisServer server;
+    // Before the buses: their handlers may run until the buses' destructors return.
+    std::mutex mutex;
+    std::vector<ipcxx::Responder> held;
     auto options = options_for(server);
     ipcxx::Bus responder_bus(options);
     responder_bus.handle<int>("double", [](int n) { return n * 2; });
-    std::mutex mutex;
-    std::vector<ipcxx::Responder> held;
     responder_bus.handle("later", [&](ipcxx::Responder responder) {
         std::thread([responder]() mutable { responder.reply(42); }).detach();
     });
