@@ -442,11 +442,21 @@ void BusImpl::deliver_request(const EntryVerdict& verdict) {
 }
 
 void BusImpl::ack(const std::string& id) {
+    // Gathered while the strand handles a batch, and sent as one XACK right after it.
+    acks_.push_back(id);
+    if (acks_.size() > 1) return;
+    asio::post(strand_, [self = shared_from_this()] { self->send_acks(); });
+}
+
+void BusImpl::send_acks() {
     auto commands = client(&BusImpl::commands_);
-    if (!commands) return;
-    commands->command(fsm_.ack(id), on_strand([this, id](std::error_code ec, const RedisReply& reply) {
+    if (!commands || acks_.empty()) return;
+    std::vector<std::string> ids = std::move(acks_);
+    acks_.clear();
+    const std::size_t count = ids.size();
+    commands->command(fsm_.ack(ids), on_strand([this, count](std::error_code ec, const RedisReply& reply) {
         // Left pending: delivered again after claim_min_idle.
-        if (ec) report(ec, "XACK of entry " + id + ": " + bus_impl::what_failed(ec, reply));
+        if (ec) report(ec, "XACK of " + std::to_string(count) + " entries: " + bus_impl::what_failed(ec, reply));
     }));
 }
 
@@ -471,7 +481,7 @@ std::error_code BusImpl::send_reply(std::uint64_t link, const NativeFrame& respo
     }));
     // A reply stream whose requester is gone disappears a minute after its last answer.
     commands->command({"PEXPIRE", served.reply_to, "60000"}, [](std::error_code, RedisReply) {});
-    commands->command(fsm_.ack(served.entry_id), [](std::error_code, RedisReply) {});
+    commands->command(fsm_.ack({served.entry_id}), [](std::error_code, RedisReply) {});
     return {};
 }
 
@@ -490,7 +500,7 @@ void BusImpl::reply_dropped(const ReceivedRequest& request) {
         served = std::move(it->second);
         served_.erase(it);
     }
-    if (auto commands = client(&BusImpl::commands_)) commands->command(fsm_.ack(served.entry_id), [](std::error_code, RedisReply) {});
+    if (auto commands = client(&BusImpl::commands_)) commands->command(fsm_.ack({served.entry_id}), [](std::error_code, RedisReply) {});
 }
 
 void BusImpl::forget(std::uint64_t link, RequestId id) { active_.forget(link, id); }

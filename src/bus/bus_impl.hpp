@@ -76,6 +76,7 @@ private:
     // Calls the on(event) handlers; false when one threw (reported).
     bool dispatch(std::string_view event, const Payload& data);
     void ack(const std::string& id);
+    void send_acks();
 
     void start_replies();
     void read_replies();
@@ -127,6 +128,7 @@ private:
     std::shared_ptr<asio::steady_timer> retry_timer_;
     std::shared_ptr<asio::steady_timer> reply_retry_timer_;
     std::string reply_cursor_ = "0-0";
+    std::vector<std::string> acks_;  // acknowledgements not sent yet
 };
 
 }  // namespace ipcxx::detail

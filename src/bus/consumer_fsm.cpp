@@ -138,8 +138,10 @@ EntryVerdict ConsumerFsm::trimmed(std::string id) {
     return verdict;
 }
 
-std::vector<std::string> ConsumerFsm::ack(const std::string& id) const {
-    return {"XACK", settings_.key, settings_.group, id};
+std::vector<std::string> ConsumerFsm::ack(const std::vector<std::string>& ids) const {
+    std::vector<std::string> args{"XACK", settings_.key, settings_.group};
+    args.insert(args.end(), ids.begin(), ids.end());
+    return args;
 }
 
 std::vector<std::string> ConsumerFsm::dead_letter(const EntryVerdict& verdict) const {

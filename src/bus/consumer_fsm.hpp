@@ -84,7 +84,8 @@ public:
     std::vector<EntryVerdict> on_pending(std::vector<StreamEntry> entries, const RedisReply& reply, std::error_code& ec,
                                          std::string& detail) const;
 
-    std::vector<std::string> ack(const std::string& id) const;
+    // XACK of one or many ids (the acknowledgements of one batch go in one command).
+    std::vector<std::string> ack(const std::vector<std::string>& ids) const;
     // XADD to the dead-letter stream: the entry's own fields (none when its data is gone), then
     // dead-id, dead-reason, dead-deliveries, dead-consumer.
     std::vector<std::string> dead_letter(const EntryVerdict& verdict) const;

@@ -239,7 +239,7 @@ TEST_CASE("delivery counts decide: deliver, dead-letter past max_deliveries, ski
     CHECK(dead[1] == "ipcxx:bus:{b}:dead");
     CHECK(std::find(dead.begin(), dead.end(), "dead-reason") != dead.end());
     CHECK(std::find(dead.begin(), dead.end(), "1-2") != dead.end());
-    CHECK(fsm.ack("1-2") == std::vector<std::string>{"XACK", "ipcxx:bus:{b}:events", "g", "1-2"});
+    CHECK(fsm.ack({"1-2", "1-3"}) == std::vector<std::string>{"XACK", "ipcxx:bus:{b}:events", "g", "1-2", "1-3"});
 }
 
 TEST_CASE("a new entry that is not a bus entry is dead-lettered at once, with the reason", "[bus]") {
