@@ -134,14 +134,15 @@ void BusImpl::close() {
         if (c) c->close();
     }
     if (subscriber) subscriber->close();
-    std::vector<std::shared_ptr<ResponderState>> answering;
+    std::vector<std::uint64_t> links;
     {
         std::lock_guard<std::mutex> lock(served_mutex_);
-        for (const auto& entry : served_) {
-            for (auto& state : active_.take_link(entry.first)) answering.push_back(std::move(state));
-        }
+        for (const auto& entry : served_) links.push_back(entry.first);
     }
-    for (auto& state : answering) state->cancel(make_error_code(errc::not_connected));
+    // Their deadline timers would otherwise keep the I/O thread running until they expire.
+    for (std::uint64_t link : links) {
+        for (auto& state : active_.take_link(link)) state->cancel(make_error_code(errc::not_connected));
+    }
     asio::dispatch(strand_, [self = shared_from_this()] {
         self->claim_timer_->cancel();
         self->retry_timer_->cancel();
