@@ -132,7 +132,7 @@ TEST_CASE("a declared array length reserves nothing up front", "[resp]") {
     CHECK(decoder.buffered() == 0);
 }
 
-TEST_CASE("after a failure the decoder stays failed; reset starts a new stream", "[resp]") {
+TEST_CASE("after a failure the decoder stays failed, and reset starts a new stream", "[resp]") {
     RespDecoder decoder;
     decoder.feed("?\r\n");
     RedisReply reply;
