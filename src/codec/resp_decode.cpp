@@ -8,15 +8,19 @@
 namespace ipcxx::detail {
 namespace resp_decode_parts {
 
-// A RESP integer: an optional '-', then 1..19 digits, within long long. Redis never sends '+' or
-// leading spaces, so neither is taken.
+// A RESP integer as Redis writes one (its string2ll): "0", or an optional '-' and 1..19 digits
+// without a leading zero, within long long. No '+', spaces, "-0" or "007".
 bool parse_integer(std::string_view text, long long& out) {
+    if (text == "0") {
+        out = 0;
+        return true;
+    }
     bool negative = false;
     if (!text.empty() && text[0] == '-') {
         negative = true;
         text.remove_prefix(1);
     }
-    if (text.empty() || text.size() > 19) return false;
+    if (text.empty() || text.size() > 19 || text[0] == '0') return false;
     unsigned long long value = 0;
     for (const char c : text) {
         if (c < '0' || c > '9') return false;

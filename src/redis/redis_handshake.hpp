@@ -1,5 +1,5 @@
-// What a new connection sends before it is ready (AUTH, SELECT) and how their replies are judged
-// (socket-free).
+// What a new connection sends before it is ready (AUTH, SELECT, or else PING) and how their replies
+// are judged (socket-free).
 #pragma once
 
 #include <string>

@@ -203,6 +203,8 @@ void RedisImpl::end_later(std::vector<RedisCommand> commands, std::error_code ec
 
 void RedisImpl::drain_ending() {
     for (;;) {
+        // Taken out and delivered under the callback lock: destroy() either finds it or waits.
+        std::lock_guard<std::recursive_mutex> callbacks(callback_mutex_);
         std::pair<RedisCommand, std::error_code> next;
         {
             std::lock_guard<std::mutex> lock(mutex_);
@@ -219,14 +221,17 @@ void RedisImpl::drain_ending() {
 
 void RedisImpl::close() {
     RedisLinkFsm::Step step;
-    std::vector<RedisCommand> all;
+    bool post_drain = false;
     {
+        // From the queue to ending_ in one step, so that a destroy() on another thread finds them.
         std::lock_guard<std::mutex> lock(mutex_);
         step = fsm_.on_close();
-        all = commands_.take_all();
+        for (auto& command : commands_.take_all()) ending_.emplace_back(std::move(command), errc::not_connected);
+        post_drain = !drain_posted_ && !ending_.empty();
+        drain_posted_ = drain_posted_ || post_drain;
     }
     connected_ = false;
-    end_later(std::move(all), make_error_code(errc::not_connected));
+    if (post_drain) asio::post(strand_, [self = shared_from_this()] { self->drain_ending(); });
     asio::post(strand_, [self = shared_from_this(), step] {
         self->close_stream();
         self->connect_timer_.cancel();
@@ -294,11 +299,13 @@ void RedisImpl::connect_next(std::uint64_t attempt, std::vector<GenericEndpoint>
                             "connecting to " + url_.describe() + ": " + (last ? last.message() : "no address"));
     }
     auto socket = std::make_shared<GenericSocket>(strand_);
+    connecting_ = socket;
     const GenericEndpoint endpoint = endpoints[index];
     socket->async_connect(endpoint, asio::bind_executor(strand_, [self = shared_from_this(), attempt, socket,
                                                                    endpoints = std::move(endpoints),
                                                                    index](std::error_code ec) mutable {
         if (attempt != self->attempt_) return;
+        self->connecting_.reset();
         if (ec) return self->connect_next(attempt, std::move(endpoints), index + 1, ec);
         self->on_socket_connected(attempt, std::move(*socket));
     }));
@@ -415,6 +422,7 @@ bool RedisImpl::handle_reply(RedisReply reply) {
         if (subscribe_->on_push) run_callback([&] { subscribe_->on_push(std::move(reply)); }, "a message handler");
         return true;
     }
+    std::lock_guard<std::recursive_mutex> callbacks(callback_mutex_);
     RedisCommand command;
     {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -496,6 +504,7 @@ void RedisImpl::arm_timeout() {
                                                             sequence](std::error_code ec) {
         if (ec || attempt != self->attempt_ || self->timeout_armed_for_ != sequence) return;
         self->timeout_armed_for_ = 0;
+        std::lock_guard<std::recursive_mutex> callbacks(self->callback_mutex_);
         RedisCommand late;
         {
             std::lock_guard<std::mutex> lock(self->mutex_);
@@ -514,6 +523,11 @@ void RedisImpl::arm_timeout() {
 
 void RedisImpl::close_stream() {
     ++attempt_;  // completions of this connection are ignored from here on
+    if (connecting_) {
+        std::error_code ignored;
+        connecting_->close(ignored);
+        connecting_.reset();
+    }
     if (tls_handshake_) tls_handshake_->abort();
     tls_handshake_.reset();
     if (stream_) stream_->close();
@@ -529,6 +543,7 @@ void RedisImpl::close_stream() {
 void RedisImpl::fail_attempt(std::error_code ec, const std::string& detail) {
     close_stream();
     connect_timer_.cancel();
+    std::lock_guard<std::recursive_mutex> callbacks(callback_mutex_);
     RedisLinkFsm::Step step;
     std::vector<RedisCommand> ended;
     {
@@ -543,6 +558,7 @@ void RedisImpl::fail_attempt(std::error_code ec, const std::string& detail) {
 
 void RedisImpl::lose_connection(std::error_code ec, const std::string& detail, bool timed_out) {
     close_stream();
+    std::lock_guard<std::recursive_mutex> callbacks(callback_mutex_);
     RedisLinkFsm::Step step;
     std::vector<RedisCommand> broken;
     {

@@ -5,7 +5,9 @@
 //
 // Callbacks (replies and events) run under callback_mutex_ (recursive, so a callback may call back
 // in) and never after destroy(): destroy() takes that lock, ends what is left on its own thread and
-// closes the callbacks. Lock order: callback_mutex_, then mutex_; no callback runs under mutex_.
+// closes the callbacks. A command is taken out of the queue and delivered under that same lock, so
+// destroy() either finds it still queued or waits for its delivery. Lock order: callback_mutex_,
+// then mutex_; no callback runs under mutex_.
 #pragma once
 
 #include <atomic>
@@ -128,6 +130,7 @@ private:
 
     // The strand's own.
     std::uint64_t attempt_ = 0;  // completions of an earlier attempt or connection are ignored
+    std::shared_ptr<GenericSocket> connecting_;  // the socket of a connect in progress
     std::optional<Stream> stream_;
     std::shared_ptr<TlsContext> tls_context_;
     std::shared_ptr<TlsHandshake> tls_handshake_;

@@ -111,10 +111,22 @@ inline std::size_t depth_of(const ipcxx::RedisReply& reply) {
     return reply.kind == ipcxx::RedisReply::Kind::array ? deepest + 1 : 0;
 }
 
+// hiredis allocates a declared array whole before its elements arrive ("*823706547" takes 6 GB):
+// such inputs are left out of the comparison. Over-approximates (a '*' inside a bulk string counts).
+inline bool declares_huge_array(std::string_view bytes) {
+    for (std::size_t at = bytes.find('*'); at != std::string_view::npos; at = bytes.find('*', at + 1)) {
+        std::size_t digits = 0;
+        while (at + 1 + digits < bytes.size() && bytes[at + 1 + digits] >= '0' && bytes[at + 1 + digits] <= '9') ++digits;
+        if (digits > 5) return true;
+    }
+    return false;
+}
+
 // The differential rule: every reply ipcxx returns, hiredis returns the same (ipcxx is stricter:
 // it refuses some lines hiredis takes, such as "$-5" or ":12x"); where hiredis fails, so does
 // ipcxx, except past hiredis's depth limit. Returns a description of the first disagreement.
 inline std::string disagreement(std::string_view bytes, std::size_t chunk) {
+    if (declares_huge_array(bytes)) return {};
     const Decoded ours = decode_with_ipcxx(bytes, chunk);
     const Decoded theirs = decode_with_hiredis(bytes, chunk);
     for (const auto& reply : ours.replies) {

@@ -73,7 +73,7 @@ TEST_CASE("binary values with NUL and CRLF round-trip", "[redis]") {
     CHECK(missing.reply.is_nil());
 }
 
-TEST_CASE("an error reply ends its command with redis_error_reply and its text; the next runs", "[redis]") {
+TEST_CASE("an error reply ends its command with redis_error_reply and its text, and the next runs", "[redis]") {
     test::RedisServer server;
     ipcxx::RedisClient client(test::redis_options(server.unix_url()));
     auto bad = test::redis_outcome(client, {"NOSUCHCOMMAND", "x"});

@@ -26,17 +26,18 @@ using ipcxx::RedisReply;
 using Local = asio::local::stream_protocol;
 
 // A server on a Unix socket that answers every connection with `serve` (a raw Asio acceptor: no
-// Redis behind it).
+// Redis behind it). With `hold`, each connection is kept open, silent, after `serve`.
 class FakeRedis {
 public:
-    FakeRedis(const std::string& path, std::function<void(Local::socket&)> serve)
-        : acceptor_(io_, Local::endpoint(path)), serve_(std::move(serve)) {
+    FakeRedis(const std::string& path, std::function<void(Local::socket&)> serve, bool hold = false)
+        : acceptor_(io_, Local::endpoint(path)), serve_(std::move(serve)), hold_(hold) {
         accept();
         thread_ = std::thread([this] { io_.run(); });
     }
     ~FakeRedis() {
         io_.stop();
         thread_.join();
+        held_.clear();  // sockets go before the io_context they belong to
     }
     int connections() const { return connections_; }
 
@@ -46,21 +47,27 @@ private:
             if (ec) return;
             ++connections_;
             serve_(socket);
+            if (hold_) held_.push_back(std::make_unique<Local::socket>(std::move(socket)));
             accept();
         });
     }
     asio::io_context io_;
     Local::acceptor acceptor_;
     std::function<void(Local::socket&)> serve_;
+    const bool hold_;
+    std::vector<std::unique_ptr<Local::socket>> held_;  // the I/O thread's alone
     std::atomic<int> connections_{0};
     std::thread thread_;
 };
 
-// Reads one command's worth of bytes (anything), then writes `reply`.
+// Answers the client's PING (a connection is ready only once the server answered), reads its
+// commands (whatever comes in one read), then writes `reply`.
 void answer(Local::socket& socket, const std::string& reply) {
     char buffer[4096];
     std::error_code ec;
     socket.read_some(asio::buffer(buffer), ec);
+    if (!ec) asio::write(socket, asio::buffer(std::string("+PONG\r\n")), ec);
+    if (!ec) socket.read_some(asio::buffer(buffer), ec);
     if (!ec) asio::write(socket, asio::buffer(reply), ec);
 }
 
@@ -116,7 +123,7 @@ TEST_CASE("a server sending bytes that are not RESP: redis_protocol_error naming
     CHECK(test::wait_outcome(first).reply.text == "OK");
     // The second was written when the bad bytes came: it may or may not have run.
     CHECK(test::wait_outcome(second).ec == ipcxx::errc::connection_lost);
-    CHECK(test::eventually([&] { return events.has_error(ipcxx::errc::redis_protocol_error, "0x25 ('%') at offset 5"); }));
+    CHECK(test::eventually([&] { return events.has_error(ipcxx::errc::redis_protocol_error, "0x25 ('%') at offset 12"); }));
 }
 
 TEST_CASE("a server closing in the middle of a reply: connection_lost, then a reconnect", "[redis]") {
@@ -217,7 +224,7 @@ TEST_CASE("a command past command_timeout ends with request_timeout and the conn
     CHECK(test::eventually([&] { return test::redis_run(client, {"PING"}).reply.text == "PONG"; }, 10s));
 }
 
-TEST_CASE("AUTH with requirepass, with an ACL user, a bad password; SELECT", "[redis]") {
+TEST_CASE("AUTH with requirepass, with an ACL user, a bad password, and SELECT", "[redis]") {
     test::RedisServerOptions with_auth;
     with_auth.tcp = true;
     with_auth.config = {"requirepass s3cret", "user alice on >wonder ~* &* +@all", "databases 4"};
@@ -261,12 +268,7 @@ TEST_CASE("a bad URL ends every command with redis_bad_url", "[redis]") {
 TEST_CASE("connect_timeout: a server that accepts and never answers the handshake", "[redis]") {
     test::TempDir dir;
     const std::string path = dir.path() + "/silent.sock";
-    std::vector<std::shared_ptr<Local::socket>> held;
-    std::mutex held_mutex;
-    FakeRedis fake(path, [&](Local::socket& socket) {
-        std::lock_guard<std::mutex> lock(held_mutex);
-        held.push_back(std::make_shared<Local::socket>(std::move(socket)));
-    });
+    FakeRedis fake(path, [](Local::socket&) {}, /*hold=*/true);
     auto options = test::redis_options("unix://:pw@" + path);
     options.connect_timeout = 200ms;
     options.max_retries = 2;
@@ -328,7 +330,7 @@ TEST_CASE("destroyed from inside its own reply handler", "[redis]") {
     CHECK(after == 1);
 }
 
-TEST_CASE("a reply handler that throws becomes an error event; the client goes on", "[redis]") {
+TEST_CASE("a reply handler that throws becomes an error event, and the client goes on", "[redis]") {
     test::RedisServer server;
     ipcxx::RedisClient client(test::redis_options(server.unix_url()));
     Events events;

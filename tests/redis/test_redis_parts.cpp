@@ -107,7 +107,7 @@ TEST_CASE("every bad Redis URL ends with redis_bad_url and says what is wrong", 
 
 TEST_CASE("the handshake: AUTH with a password or a user, SELECT, and how refusals end", "[redis_url]") {
     using ipcxx::detail::redis_handshake_commands;
-    CHECK(redis_handshake_commands(parsed("redis://h")).empty());
+    CHECK(redis_handshake_commands(parsed("redis://h")) == std::vector<std::vector<std::string>>{{"PING"}});
     CHECK(redis_handshake_commands(parsed("redis://:pw@h/2")) ==
           std::vector<std::vector<std::string>>{{"AUTH", "pw"}, {"SELECT", "2"}});
     CHECK(redis_handshake_commands(parsed("redis://u:@h")) == std::vector<std::vector<std::string>>{{"AUTH", "u", ""}});
@@ -123,6 +123,8 @@ TEST_CASE("the handshake: AUTH with a password or a user, SELECT, and how refusa
     ipcxx::RedisReply ok;
     ok.kind = ipcxx::RedisReply::Kind::status;
     CHECK_FALSE(ipcxx::detail::check_handshake_reply({"AUTH", "pw"}, ok, detail));
+    refused.text = "NOAUTH Authentication required.";
+    CHECK_FALSE(ipcxx::detail::check_handshake_reply({"PING"}, refused, detail));
 }
 
 TEST_CASE("SHA1 of known vectors, as Redis names scripts", "[sha1]") {

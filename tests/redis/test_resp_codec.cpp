@@ -85,6 +85,9 @@ TEST_CASE("bytes that are not RESP name the byte and its offset", "[resp]") {
              {":12x\r\n", "not followed by an integer"},
              {":\r\n", "not followed by an integer"},
              {":99999999999999999999\r\n", "not followed by an integer"},
+             {":0365703654775808\r\n", "not followed by an integer"},  // found by fuzz_resp: hiredis refuses it
+             {":-0\r\n", "not followed by an integer"},
+             {"*01\r\n:1\r\n", "not followed by an integer"},
              {"$-2\r\n", "out of range"},
              {"*-7\r\n", "out of range"},
              {"$3\r\nabcd\r\n", "ends with CRLF"},
@@ -132,7 +135,7 @@ TEST_CASE("a declared array length reserves nothing up front", "[resp]") {
     CHECK(decoder.buffered() == 0);
 }
 
-TEST_CASE("after a failure the decoder stays failed; reset starts a new stream", "[resp]") {
+TEST_CASE("after a failure the decoder stays failed, and reset starts a new stream", "[resp]") {
     RespDecoder decoder;
     decoder.feed("?\r\n");
     RedisReply reply;
