@@ -153,8 +153,13 @@ void BusImpl::close() {
 }
 
 bool BusImpl::connected() const noexcept {
-    std::lock_guard<std::mutex> lock(clients_mutex_);
-    return commands_ && commands_->connected();
+    std::shared_ptr<RedisClient> commands;
+    {
+        std::lock_guard<std::mutex> lock(clients_mutex_);
+        commands = commands_;
+    }
+    // Asked outside clients_mutex_, which a client's callbacks may take under the client's own lock.
+    return commands && commands->connected();
 }
 
 RedisClient::ReplyHandler BusImpl::on_strand(std::function<void(std::error_code, RedisReply)> f) {
