@@ -146,6 +146,10 @@ set(IPCXX_REDIS_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/redis/redis_subscriptions.cpp
     ${IPCXX_SOURCE_ROOT}/src/redis/redis_url.cpp
     ${IPCXX_SOURCE_ROOT}/src/redis/sha1.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/cluster_impl.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/cluster_map.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/cluster_slots.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/cluster_url.cpp
 )
 list(APPEND IPCXX_SOURCES ${IPCXX_RESP_SOURCES} ${IPCXX_REDIS_SOURCES})
 # The event bus on Redis Streams and pub/sub (docs/bus.md): Bus, its socket-free parts (entry layout,

@@ -24,6 +24,7 @@ namespace ipcxx {
 
 namespace detail {
 class RedisImpl;
+class RedisClusterImpl;
 }
 
 /// One RESP2 reply. An error reply is delivered with errc::redis_error_reply and its text in `text`.
@@ -52,6 +53,10 @@ struct RedisOptions {
     /// `unix://[[user]:password@]/path/to/socket[?db=N]`. Port 6379 and database 0 by default; a
     /// password alone authenticates as the default user (`AUTH password`), with a user by ACL.
     /// Anything else: errc::redis_bad_url.
+    ///
+    /// `redis+cluster://[[user]:password@]host:port[,host:port...]` connects to a Redis Cluster
+    /// (docs/redis.md, "Running against a cluster"): the slot map is read from the first seed, and
+    /// each command goes to the master of its first key's slot, following MOVED and ASK.
     std::string url = "redis://127.0.0.1:6379";
     /// For `rediss://`: the CA, client certificate and key, server name (the library's TLS settings;
     /// `enabled` is implied by the scheme).
@@ -72,6 +77,9 @@ struct RedisOptions {
     /// Bytes of commands waiting to be written (while disconnected or behind a slow link); a command
     /// past it ends at once with errc::queue_full.
     std::size_t max_pending_bytes = 64u << 20;
+    /// With a `redis+cluster://` URL: how many times one command may be sent on by MOVED or ASK
+    /// before it ends with errc::redis_redirect_limit.
+    std::size_t cluster_max_redirects = 5;
 };
 
 /// A Lua script run by EVALSHA, loaded with EVAL when the server answers NOSCRIPT.
@@ -139,7 +147,8 @@ public:
     bool connected() const noexcept;
 
 private:
-    std::shared_ptr<detail::RedisImpl> impl_;
+    std::shared_ptr<detail::RedisImpl> impl_;                // a single server
+    std::shared_ptr<detail::RedisClusterImpl> cluster_;      // a `redis+cluster://` URL
 };
 
 }  // namespace ipcxx

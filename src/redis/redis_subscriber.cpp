@@ -2,6 +2,7 @@
 #include "ipcxx/redis_subscriber.hpp"
 
 #include "codec/resp_encode.hpp"
+#include "redis/cluster_url.hpp"
 #include "redis/redis_impl.hpp"
 #include "redis/redis_subscriptions.hpp"
 
@@ -12,6 +13,8 @@ std::shared_ptr<detail::RedisImpl> make_impl(std::shared_ptr<detail::IoThread> t
                                              RedisOptions options,
                                              const std::shared_ptr<detail::RedisSubscriptions>& subscriptions) {
     options.command_timeout = std::chrono::milliseconds(0);
+    // A cluster forwards PUBLISH to every node: subscribing on the first seed hears them all.
+    if (const auto seeds = detail::cluster_seed_urls(options.url); !seeds.empty()) options.url = seeds.front();
     detail::RedisImpl::SubscribeMode mode;
     // The impl's own error event is reached through a weak pointer: it owns this function.
     auto impl_slot = std::make_shared<std::weak_ptr<detail::RedisImpl>>();

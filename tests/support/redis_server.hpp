@@ -11,6 +11,11 @@
 
 namespace test {
 
+namespace redis_server_fixture {
+// A loopback port nobody listens on at this moment (also for a cluster node's bus port).
+std::uint16_t free_port();
+}  // namespace redis_server_fixture
+
 struct RedisServerOptions {
     bool tcp = false;      // also listen on a free loopback port (tcp_url)
     bool tls = false;      // also listen with TLS on a free loopback port (tls_url); the certificate

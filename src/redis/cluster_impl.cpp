@@ -1,0 +1,264 @@
+#include "redis/cluster_impl.hpp"
+
+#include "ipcxx/error.hpp"
+#include "redis/cluster_url.hpp"
+#include "redis/redis_url.hpp"
+
+namespace ipcxx::detail {
+namespace cluster_impl_parts {
+
+std::string host_of(const std::string& node_url) {
+    RedisUrl url;
+    std::string detail;
+    return parse_redis_url(node_url, url, detail) ? std::string() : url.host;
+}
+
+// A script sent after ASKING goes whole: an EVALSHA answered NOSCRIPT would fall back to an EVAL
+// without the ASKING before it.
+std::vector<std::string> eval_arguments(const RedisScript& script, const std::vector<std::string>& keys,
+                                        const std::vector<std::string>& args) {
+    std::vector<std::string> out{"EVAL", script.text, std::to_string(keys.size())};
+    out.insert(out.end(), keys.begin(), keys.end());
+    out.insert(out.end(), args.begin(), args.end());
+    return out;
+}
+
+// Errors after which the node may have failed over or left: the map is read again.
+bool node_trouble(std::error_code ec) {
+    return ec == make_error_code(errc::connection_lost) || ec == make_error_code(errc::retries_exhausted) ||
+           ec == make_error_code(errc::request_timeout);
+}
+
+}  // namespace cluster_impl_parts
+
+std::shared_ptr<RedisClusterImpl> RedisClusterImpl::create(std::shared_ptr<IoThread> thread, asio::io_context& io,
+                                                           RedisOptions options) {
+    std::shared_ptr<RedisClusterImpl> impl(new RedisClusterImpl(std::move(thread), io, std::move(options)));
+    impl->start();
+    return impl;
+}
+
+RedisClusterImpl::RedisClusterImpl(std::shared_ptr<IoThread> thread, asio::io_context& io, RedisOptions options)
+    : thread_(std::move(thread)), io_(io), options_(std::move(options)), seeds_(cluster_seed_urls(options_.url)) {}
+
+void RedisClusterImpl::start() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (seeds_.empty()) {
+        // A connection to the text as given refuses it with errc::redis_bad_url, as a single one would.
+        node_locked(options_.url);
+        return;
+    }
+    refresh_locked(node_locked(seeds_.front()), cluster_impl_parts::host_of(seeds_.front()));
+}
+
+std::shared_ptr<RedisImpl> RedisClusterImpl::node_locked(const std::string& url) {
+    if (auto found = nodes_.find(url); found != nodes_.end()) return found->second;
+    if (closed_ && !nodes_.empty()) return nodes_.begin()->second;  // closed: it refuses the command
+    RedisOptions options = options_;
+    options.url = url;
+    // The nodes share the cluster's thread, which only the cluster may join (in destroy()).
+    auto node = RedisImpl::create(nullptr, io_, std::move(options), std::nullopt, "RedisClient (cluster node " + url + ")");
+    std::weak_ptr<RedisClusterImpl> weak = weak_from_this();
+    node->on_connect([weak] {
+        if (auto self = weak.lock()) self->forward_connect();
+    });
+    node->on_disconnect([weak](std::error_code ec) {
+        if (auto self = weak.lock()) self->forward_disconnect(ec);
+    });
+    node->on_error([weak](std::error_code ec, const std::string& message) {
+        if (auto self = weak.lock()) self->forward_error(ec, message);
+    });
+    nodes_.emplace(url, node);
+    return node;
+}
+
+std::shared_ptr<RedisImpl> RedisClusterImpl::route_locked(const Call& call) {
+    if (seeds_.empty()) return nodes_.begin()->second;
+    if (call.slot) {
+        if (const auto node = map_.node_of(*call.slot)) {
+            return node_locked(cluster_node_url(seeds_.front(), node->host, node->port));
+        }
+    }
+    return node_locked(seeds_.front());
+}
+
+void RedisClusterImpl::send_locked(const std::shared_ptr<Call>& call, const std::shared_ptr<RedisImpl>& node,
+                                   bool asking) {
+    std::weak_ptr<RedisClusterImpl> weak = weak_from_this();
+    RedisReplyHandler on_reply = [weak, call](std::error_code ec, RedisReply reply) {
+        if (auto self = weak.lock()) return self->on_reply(call, ec, std::move(reply));
+        call->on_reply(ec, std::move(reply));
+    };
+    if (asking) {
+        node->command({"ASKING"}, [](std::error_code, RedisReply) {});
+        node->command(call->script ? cluster_impl_parts::eval_arguments(*call->script, call->keys, call->args)
+                                   : call->args,
+                      std::move(on_reply));
+    } else if (call->script) {
+        node->eval(*call->script, call->keys, call->args, std::move(on_reply));
+    } else {
+        node->command(call->args, std::move(on_reply));
+    }
+}
+
+void RedisClusterImpl::refresh_locked(const std::shared_ptr<RedisImpl>& node, const std::string& host) {
+    // One map read at a time, unless the one under way waits for a node that is down.
+    if (closed_ || (refreshing_ && refresh_node_ && refresh_node_->connected())) return;
+    refreshing_ = true;
+    refresh_node_ = node;
+    std::weak_ptr<RedisClusterImpl> weak = weak_from_this();
+    node->command({"CLUSTER", "SLOTS"}, [weak, host](std::error_code ec, RedisReply reply) {
+        if (auto self = weak.lock()) self->on_slots(ec, reply, host);
+    });
+}
+
+void RedisClusterImpl::on_slots(std::error_code ec, const RedisReply& reply, const std::string& host) {
+    std::error_code bad;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        refreshing_ = false;
+        if (!ec) bad = map_.assign(reply, host);
+    }
+    if (bad) forward_error(bad, "CLUSTER SLOTS answered with a reply that is not a slot map");
+    if (ec && ec != make_error_code(errc::not_connected)) {
+        forward_error(ec, "CLUSTER SLOTS failed" + (reply.kind == RedisReply::Kind::error ? ": " + reply.text : std::string()));
+    }
+}
+
+void RedisClusterImpl::command(std::vector<std::string> args, RedisReplyHandler on_reply) {
+    auto call = std::make_shared<Call>();
+    call->slot = cluster_command_slot(args);
+    call->args = std::move(args);
+    call->on_reply = std::move(on_reply);
+    std::lock_guard<std::mutex> lock(mutex_);
+    send_locked(call, route_locked(*call), false);
+}
+
+void RedisClusterImpl::eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
+                            RedisReplyHandler on_reply) {
+    auto call = std::make_shared<Call>();
+    if (!keys.empty()) call->slot = cluster_key_slot(keys.front());
+    call->script = script;
+    call->keys = std::move(keys);
+    call->args = std::move(args);
+    call->on_reply = std::move(on_reply);
+    std::lock_guard<std::mutex> lock(mutex_);
+    send_locked(call, route_locked(*call), false);
+}
+
+void RedisClusterImpl::on_reply(const std::shared_ptr<Call>& call, std::error_code ec, RedisReply reply) {
+    const ClusterDecision decision = decide_cluster_reply(ec, reply, call->redirects, options_.cluster_max_redirects);
+    switch (decision.action) {
+    case ClusterDecision::Action::deliver:
+        if (cluster_impl_parts::node_trouble(ec)) {
+            // The node failed: read the map again from one that is still up.
+            std::lock_guard<std::mutex> lock(mutex_);
+            for (const auto& [url, node] : nodes_) {
+                if (node->connected()) {
+                    refresh_locked(node, cluster_impl_parts::host_of(url));
+                    break;
+                }
+            }
+        }
+        return finish(call, ec, std::move(reply));
+    case ClusterDecision::Action::give_up:
+        return finish(call, make_error_code(errc::redis_redirect_limit), std::move(reply));
+    case ClusterDecision::Action::redirect:
+        break;
+    }
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!closed_) {
+            const ClusterRedirect& to = decision.redirect;
+            const std::string url = cluster_node_url(seeds_.front(), to.node.host, to.node.port);
+            auto node = node_locked(url);
+            if (!to.ask) {
+                map_.set(to.slot, to.node);
+                refresh_locked(node, to.node.host);
+            }
+            ++call->redirects;
+            send_locked(call, node, to.ask);
+            return;
+        }
+    }
+    finish(call, make_error_code(errc::not_connected), std::move(reply));
+}
+
+void RedisClusterImpl::finish(const std::shared_ptr<Call>& call, std::error_code ec, RedisReply reply) {
+    std::lock_guard<std::recursive_mutex> callbacks(callback_mutex_);
+    call->on_reply(ec, std::move(reply));
+}
+
+void RedisClusterImpl::forward_connect() {
+    std::lock_guard<std::recursive_mutex> callbacks(callback_mutex_);
+    if (!callbacks_closed_ && on_connect_) on_connect_();
+}
+
+void RedisClusterImpl::forward_disconnect(std::error_code ec) {
+    std::lock_guard<std::recursive_mutex> callbacks(callback_mutex_);
+    if (!callbacks_closed_ && on_disconnect_) on_disconnect_(ec);
+}
+
+void RedisClusterImpl::forward_error(std::error_code ec, const std::string& message) {
+    std::lock_guard<std::recursive_mutex> callbacks(callback_mutex_);
+    if (!callbacks_closed_ && on_error_) on_error_(ec, message);
+}
+
+void RedisClusterImpl::on_connect(std::function<void()> handler) {
+    std::lock_guard<std::recursive_mutex> callbacks(callback_mutex_);
+    on_connect_ = std::move(handler);
+}
+
+void RedisClusterImpl::on_disconnect(std::function<void(std::error_code)> handler) {
+    std::lock_guard<std::recursive_mutex> callbacks(callback_mutex_);
+    on_disconnect_ = std::move(handler);
+}
+
+void RedisClusterImpl::on_error(std::function<void(std::error_code, const std::string&)> handler) {
+    std::lock_guard<std::recursive_mutex> callbacks(callback_mutex_);
+    on_error_ = std::move(handler);
+}
+
+void RedisClusterImpl::close() {
+    std::vector<std::shared_ptr<RedisImpl>> nodes;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        closed_ = true;
+        for (const auto& entry : nodes_) nodes.push_back(entry.second);
+    }
+    for (const auto& node : nodes) node->close();
+}
+
+void RedisClusterImpl::destroy() {
+    std::vector<std::shared_ptr<RedisImpl>> nodes;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        closed_ = true;
+        for (const auto& entry : nodes_) nodes.push_back(entry.second);
+    }
+    for (const auto& node : nodes) node->destroy();
+    {
+        std::lock_guard<std::recursive_mutex> callbacks(callback_mutex_);
+        callbacks_closed_ = true;
+        on_connect_ = nullptr;
+        on_disconnect_ = nullptr;
+        on_error_ = nullptr;
+    }
+    release(thread_, [] {});
+}
+
+bool RedisClusterImpl::connected() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (nodes_.empty() || map_.empty()) return false;
+    for (const auto& entry : nodes_) {
+        if (!entry.second->connected()) return false;
+    }
+    return true;
+}
+
+bool RedisClusterImpl::on_io_thread() const noexcept {
+    if (thread_) return thread_->in_this_thread();
+    return io_.get_executor().running_in_this_thread();
+}
+
+}  // namespace ipcxx::detail

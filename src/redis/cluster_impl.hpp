@@ -1,0 +1,96 @@
+// The Redis Cluster client under RedisClient (a `redis+cluster://` URL): one RedisImpl per master,
+// made when the slot map (CLUSTER SLOTS) or a redirect first names it; each command goes to the
+// master of its first key's slot, and MOVED/ASK replies send it on (ClusterSlotMap and
+// decide_cluster_reply decide). Until the map is read, and for keyless commands, the first seed.
+//
+// mutex_ guards the map and the nodes, and is held while a command is handed to a node, so that
+// ASKING and its command stay next to each other in that node's queue and no command reaches a node
+// after destroy() took it. Replies come on the nodes' callbacks (each under its node's callback
+// lock); user callbacks also take callback_mutex_, so that two nodes' callbacks never run at once.
+// Lock order: a node's callback lock, callback_mutex_, mutex_, a node's own mutex.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <asio/io_context.hpp>
+
+#include "ipcxx/redis.hpp"
+#include "redis/cluster_map.hpp"
+#include "redis/redis_impl.hpp"
+#include "runtime/io_thread.hpp"
+
+namespace ipcxx::detail {
+
+class RedisClusterImpl : public std::enable_shared_from_this<RedisClusterImpl> {
+public:
+    // `thread` is null when running on the caller's io_context.
+    static std::shared_ptr<RedisClusterImpl> create(std::shared_ptr<IoThread> thread, asio::io_context& io,
+                                                    RedisOptions options);
+
+    void on_connect(std::function<void()> handler);
+    void on_disconnect(std::function<void(std::error_code)> handler);
+    void on_error(std::function<void(std::error_code, const std::string&)> handler);
+
+    void command(std::vector<std::string> args, RedisReplyHandler on_reply);
+    void eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
+              RedisReplyHandler on_reply);
+
+    void close();
+    void destroy();
+    bool connected() const;
+    bool on_io_thread() const noexcept;
+
+private:
+    // One command on its way, from node to node.
+    struct Call {
+        std::vector<std::string> args;        // a command, or the script's arguments
+        std::optional<RedisScript> script;    // set for eval
+        std::vector<std::string> keys;        // the script's keys
+        std::optional<std::uint16_t> slot;
+        RedisReplyHandler on_reply;
+        std::size_t redirects = 0;
+    };
+
+    RedisClusterImpl(std::shared_ptr<IoThread> thread, asio::io_context& io, RedisOptions options);
+    void start();
+    // Under mutex_.
+    std::shared_ptr<RedisImpl> node_locked(const std::string& url);
+    std::shared_ptr<RedisImpl> route_locked(const Call& call);
+    void send_locked(const std::shared_ptr<Call>& call, const std::shared_ptr<RedisImpl>& node, bool asking);
+    void refresh_locked(const std::shared_ptr<RedisImpl>& node, const std::string& host);
+
+    void on_reply(const std::shared_ptr<Call>& call, std::error_code ec, RedisReply reply);
+    void finish(const std::shared_ptr<Call>& call, std::error_code ec, RedisReply reply);
+    void on_slots(std::error_code ec, const RedisReply& reply, const std::string& host);
+    void forward_connect();
+    void forward_disconnect(std::error_code ec);
+    void forward_error(std::error_code ec, const std::string& message);
+
+    std::shared_ptr<IoThread> thread_;
+    asio::io_context& io_;
+    const RedisOptions options_;
+    std::vector<std::string> seeds_;  // redis:// URLs; empty for a URL that does not parse
+
+    mutable std::mutex mutex_;
+    bool closed_ = false;
+    ClusterSlotMap map_;
+    std::map<std::string, std::shared_ptr<RedisImpl>> nodes_;  // by redis:// URL
+    bool refreshing_ = false;
+    std::shared_ptr<RedisImpl> refresh_node_;  // where the map read under way went
+
+    std::recursive_mutex callback_mutex_;
+    bool callbacks_closed_ = false;
+    std::function<void()> on_connect_;
+    std::function<void(std::error_code)> on_disconnect_;
+    std::function<void(std::error_code, const std::string&)> on_error_;
+};
+
+}  // namespace ipcxx::detail
