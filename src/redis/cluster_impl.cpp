@@ -1,5 +1,8 @@
 #include "redis/cluster_impl.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "ipcxx/error.hpp"
 #include "redis/cluster_url.hpp"
 #include "redis/redis_url.hpp"
@@ -27,6 +30,11 @@ std::vector<std::string> eval_arguments(const RedisScript& script, const std::ve
 bool node_trouble(std::error_code ec) {
     return ec == make_error_code(errc::connection_lost) || ec == make_error_code(errc::retries_exhausted) ||
            ec == make_error_code(errc::request_timeout);
+}
+
+std::string upper(std::string word) {
+    std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return word;
 }
 
 }  // namespace cluster_impl_parts
@@ -72,12 +80,14 @@ std::shared_ptr<RedisImpl> RedisClusterImpl::node_locked(const std::string& url)
     return node;
 }
 
+std::shared_ptr<RedisImpl> RedisClusterImpl::named_locked(const ClusterNode& node) {
+    return node_locked(cluster_node_url(seeds_.front(), node.host, node.port));
+}
+
 std::shared_ptr<RedisImpl> RedisClusterImpl::route_locked(const Call& call) {
     if (seeds_.empty()) return nodes_.begin()->second;
     if (call.slot) {
-        if (const auto node = map_.node_of(*call.slot)) {
-            return node_locked(cluster_node_url(seeds_.front(), node->host, node->port));
-        }
+        if (const auto node = map_.node_of(*call.slot)) return named_locked(*node);
     }
     return node_locked(seeds_.front());
 }
@@ -128,10 +138,32 @@ void RedisClusterImpl::on_slots(std::error_code ec, const RedisReply& reply, con
 void RedisClusterImpl::command(std::vector<std::string> args, RedisReplyHandler on_reply) {
     auto call = std::make_shared<Call>();
     call->slot = cluster_command_slot(args);
+    const std::string name = args.empty() ? std::string() : cluster_impl_parts::upper(args.front());
     call->args = std::move(args);
     call->on_reply = std::move(on_reply);
     std::lock_guard<std::mutex> lock(mutex_);
-    send_locked(call, route_locked(*call), false);
+    dispatch_locked(call, name);
+}
+
+void RedisClusterImpl::dispatch_locked(const std::shared_ptr<Call>& call, const std::string& name) {
+    if (!transaction_) {
+        if (name != "MULTI") return send_locked(call, route_locked(*call), false);
+        transaction_.emplace();
+    }
+    call->in_transaction = true;
+    Transaction& transaction = *transaction_;
+    const bool ends = name == "EXEC" || name == "DISCARD";
+    if (!transaction.node && (call->slot || ends)) {
+        transaction.node = route_locked(*call);
+        for (const auto& waiting : transaction.waiting) send_locked(waiting, transaction.node, false);
+        transaction.waiting.clear();
+    }
+    if (transaction.node) {
+        send_locked(call, transaction.node, false);
+    } else {
+        transaction.waiting.push_back(call);
+    }
+    if (ends) transaction_.reset();
 }
 
 void RedisClusterImpl::eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
@@ -143,11 +175,20 @@ void RedisClusterImpl::eval(const RedisScript& script, std::vector<std::string> 
     call->args = std::move(args);
     call->on_reply = std::move(on_reply);
     std::lock_guard<std::mutex> lock(mutex_);
-    send_locked(call, route_locked(*call), false);
+    dispatch_locked(call, "EVALSHA");
 }
 
 void RedisClusterImpl::on_reply(const std::shared_ptr<Call>& call, std::error_code ec, RedisReply reply) {
-    const ClusterDecision decision = decide_cluster_reply(ec, reply, call->redirects, options_.cluster_max_redirects);
+    ClusterDecision decision = decide_cluster_reply(ec, reply, call->redirects, options_.cluster_max_redirects);
+    if (call->in_transaction && decision.action != ClusterDecision::Action::deliver) {
+        // Inside MULTI the error is the command's own (EXEC then fails): only the map is read again.
+        if (!decision.redirect.ask) {
+            std::lock_guard<std::mutex> lock(mutex_);
+            map_.set(decision.redirect.slot, decision.redirect.node);
+            refresh_locked(named_locked(decision.redirect.node), decision.redirect.node.host);
+        }
+        decision.action = ClusterDecision::Action::deliver;
+    }
     switch (decision.action) {
     case ClusterDecision::Action::deliver:
         if (cluster_impl_parts::node_trouble(ec)) {
@@ -170,8 +211,7 @@ void RedisClusterImpl::on_reply(const std::shared_ptr<Call>& call, std::error_co
         std::lock_guard<std::mutex> lock(mutex_);
         if (!closed_) {
             const ClusterRedirect& to = decision.redirect;
-            const std::string url = cluster_node_url(seeds_.front(), to.node.host, to.node.port);
-            auto node = node_locked(url);
+            auto node = named_locked(to.node);
             if (!to.ask) {
                 map_.set(to.slot, to.node);
                 refresh_locked(node, to.node.host);

@@ -57,14 +57,22 @@ private:
         std::optional<std::uint16_t> slot;
         RedisReplyHandler on_reply;
         std::size_t redirects = 0;
+        bool in_transaction = false;          // never sent on: it would leave its MULTI
+    };
+    // A MULTI ... EXEC made on this client: every part goes to the node of its first keyed command.
+    struct Transaction {
+        std::vector<std::shared_ptr<Call>> waiting;  // the parts made before that command
+        std::shared_ptr<RedisImpl> node;
     };
 
     RedisClusterImpl(std::shared_ptr<IoThread> thread, asio::io_context& io, RedisOptions options);
     void start();
     // Under mutex_.
     std::shared_ptr<RedisImpl> node_locked(const std::string& url);
+    std::shared_ptr<RedisImpl> named_locked(const ClusterNode& node);  // a master the cluster names
     std::shared_ptr<RedisImpl> route_locked(const Call& call);
     void send_locked(const std::shared_ptr<Call>& call, const std::shared_ptr<RedisImpl>& node, bool asking);
+    void dispatch_locked(const std::shared_ptr<Call>& call, const std::string& name);
     void refresh_locked(const std::shared_ptr<RedisImpl>& node, const std::string& host);
 
     void on_reply(const std::shared_ptr<Call>& call, std::error_code ec, RedisReply reply);
@@ -84,6 +92,7 @@ private:
     ClusterSlotMap map_;
     std::map<std::string, std::shared_ptr<RedisImpl>> nodes_;  // by redis:// URL
     bool refreshing_ = false;
+    std::optional<Transaction> transaction_;
     std::shared_ptr<RedisImpl> refresh_node_;  // where the map read under way went
 
     std::recursive_mutex callback_mutex_;

@@ -170,6 +170,37 @@ TEST_CASE("a slot migrated under traffic: ASK while half done, MOVED after, noth
     CHECK(std::stoi(cluster.cli(1, {"CLUSTER", "COUNTKEYSINSLOT", std::to_string(slot)})) == total + 1);
 }
 
+TEST_CASE("MULTI ... EXEC goes whole to the master of its first key", "[redis][redis_cluster]") {
+    test::RedisCluster cluster;
+    // A key on a master that is not the seed; MULTI and TIME name no key.
+    const std::string key = "{" + tag_on(cluster, 2, "tx") + "}:k";
+    ipcxx::RedisClient client(test::redis_options(cluster.url_of_first()));
+    // Once the client knows the slot's master (here by the MOVED a plain command gets).
+    REQUIRE_FALSE(test::redis_run(client, {"GET", key}).ec);
+    for (int round = 0; round < 3; ++round) {
+        auto multi = test::redis_outcome(client, {"MULTI"});
+        auto time = test::redis_outcome(client, {"TIME"});
+        auto set = test::redis_outcome(client, {"SET", key, "v" + std::to_string(round)});
+        auto get = test::redis_outcome(client, {"GET", key});
+        auto exec = test::redis_outcome(client, {"EXEC"});
+        CHECK(test::wait_outcome(multi).reply.text == "OK");
+        CHECK(test::wait_outcome(time).reply.text == "QUEUED");
+        CHECK(test::wait_outcome(set).reply.text == "QUEUED");
+        CHECK(test::wait_outcome(get).reply.text == "QUEUED");
+        const auto done = test::wait_outcome(exec);
+        REQUIRE_FALSE(done.ec);
+        REQUIRE(done.reply.elements.size() == 3);
+        CHECK(done.reply.elements[2].text == "v" + std::to_string(round));
+    }
+    // A transaction of keyless commands goes to the seed.
+    auto multi = test::redis_outcome(client, {"MULTI"});
+    auto ping = test::redis_outcome(client, {"PING"});
+    auto exec = test::redis_outcome(client, {"EXEC"});
+    CHECK_FALSE(test::wait_outcome(multi).ec);
+    CHECK_FALSE(test::wait_outcome(ping).ec);
+    CHECK(test::wait_outcome(exec).reply.elements.size() == 1);
+}
+
 TEST_CASE("a command redirected back and forth ends with the redirect limit", "[redis][redis_cluster]") {
     test::RedisCluster cluster;
     const std::string tag = tag_on(cluster, 0, "loop");
