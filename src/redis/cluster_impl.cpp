@@ -50,46 +50,84 @@ RedisClusterImpl::RedisClusterImpl(std::shared_ptr<IoThread> thread, asio::io_co
     : thread_(std::move(thread)), io_(io), options_(std::move(options)), seeds_(cluster_seed_urls(options_.url)) {}
 
 void RedisClusterImpl::start() {
+    const std::string url = seed_url();
+    auto seed = ensure_node(url);
     std::lock_guard<std::mutex> lock(mutex_);
-    if (seeds_.empty()) {
-        // A connection to the text as given refuses it with errc::redis_bad_url, as a single one would.
-        node_locked(options_.url);
-        return;
-    }
-    refresh_locked(node_locked(seeds_.front()), cluster_impl_parts::host_of(seeds_.front()));
+    // A URL that does not parse: the connection to the text as given refuses it with
+    // errc::redis_bad_url, as a single one would.
+    if (!seeds_.empty()) refresh_locked(seed, cluster_impl_parts::host_of(url));
 }
 
-std::shared_ptr<RedisImpl> RedisClusterImpl::node_locked(const std::string& url) {
-    if (auto found = nodes_.find(url); found != nodes_.end()) return found->second;
-    if (closed_ && !nodes_.empty()) return nodes_.begin()->second;  // closed: it refuses the command
+std::string RedisClusterImpl::seed_url() const { return seeds_.empty() ? options_.url : seeds_.front(); }
+
+std::string RedisClusterImpl::url_of(const ClusterNode& node) const {
+    return cluster_node_url(seed_url(), node.host, node.port);
+}
+
+// Made and wired without mutex_ held: setting a node's handlers takes its callback lock, which
+// comes before mutex_ in the lock order.
+std::shared_ptr<RedisImpl> RedisClusterImpl::ensure_node(const std::string& url) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (auto found = find_locked(url)) return found;
+        if (closed_) return nullptr;
+    }
     RedisOptions options = options_;
     options.url = url;
     // The nodes share the cluster's thread, which only the cluster may join (in destroy()).
-    auto node = RedisImpl::create(nullptr, io_, std::move(options), std::nullopt, "RedisClient (cluster node " + url + ")");
+    auto made = RedisImpl::create(nullptr, io_, std::move(options), std::nullopt, "RedisClient (cluster node " + url + ")");
     std::weak_ptr<RedisClusterImpl> weak = weak_from_this();
-    node->on_connect([weak] {
+    made->on_connect([weak] {
         if (auto self = weak.lock()) self->forward_connect();
     });
-    node->on_disconnect([weak](std::error_code ec) {
+    made->on_disconnect([weak](std::error_code ec) {
         if (auto self = weak.lock()) self->forward_disconnect(ec);
     });
-    node->on_error([weak](std::error_code ec, const std::string& message) {
+    made->on_error([weak](std::error_code ec, const std::string& message) {
         if (auto self = weak.lock()) self->forward_error(ec, message);
     });
-    nodes_.emplace(url, node);
+    std::shared_ptr<RedisImpl> node, spare;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (closed_) {
+            spare = made;
+        } else {
+            const auto [entry, inserted] = nodes_.emplace(url, made);
+            if (!inserted) spare = made;  // another thread made it meanwhile
+            node = entry->second;
+        }
+    }
+    if (spare) spare->destroy();
     return node;
 }
 
-std::shared_ptr<RedisImpl> RedisClusterImpl::named_locked(const ClusterNode& node) {
-    return node_locked(cluster_node_url(seeds_.front(), node.host, node.port));
+std::shared_ptr<RedisImpl> RedisClusterImpl::find_locked(const std::string& url) const {
+    const auto found = nodes_.find(url);
+    return found == nodes_.end() ? nullptr : found->second;
+}
+
+std::string RedisClusterImpl::route_url_locked(const Call& call) const {
+    if (!seeds_.empty() && call.slot) {
+        if (const auto node = map_.node_of(*call.slot)) return url_of(*node);
+    }
+    return seed_url();
 }
 
 std::shared_ptr<RedisImpl> RedisClusterImpl::route_locked(const Call& call) {
-    if (seeds_.empty()) return nodes_.begin()->second;
-    if (call.slot) {
-        if (const auto node = map_.node_of(*call.slot)) return named_locked(*node);
+    // A node the map names only since ensure_node() ran: the seed, whose MOVED corrects it.
+    if (auto node = find_locked(route_url_locked(call))) return node;
+    return find_locked(seed_url());
+}
+
+void RedisClusterImpl::submit(const std::shared_ptr<Call>& call, const std::string& name) {
+    std::string url;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        url = route_url_locked(*call);
     }
-    return node_locked(seeds_.front());
+    ensure_node(url);
+    std::lock_guard<std::mutex> lock(mutex_);
+    dispatch_locked(call, name);
 }
 
 void RedisClusterImpl::send_locked(const std::shared_ptr<Call>& call, const std::shared_ptr<RedisImpl>& node,
@@ -141,8 +179,7 @@ void RedisClusterImpl::command(std::vector<std::string> args, RedisReplyHandler 
     const std::string name = args.empty() ? std::string() : cluster_impl_parts::upper(args.front());
     call->args = std::move(args);
     call->on_reply = std::move(on_reply);
-    std::lock_guard<std::mutex> lock(mutex_);
-    dispatch_locked(call, name);
+    submit(call, name);
 }
 
 void RedisClusterImpl::dispatch_locked(const std::shared_ptr<Call>& call, const std::string& name) {
@@ -174,8 +211,7 @@ void RedisClusterImpl::eval(const RedisScript& script, std::vector<std::string> 
     call->keys = std::move(keys);
     call->args = std::move(args);
     call->on_reply = std::move(on_reply);
-    std::lock_guard<std::mutex> lock(mutex_);
-    dispatch_locked(call, "EVALSHA");
+    submit(call, "EVALSHA");
 }
 
 void RedisClusterImpl::on_reply(const std::shared_ptr<Call>& call, std::error_code ec, RedisReply reply) {
@@ -183,9 +219,10 @@ void RedisClusterImpl::on_reply(const std::shared_ptr<Call>& call, std::error_co
     if (call->in_transaction && decision.action != ClusterDecision::Action::deliver) {
         // Inside MULTI the error is the command's own (EXEC then fails): only the map is read again.
         if (!decision.redirect.ask) {
+            auto node = ensure_node(url_of(decision.redirect.node));
             std::lock_guard<std::mutex> lock(mutex_);
             map_.set(decision.redirect.slot, decision.redirect.node);
-            refresh_locked(named_locked(decision.redirect.node), decision.redirect.node.host);
+            if (node) refresh_locked(node, decision.redirect.node.host);
         }
         decision.action = ClusterDecision::Action::deliver;
     }
@@ -207,11 +244,10 @@ void RedisClusterImpl::on_reply(const std::shared_ptr<Call>& call, std::error_co
     case ClusterDecision::Action::redirect:
         break;
     }
-    {
+    const ClusterRedirect& to = decision.redirect;
+    if (auto node = ensure_node(url_of(to.node))) {
         std::lock_guard<std::mutex> lock(mutex_);
         if (!closed_) {
-            const ClusterRedirect& to = decision.redirect;
-            auto node = named_locked(to.node);
             if (!to.ask) {
                 map_.set(to.slot, to.node);
                 refresh_locked(node, to.node.host);

@@ -5,7 +5,7 @@
 //
 // mutex_ guards the map and the nodes, and is held while a command is handed to a node, so that
 // ASKING and its command stay next to each other in that node's queue and no command reaches a node
-// after destroy() took it. Replies come on the nodes' callbacks (each under its node's callback
+// after destroy() took it. Nodes are made (and their handlers set) with it released. Replies come on the nodes' callbacks (each under its node's callback
 // lock); user callbacks also take callback_mutex_, so that two nodes' callbacks never run at once.
 // Lock order: a node's callback lock, callback_mutex_, mutex_, a node's own mutex.
 #pragma once
@@ -67,9 +67,14 @@ private:
 
     RedisClusterImpl(std::shared_ptr<IoThread> thread, asio::io_context& io, RedisOptions options);
     void start();
+    std::string seed_url() const;
+    std::string url_of(const ClusterNode& node) const;
+    // Without mutex_: the node of that URL, made if new; null once closed.
+    std::shared_ptr<RedisImpl> ensure_node(const std::string& url);
+    void submit(const std::shared_ptr<Call>& call, const std::string& name);
     // Under mutex_.
-    std::shared_ptr<RedisImpl> node_locked(const std::string& url);
-    std::shared_ptr<RedisImpl> named_locked(const ClusterNode& node);  // a master the cluster names
+    std::shared_ptr<RedisImpl> find_locked(const std::string& url) const;
+    std::string route_url_locked(const Call& call) const;
     std::shared_ptr<RedisImpl> route_locked(const Call& call);
     void send_locked(const std::shared_ptr<Call>& call, const std::shared_ptr<RedisImpl>& node, bool asking);
     void dispatch_locked(const std::shared_ptr<Call>& call, const std::string& name);
