@@ -148,6 +148,7 @@ set(IPCXX_REDIS_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/redis/sha1.cpp
     ${IPCXX_SOURCE_ROOT}/src/redis/cluster_impl.cpp
     ${IPCXX_SOURCE_ROOT}/src/redis/cluster_map.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/cluster_script.cpp
     ${IPCXX_SOURCE_ROOT}/src/redis/cluster_slots.cpp
     ${IPCXX_SOURCE_ROOT}/src/redis/cluster_url.cpp
 )

@@ -145,6 +145,8 @@ public:
     void close();
     /// Whether the connection is up (authenticated and ready) at this moment.
     bool connected() const noexcept;
+    /// Whether this client talks to a Redis Cluster (it was made with a `redis+cluster://` URL).
+    bool is_cluster() const noexcept { return cluster_ != nullptr; }
 
 private:
     std::shared_ptr<detail::RedisImpl> impl_;                // a single server

@@ -6,6 +6,7 @@
 #include "ipcxx/error.hpp"
 #include "ipcxx/redis.hpp"
 #include "redis/cluster_map.hpp"
+#include "redis/cluster_script.hpp"
 #include "redis/cluster_slots.hpp"
 #include "redis/cluster_url.hpp"
 
@@ -160,6 +161,27 @@ TEST_CASE("redis+cluster:// URLs give one redis:// URL per seed", "[redis_cluste
     CHECK(cluster_seed_urls("redis+cluster://h:1/0").empty());
     CHECK(cluster_node_url("redis://u:p@h:1", "10.0.0.2", 7002) == "redis://u:p@10.0.0.2:7002");
     CHECK(cluster_node_url("redis://h:1", "::1", 7002) == "redis://[::1]:7002");
+}
+
+TEST_CASE("a script's values passed in KEYS move to ARGV for a cluster", "[redis_cluster]") {
+    // rsmq 0.12.4's changeMessageVisibility script, as it passes its id and time in KEYS.
+    const std::string visibility = "local msg = redis.call(\"ZSCORE\", KEYS[1], KEYS[2])\n"
+                                   "\t\t\tif not msg then\n\t\t\t\treturn 0\n\t\t\tend\n"
+                                   "\t\t\tredis.call(\"ZADD\", KEYS[1], KEYS[3], KEYS[2])\n\t\t\treturn 1";
+    CHECK(cluster_script_variant(visibility, 1) ==
+          "local msg = redis.call(\"ZSCORE\", KEYS[1], ARGV[1])\n"
+          "\t\t\tif not msg then\n\t\t\t\treturn 0\n\t\t\tend\n"
+          "\t\t\tredis.call(\"ZADD\", KEYS[1], ARGV[2], ARGV[1])\n\t\t\treturn 1");
+    CHECK(cluster_script_variant("return {KEYS[1], KEYS[12], KEYS[x], KEYS[}", 1) ==
+          "return {KEYS[1], ARGV[11], KEYS[x], KEYS[}");
+    CHECK(cluster_script_variant("return KEYS[1]", 1).empty());             // nothing to move
+    CHECK(cluster_script_variant("return {KEYS[2], ARGV[1]}", 1).empty());  // ARGV already used
+
+    std::vector<std::string> keys{"{q}:messages", "id", "123"};
+    std::vector<std::string> args{"extra"};
+    move_keys_to_args(keys, args, 1);
+    CHECK(keys == std::vector<std::string>{"{q}:messages"});
+    CHECK(args == std::vector<std::string>{"id", "123", "extra"});
 }
 
 }  // namespace redis_cluster_parts_tests
