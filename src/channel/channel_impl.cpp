@@ -113,6 +113,9 @@ ChannelImpl::ChannelImpl(asio::io_context& io, std::shared_ptr<void> keepalive, 
             cancel.id = id;
             send_frame(cancel);
         });
+    // A response callback runs under the same rule as every handler: destroy() waits for one that
+    // runs, and ends the requests still open itself.
+    pending_->set_gate([this](const std::function<void()>& body) { return events_.registry().run_guarded(body); });
 }
 
 ChannelImpl::~ChannelImpl() {
@@ -265,6 +268,8 @@ void ChannelImpl::disconnect() {
 
 void ChannelImpl::destroy() {
     events_.registry().close();
+    // After close(): no callback runs on the strand any more, and none of them runs now.
+    pending_->fail_all_here(make_error_code(errc::not_connected), "channel destroyed before the response arrived");
     disconnecting_.store(true);
     connected_.store(false, std::memory_order_release);
     // Only the strand frees queued messages: a write there may be using their bytes right now.
