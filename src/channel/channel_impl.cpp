@@ -203,10 +203,13 @@ SendStatus ChannelImpl::queue_line(std::string line, int fd) {
     return {{}, pushed.keep_sending};
 }
 
-void ChannelImpl::queue_control(std::string line) {
+void ChannelImpl::queue_control(std::string_view cmd) {
     // On the strand: written ahead of queued messages, as Node does (they may be waiting for an
-    // answer of the peer's, which may be waiting for this one).
-    control_.push_back(std::move(line));
+    // answer of the peer's, which may be waiting for this one). Framed as every message is: a
+    // Node peer in 'advanced' mode reads a JSON line as a broken V8 frame and stalls.
+    std::string bytes;
+    framing_->encode(command_message(cmd), bytes, nullptr);  // a one-key map of ASCII: cannot fail
+    control_.push_back(std::move(bytes));
     pump();
 }
 
@@ -505,14 +508,14 @@ void ChannelImpl::handle_descriptor_message(const Payload& whole, const msgpack:
     const msgpack::object* msg = member(value, "msg");
     const Payload message = msg ? Payload::from_msgpack(pack_object(*msg)) : Payload();
     if (received_fds_.empty()) {
-        queue_control("{\"cmd\":\"NODE_HANDLE_NACK\"}\n");
+        queue_control("NODE_HANDLE_NACK");
         report(make_error_code(errc::handle_missing),
                "a NODE_HANDLE message arrived without a descriptor; NODE_HANDLE_NACK sent: " + whole.to_json());
         return;
     }
     const int fd = received_fds_.front();
     received_fds_.pop_front();
-    queue_control("{\"cmd\":\"NODE_HANDLE_ACK\"}\n");
+    queue_control("NODE_HANDLE_ACK");
     std::shared_ptr<std::function<void(const Payload&, int)>> handler;
     {
         std::lock_guard<std::mutex> lock(handlers_mutex_);

@@ -22,6 +22,7 @@
 #include "ipcxx/channel.hpp"
 #include "ipcxx/child_process.hpp"
 #include "ipcxx/error.hpp"
+#include "listening_socket.hpp"
 #include "process/process_watch.hpp"
 #include "support/fixtures.hpp"
 
@@ -196,10 +197,7 @@ TEST_CASE("descriptors passed both ways with a Node child", "[channel][node]") {
     ChannelWatch channel(c, watch.log);
     int listening = -1;
     c.on_handle([&](const ipcxx::Payload& m, int fd) {
-        int accepting = 0;
-        socklen_t size = sizeof accepting;
-        ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &size);
-        listening = accepting;
+        listening = channel_test_support::listening_socket(fd);
         ::close(fd);
         watch.log.add("handle " + m.to_json().substr(0, 14));
     });
