@@ -89,8 +89,8 @@ struct WorkerPoolStats {
 ///
 /// A request goes to the running worker with the fewest requests in flight. If its worker dies
 /// first, it is sent again (max_attempts) or ends with errc::worker_exited; every request ends
-/// exactly once, with the worker's answer or an error: request_timeout, queue_full, worker_exited,
-/// pool_shut_down, or the worker's own (remote_error, no_handler).
+/// exactly once, with the worker's answer or an error: request_timeout, request_cancelled,
+/// queue_full, worker_exited, pool_shut_down, or the worker's own (remote_error, no_handler).
 ///
 /// Events, on the I/O thread (the library's process thread, or the caller's io_context):
 /// @verbatim

@@ -194,6 +194,12 @@ void PendingRequests::set_sequence(RequestId id, std::uint64_t sequence) {
 
 bool PendingRequests::complete(RequestId id, Response response) {
     if (!gate_) return complete_ungated(id, std::move(response));
+    {
+        // Nothing to end: the gate is not touched, as its owner may be gone (a timer that fired as
+        // the owner's destructor took every request).
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (entries_.count(id) == 0) return false;
+    }
     bool completed = false;
     gate_([&] { completed = complete_ungated(id, std::move(response)); });
     return completed;
@@ -239,6 +245,10 @@ void PendingRequests::abandon(RequestId id, Response response) {
 void PendingRequests::fail_where(const std::function<bool(std::uint64_t, std::uint64_t)>& match,
                                  std::error_code error, const std::string& message) {
     if (!gate_) return fail_where_ungated(match, error, message);
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (entries_.empty()) return;  // as in complete()
+    }
     gate_([&] { fail_where_ungated(match, error, message); });
 }
 
