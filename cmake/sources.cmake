@@ -130,3 +130,30 @@ list(APPEND IPCXX_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/channel/child_json_lines.cpp
     ${IPCXX_SOURCE_ROOT}/src/channel/stdio_channel.cpp
 )
+# RESP2, Redis's wire (codec layer; also compiled alone by tests/fuzz), and the Redis connection
+# (docs/redis.md): RedisClient and RedisSubscriber.
+set(IPCXX_RESP_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/codec/resp_decode.cpp
+    ${IPCXX_SOURCE_ROOT}/src/codec/resp_encode.cpp
+)
+set(IPCXX_REDIS_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/redis/redis_client.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/redis_commands.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/redis_handshake.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/redis_impl.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/redis_link_fsm.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/redis_subscriber.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/redis_subscriptions.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/redis_url.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/sha1.cpp
+)
+list(APPEND IPCXX_SOURCES ${IPCXX_RESP_SOURCES} ${IPCXX_REDIS_SOURCES})
+# The event bus on Redis Streams and pub/sub (docs/bus.md): Bus, its socket-free parts (entry layout,
+# stream replies, the consumer's decisions).
+list(APPEND IPCXX_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/bus/bus.cpp
+    ${IPCXX_SOURCE_ROOT}/src/bus/bus_entry.cpp
+    ${IPCXX_SOURCE_ROOT}/src/bus/bus_impl.cpp
+    ${IPCXX_SOURCE_ROOT}/src/bus/consumer_fsm.cpp
+    ${IPCXX_SOURCE_ROOT}/src/bus/stream_reply.cpp
+)

@@ -6,7 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-30}
-"$root/scripts/bootstrap.sh"
+"$root/scripts/bootstrap.sh" libhiredis-dev  # fuzz_resp's oracle
 build=${IPCXX_FUZZ_BUILD_DIR:-$root/build-fuzz}
 cmake -S "$root/tests/fuzz" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 cmake --build "$build" -j"$(nproc)"
@@ -14,7 +14,8 @@ cmake --build "$build" -j"$(nproc)"
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 passed=0
 failed=0
-for target in fuzz_json_frames fuzz_native_frames fuzz_handshake fuzz_json_lines fuzz_v8; do
+for target in fuzz_json_frames fuzz_native_frames fuzz_handshake fuzz_json_lines fuzz_v8 \
+              fuzz_resp; do
     # The seeds stay as they are in the repository; what a run adds stays in the build directory.
     corpus=$build/corpus/$target
     crashes=$build/crashes/$target

@@ -4,12 +4,14 @@
 #include <string>
 #include <vector>
 
+#include "bus_options.hpp"
 #include "options.hpp"
 #include "session.hpp"
 #include "stop.hpp"
 
 int main(int argc, char** argv) {
     using namespace ipcxx_cli;
+    if (argc > 1 && std::string(argv[1]) == "bus") return run_bus_tool(std::vector<std::string>(argv + 2, argv + argc));
     const ParseResult parsed = parse_options(std::vector<std::string>(argv + 1, argv + argc));
     switch (parsed.action) {
         case ParseResult::Action::help: std::fputs(usage_text, stdout); return 0;
