@@ -130,3 +130,8 @@ list(APPEND IPCXX_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/channel/child_json_lines.cpp
     ${IPCXX_SOURCE_ROOT}/src/channel/stdio_channel.cpp
 )
+# rsmq-compatible queues on Redis: rsmq's rules and replies (socket-free), the Rsmq class.
+list(APPEND IPCXX_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/rsmq/rsmq_replies.cpp
+    ${IPCXX_SOURCE_ROOT}/src/rsmq/rsmq_rules.cpp
+)
