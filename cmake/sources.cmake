@@ -130,8 +130,28 @@ list(APPEND IPCXX_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/channel/child_json_lines.cpp
     ${IPCXX_SOURCE_ROOT}/src/channel/stdio_channel.cpp
 )
+# RESP2, Redis's wire (codec layer; also compiled alone by tests/fuzz), and the Redis connection
+# (docs/redis.md): RedisClient and RedisSubscriber.
+set(IPCXX_RESP_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/codec/resp_decode.cpp
+    ${IPCXX_SOURCE_ROOT}/src/codec/resp_encode.cpp
+)
+set(IPCXX_REDIS_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/redis/redis_client.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/redis_commands.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/redis_handshake.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/redis_impl.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/redis_link_fsm.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/redis_subscriber.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/redis_subscriptions.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/redis_url.cpp
+    ${IPCXX_SOURCE_ROOT}/src/redis/sha1.cpp
+)
+list(APPEND IPCXX_SOURCES ${IPCXX_RESP_SOURCES} ${IPCXX_REDIS_SOURCES})
 # rsmq-compatible queues on Redis: rsmq's rules and replies (socket-free), the Rsmq class.
 list(APPEND IPCXX_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/rsmq/rsmq.cpp
+    ${IPCXX_SOURCE_ROOT}/src/rsmq/rsmq_impl.cpp
     ${IPCXX_SOURCE_ROOT}/src/rsmq/rsmq_replies.cpp
     ${IPCXX_SOURCE_ROOT}/src/rsmq/rsmq_rules.cpp
 )

@@ -15,3 +15,5 @@
 #include "ipcxx/worker_pool.hpp"
 #include "ipcxx/json_lines.hpp"
 #include "ipcxx/channel_serialization.hpp"
+#include "ipcxx/redis.hpp"
+#include "ipcxx/redis_subscriber.hpp"

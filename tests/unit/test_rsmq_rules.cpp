@@ -116,11 +116,17 @@ TEST_CASE("rsmq rules: the key layout under a namespace", "[rsmq]") {
 }
 
 TEST_CASE("rsmq rules: rsmq's scripts kept byte for byte", "[rsmq]") {
-    // The lengths node printed for rsmq 0.12.4's three scripts (the SHA1s are checked with the client).
+    // The lengths node printed for rsmq 0.12.4's three scripts.
     CHECK(pop_message_script.size() == 636);
     CHECK(receive_message_script.size() == 630);
     CHECK(change_message_visibility_script.size() == 150);
     CHECK(receive_message_script.find("\n\t\t\tredis.call(\"ZADD\", KEYS[1], KEYS[3], msg[1])\n") != std::string::npos);
+    // The SHA1s rsmq's SCRIPT LOAD returns (node's crypto over rsmq's text): the same cached scripts.
+    CHECK(ipcxx::RedisScript(std::string(pop_message_script)).sha1 == "70a940e88769e808900bf46f3e0c089bb3601884");
+    CHECK(ipcxx::RedisScript(std::string(receive_message_script)).sha1 ==
+          "937bb26841b123886255ef3956a57c83e829ab3e");
+    CHECK(ipcxx::RedisScript(std::string(change_message_visibility_script)).sha1 ==
+          "776ef84d345918f8c59aea092c4833b12d17a83b");
 }
 
 TEST_CASE("rsmq replies: the queue lookup", "[rsmq]") {
