@@ -38,14 +38,15 @@ struct RsmqImpl::Wait {
     RsmqWaitOptions options;
     Rsmq::MessageHandler done;
     std::chrono::steady_clock::time_point deadline;
+    std::uint64_t notifications_seen = 0;  // the queue's count when the last look began
 };
 
 RsmqImpl::RsmqImpl(asio::io_context& io, std::shared_ptr<IoThread> thread, std::shared_ptr<RedisClient> client,
-                   bool own_client, RsmqOptions options)
+                   std::optional<RedisOptions> own_redis, RsmqOptions options)
     : io_(io),
       thread_(std::move(thread)),
       client_(std::move(client)),
-      own_client_(own_client),
+      own_redis_(std::move(own_redis)),
       options_(std::move(options)),
       receive_script_(std::string(rsmq::receive_message_script)),
       pop_script_(std::string(rsmq::pop_message_script)),
@@ -313,10 +314,15 @@ void RsmqImpl::receive_message_wait(std::string qname, RsmqWaitOptions options, 
     wait->options = std::move(options);
     wait->done = std::move(done);
     wait->deadline = std::chrono::steady_clock::now() + wait->options.timeout;
+    if (wait->options.timeout.count() > 0) watch(wait->qname);
     attempt(std::move(wait));
 }
 
 void RsmqImpl::attempt(std::shared_ptr<Wait> wait) {
+    {
+        std::lock_guard<std::mutex> lock(timers_mutex_);
+        wait->notifications_seen = notifications_[wait->qname];
+    }
     auto self = shared_from_this();
     lookup(wait->qname, [self, wait](const RsmqError& error, const rsmq::QueueState& q) {
         if (error) return wait->done(error, std::nullopt);
@@ -368,13 +374,16 @@ void RsmqImpl::wait_then_attempt(std::shared_ptr<Wait> wait, long long server_no
                 const auto left = std::chrono::duration_cast<milliseconds>(wait->deadline -
                                                                             std::chrono::steady_clock::now());
                 pause = std::max(milliseconds(0), std::min(pause, left));
-                auto timer = std::make_shared<asio::steady_timer>(self->io_, pause);
                 std::uint64_t key = 0;
+                std::shared_ptr<asio::steady_timer> timer;
                 {
                     std::lock_guard<std::mutex> lock(self->timers_mutex_);
                     if (self->closed()) return wait->done(closed_error(), std::nullopt);
+                    // A notification during the look: look again at once.
+                    if (self->notifications_[wait->qname] != wait->notifications_seen) pause = milliseconds(0);
+                    timer = std::make_shared<asio::steady_timer>(self->io_, pause);
                     key = self->next_timer_++;
-                    self->timers_.emplace(key, timer);
+                    self->timers_.emplace(key, PendingTimer{wait->qname, timer});
                 }
                 timer->async_wait([self, wait, key](const std::error_code&) {
                     {
@@ -387,18 +396,46 @@ void RsmqImpl::wait_then_attempt(std::shared_ptr<Wait> wait, long long server_no
             });
 }
 
+void RsmqImpl::watch(const std::string& qname) {
+    if (!own_redis_) return;
+    std::lock_guard<std::mutex> lock(timers_mutex_);
+    if (closed() || watched_[qname]) return;
+    if (!subscriber_) {
+        subscriber_ = std::make_unique<RedisSubscriber>(io_, *own_redis_);
+        std::weak_ptr<RsmqImpl> weak = shared_from_this();
+        const std::string prefix = options_.ns + ":rt:";
+        subscriber_->on_message([weak, prefix](const std::string& channel, const std::string&, const std::string&) {
+            auto self = weak.lock();
+            if (self && channel.compare(0, prefix.size(), prefix) == 0) self->notified(channel.substr(prefix.size()));
+        });
+    }
+    watched_[qname] = true;
+    subscriber_->subscribe(rsmq::queue_keys(options_.ns, qname).realtime);
+}
+
+void RsmqImpl::notified(const std::string& qname) {
+    std::lock_guard<std::mutex> lock(timers_mutex_);
+    ++notifications_[qname];
+    for (auto& [key, pending] : timers_) {
+        // Cancelling on the timer's own thread: a timer is not safe to touch from two threads.
+        if (pending.qname == qname) asio::post(io_, [timer = pending.timer] { timer->cancel(); });
+    }
+}
+
 void RsmqImpl::close() {
     if (closed_.exchange(true)) return;
-    std::map<std::uint64_t, std::shared_ptr<asio::steady_timer>> timers;
+    std::map<std::uint64_t, PendingTimer> timers;
+    std::unique_ptr<RedisSubscriber> subscriber;
     {
         std::lock_guard<std::mutex> lock(timers_mutex_);
         timers.swap(timers_);
+        subscriber = std::move(subscriber_);
     }
-    for (auto& [key, timer] : timers) {
-        // Cancelling on the timer's own thread: a timer is not safe to touch from two threads.
-        asio::post(io_, [timer = timer] { timer->cancel(); });
+    for (auto& [key, pending] : timers) {
+        asio::post(io_, [timer = pending.timer] { timer->cancel(); });
     }
-    if (own_client_) client_->close();
+    subscriber.reset();
+    if (own_redis_) client_->close();
     if (thread_) thread_->finish();
 }
 

@@ -17,6 +17,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "ipcxx/redis.hpp"
+#include "ipcxx/redis_subscriber.hpp"
 #include "ipcxx/rsmq.hpp"
 #include "rsmq/rsmq_replies.hpp"
 #include "runtime/io_thread.hpp"
@@ -25,10 +26,11 @@ namespace ipcxx::detail {
 
 class RsmqImpl : public std::enable_shared_from_this<RsmqImpl> {
 public:
-    // `thread`: the I/O thread of its own, or null on the caller's io_context; `own_client`: close
-    // the client with this object.
+    // `thread`: the I/O thread of its own, or null on the caller's io_context. `own_redis`: the
+    // options of a client of its own (closed with this object), which a subscriber to realtime
+    // notifications then also uses; none for a shared client (no subscriber).
     RsmqImpl(asio::io_context& io, std::shared_ptr<IoThread> thread, std::shared_ptr<RedisClient> client,
-             bool own_client, RsmqOptions options);
+             std::optional<RedisOptions> own_redis, RsmqOptions options);
 
     void create_queue(RsmqQueueOptions queue, Rsmq::DoneHandler done);
     void list_queues(Rsmq::NamesHandler done);
@@ -59,6 +61,10 @@ private:
     // One call to the receive script (or the dead-letter one) for a wait.
     void attempt(std::shared_ptr<Wait> wait);
     void wait_then_attempt(std::shared_ptr<Wait> wait, long long server_now_ms);
+    // Subscribes to the queue's realtime channel (once per queue; only with an own client).
+    void watch(const std::string& qname);
+    // A realtime notification for `qname`: waiting receives look again at once.
+    void notified(const std::string& qname);
     // Runs `fn` later on the I/O thread: what a call reports without asking Redis.
     void post(std::function<void()> fn);
     // Runs a user callback; an exception from it is dropped.
@@ -68,7 +74,7 @@ private:
     asio::io_context& io_;
     std::shared_ptr<IoThread> thread_;
     std::shared_ptr<RedisClient> client_;
-    bool own_client_;
+    std::optional<RedisOptions> own_redis_;
     RsmqOptions options_;
     RedisScript receive_script_;
     RedisScript pop_script_;
@@ -76,9 +82,17 @@ private:
     RedisScript dead_letter_script_;
     std::atomic<bool> closed_{false};
     std::mutex transaction_mutex_;  // keeps one MULTI ... EXEC together
-    std::mutex timers_mutex_;       // guards timers_, next_timer_
-    std::map<std::uint64_t, std::shared_ptr<asio::steady_timer>> timers_;
+    // Guards timers_, next_timer_, notifications_, subscriber_, watched_.
+    std::mutex timers_mutex_;
+    struct PendingTimer {
+        std::string qname;
+        std::shared_ptr<asio::steady_timer> timer;
+    };
+    std::map<std::uint64_t, PendingTimer> timers_;  // the pauses of waiting receives
     std::uint64_t next_timer_ = 0;
+    std::map<std::string, std::uint64_t> notifications_;  // realtime notifications seen, by queue
+    std::unique_ptr<RedisSubscriber> subscriber_;
+    std::map<std::string, bool> watched_;  // queues whose realtime channel is subscribed
 };
 
 }  // namespace ipcxx::detail
