@@ -17,3 +17,4 @@
 #include "ipcxx/channel_serialization.hpp"
 #include "ipcxx/redis.hpp"
 #include "ipcxx/redis_subscriber.hpp"
+#include "ipcxx/rsmq.hpp"
