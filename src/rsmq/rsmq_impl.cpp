@@ -67,9 +67,16 @@ void RsmqImpl::post(std::function<void()> fn) {
 
 void RsmqImpl::command(std::vector<std::string> args, ExecHandler done) {
     if (closed()) return post([done] { done(closed_error(), RedisReply{}); });
+    std::lock_guard<std::mutex> lock(transaction_mutex_);
     client_->command(std::move(args), [done = std::move(done)](std::error_code ec, RedisReply reply) {
         call([&] { done(ec ? rsmq::from_redis_error(ec, reply) : RsmqError{}, reply); });
     });
+}
+
+void RsmqImpl::eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
+                    RedisClient::ReplyHandler done) {
+    std::lock_guard<std::mutex> lock(transaction_mutex_);
+    client_->eval(script, std::move(keys), std::move(args), std::move(done));
 }
 
 void RsmqImpl::transaction(Commands commands, ExecHandler done) {
@@ -225,8 +232,8 @@ void RsmqImpl::send_message(std::string qname, std::string message, std::optiona
             if (error) return done(error, {});
             if (realtime && exec.elements.size() == 4) {
                 // rsmq does not wait for the PUBLISH either.
-                self->client_->command({"PUBLISH", keys.realtime, decimal(exec.elements[3].integer)},
-                                       [](std::error_code, RedisReply) {});
+                self->command({"PUBLISH", keys.realtime, decimal(exec.elements[3].integer)},
+                              [](const RsmqError&, const RedisReply&) {});
             }
             done({}, id);
         });
@@ -247,7 +254,7 @@ void RsmqImpl::pop_message(std::string qname, Rsmq::MessageHandler done) {
         if (error) return done(error, std::nullopt);
         if (self->closed()) return done(closed_error(), std::nullopt);
         const auto keys = rsmq::queue_keys(self->options_.ns, qname);
-        self->client_->eval(self->pop_script_, {keys.messages, decimal(rsmq::time_ms(q.time))}, {},
+        self->eval(self->pop_script_, {keys.messages, decimal(rsmq::time_ms(q.time))}, {},
                             [done](std::error_code ec, RedisReply reply) {
                                 std::optional<RsmqMessage> message;
                                 bool dead = false;
@@ -282,7 +289,7 @@ void RsmqImpl::change_message_visibility(std::string qname, std::string id, long
         if (self->closed()) return done(closed_error(), false);
         const auto keys = rsmq::queue_keys(self->options_.ns, qname);
         // rsmq passes all three in KEYS; so must we, for the same script to run alike.
-        self->client_->eval(self->visibility_script_,
+        self->eval(self->visibility_script_,
                             {keys.messages, id, decimal(rsmq::time_ms(q.time) + vt * 1000)}, {},
                             [done](std::error_code ec, RedisReply reply) {
                                 RsmqError result = ec ? rsmq::from_redis_error(ec, reply) : RsmqError{};
@@ -347,11 +354,11 @@ void RsmqImpl::attempt(std::shared_ptr<Wait> wait) {
         };
         if (wait->options.max_receive_count > 0) {
             const auto dead_keys = rsmq::queue_keys(self->options_.ns, wait->options.dead_letter_queue);
-            self->client_->eval(self->dead_letter_script_, {keys.messages, dead_keys.messages},
+            self->eval(self->dead_letter_script_, {keys.messages, dead_keys.messages},
                                 {decimal(now), decimal(now + vt * 1000), decimal(wait->options.max_receive_count)},
                                 std::move(on_reply));
         } else {
-            self->client_->eval(self->receive_script_, {keys.messages, decimal(now), decimal(now + vt * 1000)}, {},
+            self->eval(self->receive_script_, {keys.messages, decimal(now), decimal(now + vt * 1000)}, {},
                                 std::move(on_reply));
         }
     });

@@ -54,8 +54,11 @@ private:
 
     // MULTI, the commands, EXEC, written as one run; `done` gets EXEC's reply.
     void transaction(Commands commands, ExecHandler done);
-    // One command.
+    // One command; like every command of this object, never written inside another's MULTI ... EXEC.
     void command(std::vector<std::string> args, ExecHandler done);
+    // One script by EVALSHA (EVAL on NOSCRIPT), likewise.
+    void eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
+              RedisClient::ReplyHandler done);
     // rsmq's _getQueue: the queue's settings and the server's time.
     void lookup(const std::string& qname, std::function<void(const RsmqError&, const rsmq::QueueState&)> done);
     // One call to the receive script (or the dead-letter one) for a wait.
@@ -81,7 +84,7 @@ private:
     RedisScript visibility_script_;
     RedisScript dead_letter_script_;
     std::atomic<bool> closed_{false};
-    std::mutex transaction_mutex_;  // keeps one MULTI ... EXEC together
+    std::mutex transaction_mutex_;  // keeps one MULTI ... EXEC together: every command is written under it
     // Guards timers_, next_timer_, notifications_, subscriber_, watched_.
     std::mutex timers_mutex_;
     struct PendingTimer {

@@ -1,0 +1,82 @@
+// One Rsmq used from several threads and from its own callbacks at once: every transaction stays
+// whole (no command of one operation falls inside another's MULTI ... EXEC), every message is
+// received once.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ipcxx/error.hpp"
+#include "ipcxx/rsmq.hpp"
+#include "redis/redis_test_support.hpp"
+#include "support/redis_server.hpp"
+
+namespace test_rsmq_concurrency {
+
+using namespace std::chrono_literals;
+
+TEST_CASE("rsmq: operations from several threads and from callbacks never mix their transactions", "[rsmq]") {
+    test::RedisServer server;
+    ipcxx::Rsmq rsmq(test::redis_options(server.unix_url()));
+    rsmq.create_queue({"q"}).get();
+    constexpr int threads = 4;
+    constexpr int per_thread = 300;
+
+    std::atomic<int> failures{0};
+    std::vector<std::thread> senders;
+    for (int t = 0; t < threads; ++t) {
+        senders.emplace_back([&, t] {
+            std::vector<std::future<std::string>> sent;
+            for (int i = 0; i < per_thread; ++i) {
+                sent.push_back(rsmq.send_message("q", std::to_string(t) + "-" + std::to_string(i)));
+            }
+            for (auto& f : sent) {
+                try {
+                    if (f.wait_for(30s) != std::future_status::ready || f.get().size() != 32) ++failures;
+                } catch (const ipcxx::Error&) {
+                    ++failures;
+                }
+            }
+        });
+    }
+    for (auto& t : senders) t.join();
+    REQUIRE(failures == 0);
+
+    // Receivers on several threads, each deleting from inside its receive callback (the I/O thread)
+    // while the others still call in.
+    std::mutex mutex;
+    std::set<std::string> bodies;
+    std::vector<std::thread> receivers;
+    for (int t = 0; t < threads; ++t) {
+        receivers.emplace_back([&] {
+            for (int i = 0; i < per_thread; ++i) {
+                auto done = std::make_shared<std::promise<bool>>();
+                auto result = done->get_future();
+                rsmq.receive_message("q", std::nullopt,
+                                     [&, done](const ipcxx::RsmqError& e, std::optional<ipcxx::RsmqMessage> m) {
+                                         if (e || !m) return done->set_value(false);
+                                         {
+                                             std::lock_guard<std::mutex> lock(mutex);
+                                             bodies.insert(m->message);
+                                         }
+                                         rsmq.delete_message("q", m->id, [done](const ipcxx::RsmqError& e2, bool found) {
+                                             done->set_value(!e2 && found);
+                                         });
+                                     });
+                if (result.wait_for(30s) != std::future_status::ready || !result.get()) ++failures;
+            }
+        });
+    }
+    for (auto& t : receivers) t.join();
+    CHECK(failures == 0);
+    CHECK(bodies.size() == threads * per_thread);
+    CHECK(rsmq.get_queue_attributes("q").get().msgs == 0);
+}
+
+}  // namespace test_rsmq_concurrency
