@@ -1,6 +1,6 @@
 // One Rsmq used from several threads and from its own callbacks at once: every transaction stays
 // whole (no command of one operation falls inside another's MULTI ... EXEC), every message is
-// received once.
+// received once. And Rsmq objects sharing one client on the caller's io_context.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -11,6 +11,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
 
 #include "ipcxx/error.hpp"
 #include "ipcxx/rsmq.hpp"
@@ -77,6 +80,34 @@ TEST_CASE("rsmq: operations from several threads and from callbacks never mix th
     CHECK(failures == 0);
     CHECK(bodies.size() == threads * per_thread);
     CHECK(rsmq.get_queue_attributes("q").get().msgs == 0);
+}
+
+}  // namespace test_rsmq_concurrency
+
+namespace test_rsmq_concurrency {
+
+TEST_CASE("rsmq: on a shared client and the caller's io_context", "[rsmq]") {
+    test::RedisServer server;
+    asio::io_context io;
+    auto guard = asio::make_work_guard(io);
+    std::thread runner([&] { io.run(); });
+    {
+        auto client = std::make_shared<ipcxx::RedisClient>(io, test::redis_options(server.unix_url()));
+        ipcxx::Rsmq rsmq(io, client);
+        ipcxx::RsmqOptions other_ns;
+        other_ns.ns = "other";
+        ipcxx::Rsmq second(io, client, other_ns);
+        rsmq.create_queue({"q"}).get();
+        const std::string id = rsmq.send_message("q", "shared").get();
+        CHECK(rsmq.receive_message("q").get()->id == id);
+        // The same client, another namespace: its own queues.
+        CHECK(second.list_queues().get().empty());
+        // The client stays usable by its other users.
+        auto reply = test::redis_run(*client, {"HGET", "rsmq:q:Q", id});
+        CHECK(reply.reply.text == "shared");
+    }
+    guard.reset();
+    runner.join();
 }
 
 }  // namespace test_rsmq_concurrency
