@@ -111,3 +111,37 @@ TEST_CASE("rsmq: on a shared client and the caller's io_context", "[rsmq]") {
 }
 
 }  // namespace test_rsmq_concurrency
+
+namespace test_rsmq_concurrency {
+
+TEST_CASE("rsmq: the destructor ends a waiting receive with not_connected", "[rsmq]") {
+    test::RedisServer server;
+    std::atomic<int> calls{0};
+    std::error_code seen;
+    {
+        ipcxx::Rsmq rsmq(test::redis_options(server.unix_url()));
+        rsmq.create_queue({"q"}).get();
+        ipcxx::RsmqWaitOptions wait;
+        wait.timeout = 60s;
+        wait.idle_check = 60s;
+        rsmq.receive_message_wait("q", wait, [&](const ipcxx::RsmqError& e, std::optional<ipcxx::RsmqMessage>) {
+            seen = e.code;
+            ++calls;
+        });
+        // Its subscriber is up once the wait has begun; the wait then soon sits in its pause. Either
+        // way (pause or lookup) the destructor must end it.
+        ipcxx::RedisClient probe(test::redis_options(server.unix_url()));
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        bool subscribed = false;
+        while (!subscribed && std::chrono::steady_clock::now() < deadline) {
+            auto numsub = test::redis_run(probe, {"PUBSUB", "NUMSUB", "rsmq:rt:q"});
+            subscribed = numsub.reply.elements.size() == 2 && numsub.reply.elements[1].integer == 1;
+        }
+        REQUIRE(subscribed);
+        CHECK(calls == 0);
+    }
+    CHECK(calls == 1);
+    CHECK(seen == ipcxx::errc::not_connected);
+}
+
+}  // namespace test_rsmq_concurrency
