@@ -91,10 +91,11 @@ int main(int argc, char** argv) {
                                  if (!report(e)) return done(false);
                                  if (!m) std::cerr << "bench_rsmq: the queue was empty too early\n";
                                  if (!m) return done(false);
-                                 rsmq.delete_message(queue, m->id, [done, id = m->id](const ipcxx::RsmqError& e2, bool found) {
+                                 auto deleted = [done, id = m->id](const ipcxx::RsmqError& e2, bool found) {
                                      if (!found) std::cerr << "bench_rsmq: " << id << " was gone\n";
                                      done(report(e2) && found);
-                                 });
+                                 };
+                                 rsmq.delete_message(queue, m->id, deleted);
                              });
     });
     const double cpu = cpu_seconds() - cpu_before;

@@ -50,7 +50,9 @@ Rsmq::Rsmq(asio::io_context& io, std::shared_ptr<RedisClient> client, RsmqOption
 
 Rsmq::~Rsmq() { impl_->close(); }
 
-void Rsmq::create_queue(RsmqQueueOptions queue, DoneHandler done) { impl_->create_queue(std::move(queue), std::move(done)); }
+void Rsmq::create_queue(RsmqQueueOptions queue, DoneHandler done) {
+    impl_->create_queue(std::move(queue), std::move(done));
+}
 std::future<void> Rsmq::create_queue(RsmqQueueOptions queue) {
     FutureResult<void> result;
     impl_->create_queue(std::move(queue), result.handler<>());
@@ -107,7 +109,9 @@ std::future<std::optional<RsmqMessage>> Rsmq::receive_message(std::string qname,
     return result.promise->get_future();
 }
 
-void Rsmq::pop_message(std::string qname, MessageHandler done) { impl_->pop_message(std::move(qname), std::move(done)); }
+void Rsmq::pop_message(std::string qname, MessageHandler done) {
+    impl_->pop_message(std::move(qname), std::move(done));
+}
 std::future<std::optional<RsmqMessage>> Rsmq::pop_message(std::string qname) {
     FutureResult<std::optional<RsmqMessage>> result;
     impl_->pop_message(std::move(qname), result.handler<std::optional<RsmqMessage>>());

@@ -405,7 +405,7 @@ void RsmqImpl::wait_then_attempt(std::shared_ptr<Wait> wait, long long server_no
 
 void RsmqImpl::watch(const std::string& qname) {
     if (!own_redis_) return;
-    std::lock_guard<std::mutex> lock(timers_mutex_);
+    std::lock_guard<std::mutex> lock(subscriber_mutex_);
     if (closed() || watched_[qname]) return;
     if (!subscriber_) {
         subscriber_ = std::make_unique<RedisSubscriber>(io_, *own_redis_);
@@ -436,6 +436,9 @@ void RsmqImpl::close() {
     {
         std::lock_guard<std::mutex> lock(timers_mutex_);
         timers.swap(timers_);
+    }
+    {
+        std::lock_guard<std::mutex> lock(subscriber_mutex_);
         subscriber = std::move(subscriber_);
     }
     for (auto& [key, pending] : timers) {

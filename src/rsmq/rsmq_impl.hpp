@@ -85,7 +85,7 @@ private:
     RedisScript dead_letter_script_;
     std::atomic<bool> closed_{false};
     std::mutex transaction_mutex_;  // keeps one MULTI ... EXEC together: every command is written under it
-    // Guards timers_, next_timer_, notifications_, subscriber_, watched_.
+    // Guards timers_, next_timer_, notifications_; a leaf (taken inside the subscriber's callbacks).
     std::mutex timers_mutex_;
     struct PendingTimer {
         std::string qname;
@@ -94,6 +94,8 @@ private:
     std::map<std::uint64_t, PendingTimer> timers_;  // the pauses of waiting receives
     std::uint64_t next_timer_ = 0;
     std::map<std::string, std::uint64_t> notifications_;  // realtime notifications seen, by queue
+    // Guards subscriber_, watched_; held while calling into the subscriber, never inside its callbacks.
+    std::mutex subscriber_mutex_;
     std::unique_ptr<RedisSubscriber> subscriber_;
     std::map<std::string, bool> watched_;  // queues whose realtime channel is subscribed
 };

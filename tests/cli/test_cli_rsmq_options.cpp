@@ -85,7 +85,8 @@ TEST_CASE("cli rsmq output: messages and attributes as JSON lines with rsmq's na
     a.maxsize = -1;
     a.msgs = 3;
     CHECK(ipcxx_cli::rsmq_attributes_line(a) ==
-          R"({"vt":30,"delay":0,"maxsize":-1,"totalrecv":0,"totalsent":0,"created":0,"modified":0,"msgs":3,"hiddenmsgs":0})");
+          R"({"vt":30,"delay":0,"maxsize":-1,"totalrecv":0,"totalsent":0,"created":0,"modified":0,)"
+          R"("msgs":3,"hiddenmsgs":0})");
 }
 
 }  // namespace test_cli_rsmq_options

@@ -68,9 +68,10 @@ TEST_CASE("rsmq: operations from several threads and from callbacks never mix th
                                              std::lock_guard<std::mutex> lock(mutex);
                                              bodies.insert(m->message);
                                          }
-                                         rsmq.delete_message("q", m->id, [done](const ipcxx::RsmqError& e2, bool found) {
+                                         auto deleted = [done](const ipcxx::RsmqError& e2, bool found) {
                                              done->set_value(!e2 && found);
-                                         });
+                                         };
+                                         rsmq.delete_message("q", m->id, deleted);
                                      });
                 if (result.wait_for(30s) != std::future_status::ready || !result.get()) ++failures;
             }
