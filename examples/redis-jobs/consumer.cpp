@@ -1,7 +1,8 @@
 // consumer: takes jobs from the queue one at a time and deletes each only once it is done, so a
 // consumer that dies mid-job (kill -9) loses nothing: its job reappears after the queue's visibility
 // timeout and another consumer does it. Waits for jobs with the blocking receive (an ipcxx
-// extension: no fixed-rate polling). Prints {"consumer","job","rc","event":"start"|"done"} lines.
+// extension: no fixed-rate polling). Prints {"consumer","job","rc","event":"start"|"done"} lines
+// ("done" once the job is deleted).
 // A "job" takes WORK_MS milliseconds (a stand-in for real work).
 // Usage: consumer REDIS_URL QUEUE NAME [WORK_MS]     (runs until SIGINT / SIGTERM)
 #include <chrono>
@@ -36,8 +37,8 @@ int main(int argc, char** argv) {
             };
             line("start");
             std::this_thread::sleep_for(work);
+            rsmq.delete_message(queue, job->id).get();  // only now is the job gone from the queue
             line("done");
-            rsmq.delete_message(queue, job->id).get();
         }
     } catch (const std::exception& e) {
         std::cerr << "consumer " << name << ": " << e.what() << "\n";
