@@ -90,8 +90,9 @@ int receive(ipcxx::Rsmq& rsmq, const RsmqCliOptions& o) {
     if (!message) return 0;
     print(rsmq_message_line(*message));
     if (o.command == RsmqCommand::pop || o.keep) return 0;
+    const std::string id = message->id;  // a structured binding cannot be captured in C++17
     auto [deleted_error, found] = await<bool>(
-        [&](ipcxx::Rsmq::FoundHandler done) { rsmq.delete_message(o.queue, message->id, std::move(done)); });
+        [&](ipcxx::Rsmq::FoundHandler done) { rsmq.delete_message(o.queue, id, std::move(done)); });
     return deleted_error ? failed("receive", deleted_error) : 0;
 }
 
