@@ -162,3 +162,10 @@ list(APPEND IPCXX_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/bus/consumer_fsm.cpp
     ${IPCXX_SOURCE_ROOT}/src/bus/stream_reply.cpp
 )
+# rsmq-compatible queues on Redis: rsmq's rules and replies (socket-free), the Rsmq class.
+list(APPEND IPCXX_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/rsmq/rsmq.cpp
+    ${IPCXX_SOURCE_ROOT}/src/rsmq/rsmq_impl.cpp
+    ${IPCXX_SOURCE_ROOT}/src/rsmq/rsmq_replies.cpp
+    ${IPCXX_SOURCE_ROOT}/src/rsmq/rsmq_rules.cpp
+)

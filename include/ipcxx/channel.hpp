@@ -145,8 +145,9 @@ public:
     /// The same on the caller's io_context, which must outlive this object and be run.
     Channel(asio::io_context& io, ChannelLink link, ChannelOptions options = {});
     /// Stops writing at once and closes the link (on the I/O thread, right after), dropping what is
-    /// not written yet (call disconnect() first to have it written); no handler runs after this
-    /// returns (one running on another thread is waited for).
+    /// not written yet (call disconnect() first to have it written); no handler or response
+    /// callback runs after this returns (one running on another thread is waited for). Requests
+    /// still open end here, on the calling thread, with errc::not_connected.
     ~Channel();
     Channel(const Channel&) = delete;
     Channel& operator=(const Channel&) = delete;

@@ -57,7 +57,8 @@ public:
     virtual void unhandle(std::string_view event) = 0;
 
 protected:
-    ~EventSource() = default;
+    /// Virtual, so that a class derived from Server or Client is destroyed whole through a pointer to either.
+    virtual ~EventSource() = default;
     /// Stores an adapted handler (the hook behind on / once).
     virtual HandlerId add_handler(std::string_view event, detail::Handler handler, bool once) = 0;
     /// Stores an adapted request handler (the hook behind handle).

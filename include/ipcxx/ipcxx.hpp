@@ -18,3 +18,4 @@
 #include "ipcxx/redis.hpp"
 #include "ipcxx/redis_subscriber.hpp"
 #include "ipcxx/bus.hpp"
+#include "ipcxx/rsmq.hpp"

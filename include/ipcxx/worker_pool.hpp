@@ -65,6 +65,10 @@ struct WorkerPoolOptions {
     std::size_t crash_loop_after = 3;
     /// The deadline of a request made without one (zero: none).
     std::chrono::milliseconds request_timeout{30000};
+    /// A request past its deadline is still running on its worker: it keeps its place there
+    /// (max_in_flight_per_worker) until the worker's late answer, or this long. Then the worker
+    /// counts as stuck: it gets no new work and is replaced once its other requests have ended.
+    std::chrono::milliseconds late_answer_grace{5000};
 };
 
 /// What a WorkerPool is doing, at one moment.
@@ -85,8 +89,8 @@ struct WorkerPoolStats {
 ///
 /// A request goes to the running worker with the fewest requests in flight. If its worker dies
 /// first, it is sent again (max_attempts) or ends with errc::worker_exited; every request ends
-/// exactly once, with the worker's answer or an error: request_timeout, queue_full, worker_exited,
-/// pool_shut_down, or the worker's own (remote_error, no_handler).
+/// exactly once, with the worker's answer or an error: request_timeout, request_cancelled,
+/// queue_full, worker_exited, pool_shut_down, or the worker's own (remote_error, no_handler).
 ///
 /// Events, on the I/O thread (the library's process thread, or the caller's io_context):
 /// @verbatim
@@ -97,7 +101,7 @@ struct WorkerPoolStats {
 /// @endverbatim
 /// Worker numbers are never reused: a restarted worker has a new one.
 ///
-/// Thread safety: request, resize, shutdown, stats and the destructor are safe from any thread,
+/// Thread safety: request, cancel, resize, shutdown, stats and the destructor are safe from any thread,
 /// including from inside a callback; no call runs a callback before it returns.
 class IPCXX_API WorkerPool {
 public:
@@ -152,6 +156,11 @@ public:
     std::future<Payload> request_future_packed(std::string_view event, std::string_view msgpack_args,
                                                std::chrono::milliseconds timeout);
 
+    /// Ends request `id` at once with errc::request_cancelled (its callback runs once, on the I/O
+    /// thread, after this returns): a queued request leaves the queue; one in flight is cancelled on
+    /// its worker (an `ipcxx.cancel` message), whose place is free at once, and an answer that
+    /// still comes is dropped. Nothing for a request that has ended or an unknown id.
+    void cancel(RequestId id);
     /// Runs `size` workers from now on (at least 1, else errc::invalid_argument). Growing starts
     /// new workers; shrinking stops idle workers at once and busy ones once they have answered.
     /// errc::pool_shut_down after shutdown().

@@ -113,6 +113,9 @@ ChannelImpl::ChannelImpl(asio::io_context& io, std::shared_ptr<void> keepalive, 
             cancel.id = id;
             send_frame(cancel);
         });
+    // A response callback runs under the same rule as every handler: destroy() waits for one that
+    // runs, and ends the requests still open itself.
+    pending_->set_gate([this](const std::function<void()>& body) { return events_.registry().run_guarded(body); });
 }
 
 ChannelImpl::~ChannelImpl() {
@@ -200,10 +203,13 @@ SendStatus ChannelImpl::queue_line(std::string line, int fd) {
     return {{}, pushed.keep_sending};
 }
 
-void ChannelImpl::queue_control(std::string line) {
+void ChannelImpl::queue_control(std::string_view cmd) {
     // On the strand: written ahead of queued messages, as Node does (they may be waiting for an
-    // answer of the peer's, which may be waiting for this one).
-    control_.push_back(std::move(line));
+    // answer of the peer's, which may be waiting for this one). Framed as every message is: a
+    // Node peer in 'advanced' mode reads a JSON line as a broken V8 frame and stalls.
+    std::string bytes;
+    framing_->encode(command_message(cmd), bytes, nullptr);  // a one-key map of ASCII: cannot fail
+    control_.push_back(std::move(bytes));
     pump();
 }
 
@@ -265,6 +271,8 @@ void ChannelImpl::disconnect() {
 
 void ChannelImpl::destroy() {
     events_.registry().close();
+    // After close(): no callback runs on the strand any more, and none of them runs now.
+    pending_->fail_all_here(make_error_code(errc::not_connected), "channel destroyed before the response arrived");
     disconnecting_.store(true);
     connected_.store(false, std::memory_order_release);
     // Only the strand frees queued messages: a write there may be using their bytes right now.
@@ -500,14 +508,14 @@ void ChannelImpl::handle_descriptor_message(const Payload& whole, const msgpack:
     const msgpack::object* msg = member(value, "msg");
     const Payload message = msg ? Payload::from_msgpack(pack_object(*msg)) : Payload();
     if (received_fds_.empty()) {
-        queue_control("{\"cmd\":\"NODE_HANDLE_NACK\"}\n");
+        queue_control("NODE_HANDLE_NACK");
         report(make_error_code(errc::handle_missing),
                "a NODE_HANDLE message arrived without a descriptor; NODE_HANDLE_NACK sent: " + whole.to_json());
         return;
     }
     const int fd = received_fds_.front();
     received_fds_.pop_front();
-    queue_control("{\"cmd\":\"NODE_HANDLE_ACK\"}\n");
+    queue_control("NODE_HANDLE_ACK");
     std::shared_ptr<std::function<void(const Payload&, int)>> handler;
     {
         std::lock_guard<std::mutex> lock(handlers_mutex_);

@@ -75,7 +75,8 @@ private:
     // The framing once attached, else null (nothing can be sent yet: not_connected).
     ChannelFraming* attached_framing() const noexcept { return attached() ? framing_.get() : nullptr; }
     SendStatus queue_line(std::string line, int fd);
-    void queue_control(std::string line);
+    // Queues Node's internal message {"cmd":cmd} (a handle's ACK or NACK) in the channel's framing.
+    void queue_control(std::string_view cmd);
     std::error_code send_frame(const NativeFrame& frame, std::string* detail = nullptr);
     void schedule_pump();
 

@@ -46,6 +46,14 @@ std::string handle_message(std::string_view message_msgpack) {
     return out;
 }
 
+std::string command_message(std::string_view cmd) {
+    std::string out;
+    append_msgpack_map_header(1, out);
+    append_msgpack_str("cmd", out);
+    append_msgpack_str(cmd, out);
+    return out;
+}
+
 std::string envelope_message(std::string_view type, std::string_view data_msgpack) {
     std::string out;
     append_msgpack_map_header(2, out);

@@ -28,6 +28,8 @@ bool event_envelope(const msgpack::object& value, std::string_view& type, const 
 // msgpack of {"cmd":"NODE_HANDLE","type":"net.Native","msg":<message>} (Node's send(msg, handle)
 // for a raw handle), `message_msgpack` being one value.
 std::string handle_message(std::string_view message_msgpack);
+// msgpack of {"cmd":cmd}: an internal message such as NODE_HANDLE_ACK.
+std::string command_message(std::string_view cmd);
 // msgpack of {"type":type,"data":<data>}, `data_msgpack` being one value (the JSON wire's message).
 std::string envelope_message(std::string_view type, std::string_view data_msgpack);
 // The packed form of one msgpack value.

@@ -1,12 +1,12 @@
 // msgpack -> JSON.stringify text, walking the msgpack bytes directly.
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "codec/js_number.hpp"
 #include "codec/json_string.hpp"
 #include "codec/json_wire.hpp"
+#include "codec/msgpack_reader.hpp"
 #include "ipcxx/error.hpp"
 
 namespace ipcxx::detail {
@@ -40,58 +40,25 @@ std::uint64_t index_sort_key(std::string_view key) noexcept {
 
 class Writer {
 public:
-    Writer(std::string_view in, std::string& out, std::string* detail)
-        : base_(reinterpret_cast<const unsigned char*>(in.data())), p_(base_), end_(base_ + in.size()),
-          out_(out), detail_(detail) {}
+    Writer(std::string_view in, std::string& out, std::string* detail) : in_(in, detail), out_(out) {}
 
     std::error_code write_one() {
-        if (!value(0)) return ec_;
-        if (p_ != end_) fail(errc::invalid_argument, "trailing bytes after the msgpack value");
-        return ec_;
+        if (value(0) && !in_.at_end()) in_.fail(errc::invalid_argument, "trailing bytes after the msgpack value");
+        return in_.error();
     }
 
 private:
-    bool fail(errc e, const char* what) {
-        ec_ = make_error_code(e);
-        if (detail_) {
-            *detail_ = what;
-            *detail_ += " at msgpack offset ";
-            *detail_ += std::to_string(offset());
-        }
-        return false;
-    }
-    std::size_t offset() const { return static_cast<std::size_t>(p_ - base_); }
-
-    bool need(std::size_t n) {
-        return static_cast<std::size_t>(end_ - p_) >= n || fail(errc::invalid_argument, "truncated msgpack");
-    }
-    std::uint64_t be(std::size_t n) {  // caller checked need(n)
-        std::uint64_t v = 0;
-        for (std::size_t i = 0; i < n; ++i) v = (v << 8) | p_[i];
-        p_ += n;
-        return v;
-    }
-    bool read_len(std::size_t n, std::uint64_t& len) {
-        if (!need(n)) return false;
-        len = be(n);
-        return true;
-    }
-
     bool string(std::size_t len, const char* where) {
-        if (!need(len)) return false;
-        const std::string_view s(reinterpret_cast<const char*>(p_), len);
+        if (!in_.need(len)) return false;
+        const std::string_view s(reinterpret_cast<const char*>(in_.position()), len);
         const std::size_t bad = append_json_string(s, out_);
-        if (bad != len) {
-            p_ += bad;
-            return fail(errc::invalid_utf8, where);
-        }
-        p_ += len;
-        return true;
+        in_.advance(static_cast<std::ptrdiff_t>(bad));
+        return bad == len || in_.fail(errc::invalid_utf8, where);
     }
 
     bool value(int depth) {
-        if (!need(1)) return false;
-        const unsigned char t = *p_++;
+        if (!in_.need(1)) return false;
+        const unsigned char t = in_.take();
         std::uint64_t n = 0;
         if (t <= 0x7F || t >= 0xE0) {
             append_decimal(static_cast<std::int64_t>(static_cast<std::int8_t>(t)), out_);
@@ -104,67 +71,53 @@ private:
             case 0xC0: out_.append("null", 4); return true;
             case 0xC2: out_.append("false", 5); return true;
             case 0xC3: out_.append("true", 4); return true;
-            case 0xC4: return read_len(1, n) && bin(n);
-            case 0xC5: return read_len(2, n) && bin(n);
-            case 0xC6: return read_len(4, n) && bin(n);
-            case 0xCA: {
-                if (!need(4)) return false;
-                const auto bits = static_cast<std::uint32_t>(be(4));
-                float f;
-                std::memcpy(&f, &bits, 4);
-                append_js_double(static_cast<double>(f), out_);
-                return true;
-            }
-            case 0xCB: {
-                if (!need(8)) return false;
-                const std::uint64_t bits = be(8);
-                double d;
-                std::memcpy(&d, &bits, 8);
+            case 0xC4: return in_.read_length(1, n) && bin(n);
+            case 0xC5: return in_.read_length(2, n) && bin(n);
+            case 0xC6: return in_.read_length(4, n) && bin(n);
+            case 0xCA: case 0xCB: {
+                double d = 0;
+                if (!in_.read_float(t, d)) return false;
                 append_js_double(d, out_);
                 return true;
             }
             case 0xCC: case 0xCD: case 0xCE: case 0xCF: {
-                const std::size_t size = std::size_t{1} << (t - 0xCC);
-                if (!need(size)) return false;
-                append_decimal(be(size), out_);
+                std::uint64_t u = 0;
+                if (!in_.read_unsigned(t, u)) return false;
+                append_decimal(u, out_);
                 return true;
             }
             case 0xD0: case 0xD1: case 0xD2: case 0xD3: {
-                const std::size_t size = std::size_t{1} << (t - 0xD0);
-                if (!need(size)) return false;
-                // Sign-extend the big-endian two's complement value.
-                const unsigned shift = static_cast<unsigned>(64 - 8 * size);
-                const auto v = static_cast<std::int64_t>(be(size) << shift) >> shift;
-                append_decimal(v, out_);
+                std::int64_t i = 0;
+                if (!in_.read_signed(t, i)) return false;
+                append_decimal(i, out_);
                 return true;
             }
-            case 0xD9: return read_len(1, n) && string(n, "invalid UTF-8 in a string");
-            case 0xDA: return read_len(2, n) && string(n, "invalid UTF-8 in a string");
-            case 0xDB: return read_len(4, n) && string(n, "invalid UTF-8 in a string");
-            case 0xDC: return read_len(2, n) && array(n, depth);
-            case 0xDD: return read_len(4, n) && array(n, depth);
-            case 0xDE: return read_len(2, n) && map(n, depth);
-            case 0xDF: return read_len(4, n) && map(n, depth);
-            case 0xC1: --p_; return fail(errc::invalid_argument, "invalid msgpack type byte 0xc1");
-            default: --p_; return fail(errc::unsupported_value, "msgpack ext cannot be sent as JSON");
+            case 0xD9: return in_.read_length(1, n) && string(n, "invalid UTF-8 in a string");
+            case 0xDA: return in_.read_length(2, n) && string(n, "invalid UTF-8 in a string");
+            case 0xDB: return in_.read_length(4, n) && string(n, "invalid UTF-8 in a string");
+            case 0xDC: return in_.read_length(2, n) && array(n, depth);
+            case 0xDD: return in_.read_length(4, n) && array(n, depth);
+            case 0xDE: return in_.read_length(2, n) && map(n, depth);
+            case 0xDF: return in_.read_length(4, n) && map(n, depth);
+            case 0xC1: in_.advance(-1); return in_.fail(errc::invalid_argument, "invalid msgpack type byte 0xc1");
+            default: in_.advance(-1); return in_.fail(errc::unsupported_value, "msgpack ext cannot be sent as JSON");
         }
     }
 
     // node-ipc sends a Buffer as Buffer.prototype.toJSON() gives it.
     bool bin(std::uint64_t len) {
-        if (!need(len)) return false;
+        if (!in_.need(len)) return false;
         out_.append("{\"type\":\"Buffer\",\"data\":[", 25);
         for (std::uint64_t i = 0; i < len; ++i) {
             if (i) out_.push_back(',');
-            append_decimal(static_cast<std::uint64_t>(p_[i]), out_);
+            append_decimal(static_cast<std::uint64_t>(in_.take()), out_);
         }
         out_.append("]}", 2);
-        p_ += len;
         return true;
     }
 
     bool array(std::uint64_t count, int depth) {
-        if (depth >= max_depth) return fail(errc::unsupported_value, "msgpack nested deeper than 512");
+        if (depth >= max_depth) return in_.fail(errc::unsupported_value, "msgpack nested deeper than 512");
         out_.push_back('[');
         for (std::uint64_t i = 0; i < count; ++i) {
             if (i) out_.push_back(',');
@@ -175,7 +128,7 @@ private:
     }
 
     bool map(std::uint64_t count, int depth) {
-        if (depth >= max_depth) return fail(errc::unsupported_value, "msgpack nested deeper than 512");
+        if (depth >= max_depth) return in_.fail(errc::unsupported_value, "msgpack nested deeper than 512");
         auto& entries = map_entries;
         const std::size_t first = entries.size();
         bool reorder = false;
@@ -200,15 +153,15 @@ private:
     }
 
     bool key(std::uint64_t& sort_key) {
-        if (!need(1)) return false;
-        const unsigned char t = *p_;
+        if (!in_.need(1)) return false;
+        const unsigned char t = in_.peek();
         std::uint64_t len = 0;
         if (t >= 0xA0 && t <= 0xBF) {
-            ++p_;
+            in_.advance(1);
             len = t & 0x1F;
         } else if (t >= 0xD9 && t <= 0xDB) {
-            ++p_;
-            if (!read_len(std::size_t{1} << (t - 0xD9), len)) return false;
+            in_.advance(1);
+            if (!in_.read_length(std::size_t{1} << (t - 0xD9), len)) return false;
         } else if (t <= 0x7F || t >= 0xE0 || (t >= 0xCC && t <= 0xD3)) {
             // Integer keys become their decimal string, like a JS property name.
             const std::size_t start = out_.size();
@@ -218,10 +171,10 @@ private:
             sort_key = index_sort_key(std::string_view(out_).substr(start + 1, out_.size() - start - 2));
             return true;
         } else {
-            return fail(errc::unsupported_value, "map key is neither a string nor an integer");
+            return in_.fail(errc::unsupported_value, "map key is neither a string nor an integer");
         }
-        if (!need(len)) return false;
-        sort_key = index_sort_key(std::string_view(reinterpret_cast<const char*>(p_), len));
+        if (!in_.need(len)) return false;
+        sort_key = index_sort_key(std::string_view(reinterpret_cast<const char*>(in_.position()), len));
         return string(len, "invalid UTF-8 in a map key");
     }
 
@@ -246,12 +199,8 @@ private:
         out_.replace(map_begin, out_.size() - map_begin, tmp);
     }
 
-    const unsigned char* const base_;
-    const unsigned char* p_;
-    const unsigned char* const end_;
+    MsgpackReader in_;
     std::string& out_;
-    std::string* detail_;
-    std::error_code ec_;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include "codec/msgpack_reader.hpp"
 #include "codec/utf8.hpp"
 #include "codec/v8_tags.hpp"
 #include "codec/v8_wire.hpp"
@@ -19,42 +20,20 @@ constexpr std::uint64_t max_safe_integer = std::uint64_t{1} << 53;  // larger in
 
 class Encoder {
 public:
-    Encoder(std::string_view in, std::string& out, std::string* detail)
-        : base_(reinterpret_cast<const unsigned char*>(in.data())), p_(base_), end_(base_ + in.size()), out_(out),
-          detail_(detail) {}
+    Encoder(std::string_view in, std::string& out, std::string* detail) : in_(in, detail), out_(out) {}
 
     std::error_code run() {
         const std::size_t start = out_.size();
         out_.push_back(static_cast<char>(tag::version));
         out_.push_back(static_cast<char>(tag::latest_version));
-        if (value(0) && p_ != end_) fail(errc::invalid_argument, "trailing bytes after the msgpack value");
-        if (ec_) out_.resize(start);
-        return ec_;
+        if (value(0) && !in_.at_end()) in_.fail(errc::invalid_argument, "trailing bytes after the msgpack value");
+        if (in_.error()) out_.resize(start);
+        return in_.error();
     }
 
 private:
-    bool fail(errc e, const std::string& what) {
-        if (!ec_) {
-            ec_ = make_error_code(e);
-            if (detail_) *detail_ = what + " at msgpack offset " + std::to_string(p_ - base_);
-        }
-        return false;
-    }
-
-    bool need(std::uint64_t n) {
-        return static_cast<std::uint64_t>(end_ - p_) >= n || fail(errc::invalid_argument, "truncated msgpack");
-    }
-    std::uint64_t be(std::size_t n) {  // caller checked need(n)
-        std::uint64_t v = 0;
-        for (std::size_t i = 0; i < n; ++i) v = (v << 8) | p_[i];
-        p_ += n;
-        return v;
-    }
-    bool read_length(std::size_t n, std::uint64_t& length) {
-        if (!need(n)) return false;
-        length = be(n);
-        return true;
-    }
+    bool fail(errc e, const std::string& what) { return in_.fail(e, what); }
+    bool need(std::uint64_t n) { return in_.need(n); }
 
     void tag_byte(unsigned char t) { out_.push_back(static_cast<char>(t)); }
     void varint(std::uint64_t v) {
@@ -105,7 +84,7 @@ private:
 
     bool value(int depth) {
         if (!need(1)) return false;
-        const unsigned char t = *p_++;
+        const unsigned char t = in_.take();
         std::uint64_t n = 0;
         if (t <= 0x7F || t >= 0xE0) {  // positive and negative fixint
             integer(t >= 0xE0, t <= 0x7F ? t : 0x100u - t);
@@ -118,39 +97,27 @@ private:
             case 0xC0: tag_byte(tag::null); return true;
             case 0xC2: tag_byte(tag::false_value); return true;
             case 0xC3: tag_byte(tag::true_value); return true;
-            case 0xC4: return read_length(1, n) && buffer(n);
-            case 0xC5: return read_length(2, n) && buffer(n);
-            case 0xC6: return read_length(4, n) && buffer(n);
-            case 0xC7: return read_length(1, n) && ext(n, depth);
-            case 0xC8: return read_length(2, n) && ext(n, depth);
-            case 0xC9: return read_length(4, n) && ext(n, depth);
-            case 0xCA: {
-                if (!need(4)) return false;
-                const auto bits = static_cast<std::uint32_t>(be(4));
-                float f;
-                std::memcpy(&f, &bits, sizeof f);
-                number(static_cast<double>(f));
-                return true;
-            }
-            case 0xCB: {
-                if (!need(8)) return false;
-                const std::uint64_t bits = be(8);
-                double d;
-                std::memcpy(&d, &bits, sizeof d);
+            case 0xC4: return in_.read_length(1, n) && buffer(n);
+            case 0xC5: return in_.read_length(2, n) && buffer(n);
+            case 0xC6: return in_.read_length(4, n) && buffer(n);
+            case 0xC7: return in_.read_length(1, n) && ext(n, depth);
+            case 0xC8: return in_.read_length(2, n) && ext(n, depth);
+            case 0xC9: return in_.read_length(4, n) && ext(n, depth);
+            case 0xCA: case 0xCB: {
+                double d = 0;
+                if (!in_.read_float(t, d)) return false;
                 number(d);
                 return true;
             }
             case 0xCC: case 0xCD: case 0xCE: case 0xCF: {
-                const std::size_t size = std::size_t{1} << (t - 0xCC);
-                if (!need(size)) return false;
-                integer(false, be(size));
+                std::uint64_t u = 0;
+                if (!in_.read_unsigned(t, u)) return false;
+                integer(false, u);
                 return true;
             }
             case 0xD0: case 0xD1: case 0xD2: case 0xD3: {
-                const std::size_t size = std::size_t{1} << (t - 0xD0);
-                if (!need(size)) return false;
-                const unsigned shift = static_cast<unsigned>(64 - 8 * size);
-                const auto v = static_cast<std::int64_t>(be(size) << shift) >> shift;
+                std::int64_t v = 0;
+                if (!in_.read_signed(t, v)) return false;
                 // The magnitude of INT64_MIN does not fit int64: computed unsigned.
                 integer(v < 0, v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v));
                 return true;
@@ -160,14 +127,14 @@ private:
             case 0xD6: return ext(4, depth);
             case 0xD7: return ext(8, depth);
             case 0xD8: return ext(16, depth);
-            case 0xD9: return read_length(1, n) && string(n);
-            case 0xDA: return read_length(2, n) && string(n);
-            case 0xDB: return read_length(4, n) && string(n);
-            case 0xDC: return read_length(2, n) && array(n, depth);
-            case 0xDD: return read_length(4, n) && array(n, depth);
-            case 0xDE: return read_length(2, n) && map(n, depth);
-            case 0xDF: return read_length(4, n) && map(n, depth);
-            default: --p_; return fail(errc::invalid_argument, "invalid msgpack type byte 0xc1");
+            case 0xD9: return in_.read_length(1, n) && string(n);
+            case 0xDA: return in_.read_length(2, n) && string(n);
+            case 0xDB: return in_.read_length(4, n) && string(n);
+            case 0xDC: return in_.read_length(2, n) && array(n, depth);
+            case 0xDD: return in_.read_length(4, n) && array(n, depth);
+            case 0xDE: return in_.read_length(2, n) && map(n, depth);
+            case 0xDF: return in_.read_length(4, n) && map(n, depth);
+            default: in_.advance(-1); return fail(errc::invalid_argument, "invalid msgpack type byte 0xc1");
         }
     }
 
@@ -175,7 +142,7 @@ private:
     // form) as two-byte 'c', since V8 reads UTF-8 'S' strictly; any other text as UTF-8 'S'.
     bool string(std::uint64_t length) {
         if (!need(length)) return false;
-        const unsigned char* s = p_;
+        const unsigned char* s = in_.position();
         bool latin1 = true;
         bool lone_surrogate = false;
         for (std::uint64_t i = 0; i < length;) {
@@ -185,14 +152,14 @@ private:
             }
             const std::size_t n = utf8_sequence_length(s + i, s + length, true);
             if (n == 0) {
-                p_ += i;
+                in_.advance(static_cast<std::ptrdiff_t>(i));
                 return fail(errc::invalid_utf8, "invalid UTF-8 in a string");
             }
             if (n > 2 || s[i] > 0xC3) latin1 = false;
             if (n == 3 && s[i] == 0xED && s[i + 1] >= 0xA0) lone_surrogate = true;
             i += n;
         }
-        p_ += length;
+        in_.advance(static_cast<std::ptrdiff_t>(length));
         if (latin1) {
             std::size_t chars = 0;
             for (std::uint64_t i = 0; i < length; ++i) chars += (s[i] & 0xC0) != 0x80;
@@ -256,8 +223,8 @@ private:
         varint(tag::host_array_buffer_view);
         varint(type);
         varint(length);
-        out_.append(reinterpret_cast<const char*>(p_), length);
-        p_ += length;
+        out_.append(reinterpret_cast<const char*>(in_.position()), length);
+        in_.advance(static_cast<std::ptrdiff_t>(length));
         return true;
     }
 
@@ -289,7 +256,7 @@ private:
         bool object = true;
         for (std::uint64_t i = 0; i < count; ++i) {
             if (!need(1)) return false;
-            const unsigned char k = *p_;
+            const unsigned char k = in_.peek();
             object = object && ((k >= 0xA0 && k <= 0xBF) || (k >= 0xD9 && k <= 0xDB));
             const std::size_t key_at = out_.size();
             if (!value(depth + 1)) return false;
@@ -318,7 +285,7 @@ private:
 
     bool ext(std::uint64_t length, int depth) {
         if (!need(1)) return false;
-        const auto type = static_cast<std::int8_t>(*p_++);
+        const auto type = static_cast<std::int8_t>(in_.take());
         if (!need(length)) return false;
         switch (type) {
             case v8_ext::timestamp: return date(length);
@@ -339,11 +306,12 @@ private:
     }
 
     bool bigint_ext(std::uint64_t length) {
-        if (length == 0 || p_[0] > 1) return fail(errc::invalid_argument, "a BigInt ext without its sign byte 0 or 1");
-        const bool negative = p_[0] == 1;
-        std::string_view magnitude(reinterpret_cast<const char*>(p_ + 1), length - 1);
+        const unsigned char* const p = in_.position();
+        if (length == 0 || p[0] > 1) return fail(errc::invalid_argument, "a BigInt ext without its sign byte 0 or 1");
+        const bool negative = p[0] == 1;
+        std::string_view magnitude(reinterpret_cast<const char*>(p + 1), length - 1);
         while (!magnitude.empty() && magnitude.front() == '\0') magnitude.remove_prefix(1);
-        p_ += length;
+        in_.advance(static_cast<std::ptrdiff_t>(length));
         bigint(negative, magnitude);
         return true;
     }
@@ -351,28 +319,27 @@ private:
     bool set(std::uint64_t length, int depth) {
         if (!deeper(depth)) return false;
         // The ext's data is one msgpack array: read in place, then checked to end where the ext ends.
-        const unsigned char* const ext_end = p_ + length;
-        const unsigned char* const outer_end = end_;
-        end_ = ext_end;
+        const unsigned char* const ext_end = in_.position() + length;
+        const unsigned char* const outer_end = in_.limit(ext_end);
         std::uint64_t count = 0;
         bool ok = true;
         if (!need(1)) {
             ok = false;
-        } else if (*p_ >= 0x90 && *p_ <= 0x9F) {
-            count = *p_++ & 0x0F;
-        } else if (*p_ == 0xDC || *p_ == 0xDD) {
-            ok = read_length(*p_++ == 0xDC ? 2 : 4, count);
+        } else if (in_.peek() >= 0x90 && in_.peek() <= 0x9F) {
+            count = in_.take() & 0x0F;
+        } else if (in_.peek() == 0xDC || in_.peek() == 0xDD) {
+            ok = in_.read_length(in_.take() == 0xDC ? 2 : 4, count);
         } else {
             ok = fail(errc::invalid_argument, "a Set ext whose data is not a msgpack array");
         }
         if (ok) {
             tag_byte(tag::begin_set);
             for (std::uint64_t i = 0; i < count && ok; ++i) ok = value(depth + 1);
-            if (ok && p_ != ext_end) ok = fail(errc::invalid_argument, "bytes after the array in a Set ext");
+            if (ok && in_.position() != ext_end) ok = fail(errc::invalid_argument, "bytes after the array in a Set ext");
             tag_byte(tag::end_set);
             varint(count);
         }
-        end_ = outer_end;
+        in_.limit(outer_end);
         return ok;
     }
 
@@ -381,14 +348,14 @@ private:
         std::int64_t seconds = 0;
         std::uint64_t nanoseconds = 0;
         if (length == 4) {
-            seconds = static_cast<std::int64_t>(be(4));
+            seconds = static_cast<std::int64_t>(in_.be(4));
         } else if (length == 8) {
-            const std::uint64_t v = be(8);
+            const std::uint64_t v = in_.be(8);
             nanoseconds = v >> 34;
             seconds = static_cast<std::int64_t>(v & ((std::uint64_t{1} << 34) - 1));
         } else if (length == 12) {
-            nanoseconds = be(4);
-            seconds = static_cast<std::int64_t>(be(8));
+            nanoseconds = in_.be(4);
+            seconds = static_cast<std::int64_t>(in_.be(8));
         } else {
             return fail(errc::invalid_argument, "a timestamp ext of " + std::to_string(length) + " bytes");
         }
@@ -406,12 +373,8 @@ private:
         return true;
     }
 
-    const unsigned char* base_;
-    const unsigned char* p_;
-    const unsigned char* end_;
+    MsgpackReader in_;
     std::string& out_;
-    std::string* detail_;
-    std::error_code ec_;
     tag::KeyRanges keys_;  // open objects' keys as written
 };
 

@@ -193,6 +193,19 @@ void PendingRequests::set_sequence(RequestId id, std::uint64_t sequence) {
 }
 
 bool PendingRequests::complete(RequestId id, Response response) {
+    if (!gate_) return complete_ungated(id, std::move(response));
+    {
+        // Nothing to end: the gate is not touched, as its owner may be gone (a timer that fired as
+        // the owner's destructor took every request).
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (entries_.count(id) == 0) return false;
+    }
+    bool completed = false;
+    gate_([&] { completed = complete_ungated(id, std::move(response)); });
+    return completed;
+}
+
+bool PendingRequests::complete_ungated(RequestId id, Response response) {
     Entry entry;
     {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -231,6 +244,34 @@ void PendingRequests::abandon(RequestId id, Response response) {
 
 void PendingRequests::fail_where(const std::function<bool(std::uint64_t, std::uint64_t)>& match,
                                  std::error_code error, const std::string& message) {
+    if (!gate_) return fail_where_ungated(match, error, message);
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (entries_.empty()) return;  // as in complete()
+    }
+    gate_([&] { fail_where_ungated(match, error, message); });
+}
+
+void PendingRequests::fail_all_here(std::error_code error, const std::string& message) {
+    std::vector<Entry> failed;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto& item : entries_) failed.push_back(std::move(item.second));
+        entries_.clear();
+    }
+    if (failed.empty()) return;
+    std::vector<std::shared_ptr<asio::steady_timer>> timers;
+    for (const Entry& entry : failed) timers.push_back(entry.timer);
+    // A timer belongs to the strand: cancelled there, not on this thread.
+    asio::post(strand_, [timers = std::move(timers)] {
+        for (const auto& timer : timers) timer->cancel();
+    });
+    const Response response = failure(error, message);
+    for (Entry& entry : failed) call(entry.callback, response);
+}
+
+void PendingRequests::fail_where_ungated(const std::function<bool(std::uint64_t, std::uint64_t)>& match,
+                                         std::error_code error, const std::string& message) {
     std::vector<Entry> failed;
     {
         std::lock_guard<std::mutex> lock(mutex_);

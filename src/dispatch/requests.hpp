@@ -90,6 +90,15 @@ public:
     void fail_where(const std::function<bool(std::uint64_t link, std::uint64_t sequence)>& match,
                     std::error_code error, const std::string& message);
 
+    // Runs `body` (taking requests out and calling their callbacks) unless the owner is closing;
+    // false when it did not run. An owner whose destructor ends the open requests itself sets one
+    // (before any request is added), so that the strand takes none of them after it closed.
+    using Gate = std::function<bool(const std::function<void()>& body)>;
+    void set_gate(Gate gate) { gate_ = std::move(gate); }
+    // Completes every open request with `error` on the calling thread, past the gate: for the
+    // owner's destructor once its gate is closed. Their timers are cancelled on the strand.
+    void fail_all_here(std::error_code error, const std::string& message);
+
 private:
     struct Entry {
         ResponseHandler callback;
@@ -98,12 +107,16 @@ private:
         std::uint64_t sequence = 0;
     };
     void call(ResponseHandler& callback, const Response& response);
+    bool complete_ungated(RequestId id, Response response);
+    void fail_where_ungated(const std::function<bool(std::uint64_t, std::uint64_t)>& match, std::error_code error,
+                            const std::string& message);
     // Completes as complete() and then calls on_abandoned.
     void abandon(RequestId id, Response response);
 
     Strand strand_;
     OnCallbackException on_exception_;
     OnAbandoned on_abandoned_;
+    Gate gate_;
     std::mutex mutex_;
     std::map<RequestId, Entry> entries_;
     std::atomic<RequestId> next_id_{1};

@@ -1,6 +1,8 @@
 #include "pool/child_worker_link.hpp"
 
 #include <csignal>
+#include <map>
+#include <mutex>
 
 #include "ipcxx/channel.hpp"
 #include "ipcxx/child_process.hpp"
@@ -52,14 +54,33 @@ public:
               std::chrono::milliseconds time_left) override {
         const WorkerLinkEvents& e = events_;
         ChildProcess* child = child_.get();
-        child->channel().request_packed(event, msgpack_args, time_left.count() > 0 ? time_left : no_deadline,
-                                        [&e, child, id](const Response& response) {
-                                            if (response.error == errc::queue_full) {
-                                                child->kill(SIGKILL);  // cannot take work: replaced
-                                            } else if (!not_an_answer(response.error)) {
-                                                e.answered(id, response);
-                                            }
-                                        });
+        // Under the lock, so that the callback (on the channel's strand) finds the id to forget.
+        std::lock_guard<std::mutex> lock(channel_ids_mutex_);
+        channel_ids_[id] = child->channel().request_packed(
+            event, msgpack_args, time_left.count() > 0 ? time_left : no_deadline,
+            [this, &e, child, id](const Response& response) {
+                {
+                    std::lock_guard<std::mutex> ended(channel_ids_mutex_);
+                    channel_ids_.erase(id);
+                }
+                if (response.error == errc::queue_full) {
+                    child->kill(SIGKILL);  // cannot take work: replaced
+                } else if (!not_an_answer(response.error)) {
+                    e.answered(id, response);
+                }
+            });
+    }
+
+    void cancel(PoolRequestId id) override {
+        RequestId channel_id = 0;
+        {
+            std::lock_guard<std::mutex> lock(channel_ids_mutex_);
+            auto it = channel_ids_.find(id);
+            if (it == channel_ids_.end()) return;
+            channel_id = it->second;
+        }
+        // The channel sends ipcxx.cancel and ends its request with request_cancelled: not an answer.
+        child_->channel().cancel(channel_id);
     }
 
     void stop() override {
@@ -73,6 +94,9 @@ private:
     // The child's handlers refer to events_: declared before child_, it outlives them (no handler
     // of the child runs after its destructor).
     WorkerLinkEvents events_;
+    // The channel's request id of each request sent and not ended: what cancel() needs.
+    std::mutex channel_ids_mutex_;
+    std::map<PoolRequestId, RequestId> channel_ids_;
     std::unique_ptr<ChildProcess> child_;
     std::string program_;
     std::vector<std::string> args_;

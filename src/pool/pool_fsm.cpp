@@ -130,6 +130,7 @@ PoolActions PoolFsm::on_reply(PoolWorkerId worker, PoolRequestId request) {
     } else {
         // A late answer to a request that timed out frees its place; anything else is ignored.
         erase_id(w->second.abandoned, request);
+        if (w->second.abandoned.empty()) w->second.stuck = false;
     }
     settle(out);
     return out;
@@ -140,13 +141,42 @@ PoolActions PoolFsm::on_deadline(PoolRequestId request) {
     auto r = requests_.find(request);
     if (r == requests_.end()) return out;
     if (!r->second.dispatched) {
-        queue_.erase(std::remove(queue_.begin(), queue_.end(), request), queue_.end());
+        unqueue(request);
     } else if (auto w = workers_.find(r->second.worker); w != workers_.end()) {
-        // It keeps running the request: its place stays taken until it answers or exits.
+        // It keeps running the request: its place stays taken until it answers, exits, or the
+        // grace ends.
         erase_id(w->second.in_flight, request);
         w->second.abandoned.push_back(request);
+        PoolAction arm = action(PoolAction::Kind::arm_grace, w->first, request);
+        arm.delay = settings_.late_answer_grace;
+        out.push_back(arm);
     }
     complete(request, make_error_code(errc::request_timeout), out);
+    settle(out);
+    return out;
+}
+
+PoolActions PoolFsm::cancel(PoolRequestId request) {
+    PoolActions out;
+    auto r = requests_.find(request);
+    if (r == requests_.end()) return out;
+    if (!r->second.dispatched) {
+        unqueue(request);
+    } else {
+        out.push_back(action(PoolAction::Kind::cancel, r->second.worker, request));
+    }
+    complete(request, make_error_code(errc::request_cancelled), out);
+    settle(out);
+    return out;
+}
+
+PoolActions PoolFsm::on_grace_due(PoolWorkerId worker, PoolRequestId request) {
+    PoolActions out;
+    auto w = workers_.find(worker);
+    if (w == workers_.end()) return out;
+    const auto& abandoned = w->second.abandoned;
+    if (std::find(abandoned.begin(), abandoned.end(), request) == abandoned.end()) return out;
+    w->second.stuck = true;
     settle(out);
     return out;
 }
@@ -280,7 +310,7 @@ PoolFsm::WorkerMap::iterator PoolFsm::least_busy() {
     std::size_t best_load = 0;
     for (auto it = workers_.begin(); it != workers_.end(); ++it) {
         const Worker& worker = it->second;
-        if (worker.state != WorkerState::ready || worker.retiring) continue;
+        if (worker.state != WorkerState::ready || worker.retiring || worker.stuck) continue;
         const std::size_t load = worker.in_flight.size() + worker.abandoned.size();
         if (load >= settings_.max_in_flight_per_worker) continue;
         if (best == workers_.end() || load < best_load ||
@@ -301,6 +331,8 @@ void PoolFsm::complete(PoolRequestId id, std::error_code error, PoolActions& out
     requests_.erase(r);
     out.push_back(completion(id, error));
 }
+
+void PoolFsm::unqueue(PoolRequestId id) { queue_.erase(std::remove(queue_.begin(), queue_.end(), id), queue_.end()); }
 
 void PoolFsm::stop_worker(PoolWorkerId id, Worker& worker, StopReason reason, bool kill, PoolActions& out) {
     if (worker.kill_sent || (worker.state == WorkerState::stopping && !kill)) return;

@@ -12,8 +12,13 @@
 //   queue while they have attempts left (max_attempts sends in all), else end with worker_exited;
 // - a crash loop (no worker up, every worker failed crash_loop_after times in a row) fails the queued
 //   requests with worker_exited rather than holding them until a restart that may never work;
-// - a request past its deadline ends with request_timeout; a worker whose every request in flight
-//   has timed out is taken as stuck and killed, then restarted at once;
+// - a request past its deadline ends with request_timeout; the worker keeps running it, so its place
+//   on that worker stays taken until the worker's late answer, or for late_answer_grace: after that
+//   the worker is taken as stuck and gets no new work. A worker whose every request in flight has
+//   timed out (or that is stuck, once its other requests have ended) is killed, then restarted at
+//   once;
+// - a cancelled request leaves the queue, or, in flight, ends at once and its worker is told to
+//   stop it (the worker drops it, so its place is free at once); both end with request_cancelled;
 // - resize(n) starts workers or retires some: a retired worker takes no new work and is stopped
 //   once idle;
 // - shutdown(graceful) lets every accepted request finish, then stops the workers;
@@ -47,6 +52,8 @@ struct PoolSettings {
     double restart_jitter = 0.1;
     // Consecutive failures after which a worker counts as crash-looping.
     std::size_t crash_loop_after = 3;
+    // How long a timed-out request may hold its place on a worker waiting for the late answer.
+    std::chrono::milliseconds late_answer_grace{5000};
 };
 
 enum class PoolShutdown { graceful, now };
@@ -60,6 +67,8 @@ struct PoolAction {
         stop,         // ask `worker` to end (close its channel, SIGTERM)
         kill,         // end `worker` now (SIGKILL)
         stopped,      // shutdown finished: no worker and no request left
+        cancel,       // tell `worker` to stop running `request` (its answer is no longer wanted)
+        arm_grace,    // call on_grace_due(worker, request) after `delay`
     };
     Kind kind = Kind::spawn;
     PoolWorkerId worker = 0;
@@ -97,6 +106,10 @@ public:
     PoolActions on_deadline(PoolRequestId request);
     // A restart delay armed by arm_restart elapsed.
     PoolActions on_restart_due(PoolWorkerId worker);
+    // The caller gave up on the request.
+    PoolActions cancel(PoolRequestId request);
+    // The grace armed by arm_grace for a timed-out request passed.
+    PoolActions on_grace_due(PoolWorkerId worker, PoolRequestId request);
     // The number of workers wanted from now on (at least 1; ignored after shutdown).
     PoolActions resize(std::size_t size);
     PoolActions shutdown(PoolShutdown mode);
@@ -120,6 +133,7 @@ private:
         bool retiring = false;  // resized away: takes no new work, stopped once idle
         StopReason stop_reason = StopReason::none;
         bool kill_sent = false;
+        bool stuck = false;  // a timed-out request outlived its grace: no new work
     };
     struct Request {
         bool dispatched = false;
@@ -136,6 +150,7 @@ private:
     void dispatch(PoolActions& out);
     WorkerMap::iterator least_busy();
     void complete(PoolRequestId id, std::error_code error, PoolActions& out);
+    void unqueue(PoolRequestId id);
     void stop_worker(PoolWorkerId id, Worker& worker, StopReason reason, bool kill, PoolActions& out);
     void stop_unneeded_workers(PoolActions& out);
     bool crash_loop() const;

@@ -21,6 +21,7 @@ PoolSettings settings_of(const WorkerPoolOptions& options) {
     s.restart_min = options.restart_min;
     s.restart_max = options.restart_max;
     s.crash_loop_after = options.crash_loop_after;
+    s.late_answer_grace = options.late_answer_grace;
     return s;
 }
 
@@ -74,6 +75,10 @@ RequestId PoolImpl::request(std::string_view event, std::string_view msgpack_arg
     return id;
 }
 
+void PoolImpl::cancel(RequestId id) {
+    post_step([id](PoolFsm& fsm) { return fsm.cancel(id); });
+}
+
 std::error_code PoolImpl::resize(std::size_t size) {
     if (size == 0) return make_error_code(errc::invalid_argument);
     {
@@ -116,6 +121,7 @@ void PoolImpl::destroy() {
             ending.swap(ending_);
             links.swap(links_);
             for (auto& [id, timer] : restart_timers_) timer->cancel();
+            for (auto& [id, timer] : grace_timers_) timer->cancel();
             for (auto& [id, request] : open) {
                 if (request.timer) request.timer->cancel();
             }
@@ -197,6 +203,20 @@ void PoolImpl::perform(const PoolActions& actions, const std::optional<Response>
             });
             break;
         }
+        case PoolAction::Kind::arm_grace: {
+            auto timer = std::make_shared<asio::steady_timer>(io_);
+            grace_timers_[a.request] = timer;
+            const PoolWorkerId worker = a.worker;
+            const PoolRequestId request = a.request;
+            arm_timer(timer, a.delay, [this, worker, request](PoolFsm& fsm) {
+                grace_timers_.erase(request);
+                return fsm.on_grace_due(worker, request);
+            });
+            break;
+        }
+        case PoolAction::Kind::cancel:
+            if (auto link = links_.find(a.worker); link != links_.end()) link->second->cancel(a.request);
+            break;
         case PoolAction::Kind::complete: {
             auto open = requests_.find(a.request);
             if (open == requests_.end()) break;

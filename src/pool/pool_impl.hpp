@@ -41,6 +41,7 @@ public:
     std::error_code start();
     RequestId request(std::string_view event, std::string_view msgpack_args, std::chrono::milliseconds timeout,
                       ResponseHandler on_response);
+    void cancel(RequestId id);
     std::error_code resize(std::size_t size);
     void shutdown(bool graceful);
     WorkerPoolStats stats() const;
@@ -89,7 +90,7 @@ private:
     std::atomic<RequestId> next_id_{0};
     std::atomic<bool> started_{false};
 
-    // fsm_, requests_, ending_, links_, restart_timers_, closed_: taken by the strand for a step,
+    // fsm_, requests_, ending_, links_, restart_timers_, grace_timers_, closed_: taken by the strand for a step,
     // by stats() and destroy().
     mutable std::mutex mutex_;
     PoolFsm fsm_;
@@ -97,6 +98,7 @@ private:
     std::map<RequestId, Ending> ending_;  // ended, callback not called yet
     std::map<PoolWorkerId, std::unique_ptr<WorkerLink>> links_;
     std::map<PoolWorkerId, std::shared_ptr<asio::steady_timer>> restart_timers_;
+    std::map<RequestId, std::shared_ptr<asio::steady_timer>> grace_timers_;  // by timed-out request
     bool closed_ = false;
 
     // Held while a caller's callback runs, so that destroy() waits for it (recursive: a callback

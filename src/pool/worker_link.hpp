@@ -36,6 +36,8 @@ public:
     // request back to the pool.
     virtual void send(PoolRequestId id, std::string_view event, std::string_view msgpack_args,
                       std::chrono::milliseconds time_left) = 0;
+    // Tells the worker to stop running request `id`; an answer that still comes is not reported.
+    virtual void cancel(PoolRequestId id) = 0;
     // Asks the worker to end (its channel closed, then SIGTERM).
     virtual void stop() = 0;
     // Ends it now (SIGKILL).

@@ -46,6 +46,7 @@ std::future<Payload> WorkerPool::request_future_packed(std::string_view event, s
     return std::move(future);
 }
 
+void WorkerPool::cancel(RequestId id) { impl_->cancel(id); }
 std::error_code WorkerPool::resize(std::size_t size) { return impl_->resize(size); }
 void WorkerPool::shutdown(bool graceful) { impl_->shutdown(graceful); }
 WorkerPoolStats WorkerPool::stats() const { return impl_->stats(); }

@@ -25,8 +25,10 @@ SharedIo process_io() {
     std::lock_guard<std::mutex> lock(mutex);
     std::shared_ptr<Holder> holder = current.lock();
     if (!holder) {
-        // No busy polling: process events are rare and a child's start dwarfs a wake-up.
-        holder.reset(new Holder{IoThread::start(std::chrono::microseconds(0))});
+        // Busy polling as a client's default (Config::busy_poll): channels run here too, and a round
+        // trip that waits for the kernel to wake this thread takes three times as long
+        // (benchmarks/channel/README.md). Between children's rare events it costs 50 us of polling.
+        holder.reset(new Holder{IoThread::start(std::chrono::microseconds(50))});
         current = holder;
     }
     return SharedIo{holder->thread->context(), holder};

@@ -3,14 +3,17 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -19,6 +22,7 @@
 #include "ipcxx/channel.hpp"
 #include "ipcxx/child_process.hpp"
 #include "ipcxx/error.hpp"
+#include "listening_socket.hpp"
 #include "process/process_watch.hpp"
 #include "support/fixtures.hpp"
 
@@ -193,10 +197,7 @@ TEST_CASE("descriptors passed both ways with a Node child", "[channel][node]") {
     ChannelWatch channel(c, watch.log);
     int listening = -1;
     c.on_handle([&](const ipcxx::Payload& m, int fd) {
-        int accepting = 0;
-        socklen_t size = sizeof accepting;
-        ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &size);
-        listening = accepting;
+        listening = channel_test_support::listening_socket(fd);
         ::close(fd);
         watch.log.add("handle " + m.to_json().substr(0, 14));
     });
@@ -468,3 +469,155 @@ TEST_CASE("disconnect() waits for a descriptor's ACK only handle_ack_timeout, th
 }
 
 }  // namespace channel_ack_timeout_test
+
+namespace channel_destructor_test {
+
+// The other end of a channel's socket: sends `tick` events as fast as it can and answers every
+// request it reads with 1, until the channel closes its end or 20 s pass.
+class FloodingPeer {
+public:
+    explicit FloodingPeer(int fd) : fd_(fd), thread_([this] { run(); }) {}
+    ~FloodingPeer() {
+        stop_ = true;
+        thread_.join();
+    }
+    // The peer ended: the channel closed its end (or the time ran out).
+    bool ended() const { return ended_.load(); }
+    std::size_t answered() const { return answered_.load(); }
+
+private:
+    void run() {
+        const std::string tick = "{\"type\":\"tick\",\"data\":1}\n";
+        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        std::string input;
+        std::string output;
+        while (!stop_ && std::chrono::steady_clock::now() < deadline) {
+            pollfd ready{fd_, POLLIN | POLLOUT, 0};
+            if (::poll(&ready, 1, 100) <= 0) continue;
+            if (ready.revents & (POLLIN | POLLHUP)) {
+                char buffer[4096];
+                const ssize_t n = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
+                if (n <= 0) break;
+                input.append(buffer, static_cast<std::size_t>(n));
+            }
+            for (std::size_t end; (end = input.find('\n')) != std::string::npos; input.erase(0, end + 1)) {
+                const std::string line = input.substr(0, end);
+                const std::size_t at = line.find("\"id\":");
+                if (line.find("ipcxx.request") == std::string::npos || at == std::string::npos) continue;
+                const std::string id = line.substr(at + 5, line.find_first_not_of("0123456789", at + 5) - at - 5);
+                output += "{\"type\":\"ipcxx.response\",\"data\":{\"id\":" + id + ",\"data\":1}}\n";
+                ++answered_;
+            }
+            if (!(ready.revents & POLLOUT)) continue;
+            if (output.empty()) output = tick;
+            const ssize_t n = ::send(fd_, output.data(), output.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n < 0 && errno != EAGAIN) break;
+            if (n > 0) output.erase(0, static_cast<std::size_t>(n));
+        }
+        ended_ = true;
+    }
+
+    int fd_;
+    std::atomic<bool> stop_{false};
+    std::atomic<bool> ended_{false};
+    std::atomic<std::size_t> answered_{0};
+    std::thread thread_;  // last: started once the members above exist
+};
+
+// What the handlers and response callbacks of one channel did, and when.
+struct Calls {
+    std::atomic<int> ticks{0};
+    std::atomic<int> callbacks{0};
+    std::mutex mutex;
+    std::vector<int> callbacks_per_request;
+    std::vector<std::error_code> errors;
+    std::vector<std::thread::id> threads;
+};
+
+TEST_CASE("requests still open end inside ~Channel, on the destroying thread", "[channel]") {
+    int pair[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+    Calls calls;
+    auto channel = std::make_unique<ipcxx::Channel>(ipcxx::ChannelLink::socket(pair[0]));
+    channel->start();
+    for (int i = 0; i < 3; ++i) {
+        channel->request("never_answered", i, 30s, [&](const ipcxx::Response& response) {
+            std::lock_guard<std::mutex> lock(calls.mutex);
+            calls.errors.push_back(response.error);
+            calls.threads.push_back(std::this_thread::get_id());
+        });
+    }
+    std::thread::id destroyer;
+    std::size_t ended_before_return = 0;
+    std::thread([&] {
+        destroyer = std::this_thread::get_id();
+        channel.reset();
+        std::lock_guard<std::mutex> lock(calls.mutex);
+        ended_before_return = calls.errors.size();
+    }).join();
+    CHECK(ended_before_return == 3);
+    std::lock_guard<std::mutex> lock(calls.mutex);
+    CHECK(calls.errors == std::vector<std::error_code>(3, make_error_code(ipcxx::errc::not_connected)));
+    CHECK(calls.threads == std::vector<std::thread::id>(3, destroyer));
+    ::close(pair[1]);
+}
+
+TEST_CASE("no handler or response callback runs after ~Channel returns, while messages and answers arrive",
+          "[channel]") {
+    for (int round = 0; round < 20; ++round) {
+        int pair[2];
+        REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+        Calls calls;
+        std::atomic<bool> destroying{false};
+        std::atomic<bool> handler_finished{false};
+        std::atomic<bool> armed{false};
+        std::atomic<bool> blocking{false};
+        const bool block_in_handler = round % 2 == 0;
+        constexpr int requests = 200;
+        calls.callbacks_per_request.assign(requests, 0);
+        {
+            FloodingPeer peer(pair[1]);
+            auto channel = std::make_unique<ipcxx::Channel>(ipcxx::ChannelLink::socket(pair[0]));
+            channel->on("tick", [&] {
+                ++calls.ticks;
+                if (!armed.load() || blocking.exchange(true)) return;
+                // One tick holds the I/O thread until the destructor has begun, and a little longer
+                // (work in progress): the destructor must wait for it.
+                test::eventually([&] { return destroying.load(); }, 20s);
+                std::this_thread::sleep_for(20ms);
+                handler_finished = true;
+            });
+            channel->start();
+            for (int i = 0; i < requests; ++i) {
+                channel->request("add", i, 30s, [&calls, i](const ipcxx::Response&) {
+                    ++calls.callbacks;
+                    std::lock_guard<std::mutex> lock(calls.mutex);
+                    ++calls.callbacks_per_request[static_cast<std::size_t>(i)];
+                });
+            }
+            REQUIRE(test::eventually([&] { return calls.ticks.load() > 0 && peer.answered() > 0; }, 20s));
+            if (block_in_handler) {
+                armed = true;
+                REQUIRE(test::eventually([&] { return blocking.load(); }, 20s));
+            }
+            std::thread([&] {
+                destroying = true;
+                channel.reset();
+            }).join();
+            if (block_in_handler) CHECK(handler_finished.load());
+            const int ticks = calls.ticks.load();
+            const int callbacks = calls.callbacks.load();
+            CHECK(callbacks == requests);  // every request ended by the time the destructor returned
+            // The peer goes on writing until it sees the channel's end closed; nothing reaches a
+            // handler meanwhile.
+            REQUIRE(test::eventually([&] { return peer.ended(); }, 20s));
+            CHECK(calls.ticks.load() == ticks);
+            CHECK(calls.callbacks.load() == callbacks);
+        }
+        std::lock_guard<std::mutex> lock(calls.mutex);
+        CHECK(std::count(calls.callbacks_per_request.begin(), calls.callbacks_per_request.end(), 1) == requests);
+        ::close(pair[1]);
+    }
+}
+
+}  // namespace channel_destructor_test

@@ -3,6 +3,9 @@
 // C++ test child, and sends racing spawn(), which fixes the framing.
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -15,6 +18,7 @@
 #include "ipcxx/channel.hpp"
 #include "ipcxx/child_process.hpp"
 #include "ipcxx/error.hpp"
+#include "listening_socket.hpp"
 #include "process/process_watch.hpp"
 #include "support/fixtures.hpp"
 #include "support/msgpack_equal.hpp"
@@ -245,4 +249,46 @@ TEST_CASE("spawn() refuses a serialization it does not know", "[channel]") {
     ipcxx::SpawnOptions options = advanced_options();
     options.serialization = static_cast<ipcxx::ChannelSerialization>(7);
     CHECK(child.spawn(IPCXX_CHANNEL_CHILD, {"mirror"}, options) == ipcxx::errc::invalid_argument);
+}
+
+TEST_CASE("C++ parent, Node child, advanced: descriptors passed both ways", "[channel][node][v8]") {
+    const std::string echo_child = IPCXX_CHANNEL_TEST_DIR "/node_child.js";
+    ipcxx::ChildProcess child;
+    test::ProcessWatch watch(child);
+    ipcxx::Channel& c = child.channel();
+    Received received(c, watch.log);
+    std::atomic<int> listening{-1};
+    std::atomic<bool> server_port_seen{false};
+    c.on_handle([&](const ipcxx::Payload& m, int fd) {
+        listening = channel_test_support::listening_socket(fd);
+        ::close(fd);
+        server_port_seen = m.to_json().find("server_port") != std::string::npos;
+        watch.log.add("handle");
+    });
+    REQUIRE_FALSE(child.spawn(node, {echo_child, "echo"}, advanced_options()));
+
+    // C++ -> Node: one end of a socketpair, read by Node through it and answered over it.
+    int pair[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+    REQUIRE(c.send(ipcxx::Payload::from_json("{\"take\":1}"), pair[1]).accepted());
+    ::close(pair[1]);
+    REQUIRE(::write(pair[0], "hello", 5) == 5);
+    REQUIRE(watch.log.wait_for("message", 20s));
+    CHECK(received.get_messages().front().to_json() == "{\"via_handle\":\"hello\",\"msg\":{\"take\":1}}");
+    char buffer[64] = {};
+    const ssize_t n = ::read(pair[0], buffer, sizeof buffer);
+    CHECK(std::string(buffer, n > 0 ? static_cast<std::size_t>(n) : 0) == "node read it");
+    ::close(pair[0]);
+
+    // Node -> C++: a listening server; Node's next message leaves only after this side's ACK, which
+    // must be in the advanced framing too.
+    REQUIRE(c.send(ipcxx::Payload::from_json("\"send-server\"")).accepted());
+    REQUIRE(watch.log.wait_for_count("message", 2, 20s));
+    CHECK(received.get_messages().back().to_json() == "\"after-handle\"");
+    CHECK(watch.log.count("handle") == 1);
+    CHECK(server_port_seen.load());
+    CHECK(listening.load() == 1);
+    c.send(ipcxx::Payload::from_json("\"bye\""));
+    REQUIRE(watch.closed(20s));
+    CHECK(received.get_errors().empty());
 }

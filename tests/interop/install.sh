@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the pinned node-ipc versions from package-lock.json (never resolves anew).
+# Installs the pinned node-ipc versions from package-lock.json (never resolves anew), or those of the
+# package in the directory given as the first argument (tests/rsmq: rsmq).
 # Idempotent: does nothing when node_modules is newer than the lock.
 set -eu
-cd "$(dirname "$0")"
+cd "${1:-$(dirname "$0")}"
 
 for tool in node npm; do
   if ! command -v "$tool" >/dev/null 2>&1; then

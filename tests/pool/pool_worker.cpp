@@ -2,7 +2,9 @@
 //   pid          its pid
 //   sleep {ms}   its pid, after `ms` milliseconds (on a thread of its own, so the channel stays served)
 //   crash        nothing: it exits at once with code 3
+//   cancels      how many `sleep` requests the pool cancelled (ipcxx.cancel) so far
 // With --exit-at-start it exits with code 7 before reading anything (a worker that cannot start).
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -25,7 +27,10 @@ int main(int argc, char** argv) {
     std::condition_variable ended;
     bool disconnected = false;
     channel->handle("pid", [](const ipcxx::Payload&) { return static_cast<int>(::getpid()); });
-    channel->handle("sleep", [](ipcxx::Responder r) {
+    std::atomic<int> cancels{0};
+    channel->handle("cancels", [&cancels](const ipcxx::Payload&) { return cancels.load(); });
+    channel->handle("sleep", [&cancels](ipcxx::Responder r) {
+        r.on_cancel([&cancels](std::error_code) { ++cancels; });
         std::thread([r]() mutable {
             std::this_thread::sleep_for(std::chrono::milliseconds(r.args().as<int>()));
             r.reply(static_cast<int>(::getpid()));

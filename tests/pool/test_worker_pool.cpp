@@ -323,3 +323,54 @@ TEST_CASE("the future form, and destroying the pool with requests open", "[pool]
     REQUIRE(cut.wait_for(0s) == std::future_status::ready);
     CHECK_THROWS_AS(cut.get(), ipcxx::Error);
 }
+
+namespace worker_pool_cancel_test {
+
+using namespace worker_pool_test;
+
+TEST_CASE("cancel ends a running request at once, the C++ worker is told, its place is free", "[pool]") {
+    WorkerPool pool(cpp_workers(1));
+    Watch watch(pool);
+    REQUIRE_FALSE(pool.start());
+    const ipcxx::RequestId running = pool.request("sleep", 10000, 20s, watch.ending(0));
+    const ipcxx::RequestId queued = pool.request("sleep", 10000, 20s, watch.ending(1));
+    REQUIRE(watch.wait([&] { return pool.stats().in_flight == 1 && pool.stats().queued == 1; }));
+    pool.cancel(queued);
+    REQUIRE(watch.wait_ended(1, 5s));
+    CHECK(watch.response(1).error == errc::request_cancelled);
+    pool.cancel(running);
+    REQUIRE(watch.wait_ended(2, 5s));  // long before the worker's 10 s
+    CHECK(watch.response(0).error == errc::request_cancelled);
+    // The one worker is free for the next request, and it sees one cancel (the queued request never
+    // reached it; its Responder's on_cancel runs on the worker's I/O thread, soon after).
+    int cancels_seen = -1;
+    CHECK(test::eventually([&] {
+        cancels_seen = pool.request("cancels", msgpack::type::nil_t(), 5s).get().as<int>();
+        return cancels_seen == 1;
+    }, 10s));
+    CHECK(cancels_seen == 1);
+    CHECK(watch.exits().empty());
+    CHECK(watch.errors() == 0);
+    pool.cancel(running);  // ended already: nothing
+    CHECK(watch.each_once());
+}
+
+TEST_CASE("cancel with a Node.js worker that ignores it: the late answer is dropped", "[pool]") {
+    WorkerPool pool(node_workers(1));
+    Watch watch(pool);
+    REQUIRE_FALSE(pool.start());
+    const ipcxx::RequestId running = pool.request("sleep", 300, 20s, watch.ending(0));
+    REQUIRE(watch.wait([&] { return pool.stats().in_flight == 1 && pool.stats().busy == 1; }));
+    pool.cancel(running);
+    REQUIRE(watch.wait_ended(1, 5s));
+    CHECK(watch.response(0).error == errc::request_cancelled);
+    // A request sent after the late answer has come (300 ms): answered, nothing else ended.
+    pool.request("sleep", 600, 20s, watch.ending(1));
+    REQUIRE(watch.wait_ended(2, 10s));
+    CHECK_FALSE(watch.response(1).error);
+    CHECK(watch.each_once());
+    CHECK(watch.errors() == 0);
+    CHECK(watch.exits().empty());
+}
+
+}  // namespace worker_pool_cancel_test

@@ -44,6 +44,8 @@ struct Recorder {
                 REQUIRE_FALSE(stopped);
                 stopped = true;
                 break;
+            case Kind::cancel: cancels.push_back(a); break;
+            case Kind::arm_grace: graces.push_back(a); break;
             }
         }
         return actions;
@@ -62,6 +64,16 @@ struct Recorder {
         return 0;
     }
 
+    // `old` was killed as stuck: its exit starts a new worker at once (no backoff), which then
+    // takes `waiting`.
+    void check_replaced_at_once(PoolWorkerId old, PoolRequestId waiting) {
+        run(fsm.on_worker_exited(old));
+        CHECK(restarts.empty());
+        REQUIRE(spawned.size() == 2);
+        run(fsm.on_worker_started(spawned[1]));
+        CHECK(sent_to(waiting) == spawned[1]);
+    }
+
     std::size_t sends_of(PoolRequestId request) const {
         std::size_t n = 0;
         for (const PoolAction& a : sent) n += a.request == request ? 1 : 0;
@@ -75,6 +87,8 @@ struct Recorder {
     std::map<PoolRequestId, std::error_code> ended;
     std::vector<PoolWorkerId> stopped_workers;
     std::vector<PoolWorkerId> killed_workers;
+    std::vector<PoolAction> cancels;
+    std::vector<PoolAction> graces;
     bool stopped = false;
 };
 
@@ -272,11 +286,7 @@ TEST_CASE("pool: a worker whose requests all timed out is killed and restarted a
 
     p.run(p.fsm.on_reply(stuck, 1));  // too late: dropped
     CHECK(p.ended.at(1) == error(errc::request_timeout));
-    p.run(p.fsm.on_worker_exited(stuck));
-    CHECK(p.restarts.empty());  // no backoff: it was killed, not crashed
-    REQUIRE(p.spawned.size() == 2);
-    p.run(p.fsm.on_worker_started(p.spawned[1]));
-    CHECK(p.sent_to(2) == p.spawned[1]);
+    p.check_replaced_at_once(stuck, 2);  // no backoff: it was killed, not crashed
 }
 
 TEST_CASE("pool: a timed-out request keeps its worker's place until the late answer", "[pool]") {
@@ -438,4 +448,75 @@ TEST_CASE("pool: a shutdown before start or with no workers is over at once", "[
     CHECK(p.stopped);
     p.run(p.fsm.start());
     CHECK(p.spawned.empty());
+}
+
+TEST_CASE("pool: a timed-out request's place is freed after its grace by replacing the stuck worker", "[pool]") {
+    PoolSettings s = settings(1);
+    s.max_in_flight_per_worker = 2;
+    s.late_answer_grace = 750ms;
+    Recorder p(s);
+    p.start_all();
+    const PoolWorkerId w = p.spawned[0];
+    p.run(p.fsm.submit(1));
+    p.run(p.fsm.submit(2));
+    p.run(p.fsm.submit(3));
+    p.run(p.fsm.on_deadline(1));
+    REQUIRE(p.graces.size() == 1);
+    CHECK(p.graces[0].worker == w);
+    CHECK(p.graces[0].request == 1);
+    CHECK(p.graces[0].delay == 750ms);
+    // The grace passes without an answer: stuck, no new work, killed once request 2 has ended.
+    p.run(p.fsm.on_grace_due(w, 1));
+    CHECK(p.killed_workers.empty());
+    p.run(p.fsm.on_reply(w, 2));
+    CHECK(p.ended.at(2) == std::error_code());
+    CHECK(p.sends_of(3) == 0);
+    CHECK(p.killed_workers == std::vector<PoolWorkerId>{w});
+    p.check_replaced_at_once(w, 3);
+}
+
+TEST_CASE("pool: a late answer within the grace keeps the worker; a grace due after it changes nothing", "[pool]") {
+    PoolSettings s = settings(1);
+    s.max_in_flight_per_worker = 2;
+    Recorder p(s);
+    p.start_all();
+    const PoolWorkerId w = p.spawned[0];
+    p.run(p.fsm.submit(1));
+    p.run(p.fsm.submit(2));
+    p.run(p.fsm.on_deadline(1));
+    p.run(p.fsm.on_reply(w, 1));
+    p.run(p.fsm.on_grace_due(w, 1));
+    p.run(p.fsm.submit(3));
+    CHECK(p.sent_to(3) == w);
+    CHECK(p.killed_workers.empty());
+    CHECK(p.fsm.counts().in_flight == 2);
+}
+
+TEST_CASE("pool: a cancelled request leaves the queue, or ends at once and its worker is told", "[pool]") {
+    Recorder p(settings(1));
+    p.start_all();
+    const PoolWorkerId w = p.spawned[0];
+    p.run(p.fsm.submit(1));
+    p.run(p.fsm.submit(2));
+    p.run(p.fsm.cancel(2));  // queued
+    CHECK(p.ended.at(2) == error(errc::request_cancelled));
+    CHECK(p.cancels.empty());
+    CHECK(p.fsm.counts().queued == 0);
+
+    p.run(p.fsm.submit(3));
+    p.run(p.fsm.cancel(1));  // in flight: ended now, the worker told, its place free at once
+    CHECK(p.ended.at(1) == error(errc::request_cancelled));
+    REQUIRE(p.cancels.size() == 1);
+    CHECK(p.cancels[0].worker == w);
+    CHECK(p.cancels[0].request == 1);
+    CHECK(p.sent_to(3) == w);
+    CHECK(p.killed_workers.empty());
+
+    p.run(p.fsm.on_reply(w, 1));  // the answer the worker sent anyway: ignored
+    p.run(p.fsm.cancel(1));       // twice, and after the end: nothing
+    p.run(p.fsm.cancel(99));      // unknown
+    CHECK(p.cancels.size() == 1);
+    CHECK(p.ended.size() == 2);
+    p.run(p.fsm.on_reply(w, 3));
+    CHECK(p.ended.at(3) == std::error_code());
 }

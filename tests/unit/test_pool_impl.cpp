@@ -28,6 +28,7 @@ struct FakeWorker {
     WorkerLinkEvents events;
     std::vector<std::pair<PoolRequestId, std::string>> requests;  // id, event
     std::vector<std::chrono::milliseconds> time_left;
+    std::vector<PoolRequestId> cancelled;
     bool stop_asked = false;
     bool kill_asked = false;
 };
@@ -40,6 +41,7 @@ public:
         worker_->requests.emplace_back(id, std::string(event));
         worker_->time_left.push_back(time_left);
     }
+    void cancel(PoolRequestId id) override { worker_->cancelled.push_back(id); }
     void stop() override { worker_->stop_asked = true; }
     void kill() override { worker_->kill_asked = true; }
 
@@ -218,4 +220,30 @@ TEST_CASE("pool impl: start refuses bad options and a second call", "[pool]") {
     CHECK_FALSE(h.pool->start());
     CHECK(h.pool->start() == errc::invalid_argument);
     CHECK(h.pool->resize(0) == errc::invalid_argument);
+}
+
+TEST_CASE("pool impl: cancel ends a request once at once, tells its worker, and frees its place", "[pool]") {
+    Harness h(1);
+    h.start_all();
+    const ipcxx::RequestId running = h.ask("running");
+    const ipcxx::RequestId waiting = h.ask("waiting");
+    REQUIRE(h.pump([&] { return h.workers[0]->requests.size() == 1; }));
+    h.pool->cancel(waiting);
+    REQUIRE(h.pump([&] { return h.ends["waiting"] == 1; }));
+    CHECK(h.responses["waiting"].error == errc::request_cancelled);
+    CHECK(h.workers[0]->cancelled.empty());  // it never reached the worker
+
+    const ipcxx::RequestId next = h.ask("next");
+    h.pool->cancel(running);
+    REQUIRE(h.pump([&] { return h.ends["running"] == 1; }));
+    CHECK(h.responses["running"].error == errc::request_cancelled);
+    CHECK(h.workers[0]->cancelled == std::vector<PoolRequestId>{running});
+    REQUIRE(h.pump([&] { return h.workers[0]->requests.size() == 2; }));
+    CHECK(h.workers[0]->requests[1].first == next);
+
+    h.workers[0]->events.answered(running, h.answer("late"));  // dropped
+    h.pool->cancel(running);
+    h.settle();
+    CHECK(h.ends["running"] == 1);
+    CHECK(h.workers[0]->cancelled.size() == 1);
 }

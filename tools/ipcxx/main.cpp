@@ -6,12 +6,21 @@
 
 #include "bus_options.hpp"
 #include "options.hpp"
+#include "rsmq_command.hpp"
 #include "session.hpp"
 #include "stop.hpp"
 
 int main(int argc, char** argv) {
     using namespace ipcxx_cli;
     if (argc > 1 && std::string(argv[1]) == "bus") return run_bus_tool(std::vector<std::string>(argv + 2, argv + argc));
+    if (argc > 1 && std::string(argv[1]) == "rsmq") {
+        try {
+            return run_rsmq(std::vector<std::string>(argv + 2, argv + argc));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "ipcxx: rsmq: %s\n", e.what());
+            return 1;
+        }
+    }
     const ParseResult parsed = parse_options(std::vector<std::string>(argv + 1, argv + argc));
     switch (parsed.action) {
         case ParseResult::Action::help: std::fputs(usage_text, stdout); return 0;

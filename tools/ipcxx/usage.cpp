@@ -7,6 +7,7 @@ const char* const usage_text =
     R"(Usage: ipcxx serve   [--id ID] [--echo] [--unix PATH | --tcp [HOST:]PORT] [OPTIONS]
        ipcxx connect [--id ID] [--exit-on-eof] [--unix PATH | --tcp [HOST:]PORT | SERVER_ID] [OPTIONS]
        ipcxx request [--timeout MS] [--unix PATH | --tcp [HOST:]PORT | SERVER_ID] EVENT [JSON] [OPTIONS]
+       ipcxx rsmq create|send|receive|delete|pop|attrs|list --redis URL ...   (see ipcxx rsmq --help)
 
 What nc is for sockets, for node-ipc and ipcxx endpoints. Every stdin line is one event, a JSON
 object {"type":T,"data":D} ("data" optional), or the answer to a request (below); every event

@@ -1,0 +1,452 @@
+#include "rsmq/rsmq_impl.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <utility>
+
+#include <asio/post.hpp>
+
+#include "ipcxx/error.hpp"
+#include "rsmq/rsmq_rules.hpp"
+#include "rsmq/rsmq_scripts.hpp"
+
+namespace ipcxx::detail {
+namespace rsmq_impl {
+
+using rsmq::Verdict;
+
+RsmqError to_error(const Verdict& verdict) { return {verdict.code, verdict.message}; }
+
+RsmqError closed_error() { return {make_error_code(errc::not_connected), "the Rsmq object was closed"}; }
+
+// The first failing check, in rsmq's order.
+template <class... Checks>
+Verdict first_failure(Checks&&... checks) {
+    Verdict found;
+    ((found ? void() : void(found = checks())), ...);
+    return found;
+}
+
+std::string decimal(long long v) { return std::to_string(v); }
+
+}  // namespace rsmq_impl
+
+using namespace rsmq_impl;
+
+struct RsmqImpl::Wait {
+    std::string qname;
+    RsmqWaitOptions options;
+    Rsmq::MessageHandler done;
+    std::chrono::steady_clock::time_point deadline;
+    std::uint64_t notifications_seen = 0;  // the queue's count when the last look began
+};
+
+RsmqImpl::RsmqImpl(asio::io_context& io, std::shared_ptr<IoThread> thread, std::shared_ptr<RedisClient> client,
+                   std::optional<RedisOptions> own_redis, RsmqOptions options)
+    : io_(io),
+      thread_(std::move(thread)),
+      client_(std::move(client)),
+      own_redis_(std::move(own_redis)),
+      options_(std::move(options)),
+      receive_script_(std::string(rsmq::receive_message_script)),
+      pop_script_(std::string(rsmq::pop_message_script)),
+      visibility_script_(std::string(rsmq::change_message_visibility_script)),
+      dead_letter_script_(std::string(rsmq::receive_or_dead_letter_script)) {}
+
+void RsmqImpl::call(const std::function<void()>& fn) noexcept {
+    try {
+        fn();
+    } catch (...) {
+        // A callback's exception has nowhere to go: the operation it reports has ended.
+    }
+}
+
+void RsmqImpl::post(std::function<void()> fn) {
+    asio::post(io_, [fn = std::move(fn)] { call(fn); });
+}
+
+void RsmqImpl::command(std::vector<std::string> args, ExecHandler done) {
+    if (closed()) return post([done] { done(closed_error(), RedisReply{}); });
+    std::lock_guard<std::mutex> lock(transaction_mutex_);
+    client_->command(std::move(args), [done = std::move(done)](std::error_code ec, RedisReply reply) {
+        call([&] { done(ec ? rsmq::from_redis_error(ec, reply) : RsmqError{}, reply); });
+    });
+}
+
+void RsmqImpl::eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
+                    RedisClient::ReplyHandler done) {
+    std::lock_guard<std::mutex> lock(transaction_mutex_);
+    client_->eval(script, std::move(keys), std::move(args), std::move(done));
+}
+
+void RsmqImpl::transaction(Commands commands, ExecHandler done) {
+    if (closed()) return post([done] { done(closed_error(), RedisReply{}); });
+    auto ignore = [](std::error_code, RedisReply) {};
+    std::lock_guard<std::mutex> lock(transaction_mutex_);
+    client_->command({"MULTI"}, ignore);
+    for (auto& args : commands) client_->command(std::move(args), ignore);
+    client_->command({"EXEC"}, [done = std::move(done)](std::error_code ec, RedisReply reply) {
+        if (!ec && reply.is_nil()) ec = make_error_code(errc::redis_error_reply);
+        call([&] { done(ec ? rsmq::from_redis_error(ec, reply) : RsmqError{}, reply); });
+    });
+}
+
+void RsmqImpl::lookup(const std::string& qname,
+                      std::function<void(const RsmqError&, const rsmq::QueueState&)> done) {
+    const auto keys = rsmq::queue_keys(options_.ns, qname);
+    transaction({{"HMGET", keys.hash, "vt", "delay", "maxsize"}, {"TIME"}},
+                [done = std::move(done)](const RsmqError& error, const RedisReply& exec) {
+                    rsmq::QueueState state;
+                    if (error) return done(error, state);
+                    done(rsmq::parse_queue_state(exec, state), state);
+                });
+}
+
+void RsmqImpl::create_queue(RsmqQueueOptions queue, Rsmq::DoneHandler done) {
+    Verdict bad = first_failure([&] { return rsmq::check_queue_name(queue.qname); },
+                                [&] { return rsmq::check_seconds("vt", queue.vt); },
+                                [&] { return rsmq::check_seconds("delay", queue.delay); },
+                                [&] { return rsmq::check_maxsize(queue.maxsize); });
+    if (bad) return post([done, bad] { done(to_error(bad)); });
+    auto self = shared_from_this();
+    command({"TIME"}, [self, queue = std::move(queue), done](const RsmqError& error, const RedisReply& reply) {
+        if (error) return done(error);
+        auto time = rsmq::parse_time(reply);
+        if (!time) return done({make_error_code(errc::redis_protocol_error), "unexpected reply to TIME"});
+        const auto keys = rsmq::queue_keys(self->options_.ns, queue.qname);
+        const std::string now = decimal(time->seconds);
+        self->transaction(
+            {{"HSETNX", keys.hash, "vt", decimal(queue.vt)},
+             {"HSETNX", keys.hash, "delay", decimal(queue.delay)},
+             {"HSETNX", keys.hash, "maxsize", decimal(queue.maxsize)},
+             {"HSETNX", keys.hash, "created", now},
+             {"HSETNX", keys.hash, "modified", now}},
+            [self, qname = queue.qname, done](const RsmqError& error, const RedisReply& exec) {
+                if (error) return done(error);
+                if (exec.elements.empty() || exec.elements[0].integer == 0) {
+                    return done({make_error_code(errc::rsmq_queue_exists), "Queue exists"});
+                }
+                self->command({"SADD", rsmq::queues_key(self->options_.ns), qname},
+                              [done](const RsmqError& error, const RedisReply&) { done(error); });
+            });
+    });
+}
+
+void RsmqImpl::list_queues(Rsmq::NamesHandler done) {
+    command({"SMEMBERS", rsmq::queues_key(options_.ns)}, [done](const RsmqError& error, const RedisReply& reply) {
+        std::vector<std::string> names;
+        for (const auto& element : reply.elements) names.push_back(element.text);
+        done(error, std::move(names));
+    });
+}
+
+void RsmqImpl::delete_queue(std::string qname, Rsmq::DoneHandler done) {
+    if (Verdict bad = rsmq::check_queue_name(qname)) return post([done, bad] { done(to_error(bad)); });
+    const auto keys = rsmq::queue_keys(options_.ns, qname);
+    transaction({{"DEL", keys.hash, keys.messages}, {"SREM", rsmq::queues_key(options_.ns), qname}},
+                [done](const RsmqError& error, const RedisReply& exec) {
+                    if (error) return done(error);
+                    if (exec.elements.empty() || exec.elements[0].integer == 0) return done(rsmq::queue_not_found());
+                    done({});
+                });
+}
+
+void RsmqImpl::get_queue_attributes(std::string qname, Rsmq::AttributesHandler done) {
+    if (Verdict bad = rsmq::check_queue_name(qname)) {
+        return post([done, bad] { done(to_error(bad), RsmqQueueAttributes{}); });
+    }
+    auto self = shared_from_this();
+    command({"TIME"}, [self, qname, done](const RsmqError& error, const RedisReply& reply) {
+        if (error) return done(error, {});
+        auto time = rsmq::parse_time(reply);
+        if (!time) return done({make_error_code(errc::redis_protocol_error), "unexpected reply to TIME"}, {});
+        const auto keys = rsmq::queue_keys(self->options_.ns, qname);
+        self->transaction(
+            {{"HMGET", keys.hash, "vt", "delay", "maxsize", "totalrecv", "totalsent", "created", "modified"},
+             {"ZCARD", keys.messages},
+             {"ZCOUNT", keys.messages, decimal(time->seconds) + "000", "+inf"}},
+            [done](const RsmqError& error, const RedisReply& exec) {
+                RsmqQueueAttributes attributes;
+                if (error) return done(error, attributes);
+                RsmqError parsed = rsmq::parse_attributes(exec, attributes);
+                done(parsed, attributes);
+            });
+    });
+}
+
+void RsmqImpl::set_queue_attributes(std::string qname, RsmqAttributeChanges changes, Rsmq::AttributesHandler done) {
+    // rsmq's order: vt, maxsize, delay.
+    std::vector<std::pair<std::string, long long>> items;
+    if (changes.vt) items.emplace_back("vt", *changes.vt);
+    if (changes.maxsize) items.emplace_back("maxsize", *changes.maxsize);
+    if (changes.delay) items.emplace_back("delay", *changes.delay);
+    Verdict bad;
+    if (items.empty()) {
+        bad = {make_error_code(errc::rsmq_no_attribute_supplied), "No attribute was supplied"};
+    } else {
+        bad = rsmq::check_queue_name(qname);
+        for (const auto& [name, value] : items) {
+            if (bad) break;
+            bad = name == "maxsize" ? rsmq::check_maxsize(value) : rsmq::check_seconds(name, value);
+        }
+    }
+    if (bad) return post([done, bad] { done(to_error(bad), RsmqQueueAttributes{}); });
+    auto self = shared_from_this();
+    lookup(qname, [self, qname, items, done](const RsmqError& error, const rsmq::QueueState&) {
+        if (error) return done(error, {});
+        self->command({"TIME"}, [self, qname, items, done](const RsmqError& error, const RedisReply& reply) {
+            if (error) return done(error, {});
+            auto time = rsmq::parse_time(reply);
+            if (!time) return done({make_error_code(errc::redis_protocol_error), "unexpected reply to TIME"}, {});
+            const auto keys = rsmq::queue_keys(self->options_.ns, qname);
+            Commands commands{{"HSET", keys.hash, "modified", decimal(time->seconds)}};
+            for (const auto& [name, value] : items) commands.push_back({"HSET", keys.hash, name, decimal(value)});
+            self->transaction(std::move(commands), [self, qname, done](const RsmqError& error, const RedisReply&) {
+                if (error) return done(error, {});
+                self->get_queue_attributes(qname, done);
+            });
+        });
+    });
+}
+
+void RsmqImpl::send_message(std::string qname, std::string message, std::optional<long long> delay,
+                            Rsmq::IdHandler done) {
+    if (Verdict bad = rsmq::check_queue_name(qname)) return post([done, bad] { done(to_error(bad), std::string()); });
+    auto self = shared_from_this();
+    lookup(qname, [self, qname, message = std::move(message), delay, done](const RsmqError& error,
+                                                                          const rsmq::QueueState& q) {
+        if (error) return done(error, {});
+        const long long seconds = delay.value_or(q.delay);
+        Verdict bad = first_failure([&] { return rsmq::check_seconds("delay", seconds); },
+                                    [&] { return rsmq::check_message(message, q.maxsize); });
+        if (bad) return done(to_error(bad), {});
+        const auto keys = rsmq::queue_keys(self->options_.ns, qname);
+        std::string id = rsmq::make_message_id(q.time, rsmq::random_id_suffix());
+        Commands commands{{"ZADD", keys.messages, decimal(rsmq::time_ms(q.time) + seconds * 1000), id},
+                          {"HSET", keys.hash, id, message},
+                          {"HINCRBY", keys.hash, "totalsent", "1"}};
+        const bool realtime = self->options_.realtime;
+        if (realtime) commands.push_back({"ZCARD", keys.messages});
+        self->transaction(std::move(commands), [self, keys, id, realtime, done](const RsmqError& error,
+                                                                               const RedisReply& exec) {
+            if (error) return done(error, {});
+            if (realtime && exec.elements.size() == 4) {
+                // rsmq does not wait for the PUBLISH either.
+                self->command({"PUBLISH", keys.realtime, decimal(exec.elements[3].integer)},
+                              [](const RsmqError&, const RedisReply&) {});
+            }
+            done({}, id);
+        });
+    });
+}
+
+void RsmqImpl::receive_message(std::string qname, std::optional<long long> vt, Rsmq::MessageHandler done) {
+    RsmqWaitOptions once;
+    once.vt = vt;
+    once.timeout = std::chrono::milliseconds(0);
+    receive_message_wait(std::move(qname), std::move(once), std::move(done));
+}
+
+void RsmqImpl::pop_message(std::string qname, Rsmq::MessageHandler done) {
+    if (Verdict bad = rsmq::check_queue_name(qname)) return post([done, bad] { done(to_error(bad), std::nullopt); });
+    auto self = shared_from_this();
+    lookup(qname, [self, qname, done](const RsmqError& error, const rsmq::QueueState& q) {
+        if (error) return done(error, std::nullopt);
+        if (self->closed()) return done(closed_error(), std::nullopt);
+        const auto keys = rsmq::queue_keys(self->options_.ns, qname);
+        self->eval(self->pop_script_, {keys.messages, decimal(rsmq::time_ms(q.time))}, {},
+                            [done](std::error_code ec, RedisReply reply) {
+                                std::optional<RsmqMessage> message;
+                                bool dead = false;
+                                RsmqError result = ec ? rsmq::from_redis_error(ec, reply)
+                                                      : rsmq::parse_received(reply, message, dead);
+                                call([&] { done(result, std::move(message)); });
+                            });
+    });
+}
+
+void RsmqImpl::delete_message(std::string qname, std::string id, Rsmq::FoundHandler done) {
+    Verdict bad = first_failure([&] { return rsmq::check_queue_name(qname); },
+                                [&] { return rsmq::check_message_id(id); });
+    if (bad) return post([done, bad] { done(to_error(bad), false); });
+    const auto keys = rsmq::queue_keys(options_.ns, qname);
+    transaction({{"ZREM", keys.messages, id}, {"HDEL", keys.hash, id, id + ":rc", id + ":fr"}},
+                [done](const RsmqError& error, const RedisReply& exec) {
+                    const bool found = !error && exec.elements.size() == 2 && exec.elements[0].integer == 1 &&
+                                       exec.elements[1].integer > 0;
+                    done(error, found);
+                });
+}
+
+void RsmqImpl::change_message_visibility(std::string qname, std::string id, long long vt, Rsmq::FoundHandler done) {
+    Verdict bad = first_failure([&] { return rsmq::check_queue_name(qname); },
+                                [&] { return rsmq::check_message_id(id); },
+                                [&] { return rsmq::check_seconds("vt", vt); });
+    if (bad) return post([done, bad] { done(to_error(bad), false); });
+    auto self = shared_from_this();
+    lookup(qname, [self, qname, id, vt, done](const RsmqError& error, const rsmq::QueueState& q) {
+        if (error) return done(error, false);
+        if (self->closed()) return done(closed_error(), false);
+        const auto keys = rsmq::queue_keys(self->options_.ns, qname);
+        // rsmq passes all three in KEYS; so must we, for the same script to run alike.
+        self->eval(self->visibility_script_,
+                            {keys.messages, id, decimal(rsmq::time_ms(q.time) + vt * 1000)}, {},
+                            [done](std::error_code ec, RedisReply reply) {
+                                RsmqError result = ec ? rsmq::from_redis_error(ec, reply) : RsmqError{};
+                                call([&] { done(result, !ec && reply.integer == 1); });
+                            });
+    });
+}
+
+// vt is checked after the queue lookup, as rsmq does (a missing queue is reported first).
+void RsmqImpl::receive_message_wait(std::string qname, RsmqWaitOptions options, Rsmq::MessageHandler done) {
+    Verdict bad = first_failure(
+        [&] { return rsmq::check_queue_name(qname); },
+        [&] {
+            if (options.max_receive_count < 0) {
+                return Verdict{make_error_code(errc::invalid_argument), "max_receive_count must not be negative"};
+            }
+            return options.max_receive_count > 0 ? rsmq::check_queue_name(options.dead_letter_queue) : Verdict{};
+        },
+        [&] {
+            if (options.timeout.count() < 0 || options.idle_check.count() <= 0) {
+                return Verdict{make_error_code(errc::invalid_argument),
+                               "timeout must not be negative and idle_check must be positive"};
+            }
+            return Verdict{};
+        });
+    if (bad) return post([done, bad] { done(to_error(bad), std::nullopt); });
+    auto wait = std::make_shared<Wait>();
+    wait->qname = std::move(qname);
+    wait->options = std::move(options);
+    wait->done = std::move(done);
+    wait->deadline = std::chrono::steady_clock::now() + wait->options.timeout;
+    if (wait->options.timeout.count() > 0) watch(wait->qname);
+    attempt(std::move(wait));
+}
+
+void RsmqImpl::attempt(std::shared_ptr<Wait> wait) {
+    {
+        std::lock_guard<std::mutex> lock(timers_mutex_);
+        wait->notifications_seen = notifications_[wait->qname];
+    }
+    auto self = shared_from_this();
+    lookup(wait->qname, [self, wait](const RsmqError& error, const rsmq::QueueState& q) {
+        if (error) return wait->done(error, std::nullopt);
+        const long long vt = wait->options.vt.value_or(q.vt);
+        if (Verdict bad = rsmq::check_seconds("vt", vt)) return wait->done(to_error(bad), std::nullopt);
+        if (self->closed()) return wait->done(closed_error(), std::nullopt);
+        const auto keys = rsmq::queue_keys(self->options_.ns, wait->qname);
+        const long long now = rsmq::time_ms(q.time);
+        auto on_reply = [self, wait, now](std::error_code ec, RedisReply reply) {
+            std::optional<RsmqMessage> message;
+            bool dead = false;
+            RsmqError result = ec ? rsmq::from_redis_error(ec, reply) : rsmq::parse_received(reply, message, dead);
+            if (dead) {
+                result = {make_error_code(errc::dead_lettered),
+                          "message " + message->id + " was received " + decimal(message->rc) +
+                              " times and moved to queue " + wait->options.dead_letter_queue};
+            }
+            if (result || message || std::chrono::steady_clock::now() >= wait->deadline) {
+                return call([&] { wait->done(result, std::move(message)); });
+            }
+            self->wait_then_attempt(wait, now);
+        };
+        if (wait->options.max_receive_count > 0) {
+            const auto dead_keys = rsmq::queue_keys(self->options_.ns, wait->options.dead_letter_queue);
+            self->eval(self->dead_letter_script_, {keys.messages, dead_keys.messages},
+                                {decimal(now), decimal(now + vt * 1000), decimal(wait->options.max_receive_count)},
+                                std::move(on_reply));
+        } else {
+            self->eval(self->receive_script_, {keys.messages, decimal(now), decimal(now + vt * 1000)}, {},
+                                std::move(on_reply));
+        }
+    });
+}
+
+void RsmqImpl::wait_then_attempt(std::shared_ptr<Wait> wait, long long server_now_ms) {
+    // The earliest hidden or delayed message: the queue's lowest score.
+    const auto keys = rsmq::queue_keys(options_.ns, wait->qname);
+    auto self = shared_from_this();
+    command({"ZRANGE", keys.messages, "0", "0", "WITHSCORES"},
+            [self, wait, server_now_ms](const RsmqError& error, const RedisReply& reply) {
+                if (error) return wait->done(error, std::nullopt);
+                using std::chrono::milliseconds;
+                milliseconds pause = wait->options.idle_check;
+                if (reply.elements.size() == 2) {
+                    const double score = std::strtod(reply.elements[1].text.c_str(), nullptr);
+                    const auto until_visible = static_cast<long long>(score) - server_now_ms;
+                    pause = std::min(pause, milliseconds(std::max(1LL, until_visible)));
+                }
+                const auto left = std::chrono::duration_cast<milliseconds>(wait->deadline -
+                                                                            std::chrono::steady_clock::now());
+                pause = std::max(milliseconds(0), std::min(pause, left));
+                std::uint64_t key = 0;
+                std::shared_ptr<asio::steady_timer> timer;
+                {
+                    std::lock_guard<std::mutex> lock(self->timers_mutex_);
+                    if (self->closed()) return wait->done(closed_error(), std::nullopt);
+                    // A notification during the look: look again at once.
+                    if (self->notifications_[wait->qname] != wait->notifications_seen) pause = milliseconds(0);
+                    timer = std::make_shared<asio::steady_timer>(self->io_, pause);
+                    key = self->next_timer_++;
+                    self->timers_.emplace(key, PendingTimer{wait->qname, timer});
+                }
+                timer->async_wait([self, wait, key](const std::error_code&) {
+                    {
+                        std::lock_guard<std::mutex> lock(self->timers_mutex_);
+                        self->timers_.erase(key);
+                    }
+                    if (self->closed()) return call([&] { wait->done(closed_error(), std::nullopt); });
+                    self->attempt(wait);
+                });
+            });
+}
+
+void RsmqImpl::watch(const std::string& qname) {
+    if (!own_redis_) return;
+    std::lock_guard<std::mutex> lock(subscriber_mutex_);
+    if (closed() || watched_[qname]) return;
+    if (!subscriber_) {
+        subscriber_ = std::make_unique<RedisSubscriber>(io_, *own_redis_);
+        std::weak_ptr<RsmqImpl> weak = shared_from_this();
+        const std::string prefix = options_.ns + ":rt:";
+        subscriber_->on_message([weak, prefix](const std::string& channel, const std::string&, const std::string&) {
+            auto self = weak.lock();
+            if (self && channel.compare(0, prefix.size(), prefix) == 0) self->notified(channel.substr(prefix.size()));
+        });
+    }
+    watched_[qname] = true;
+    subscriber_->subscribe(rsmq::queue_keys(options_.ns, qname).realtime);
+}
+
+void RsmqImpl::notified(const std::string& qname) {
+    std::lock_guard<std::mutex> lock(timers_mutex_);
+    ++notifications_[qname];
+    for (auto& [key, pending] : timers_) {
+        // Cancelling on the timer's own thread: a timer is not safe to touch from two threads.
+        if (pending.qname == qname) asio::post(io_, [timer = pending.timer] { timer->cancel(); });
+    }
+}
+
+void RsmqImpl::close() {
+    if (closed_.exchange(true)) return;
+    std::map<std::uint64_t, PendingTimer> timers;
+    std::unique_ptr<RedisSubscriber> subscriber;
+    {
+        std::lock_guard<std::mutex> lock(timers_mutex_);
+        timers.swap(timers_);
+    }
+    {
+        std::lock_guard<std::mutex> lock(subscriber_mutex_);
+        subscriber = std::move(subscriber_);
+    }
+    for (auto& [key, pending] : timers) {
+        asio::post(io_, [timer = pending.timer] { timer->cancel(); });
+    }
+    subscriber.reset();
+    if (own_redis_) client_->close();
+    if (thread_) thread_->finish();
+}
+
+}  // namespace ipcxx::detail

@@ -1,0 +1,103 @@
+// RsmqImpl: rsmq's operations as runs of Redis commands on a RedisClient, the blocking receive
+// and the dead-letter receive of ipcxx.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "ipcxx/redis.hpp"
+#include "ipcxx/redis_subscriber.hpp"
+#include "ipcxx/rsmq.hpp"
+#include "rsmq/rsmq_replies.hpp"
+#include "runtime/io_thread.hpp"
+
+namespace ipcxx::detail {
+
+class RsmqImpl : public std::enable_shared_from_this<RsmqImpl> {
+public:
+    // `thread`: the I/O thread of its own, or null on the caller's io_context. `own_redis`: the
+    // options of a client of its own (closed with this object), which a subscriber to realtime
+    // notifications then also uses; none for a shared client (no subscriber).
+    RsmqImpl(asio::io_context& io, std::shared_ptr<IoThread> thread, std::shared_ptr<RedisClient> client,
+             std::optional<RedisOptions> own_redis, RsmqOptions options);
+
+    void create_queue(RsmqQueueOptions queue, Rsmq::DoneHandler done);
+    void list_queues(Rsmq::NamesHandler done);
+    void delete_queue(std::string qname, Rsmq::DoneHandler done);
+    void get_queue_attributes(std::string qname, Rsmq::AttributesHandler done);
+    void set_queue_attributes(std::string qname, RsmqAttributeChanges changes, Rsmq::AttributesHandler done);
+    void send_message(std::string qname, std::string message, std::optional<long long> delay, Rsmq::IdHandler done);
+    void receive_message(std::string qname, std::optional<long long> vt, Rsmq::MessageHandler done);
+    void pop_message(std::string qname, Rsmq::MessageHandler done);
+    void delete_message(std::string qname, std::string id, Rsmq::FoundHandler done);
+    void change_message_visibility(std::string qname, std::string id, long long vt, Rsmq::FoundHandler done);
+    void receive_message_wait(std::string qname, RsmqWaitOptions options, Rsmq::MessageHandler done);
+
+    // Ends waits and, with an own client, the client; then lets an own thread finish.
+    void close();
+
+private:
+    using Commands = std::vector<std::vector<std::string>>;
+    using ExecHandler = std::function<void(const RsmqError&, const RedisReply&)>;
+    struct Wait;
+
+    // MULTI, the commands, EXEC, written as one run; `done` gets EXEC's reply.
+    void transaction(Commands commands, ExecHandler done);
+    // One command; like every command of this object, never written inside another's MULTI ... EXEC.
+    void command(std::vector<std::string> args, ExecHandler done);
+    // One script by EVALSHA (EVAL on NOSCRIPT), likewise.
+    void eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
+              RedisClient::ReplyHandler done);
+    // rsmq's _getQueue: the queue's settings and the server's time.
+    void lookup(const std::string& qname, std::function<void(const RsmqError&, const rsmq::QueueState&)> done);
+    // One call to the receive script (or the dead-letter one) for a wait.
+    void attempt(std::shared_ptr<Wait> wait);
+    void wait_then_attempt(std::shared_ptr<Wait> wait, long long server_now_ms);
+    // Subscribes to the queue's realtime channel (once per queue; only with an own client).
+    void watch(const std::string& qname);
+    // A realtime notification for `qname`: waiting receives look again at once.
+    void notified(const std::string& qname);
+    // Runs `fn` later on the I/O thread: what a call reports without asking Redis.
+    void post(std::function<void()> fn);
+    // Runs a user callback; an exception from it is dropped.
+    static void call(const std::function<void()>& fn) noexcept;
+    bool closed() const noexcept { return closed_.load(); }
+
+    asio::io_context& io_;
+    std::shared_ptr<IoThread> thread_;
+    std::shared_ptr<RedisClient> client_;
+    std::optional<RedisOptions> own_redis_;
+    RsmqOptions options_;
+    RedisScript receive_script_;
+    RedisScript pop_script_;
+    RedisScript visibility_script_;
+    RedisScript dead_letter_script_;
+    std::atomic<bool> closed_{false};
+    std::mutex transaction_mutex_;  // keeps one MULTI ... EXEC together: every command is written under it
+    // Guards timers_, next_timer_, notifications_; a leaf (taken inside the subscriber's callbacks).
+    std::mutex timers_mutex_;
+    struct PendingTimer {
+        std::string qname;
+        std::shared_ptr<asio::steady_timer> timer;
+    };
+    std::map<std::uint64_t, PendingTimer> timers_;  // the pauses of waiting receives
+    std::uint64_t next_timer_ = 0;
+    std::map<std::string, std::uint64_t> notifications_;  // realtime notifications seen, by queue
+    // Guards subscriber_, watched_; held while calling into the subscriber, never inside its callbacks.
+    std::mutex subscriber_mutex_;
+    std::unique_ptr<RedisSubscriber> subscriber_;
+    std::map<std::string, bool> watched_;  // queues whose realtime channel is subscribed
+};
+
+}  // namespace ipcxx::detail
