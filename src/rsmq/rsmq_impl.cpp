@@ -7,6 +7,7 @@
 #include <asio/post.hpp>
 
 #include "ipcxx/error.hpp"
+#include "redis/cluster_script.hpp"
 #include "rsmq/rsmq_rules.hpp"
 #include "rsmq/rsmq_scripts.hpp"
 
@@ -51,7 +52,11 @@ RsmqImpl::RsmqImpl(asio::io_context& io, std::shared_ptr<IoThread> thread, std::
       receive_script_(std::string(rsmq::receive_message_script)),
       pop_script_(std::string(rsmq::pop_message_script)),
       visibility_script_(std::string(rsmq::change_message_visibility_script)),
-      dead_letter_script_(std::string(rsmq::receive_or_dead_letter_script)) {}
+      dead_letter_script_(std::string(rsmq::receive_or_dead_letter_script)) {
+    for (const RedisScript* script : {&receive_script_, &pop_script_, &visibility_script_}) {
+        cluster_scripts_.emplace(script->sha1, RedisScript(cluster_script_variant(script->text, 1)));
+    }
+}
 
 void RsmqImpl::call(const std::function<void()>& fn) noexcept {
     try {
@@ -75,8 +80,16 @@ void RsmqImpl::command(std::vector<std::string> args, ExecHandler done) {
 
 void RsmqImpl::eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
                     RedisClient::ReplyHandler done) {
+    const RedisScript* run = &script;
+    if (client_->is_cluster()) {
+        // rsmq's scripts pass values in KEYS, which a cluster refuses: ours take them in ARGV there.
+        if (const auto variant = cluster_scripts_.find(script.sha1); variant != cluster_scripts_.end()) {
+            move_keys_to_args(keys, args, 1);
+            run = &variant->second;
+        }
+    }
     std::lock_guard<std::mutex> lock(transaction_mutex_);
-    client_->eval(script, std::move(keys), std::move(args), std::move(done));
+    client_->eval(*run, std::move(keys), std::move(args), std::move(done));
 }
 
 void RsmqImpl::transaction(Commands commands, ExecHandler done) {

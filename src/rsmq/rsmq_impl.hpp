@@ -83,6 +83,8 @@ private:
     RedisScript pop_script_;
     RedisScript visibility_script_;
     RedisScript dead_letter_script_;
+    // On a cluster: variants of the three above taking their values in ARGV, by the SHA1 of rsmq's text.
+    std::map<std::string, RedisScript> cluster_scripts_;
     std::atomic<bool> closed_{false};
     std::mutex transaction_mutex_;  // keeps one MULTI ... EXEC together: every command is written under it
     // Guards timers_, next_timer_, notifications_; a leaf (taken inside the subscriber's callbacks).

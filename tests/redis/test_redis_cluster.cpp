@@ -13,6 +13,7 @@
 #include "ipcxx/bus.hpp"
 #include "ipcxx/error.hpp"
 #include "ipcxx/redis.hpp"
+#include "ipcxx/rsmq.hpp"
 #include "redis/cluster_slots.hpp"
 #include "redis/redis_test_support.hpp"
 #include "support/fixtures.hpp"
@@ -279,6 +280,38 @@ TEST_CASE("a bus on a cluster: emit -> handle, a request, and pub/sub", "[redis]
         std::lock_guard<std::mutex> lock(mutex);
         return !heard.empty();
     }, 10s));
+}
+
+TEST_CASE("rsmq on a cluster: a hash-tagged ns, send, receive, change visibility, delete", "[redis][redis_cluster]") {
+    test::RedisCluster cluster;
+    ipcxx::RsmqOptions rsmq_options;
+    // Both keys of a queue (and the queue list) in one slot, on a master that is not the seed.
+    rsmq_options.ns = "{" + tag_on(cluster, 2, "jobs") + "}";
+    ipcxx::Rsmq rsmq(test::redis_options(cluster.url_of_first()), rsmq_options);
+    ipcxx::RsmqQueueOptions queue;
+    queue.qname = "work";
+    rsmq.create_queue(queue).get();
+    CHECK(rsmq.list_queues().get() == std::vector<std::string>{"work"});
+    const std::string id = rsmq.send_message("work", "hello").get();
+    auto received = rsmq.receive_message("work", 60).get();
+    REQUIRE(received);
+    CHECK(received->id == id);
+    CHECK(received->message == "hello");
+    CHECK(received->rc == 1);
+    // Hidden for 60 s; visible again at once after the change.
+    CHECK_FALSE(rsmq.receive_message("work", 60).get());
+    CHECK(rsmq.change_message_visibility("work", id, 0).get());
+    received = rsmq.receive_message("work", 60).get();
+    REQUIRE(received);
+    CHECK(received->rc == 2);
+    CHECK(rsmq.delete_message("work", id).get());
+    CHECK_FALSE(rsmq.change_message_visibility("work", id, 0).get());
+    rsmq.send_message("work", "second").get();
+    const auto popped = rsmq.pop_message("work").get();
+    REQUIRE(popped);
+    CHECK(popped->message == "second");
+    CHECK(rsmq.get_queue_attributes("work").get().totalsent == 2);
+    CHECK(std::stoi(cluster.cli(2, {"EXISTS", rsmq_options.ns + ":work:Q"})) == 1);
 }
 
 }  // namespace redis_cluster_tests
