@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <asio/post.hpp>
+
 #include "ipcxx/error.hpp"
 #include "redis/cluster_url.hpp"
 #include "redis/redis_url.hpp"
@@ -51,7 +53,7 @@ RedisClusterImpl::RedisClusterImpl(std::shared_ptr<IoThread> thread, asio::io_co
 
 void RedisClusterImpl::start() {
     const std::string url = seed_url();
-    auto seed = ensure_node(url);
+    auto seed = ensure_node(url, true);
     std::lock_guard<std::mutex> lock(mutex_);
     // A URL that does not parse: the connection to the text as given refuses it with
     // errc::redis_bad_url, as a single one would.
@@ -64,9 +66,24 @@ std::string RedisClusterImpl::url_of(const ClusterNode& node) const {
     return cluster_node_url(seed_url(), node.host, node.port);
 }
 
-// Made and wired without mutex_ held: setting a node's handlers takes its callback lock, which
-// comes before mutex_ in the lock order.
-std::shared_ptr<RedisImpl> RedisClusterImpl::ensure_node(const std::string& url) {
+void RedisClusterImpl::wire(const std::shared_ptr<RedisImpl>& node) {
+    std::weak_ptr<RedisClusterImpl> weak = weak_from_this();
+    node->on_connect([weak] {
+        if (auto self = weak.lock()) self->forward_connect();
+    });
+    node->on_disconnect([weak](std::error_code ec) {
+        if (auto self = weak.lock()) self->forward_disconnect(ec);
+    });
+    node->on_error([weak](std::error_code ec, const std::string& message) {
+        if (auto self = weak.lock()) self->forward_error(ec, message);
+    });
+}
+
+// Made without mutex_ held. Setting a node's handlers takes its callback lock, which comes before
+// every lock of ours: the seed's are set here (in the constructor, nothing is held), a later node's
+// on the I/O thread, ahead of anything its connection reports (which comes by the same I/O thread
+// after a socket completion).
+std::shared_ptr<RedisImpl> RedisClusterImpl::ensure_node(const std::string& url, bool wire_now) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (auto found = find_locked(url)) return found;
@@ -76,16 +93,15 @@ std::shared_ptr<RedisImpl> RedisClusterImpl::ensure_node(const std::string& url)
     options.url = url;
     // The nodes share the cluster's thread, which only the cluster may join (in destroy()).
     auto made = RedisImpl::create(nullptr, io_, std::move(options), std::nullopt, "RedisClient (cluster node " + url + ")");
-    std::weak_ptr<RedisClusterImpl> weak = weak_from_this();
-    made->on_connect([weak] {
-        if (auto self = weak.lock()) self->forward_connect();
-    });
-    made->on_disconnect([weak](std::error_code ec) {
-        if (auto self = weak.lock()) self->forward_disconnect(ec);
-    });
-    made->on_error([weak](std::error_code ec, const std::string& message) {
-        if (auto self = weak.lock()) self->forward_error(ec, message);
-    });
+    if (wire_now) {
+        wire(made);
+    } else {
+        asio::post(io_, [weak = weak_from_this(), node = std::weak_ptr<RedisImpl>(made)] {
+            auto self = weak.lock();
+            auto wired = node.lock();
+            if (self && wired) self->wire(wired);
+        });
+    }
     std::shared_ptr<RedisImpl> node, spare;
     {
         std::lock_guard<std::mutex> lock(mutex_);

@@ -70,7 +70,8 @@ private:
     std::string seed_url() const;
     std::string url_of(const ClusterNode& node) const;
     // Without mutex_: the node of that URL, made if new; null once closed.
-    std::shared_ptr<RedisImpl> ensure_node(const std::string& url);
+    std::shared_ptr<RedisImpl> ensure_node(const std::string& url, bool wire_now = false);
+    void wire(const std::shared_ptr<RedisImpl>& node);  // forwards its events to ours
     void submit(const std::shared_ptr<Call>& call, const std::string& name);
     // Under mutex_.
     std::shared_ptr<RedisImpl> find_locked(const std::string& url) const;
