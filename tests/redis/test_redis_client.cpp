@@ -89,9 +89,13 @@ TEST_CASE("an error reply ends its command with redis_error_reply and its text, 
     CHECK(w.ec == ipcxx::errc::redis_error_reply);
     CHECK(w.reply.text.rfind("WRONGTYPE", 0) == 0);
     CHECK(test::wait_outcome(fine).reply.text == "PONG");
-    // The future form throws the reply's text.
+    // The future form throws the reply's text. get() comes after a later reply, when the I/O thread
+    // has let go of the promise: the exception is then freed on this thread alone (ThreadSanitizer
+    // does not see libstdc++'s exception_ptr reference counts).
+    auto failing = client.command({"INCR", "s"});
+    REQUIRE(test::redis_run(client, {"PING"}).reply.text == "PONG");
     try {
-        client.command({"INCR", "s"}).get();
+        failing.get();
         FAIL("no exception");
     } catch (const ipcxx::Error& e) {
         CHECK(e.code() == ipcxx::errc::redis_error_reply);

@@ -214,7 +214,8 @@ TEST_CASE("the connection's decisions: reconnect, backoff, give up, close", "[re
         CHECK(fsm.on_attempt_failed(ipcxx::errc::not_connected).delay == 100ms);
     }
     SECTION("a failure retrying cannot help ends everything with it") {
-        for (auto ec : {ipcxx::errc::redis_auth_failed, ipcxx::errc::redis_bad_url, ipcxx::errc::tls_configuration}) {
+        for (auto ec : {ipcxx::errc::redis_auth_failed, ipcxx::errc::redis_bad_url, ipcxx::errc::tls_configuration,
+                        ipcxx::errc::tls_unknown_ca}) {
             RedisLinkFsm fsm(backoff, 0, 1);
             auto step = fsm.on_attempt_failed(ec);
             CHECK_FALSE(step.reconnect);
