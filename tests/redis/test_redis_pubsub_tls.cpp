@@ -52,8 +52,8 @@ struct Received {
 
 TEST_CASE("pub/sub: channels and patterns, binary messages, unsubscribe", "[redis]") {
     test::RedisServer server;
-    ipcxx::RedisSubscriber subscriber(test::redis_options(server.unix_url()));
     Received received;
+    ipcxx::RedisSubscriber subscriber(test::redis_options(server.unix_url()));
     received.attach(subscriber);
     subscriber.subscribe("news");
     subscriber.psubscribe("jobs.*");
@@ -76,8 +76,8 @@ TEST_CASE("pub/sub: channels and patterns, binary messages, unsubscribe", "[redi
 
 TEST_CASE("pub/sub: everything is subscribed again after Redis restarts", "[redis]") {
     test::RedisServer server;
-    ipcxx::RedisSubscriber subscriber(test::redis_options(server.unix_url()));
     Received received;
+    ipcxx::RedisSubscriber subscriber(test::redis_options(server.unix_url()));
     received.attach(subscriber);
     subscriber.subscribe("a");
     subscriber.subscribe("b");
