@@ -342,7 +342,7 @@ void RedisImpl::on_stream(Stream stream) {
     handshake_ = redis_handshake_commands(url_);
     handshake_answered_ = 0;
     read();
-    if (handshake_.empty()) return become_ready();
+    // Never empty (a PING at least): the connection is ready when the last of these is answered.
     std::string bytes;
     for (const auto& command : handshake_) append_resp_command(command, bytes);
     write(std::move(bytes));
