@@ -18,8 +18,6 @@
 namespace ipcxx::detail {
 namespace redis_impl_parts {
 
-constexpr std::size_t read_chunk = 64 * 1024;
-
 std::string encode(const std::vector<std::string>& args) {
     std::string bytes;
     append_resp_command(args, bytes);
@@ -70,8 +68,7 @@ RedisImpl::RedisImpl(std::shared_ptr<IoThread> thread, asio::io_context& io, Red
            reinterpret_cast<std::uintptr_t>(this)),
       connect_timer_(strand_),
       retry_timer_(strand_),
-      timeout_timer_(strand_),
-      read_buffer_(redis_impl_parts::read_chunk) {
+      timeout_timer_(strand_) {
     url_error_ = parse_redis_url(options_.url, url_, url_detail_);
 }
 
@@ -313,8 +310,11 @@ void RedisImpl::connect_next(std::uint64_t attempt, std::vector<GenericEndpoint>
 
 void RedisImpl::on_socket_connected(std::uint64_t attempt, GenericSocket socket) {
     if (url_.scheme == RedisUrl::Scheme::unix_socket) return on_stream(Stream(std::move(socket)));
+    // No Nagle delay for small commands; keepalive probes so that a dead link is noticed also on a
+    // subscriber or a blocking read, which wait for the server without a command timeout.
     const int on = 1;
     ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
     if (url_.scheme == RedisUrl::Scheme::redis) return on_stream(Stream(std::move(socket)));
     TlsConfig tls = options_.tls;
     tls.enabled = true;
@@ -337,12 +337,12 @@ void RedisImpl::on_socket_connected(std::uint64_t attempt, GenericSocket socket)
 }
 
 void RedisImpl::on_stream(Stream stream) {
-    stream_.emplace(std::move(stream));
+    stream_ = std::make_shared<Link>(std::move(stream));
     decoder_.reset();
     handshake_ = redis_handshake_commands(url_);
     handshake_answered_ = 0;
     read();
-    if (handshake_.empty()) return become_ready();
+    // Never empty (a PING at least): the connection is ready when the last of these is answered.
     std::string bytes;
     for (const auto& command : handshake_) append_resp_command(command, bytes);
     write(std::move(bytes));
@@ -373,11 +373,11 @@ void RedisImpl::become_ready() {
 }
 
 void RedisImpl::read() {
-    stream_->async_read_some(asio::buffer(read_buffer_),
-                             asio::bind_executor(strand_, [self = shared_from_this(), attempt = attempt_](
-                                                              std::error_code ec, std::size_t n) {
-                                 self->on_read(attempt, ec, n);
-                             }));
+    stream_->stream.async_read_some(asio::buffer(stream_->read_buffer),
+                                    asio::bind_executor(strand_, [self = shared_from_this(), link = stream_,
+                                                                  attempt = attempt_](std::error_code ec, std::size_t n) {
+                                        self->on_read(attempt, ec, n);
+                                    }));
 }
 
 void RedisImpl::on_read(std::uint64_t attempt, std::error_code ec, std::size_t n) {
@@ -388,7 +388,7 @@ void RedisImpl::on_read(std::uint64_t attempt, std::error_code ec, std::size_t n
         if (ready) return lose_connection(make_error_code(errc::connection_lost), detail, false);
         return fail_attempt(make_error_code(errc::not_connected), detail);
     }
-    decoder_.feed(std::string_view(read_buffer_.data(), n));
+    decoder_.feed(std::string_view(stream_->read_buffer.data(), n));
     for (;;) {
         RedisReply reply;
         std::error_code decode_ec;
@@ -470,10 +470,10 @@ void RedisImpl::flush() {
 
 void RedisImpl::write(std::string bytes) {
     writing_ = true;
-    write_buffer_ = std::move(bytes);
-    stream_->async_write(asio::buffer(write_buffer_),
-                         asio::bind_executor(strand_, [self = shared_from_this(), attempt = attempt_](
-                                                          std::error_code ec, std::size_t) {
+    stream_->write_buffer = std::move(bytes);
+    stream_->stream.async_write(asio::buffer(stream_->write_buffer),
+                         asio::bind_executor(strand_, [self = shared_from_this(), link = stream_,
+                                                       attempt = attempt_](std::error_code ec, std::size_t) {
                              if (attempt != self->attempt_) return;
                              self->writing_ = false;
                              if (ec) {
@@ -530,7 +530,7 @@ void RedisImpl::close_stream() {
     }
     if (tls_handshake_) tls_handshake_->abort();
     tls_handshake_.reset();
-    if (stream_) stream_->close();
+    if (stream_) stream_->stream.close();
     stream_.reset();
     writing_ = false;
     handshake_.clear();

@@ -131,7 +131,15 @@ private:
     // The strand's own.
     std::uint64_t attempt_ = 0;  // completions of an earlier attempt or connection are ignored
     std::shared_ptr<GenericSocket> connecting_;  // the socket of a connect in progress
-    std::optional<Stream> stream_;
+    // One connection's stream and buffers, kept alive by its pending operations: a TLS stream
+    // closed with a read or write in progress is still used when that operation completes.
+    struct Link {
+        explicit Link(Stream s) : stream(std::move(s)), read_buffer(64 * 1024) {}
+        Stream stream;
+        std::vector<char> read_buffer;
+        std::string write_buffer;
+    };
+    std::shared_ptr<Link> stream_;
     std::shared_ptr<TlsContext> tls_context_;
     std::shared_ptr<TlsHandshake> tls_handshake_;
     asio::steady_timer connect_timer_;
@@ -141,8 +149,6 @@ private:
     std::vector<std::vector<std::string>> handshake_;  // handshake commands whose replies are awaited
     std::size_t handshake_answered_ = 0;
     RespDecoder decoder_;
-    std::vector<char> read_buffer_;
-    std::string write_buffer_;
     bool writing_ = false;
 };
 

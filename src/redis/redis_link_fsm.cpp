@@ -1,6 +1,7 @@
 #include "redis/redis_link_fsm.hpp"
 
 #include "ipcxx/error.hpp"
+#include "transport/tls.hpp"
 
 namespace ipcxx::detail {
 
@@ -9,7 +10,7 @@ RedisLinkFsm::RedisLinkFsm(BackoffSettings backoff, std::size_t max_retries, std
 
 bool RedisLinkFsm::retry_cannot_help(std::error_code ec) noexcept {
     return ec == errc::redis_bad_url || ec == errc::redis_auth_failed || ec == errc::tls_configuration ||
-           ec == errc::tls_unavailable || ec == errc::path_too_long;
+           ec == errc::tls_unavailable || ec == errc::path_too_long || is_certificate_error(ec);
 }
 
 void RedisLinkFsm::on_connected() {

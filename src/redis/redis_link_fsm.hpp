@@ -3,7 +3,8 @@
 //
 //   connecting --connected--> ready --lost--> waiting --timer--> connecting
 //   connecting --attempt failed--> waiting (or closed: retries exhausted, or a failure retrying
-//                                   cannot help: bad URL, refused credentials, TLS settings)
+//                                   cannot help: bad URL, refused credentials, TLS settings, a
+//                                   certificate refused)
 //   any --close--> closed
 //
 // On a break the commands written end with connection_lost (a command timeout: the timed-out one

@@ -35,11 +35,11 @@ TEST_CASE("a client over unix:// and redis:// runs SET and GET", "[redis]") {
 
 TEST_CASE("thousands of pipelined commands get their own replies, in order", "[redis]") {
     test::RedisServer server;
-    ipcxx::RedisClient client(test::redis_options(server.unix_url()));
     constexpr int count = 5000;
     std::mutex mutex;
     std::vector<long long> seen;
     std::promise<void> all;
+    ipcxx::RedisClient client(test::redis_options(server.unix_url()));
     for (int i = 0; i < count; ++i) {
         client.command({"INCR", "counter"}, [&, i](std::error_code ec, RedisReply reply) {
             std::lock_guard<std::mutex> lock(mutex);
@@ -89,9 +89,13 @@ TEST_CASE("an error reply ends its command with redis_error_reply and its text, 
     CHECK(w.ec == ipcxx::errc::redis_error_reply);
     CHECK(w.reply.text.rfind("WRONGTYPE", 0) == 0);
     CHECK(test::wait_outcome(fine).reply.text == "PONG");
-    // The future form throws the reply's text.
+    // The future form throws the reply's text. get() comes after a later reply, when the I/O thread
+    // has let go of the promise: the exception is then freed on this thread alone (ThreadSanitizer
+    // does not see libstdc++'s exception_ptr reference counts).
+    auto failing = client.command({"INCR", "s"});
+    REQUIRE(test::redis_run(client, {"PING"}).reply.text == "PONG");
     try {
-        client.command({"INCR", "s"}).get();
+        failing.get();
         FAIL("no exception");
     } catch (const ipcxx::Error& e) {
         CHECK(e.code() == ipcxx::errc::redis_error_reply);
@@ -101,10 +105,10 @@ TEST_CASE("an error reply ends its command with redis_error_reply and its text, 
 
 TEST_CASE("an empty command ends with invalid_argument, after command() returned", "[redis]") {
     test::RedisServer server;
-    ipcxx::RedisClient client(test::redis_options(server.unix_url()));
     std::atomic<bool> returned{false};
     std::atomic<bool> ran_inside{false};
     std::promise<std::error_code> ended;
+    ipcxx::RedisClient client(test::redis_options(server.unix_url()));
     client.command({}, [&](std::error_code ec, RedisReply) {
         if (!returned) ran_inside = true;
         ended.set_value(ec);

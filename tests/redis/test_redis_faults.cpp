@@ -115,15 +115,13 @@ TEST_CASE("a server sending bytes that are not RESP: redis_protocol_error naming
     const std::string path = dir.path() + "/fake.sock";
     FakeRedis fake(path, [](Local::socket& socket) { answer(socket, "+OK\r\n%3\r\n"); });
     auto options = test::redis_options("unix://" + path);
-    ipcxx::RedisClient client(options);
     Events events;
+    ipcxx::RedisClient client(options);
     events.attach(client);
     auto first = test::redis_outcome(client, {"SET", "a", "b"});
-    auto second = test::redis_outcome(client, {"GET", "a"});
     CHECK(test::wait_outcome(first).reply.text == "OK");
-    // The second was written when the bad bytes came: it may or may not have run.
-    CHECK(test::wait_outcome(second).ec == ipcxx::errc::connection_lost);
     CHECK(test::eventually([&] { return events.has_error(ipcxx::errc::redis_protocol_error, "0x25 ('%') at offset 12"); }));
+    CHECK(test::eventually([&] { return events.disconnect_count() >= 1; }));
 }
 
 TEST_CASE("a server closing in the middle of a reply: connection_lost, then a reconnect", "[redis]") {
@@ -133,8 +131,8 @@ TEST_CASE("a server closing in the middle of a reply: connection_lost, then a re
         answer(socket, "$10\r\nhal");
         socket.close();
     });
-    ipcxx::RedisClient client(test::redis_options("unix://" + path));
     Events events;
+    ipcxx::RedisClient client(test::redis_options("unix://" + path));
     events.attach(client);
     CHECK(test::redis_run(client, {"GET", "x"}).ec == ipcxx::errc::connection_lost);
     CHECK(test::eventually([&] { return fake.connections() >= 2; }));
@@ -146,8 +144,8 @@ TEST_CASE("Redis killed mid-stream: what was written ends with connection_lost, 
     test::RedisServer server;
     auto options = test::redis_options(server.unix_url());
     options.command_timeout = 0ms;  // BLPOP below blocks on purpose
-    ipcxx::RedisClient client(options);
     Events events;
+    ipcxx::RedisClient client(options);
     events.attach(client);
     REQUIRE(test::redis_run(client, {"PING"}).reply.text == "PONG");
     auto blocked = test::redis_outcome(client, {"BLPOP", "never", "0"});
@@ -176,8 +174,8 @@ TEST_CASE("Redis killed mid-stream: what was written ends with connection_lost, 
 TEST_CASE("Redis unreachable at start: commands wait, then run once it is up", "[redis]") {
     test::RedisServer server;
     server.stop();
-    ipcxx::RedisClient client(test::redis_options(server.unix_url()));
     Events events;
+    ipcxx::RedisClient client(test::redis_options(server.unix_url()));
     events.attach(client);
     auto set = test::redis_outcome(client, {"SET", "k", "v"});
     REQUIRE(test::eventually([&] {
@@ -206,8 +204,8 @@ TEST_CASE("a command past command_timeout ends with request_timeout and the conn
     test::RedisServer server;
     auto options = test::redis_options(server.unix_url());
     options.command_timeout = 300ms;
-    ipcxx::RedisClient client(options);
     Events events;
+    ipcxx::RedisClient client(options);
     events.attach(client);
     REQUIRE(test::redis_run(client, {"PING"}).reply.text == "PONG");
     REQUIRE(server.command({"CLIENT", "PAUSE", "1500", "ALL"}) == "+OK");
@@ -241,8 +239,8 @@ TEST_CASE("AUTH with requirepass, with an ACL user, a bad password, and SELECT",
     CHECK(test::redis_run(by_user, {"GET", "where"}).reply.text == "db2");
 
     for (const std::string& url : {"redis://:wrong@" + host, "redis://alice:wrong@" + host}) {
-        ipcxx::RedisClient refused(test::redis_options(url));
         Events events;
+        ipcxx::RedisClient refused(test::redis_options(url));
         events.attach(refused);
         CHECK(test::redis_run(refused, {"PING"}).ec == ipcxx::errc::redis_auth_failed);
         CHECK(events.has_error(ipcxx::errc::redis_auth_failed, "WRONGPASS"));
@@ -258,8 +256,8 @@ TEST_CASE("AUTH with requirepass, with an ACL user, a bad password, and SELECT",
 }
 
 TEST_CASE("a bad URL ends every command with redis_bad_url", "[redis]") {
-    ipcxx::RedisClient client(test::redis_options("redis://host:99999"));
     Events events;
+    ipcxx::RedisClient client(test::redis_options("redis://host:99999"));
     events.attach(client);
     CHECK(test::redis_run(client, {"PING"}).ec == ipcxx::errc::redis_bad_url);
     CHECK(events.has_error(ipcxx::errc::redis_bad_url, "port '99999'"));
@@ -272,8 +270,8 @@ TEST_CASE("connect_timeout: a server that accepts and never answers the handshak
     auto options = test::redis_options("unix://:pw@" + path);
     options.connect_timeout = 200ms;
     options.max_retries = 2;
-    ipcxx::RedisClient client(options);
     Events events;
+    ipcxx::RedisClient client(options);
     events.attach(client);
     CHECK(test::redis_run(client, {"PING"}).ec == ipcxx::errc::retries_exhausted);
     CHECK(events.has_error(ipcxx::errc::connect_timeout, "within 200 ms"));
@@ -332,8 +330,8 @@ TEST_CASE("destroyed from inside its own reply handler", "[redis]") {
 
 TEST_CASE("a reply handler that throws becomes an error event, and the client goes on", "[redis]") {
     test::RedisServer server;
-    ipcxx::RedisClient client(test::redis_options(server.unix_url()));
     Events events;
+    ipcxx::RedisClient client(test::redis_options(server.unix_url()));
     events.attach(client);
     client.command({"PING"}, [](std::error_code, RedisReply) { throw std::runtime_error("boom"); });
     CHECK(test::redis_run(client, {"PING"}).reply.text == "PONG");

@@ -7,6 +7,7 @@
 #include "redis/redis_commands.hpp"
 #include "redis/redis_handshake.hpp"
 #include "redis/redis_link_fsm.hpp"
+#include "redis/redis_subscriptions.hpp"
 #include "redis/redis_url.hpp"
 #include "redis/sha1.hpp"
 
@@ -214,7 +215,8 @@ TEST_CASE("the connection's decisions: reconnect, backoff, give up, close", "[re
         CHECK(fsm.on_attempt_failed(ipcxx::errc::not_connected).delay == 100ms);
     }
     SECTION("a failure retrying cannot help ends everything with it") {
-        for (auto ec : {ipcxx::errc::redis_auth_failed, ipcxx::errc::redis_bad_url, ipcxx::errc::tls_configuration}) {
+        for (auto ec : {ipcxx::errc::redis_auth_failed, ipcxx::errc::redis_bad_url, ipcxx::errc::tls_configuration,
+                        ipcxx::errc::tls_unknown_ca}) {
             RedisLinkFsm fsm(backoff, 0, 1);
             auto step = fsm.on_attempt_failed(ec);
             CHECK_FALSE(step.reconnect);
@@ -244,6 +246,61 @@ TEST_CASE("the connection's decisions: reconnect, backoff, give up, close", "[re
         }
         CHECK(fsm.on_attempt_failed(ipcxx::errc::not_connected).reconnect);
     }
+}
+
+ipcxx::RedisReply bulk(std::string text) {
+    ipcxx::RedisReply reply;
+    reply.kind = ipcxx::RedisReply::Kind::bulk;
+    reply.text = std::move(text);
+    return reply;
+}
+
+ipcxx::RedisReply push_of(std::vector<ipcxx::RedisReply> parts) {
+    ipcxx::RedisReply reply;
+    reply.kind = ipcxx::RedisReply::Kind::array;
+    reply.elements = std::move(parts);
+    return reply;
+}
+
+TEST_CASE("subscriptions: what is re-subscribed after a reconnect, and pushes to events", "[redis_subscriptions]") {
+    ipcxx::detail::RedisSubscriptions subscriptions;
+    CHECK(subscriptions.resubscribe_commands().empty());
+    CHECK(subscriptions.change("SUBSCRIBE", "a"));
+    CHECK_FALSE(subscriptions.change("SUBSCRIBE", "a"));
+    CHECK(subscriptions.change("SUBSCRIBE", "b"));
+    CHECK(subscriptions.change("PSUBSCRIBE", "p.*"));
+    CHECK(subscriptions.change("UNSUBSCRIBE", "b"));
+    CHECK_FALSE(subscriptions.change("PUNSUBSCRIBE", "q.*"));
+    CHECK(subscriptions.resubscribe_commands() ==
+          std::vector<std::string>{"*2\r\n$9\r\nSUBSCRIBE\r\n$1\r\na\r\n", "*2\r\n$10\r\nPSUBSCRIBE\r\n$3\r\np.*\r\n"});
+
+    std::vector<std::string> seen;
+    subscriptions.on_message = [&](const std::string& channel, const std::string& message, const std::string& pattern) {
+        seen.push_back(channel + "|" + message + "|" + pattern);
+    };
+    subscriptions.on_subscribed = [&](const std::string& name, bool pattern, long long count) {
+        seen.push_back((pattern ? "p:" : "c:") + name + ":" + std::to_string(count));
+    };
+    std::vector<std::error_code> errors;
+    auto on_error = [&](std::error_code ec, const std::string&) { errors.push_back(ec); };
+    ipcxx::RedisReply count;
+    count.kind = ipcxx::RedisReply::Kind::integer;
+    count.integer = 2;
+    subscriptions.dispatch(push_of({bulk("message"), bulk("a"), bulk("hi")}), on_error);
+    subscriptions.dispatch(push_of({bulk("pmessage"), bulk("p.*"), bulk("p.x"), bulk("yo")}), on_error);
+    subscriptions.dispatch(push_of({bulk("psubscribe"), bulk("p.*"), count}), on_error);
+    subscriptions.dispatch(push_of({bulk("unsubscribe"), bulk("b"), count}), on_error);
+    CHECK(seen == std::vector<std::string>{"a|hi|", "p.x|yo|p.*", "p:p.*:2"});
+    CHECK(errors.empty());
+    subscriptions.dispatch(push_of({bulk("message"), bulk("a")}), on_error);  // too short
+    subscriptions.dispatch(bulk("message"), on_error);                        // not an array
+    ipcxx::RedisReply refused;
+    refused.kind = ipcxx::RedisReply::Kind::error;
+    refused.text = "ERR only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+    subscriptions.dispatch(refused, on_error);
+    CHECK(errors == std::vector<std::error_code>{ipcxx::errc::redis_protocol_error, ipcxx::errc::redis_protocol_error,
+                                                 ipcxx::errc::redis_error_reply});
+    CHECK(seen.size() == 3);
 }
 
 }  // namespace redis_parts_tests

@@ -52,8 +52,8 @@ struct Received {
 
 TEST_CASE("pub/sub: channels and patterns, binary messages, unsubscribe", "[redis]") {
     test::RedisServer server;
-    ipcxx::RedisSubscriber subscriber(test::redis_options(server.unix_url()));
     Received received;
+    ipcxx::RedisSubscriber subscriber(test::redis_options(server.unix_url()));
     received.attach(subscriber);
     subscriber.subscribe("news");
     subscriber.psubscribe("jobs.*");
@@ -76,8 +76,8 @@ TEST_CASE("pub/sub: channels and patterns, binary messages, unsubscribe", "[redi
 
 TEST_CASE("pub/sub: everything is subscribed again after Redis restarts", "[redis]") {
     test::RedisServer server;
-    ipcxx::RedisSubscriber subscriber(test::redis_options(server.unix_url()));
     Received received;
+    ipcxx::RedisSubscriber subscriber(test::redis_options(server.unix_url()));
     received.attach(subscriber);
     subscriber.subscribe("a");
     subscriber.subscribe("b");
@@ -111,12 +111,18 @@ TEST_CASE("rediss:// through the library's TLS, verified against the test CA", "
     CHECK(test::redis_run(client, {"SET", "over", "tls"}).reply.text == "OK");
     CHECK(test::redis_run(client, {"GET", "over"}).reply.text == "tls");
 
-    // A client that does not trust the server's CA never connects: its certificate is refused.
+    // A client that does not trust the server's CA never connects: the certificate is refused, and
+    // retrying cannot change that.
     auto untrusted = test::redis_options(server.tls_url());
-    untrusted.tls.ca_file = certificates.issue("other", {"other", {}}).certificate;
-    untrusted.max_retries = 1;
+    untrusted.tls.ca_file = certificates.issue("other", {"other", {}, -3600, 24 * 3600, false}).certificate;
     ipcxx::RedisClient refused(untrusted);
-    CHECK(test::redis_run(refused, {"PING"}).ec != std::error_code());
+    CHECK(test::redis_run(refused, {"PING"}).ec == ipcxx::errc::tls_unknown_ca);
+    // Nor does a client that checks for another name than the certificate's.
+    auto wrong_name = test::redis_options(server.tls_url());
+    wrong_name.tls.ca_file = certificates.ca_file();
+    wrong_name.tls.server_name = "elsewhere.example";
+    ipcxx::RedisClient mismatched(wrong_name);
+    CHECK(test::redis_run(mismatched, {"PING"}).ec == ipcxx::errc::tls_host_name_mismatch);
 }
 
 }  // namespace redis_pubsub_tls_tests
