@@ -114,7 +114,7 @@ public:
     /// What a command's callback gets: the error (none for a reply that is not an error) and the reply.
     using ReplyHandler = std::function<void(std::error_code, RedisReply)>;
 
-    /// Runs on the library's I/O thread and starts connecting.
+    /// Runs on the library's I/O thread. It connects at its first command (or connect()).
     explicit RedisClient(RedisOptions options);
     /// Runs on the caller's io_context, which must be run and outlive this object.
     RedisClient(asio::io_context& io, RedisOptions options);
@@ -141,6 +141,9 @@ public:
     void eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
               ReplyHandler on_reply);
 
+    /// Starts connecting now instead of at the first command (a client connects at its first use,
+    /// so that handlers set after construction see every event). Repeated calls do nothing.
+    void connect();
     /// Closes the connection and stops reconnecting; what is not answered ends with errc::not_connected.
     void close();
     /// Whether the connection is up (authenticated and ready) at this moment.

@@ -40,7 +40,7 @@ public:
     using MessageHandler =
         std::function<void(const std::string& channel, const std::string& message, const std::string& pattern)>;
 
-    /// Runs on the library's I/O thread and starts connecting.
+    /// Runs on the library's I/O thread. It connects at its first subscription.
     explicit RedisSubscriber(RedisOptions options);
     /// Runs on the caller's io_context, which must be run and outlive this object.
     RedisSubscriber(asio::io_context& io, RedisOptions options);

@@ -51,13 +51,24 @@ std::shared_ptr<RedisClusterImpl> RedisClusterImpl::create(std::shared_ptr<IoThr
 RedisClusterImpl::RedisClusterImpl(std::shared_ptr<IoThread> thread, asio::io_context& io, RedisOptions options)
     : thread_(std::move(thread)), io_(io), options_(std::move(options)), seeds_(cluster_seed_urls(options_.url)) {}
 
-void RedisClusterImpl::start() {
+void RedisClusterImpl::start() { ensure_node(seed_url(), true); }
+
+// The seed connects, asked for the slot map, at the first command or connect(), so that handlers
+// set after construction see its events. A URL that does not parse: the connection to the text as
+// given refuses it with errc::redis_bad_url, as a single one would.
+void RedisClusterImpl::connect_locked() {
+    if (map_requested_) return;
+    map_requested_ = true;
     const std::string url = seed_url();
-    auto seed = ensure_node(url, true);
+    auto seed = find_locked(url);
+    if (!seed) return;
+    if (seeds_.empty()) return seed->start();
+    refresh_locked(seed, cluster_impl_parts::host_of(url));
+}
+
+void RedisClusterImpl::connect() {
     std::lock_guard<std::mutex> lock(mutex_);
-    // A URL that does not parse: the connection to the text as given refuses it with
-    // errc::redis_bad_url, as a single one would.
-    if (!seeds_.empty()) refresh_locked(seed, cluster_impl_parts::host_of(url));
+    connect_locked();
 }
 
 std::string RedisClusterImpl::seed_url() const { return seeds_.empty() ? options_.url : seeds_.front(); }
@@ -143,6 +154,7 @@ void RedisClusterImpl::submit(const std::shared_ptr<Call>& call, const std::stri
     }
     ensure_node(url);
     std::lock_guard<std::mutex> lock(mutex_);
+    connect_locked();
     dispatch_locked(call, name);
 }
 

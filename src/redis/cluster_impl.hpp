@@ -43,6 +43,7 @@ public:
     void eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
               RedisReplyHandler on_reply);
 
+    void connect();
     void close();
     void destroy();
     bool connected() const;
@@ -75,6 +76,7 @@ private:
     void submit(const std::shared_ptr<Call>& call, const std::string& name);
     // Under mutex_.
     std::shared_ptr<RedisImpl> find_locked(const std::string& url) const;
+    void connect_locked();
     std::string route_url_locked(const Call& call) const;
     std::shared_ptr<RedisImpl> route_locked(const Call& call);
     void send_locked(const std::shared_ptr<Call>& call, const std::shared_ptr<RedisImpl>& node, bool asking);
@@ -95,6 +97,7 @@ private:
 
     mutable std::mutex mutex_;
     bool closed_ = false;
+    bool map_requested_ = false;  // the seed was asked for the slot map (first command or connect())
     ClusterSlotMap map_;
     std::map<std::string, std::shared_ptr<RedisImpl>> nodes_;  // by redis:// URL
     bool refreshing_ = false;

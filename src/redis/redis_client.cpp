@@ -70,6 +70,8 @@ void RedisClient::eval(const RedisScript& script, std::vector<std::string> keys,
     impl_->eval(script, keys, args, std::move(on_reply));
 }
 
+void RedisClient::connect() { cluster_ ? cluster_->connect() : impl_->start(); }
+
 void RedisClient::close() { cluster_ ? cluster_->close() : impl_->close(); }
 
 bool RedisClient::connected() const noexcept { return cluster_ ? cluster_->connected() : impl_->connected(); }

@@ -51,7 +51,6 @@ std::shared_ptr<RedisImpl> RedisImpl::create(std::shared_ptr<IoThread> thread, a
                                              std::string what) {
     std::shared_ptr<RedisImpl> impl(
         new RedisImpl(std::move(thread), io, std::move(options), std::move(subscribe), std::move(what)));
-    impl->start();
     return impl;
 }
 
@@ -75,6 +74,7 @@ RedisImpl::RedisImpl(std::shared_ptr<IoThread> thread, asio::io_context& io, Red
 RedisImpl::~RedisImpl() = default;
 
 void RedisImpl::start() {
+    if (started_.exchange(true)) return;
     asio::post(strand_, [self = shared_from_this()] { self->begin_attempt(); });
 }
 
@@ -164,6 +164,7 @@ void RedisImpl::send_encoded(std::string bytes) {
 }
 
 void RedisImpl::submit(RedisCommand command) {
+    start();
     std::error_code refused;
     bool post_flush = false;
     {

@@ -62,6 +62,9 @@ public:
     // An encoded command without a reply handler (subscribe mode).
     void send_encoded(std::string bytes);
 
+    // Starts connecting, once: called by the first command, so that handlers set after construction
+    // see the first attempt's events.
+    void start();
     void close();
     // The owner's destructor: see the class comment.
     void destroy();
@@ -77,7 +80,6 @@ public:
 private:
     RedisImpl(std::shared_ptr<IoThread> thread, asio::io_context& io, RedisOptions options,
               std::optional<SubscribeMode> subscribe, std::string what);
-    void start();
     void submit(RedisCommand command);
     void end_later(std::vector<RedisCommand> commands, std::error_code ec);
     void drain_ending();
@@ -120,6 +122,7 @@ private:
     bool flush_posted_ = false;
     bool drain_posted_ = false;
     std::atomic<bool> connected_{false};
+    std::atomic<bool> started_{false};
 
     // Callbacks.
     std::recursive_mutex callback_mutex_;

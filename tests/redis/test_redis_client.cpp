@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <future>
 #include <mutex>
 
 #include "ipcxx/error.hpp"
@@ -30,6 +31,30 @@ TEST_CASE("a client over unix:// and redis:// runs SET and GET", "[redis]") {
         CHECK(get.reply.kind == RedisReply::Kind::bulk);
         CHECK(get.reply.text == "hello " + url);
         CHECK(client.connected());
+    }
+}
+
+TEST_CASE("a client connects at its first command or connect(), so handlers set after construction see it", "[redis]") {
+    test::RedisServer server;
+    std::atomic<int> connects{0};
+    SECTION("the first command") {
+        ipcxx::RedisClient client(test::redis_options(server.unix_url()));
+        client.on_connect([&] { ++connects; });
+        int connects_at_reply = -1;
+        std::promise<void> replied;
+        client.command({"PING"}, [&](std::error_code, RedisReply) {
+            connects_at_reply = connects.load();
+            replied.set_value();
+        });
+        REQUIRE(replied.get_future().wait_for(10s) == std::future_status::ready);
+        CHECK(connects_at_reply == 1);
+    }
+    SECTION("connect()") {
+        ipcxx::RedisClient client(test::redis_options(server.unix_url()));
+        client.on_connect([&] { ++connects; });
+        client.connect();
+        client.connect();
+        REQUIRE(test::eventually([&] { return connects.load() == 1 && client.connected(); }));
     }
 }
 

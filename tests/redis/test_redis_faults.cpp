@@ -6,6 +6,7 @@
 #include <atomic>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <asio/io_context.hpp>
 #include <asio/local/stream_protocol.hpp>
@@ -261,6 +262,30 @@ TEST_CASE("a bad URL ends every command with redis_bad_url", "[redis]") {
     events.attach(client);
     CHECK(test::redis_run(client, {"PING"}).ec == ipcxx::errc::redis_bad_url);
     CHECK(events.has_error(ipcxx::errc::redis_bad_url, "port '99999'"));
+}
+
+TEST_CASE("on the caller's io_context, nothing is attempted before the first command: its error reaches a handler set late", "[redis]") {
+    asio::io_context io;
+    ipcxx::RedisClient client(io, test::redis_options("redis://host:99999"));
+    // Were the client connecting from its construction, this would run the failed attempt, and its
+    // error event would find no handler.
+    io.poll();
+    std::vector<std::error_code> errors;
+    client.on_error([&](std::error_code ec, const std::string&) { errors.push_back(ec); });
+    std::error_code ended;
+    bool done = false;
+    client.command({"PING"}, [&](std::error_code ec, ipcxx::RedisReply) {
+        ended = ec;
+        done = true;
+    });
+    for (int i = 0; i < 1000 && !done; ++i) {
+        io.restart();  // run out of work (the poll above, or between posts): run again
+        io.run_one_for(10ms);
+    }
+    REQUIRE(done);
+    CHECK(ended == ipcxx::errc::redis_bad_url);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors.front() == ipcxx::errc::redis_bad_url);
 }
 
 TEST_CASE("connect_timeout: a server that accepts and never answers the handshake", "[redis]") {
