@@ -5,7 +5,7 @@
 namespace ipcxx_cli {
 namespace bus_cli {
 
-struct UsageError {
+struct BusUsageError {
     std::string message;
 };
 
@@ -15,10 +15,10 @@ bool takes_value(const std::string& flag) {
 
 std::chrono::milliseconds parse_ms(const std::string& text) {
     if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
-        throw UsageError{"option '--timeout' needs milliseconds (1-999999999), not '" + text + "'"};
+        throw BusUsageError{"option '--timeout' needs milliseconds (1-999999999), not '" + text + "'"};
     }
     const long long value = std::stoll(text);
-    if (value == 0) throw UsageError{"option '--timeout' must be above 0"};
+    if (value == 0) throw BusUsageError{"option '--timeout' must be above 0"};
     return std::chrono::milliseconds(value);
 }
 
@@ -28,11 +28,11 @@ BusCommand command_of(const std::string& word) {
     if (word == "publish") return BusCommand::publish;
     if (word == "subscribe") return BusCommand::subscribe;
     if (word == "request") return BusCommand::request;
-    throw UsageError{"unknown bus command '" + word + "' (emit, consume, publish, subscribe, request)"};
+    throw BusUsageError{"unknown bus command '" + word + "' (emit, consume, publish, subscribe, request)"};
 }
 
 void only_for(bool allowed, const std::string& flag, const char* commands) {
-    if (!allowed) throw UsageError{"option '" + flag + "' is only for " + commands};
+    if (!allowed) throw BusUsageError{"option '" + flag + "' is only for " + commands};
 }
 
 }  // namespace bus_cli
@@ -41,7 +41,7 @@ BusParseResult parse_bus_options(const std::vector<std::string>& args) {
     using namespace bus_cli;
     BusParseResult result;
     try {
-        if (args.empty()) throw UsageError{"bus needs a command: emit, consume, publish, subscribe or request"};
+        if (args.empty()) throw BusUsageError{"bus needs a command: emit, consume, publish, subscribe or request"};
         if (args[0] == "-h" || args[0] == "--help") {
             result.action = BusParseResult::Action::help;
             return result;
@@ -74,10 +74,10 @@ BusParseResult parse_bus_options(const std::vector<std::string>& args) {
             }
             if (takes_value(flag)) {
                 if (!has_value) {
-                    if (i + 1 == args.size()) throw UsageError{"option '" + flag + "' needs a value"};
+                    if (i + 1 == args.size()) throw BusUsageError{"option '" + flag + "' needs a value"};
                     value = args[++i];
                 }
-                if (value.empty()) throw UsageError{"option '" + flag + "' needs a non-empty value"};
+                if (value.empty()) throw BusUsageError{"option '" + flag + "' needs a non-empty value"};
                 if (flag == "--redis") options.redis = value;
                 else if (flag == "--bus") options.bus = value;
                 else if (flag == "--group") {
@@ -93,45 +93,45 @@ BusParseResult parse_bus_options(const std::vector<std::string>& args) {
                     options.timeout = parse_ms(value);
                 }
             } else if (has_value) {
-                throw UsageError{"option '" + flag + "' takes no value"};
+                throw BusUsageError{"option '" + flag + "' takes no value"};
             } else if (flag == "--pattern") {
                 only_for(options.command == BusCommand::subscribe, flag, "'subscribe'");
                 options.pattern = true;
             } else if (flag == "--quiet" || flag == "-q") {
                 options.quiet = true;
             } else {
-                throw UsageError{"unknown option '" + flag + "'"};
+                throw BusUsageError{"unknown option '" + flag + "'"};
             }
         }
         switch (options.command) {
         case BusCommand::consume:
-            if (!positionals.empty()) throw UsageError{"consume takes no arguments, not '" + positionals[0] + "'"};
+            if (!positionals.empty()) throw BusUsageError{"consume takes no arguments, not '" + positionals[0] + "'"};
             break;
         case BusCommand::subscribe:
-            if (positionals.empty()) throw UsageError{"subscribe needs at least one event name (or pattern)"};
+            if (positionals.empty()) throw BusUsageError{"subscribe needs at least one event name (or pattern)"};
             options.names = positionals;
             break;
         case BusCommand::request:
-            if (positionals.empty()) throw UsageError{"request needs an EVENT"};
+            if (positionals.empty()) throw BusUsageError{"request needs an EVENT"};
             [[fallthrough]];
         case BusCommand::emit:
         case BusCommand::publish:
-            if (positionals.size() > 2) throw UsageError{"too many arguments: EVENT [JSON]"};
+            if (positionals.size() > 2) throw BusUsageError{"too many arguments: EVENT [JSON]"};
             if (!positionals.empty()) {
                 options.has_event = true;
                 options.event = positionals[0];
-                if (options.event.empty()) throw UsageError{"the event name must not be empty"};
+                if (options.event.empty()) throw BusUsageError{"the event name must not be empty"};
                 if (positionals.size() == 2) {
                     std::string error;
                     if (!parse_json(positionals[1], options.data, error)) {
-                        throw UsageError{"the data of '" + options.event + "' is not JSON: " + error};
+                        throw BusUsageError{"the data of '" + options.event + "' is not JSON: " + error};
                     }
                 }
             }
             break;
         }
         result.action = BusParseResult::Action::run;
-    } catch (const UsageError& e) {
+    } catch (const BusUsageError& e) {
         result.action = BusParseResult::Action::error;
         result.error = e.message;
     }
