@@ -26,7 +26,11 @@ using namespace std::chrono_literals;
 
 TEST_CASE("rsmq: operations from several threads and from callbacks never mix their transactions", "[rsmq]") {
     test::RedisServer server;
-    ipcxx::Rsmq rsmq(test::redis_options(server.unix_url()));
+    // Not a test of timeouts: under the sanitizers on a loaded machine a reply may take seconds, and
+    // a timed-out receive would leave its message hidden for the visibility timeout.
+    auto options = test::redis_options(server.unix_url());
+    options.command_timeout = 60s;
+    ipcxx::Rsmq rsmq(options);
     rsmq.create_queue({"q"}).get();
     constexpr int threads = 4;
     constexpr int per_thread = 300;
@@ -55,6 +59,11 @@ TEST_CASE("rsmq: operations from several threads and from callbacks never mix th
     // while the others still call in.
     std::mutex mutex;
     std::set<std::string> bodies;
+    std::string first_failure;  // what went wrong first, for the report
+    auto note_failure = [&](const std::string& what) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (first_failure.empty()) first_failure = what;
+    };
     std::vector<std::thread> receivers;
     for (int t = 0; t < threads; ++t) {
         receivers.emplace_back([&] {
@@ -63,12 +72,16 @@ TEST_CASE("rsmq: operations from several threads and from callbacks never mix th
                 auto result = done->get_future();
                 rsmq.receive_message("q", std::nullopt,
                                      [&, done](const ipcxx::RsmqError& e, std::optional<ipcxx::RsmqMessage> m) {
-                                         if (e || !m) return done->set_value(false);
+                                         if (e || !m) {
+                                             note_failure(e ? "receive: " + e.message : std::string("receive: no message"));
+                                             return done->set_value(false);
+                                         }
                                          {
                                              std::lock_guard<std::mutex> lock(mutex);
                                              bodies.insert(m->message);
                                          }
-                                         auto deleted = [done](const ipcxx::RsmqError& e2, bool found) {
+                                         auto deleted = [done, note_failure](const ipcxx::RsmqError& e2, bool found) {
+                                             if (e2 || !found) note_failure("delete: " + (e2 ? e2.message : std::string("not found")));
                                              done->set_value(!e2 && found);
                                          };
                                          rsmq.delete_message("q", m->id, deleted);
@@ -78,6 +91,7 @@ TEST_CASE("rsmq: operations from several threads and from callbacks never mix th
         });
     }
     for (auto& t : receivers) t.join();
+    INFO(first_failure);
     CHECK(failures == 0);
     CHECK(bodies.size() == threads * per_thread);
     CHECK(rsmq.get_queue_attributes("q").get().msgs == 0);
