@@ -7,31 +7,13 @@
 #include "bus/stream_reply.hpp"
 #include "ipcxx/error.hpp"
 #include "ipcxx/payload.hpp"
+#include "support/redis_replies.hpp"
 
 namespace bus_fsm_tests {
 
 using ipcxx::RedisReply;
 using namespace ipcxx::detail;
-
-RedisReply bulk(std::string text) {
-    RedisReply r;
-    r.kind = RedisReply::Kind::bulk;
-    r.text = std::move(text);
-    return r;
-}
-RedisReply integer(long long value) {
-    RedisReply r;
-    r.kind = RedisReply::Kind::integer;
-    r.integer = value;
-    return r;
-}
-RedisReply array(std::vector<RedisReply> elements) {
-    RedisReply r;
-    r.kind = RedisReply::Kind::array;
-    r.elements = std::move(elements);
-    return r;
-}
-RedisReply nil() { return RedisReply{}; }
+using namespace test::replies;
 
 std::string packed(int value) { return std::string(ipcxx::Payload::from(value).msgpack()); }
 

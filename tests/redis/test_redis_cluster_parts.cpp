@@ -9,42 +9,16 @@
 #include "redis/cluster_script.hpp"
 #include "redis/cluster_slots.hpp"
 #include "redis/cluster_url.hpp"
+#include "support/redis_replies.hpp"
 
 namespace redis_cluster_parts_tests {
 
 using namespace ipcxx::detail;
 using ipcxx::RedisReply;
-
-RedisReply integer(long long value) {
-    RedisReply reply;
-    reply.kind = RedisReply::Kind::integer;
-    reply.integer = value;
-    return reply;
-}
-
-RedisReply bulk(std::string text) {
-    RedisReply reply;
-    reply.kind = RedisReply::Kind::bulk;
-    reply.text = std::move(text);
-    return reply;
-}
-
-RedisReply array(std::vector<RedisReply> elements) {
-    RedisReply reply;
-    reply.kind = RedisReply::Kind::array;
-    reply.elements = std::move(elements);
-    return reply;
-}
+using namespace test::replies;
 
 RedisReply range(long long first, long long last, const std::string& host, long long port) {
     return array({integer(first), integer(last), array({bulk(host), integer(port), bulk("id")})});
-}
-
-RedisReply error(std::string text) {
-    RedisReply reply;
-    reply.kind = RedisReply::Kind::error;
-    reply.text = std::move(text);
-    return reply;
 }
 
 TEST_CASE("CRC16 and key slots match Redis's documented values", "[redis_cluster]") {

@@ -10,6 +10,7 @@
 #include "redis/redis_subscriptions.hpp"
 #include "redis/redis_url.hpp"
 #include "redis/sha1.hpp"
+#include "support/redis_replies.hpp"
 
 namespace redis_parts_tests {
 
@@ -248,19 +249,8 @@ TEST_CASE("the connection's decisions: reconnect, backoff, give up, close", "[re
     }
 }
 
-ipcxx::RedisReply bulk(std::string text) {
-    ipcxx::RedisReply reply;
-    reply.kind = ipcxx::RedisReply::Kind::bulk;
-    reply.text = std::move(text);
-    return reply;
-}
-
-ipcxx::RedisReply push_of(std::vector<ipcxx::RedisReply> parts) {
-    ipcxx::RedisReply reply;
-    reply.kind = ipcxx::RedisReply::Kind::array;
-    reply.elements = std::move(parts);
-    return reply;
-}
+using test::replies::array;
+using test::replies::bulk;
 
 TEST_CASE("subscriptions: what is re-subscribed after a reconnect, and pushes to events", "[redis_subscriptions]") {
     ipcxx::detail::RedisSubscriptions subscriptions;
@@ -283,16 +273,14 @@ TEST_CASE("subscriptions: what is re-subscribed after a reconnect, and pushes to
     };
     std::vector<std::error_code> errors;
     auto on_error = [&](std::error_code ec, const std::string&) { errors.push_back(ec); };
-    ipcxx::RedisReply count;
-    count.kind = ipcxx::RedisReply::Kind::integer;
-    count.integer = 2;
-    subscriptions.dispatch(push_of({bulk("message"), bulk("a"), bulk("hi")}), on_error);
-    subscriptions.dispatch(push_of({bulk("pmessage"), bulk("p.*"), bulk("p.x"), bulk("yo")}), on_error);
-    subscriptions.dispatch(push_of({bulk("psubscribe"), bulk("p.*"), count}), on_error);
-    subscriptions.dispatch(push_of({bulk("unsubscribe"), bulk("b"), count}), on_error);
+    const ipcxx::RedisReply count = test::replies::integer(2);
+    subscriptions.dispatch(array({bulk("message"), bulk("a"), bulk("hi")}), on_error);
+    subscriptions.dispatch(array({bulk("pmessage"), bulk("p.*"), bulk("p.x"), bulk("yo")}), on_error);
+    subscriptions.dispatch(array({bulk("psubscribe"), bulk("p.*"), count}), on_error);
+    subscriptions.dispatch(array({bulk("unsubscribe"), bulk("b"), count}), on_error);
     CHECK(seen == std::vector<std::string>{"a|hi|", "p.x|yo|p.*", "p:p.*:2"});
     CHECK(errors.empty());
-    subscriptions.dispatch(push_of({bulk("message"), bulk("a")}), on_error);  // too short
+    subscriptions.dispatch(array({bulk("message"), bulk("a")}), on_error);  // too short
     subscriptions.dispatch(bulk("message"), on_error);                        // not an array
     ipcxx::RedisReply refused;
     refused.kind = ipcxx::RedisReply::Kind::error;

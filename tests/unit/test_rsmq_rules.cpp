@@ -7,33 +7,14 @@
 #include "rsmq/rsmq_replies.hpp"
 #include "rsmq/rsmq_rules.hpp"
 #include "rsmq/rsmq_scripts.hpp"
+#include "support/redis_replies.hpp"
 
 namespace test_rsmq_rules {
 
 using namespace ipcxx::detail::rsmq;
 using ipcxx::RedisReply;
 using ipcxx::errc;
-
-RedisReply bulk(std::string text) {
-    RedisReply r;
-    r.kind = RedisReply::Kind::bulk;
-    r.text = std::move(text);
-    return r;
-}
-
-RedisReply integer(long long v) {
-    RedisReply r;
-    r.kind = RedisReply::Kind::integer;
-    r.integer = v;
-    return r;
-}
-
-RedisReply array(std::vector<RedisReply> elements) {
-    RedisReply r;
-    r.kind = RedisReply::Kind::array;
-    r.elements = std::move(elements);
-    return r;
-}
+using namespace test::replies;
 
 TEST_CASE("rsmq rules: queue names and message ids as rsmq's regular expressions", "[rsmq]") {
     CHECK_FALSE(check_queue_name("jobs_2-a"));
