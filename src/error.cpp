@@ -87,6 +87,8 @@ public:
             case errc::rsmq_missing_parameter: return "rsmq: missing parameter";
             case errc::entry_trimmed: return "a pending entry's data was trimmed";
             case errc::dead_lettered: return "moved to the dead-letter stream or queue";
+            case errc::messages_dropped: return "messages dropped by the slow-subscriber policy";
+            case errc::subscriber_too_slow: return "subscriber over its send-queue limit too long";
         }
         return "unknown ipcxx error";
     }

@@ -104,6 +104,9 @@ enum class errc {
     /// Event bus on Redis Streams.
     entry_trimmed,         ///< a pending stream entry's data was trimmed or deleted before it was handled
     dead_lettered,         ///< an entry or message went to the dead-letter stream or queue after too many deliveries
+    /// Slow subscribers (Config::slow_subscriber policies).
+    messages_dropped,      ///< messages for a subscriber were dropped by its slow-subscriber policy (a coalesced count)
+    subscriber_too_slow,   ///< a subscriber stayed over its send-queue limit too long and was disconnected
 };
 
 /// The error category of ipcxx (name "ipcxx"); message() describes each errc.

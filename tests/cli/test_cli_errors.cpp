@@ -26,9 +26,9 @@ TEST_CASE("cli errors: ipcxx codes by their errc name", "[cli]") {
     CHECK(error_name(errc::would_deadlock) == "would_deadlock");
     CHECK(error_name(errc::no_worker) == "no_worker");
     CHECK(error_name(errc::tls_unavailable) == "tls_unavailable");
-    // Every code has a name of its own (errc::dead_lettered is the last).
+    // Every code has a name of its own (errc::subscriber_too_slow is the last).
     std::set<std::string> names;
-    for (int value = static_cast<int>(errc::invalid_json); value <= static_cast<int>(errc::dead_lettered); ++value) {
+    for (int value = static_cast<int>(errc::invalid_json); value <= static_cast<int>(errc::subscriber_too_slow); ++value) {
         const std::string name = error_name(make_error_code(static_cast<errc>(value)));
         INFO(value);
         CHECK(name.find(':') == std::string::npos);

@@ -89,6 +89,8 @@ const char* ipcxx_name(ipcxx::errc code) {
         case errc::rsmq_missing_parameter: return "rsmq_missing_parameter";
         case errc::entry_trimmed: return "entry_trimmed";
         case errc::dead_lettered: return "dead_lettered";
+        case errc::messages_dropped: return "messages_dropped";
+        case errc::subscriber_too_slow: return "subscriber_too_slow";
     }
     return nullptr;
 }
