@@ -60,7 +60,8 @@ ipcxx::BusOptions options(const Args& args, bool consume) {
     return o;
 }
 
-// Counts down to zero; wait() returns when it gets there or `limit` passes (false then).
+// Counts down to zero; wait() returns when it gets there or `limit` passes (false then), and is
+// false too when more came than were counted on.
 class Countdown {
 public:
     explicit Countdown(long n) : left_(n) {}
@@ -70,7 +71,7 @@ public:
     }
     bool wait(std::chrono::seconds limit) {
         std::unique_lock<std::mutex> lock(mutex_);
-        return cv_.wait_for(lock, limit, [this] { return left_ <= 0; });
+        return cv_.wait_for(lock, limit, [this] { return left_ <= 0; }) && left_ == 0;
     }
 
 private:
@@ -88,10 +89,15 @@ void print(const Args& args, const char* unit, long count, double seconds, doubl
 int emit_to_handle(const Args& args) {
     ipcxx::Bus consumer(options(args, true));
     Countdown handled(args.messages);
-    consumer.on("tick", [&](const ipcxx::Payload&) { handled.done(); });
+    const std::string body(64, 'x');
+    const std::string packed(ipcxx::Payload::from(body).msgpack());
+    std::atomic<long> wrong{0};
+    consumer.on("tick", [&](const ipcxx::Payload& data) {
+        if (data.msgpack() != packed) ++wrong;
+        handled.done();
+    });
     consumer.start();
     ipcxx::Bus producer(options(args, false));
-    const std::string body(64, 'x');
     const auto start = std::chrono::steady_clock::now();
     const double cpu_start = cpu_seconds();
     for (long i = 0; i < args.messages; ++i) {
@@ -100,8 +106,8 @@ int emit_to_handle(const Args& args) {
             return 1;
         }
     }
-    if (!handled.wait(std::chrono::seconds(300))) {
-        std::fprintf(stderr, "bus_bench: not every event was handled in time\n");
+    if (!handled.wait(std::chrono::seconds(300)) || wrong > 0) {
+        std::fprintf(stderr, "bus_bench: not every event was handled once in time, or %ld came changed\n", wrong.load());
         return 1;
     }
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;

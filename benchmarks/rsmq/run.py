@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Send + receive + delete rate of ipcxx::Rsmq (C++) against rsmq 0.12.4 (Node.js) on one redis-server.
 
-Each system sends MESSAGES messages of 100 bytes to a fresh queue, then receives and deletes them,
-WINDOW operations in flight, and prints the seconds of both phases and its own CPU seconds. run.py
-starts one redis-server of its own (Unix socket in a temporary directory, no persistence), flushes it
-before each run, and reads the server's CPU seconds from /proc around each run. Systems interleave,
-REPS times each; a system whose program is missing is skipped with a note.
+Each system (a process of its own, pinned to CPU 1; redis-server on CPU 0) sends MESSAGES messages of
+100 bytes to a fresh queue, then receives and deletes them, WINDOW operations in flight on one
+connection (Node: WINDOW async workers, each awaiting its operation; C++: WINDOW callback chains), and
+prints the seconds of both phases and its own CPU seconds. Both run rsmq's own command sequence (two
+round trips per send and per receive, one per delete). run.py starts one redis-server of its own
+(Unix socket in a temporary directory, no persistence), flushes it and resets its command counts
+before each run, reads the server's CPU seconds from /proc around each run and its commands per
+message from INFO commandstats, and checks that every run left its queue empty with every message
+counted as sent and received once. Systems interleave, the order rotated each repetition, REPS times
+each; a system whose program is missing is skipped with a note (but not in smoke mode, which fails).
 """
 import argparse
 import json
@@ -27,10 +32,40 @@ def proc_cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_redis(directory):
+def cli(socket, *args):
+    return subprocess.run(["redis-cli", "-s", str(socket), *args], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def command_calls(socket):
+    calls = {}
+    for line in cli(socket, "INFO", "commandstats").splitlines():
+        if line.startswith("cmdstat_"):
+            name, stats = line[len("cmdstat_"):].split(":", 1)
+            calls[name] = int(stats.split(",")[0].split("=")[1])
+    for admin in ("flushall", "config|resetstat", "info", "config", "script|load", "script"):
+        calls.pop(admin, None)
+    return calls
+
+
+def count_problem(socket, queue, messages):
+    """What is wrong with a finished run's queue, or None: it must be empty, sent and received once each."""
+    left = int(cli(socket, "ZCARD", f"rsmq:{queue}").strip())
+    sent, received = (cli(socket, "HMGET", f"rsmq:{queue}:Q", "totalsent", "totalrecv").split() + ["", ""])[:2]
+    fields = int(cli(socket, "HLEN", f"rsmq:{queue}:Q").strip())
+    if left or sent != str(messages) or received != str(messages) or fields != 7:
+        return f"{left} messages left, totalsent {sent}, totalrecv {received}, {fields - 7} message fields left"
+    return None
+
+
+def pinned(cpu, command):
+    return (["taskset", "-c", str(cpu)] if cpu is not None and shutil.which("taskset") else []) + command
+
+
+def start_redis(directory, cpu):
     socket = Path(directory) / "redis.sock"
-    server = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(socket), "--save", "",
-                               "--appendonly", "no", "--dir", directory],
+    server = subprocess.Popen(pinned(cpu, ["redis-server", "--port", "0", "--unixsocket", str(socket), "--save", "",
+                               "--appendonly", "no", "--dir", directory]),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -47,43 +82,57 @@ def main():
     parser.add_argument("--mode", choices=MODES, default="full")
     parser.add_argument("--bin", type=Path, help="directory with bench_rsmq (a benchmark build)")
     parser.add_argument("--window", type=int, default=16)
+    parser.add_argument("--no-pin", action="store_true", help="leave the processes unpinned")
     args = parser.parse_args()
+    redis_cpu_id, client_cpu_id = (None, None) if args.no_pin or (os.cpu_count() or 1) < 2 else (0, 1)
     messages, reps = MODES[args.mode]
     if not shutil.which("redis-server"):
         sys.exit("run.py: redis-server not found")
     with tempfile.TemporaryDirectory() as directory:
-        server, socket = start_redis(directory)
+        server, socket = start_redis(directory, redis_cpu_id)
         try:
             systems = {"node_rsmq": ["node", str(HERE / "bench_rsmq.js"), str(socket)]}
             cpp = args.bin / "bench_rsmq" if args.bin else None
             if cpp and cpp.exists():
                 systems["cpp_rsmq"] = [str(cpp), f"unix://{socket}"]
+            elif args.mode == "smoke":
+                sys.exit("run.py: bench_rsmq not built (--bin DIR)")
             else:
                 print("note: bench_rsmq not built (--bin DIR): C++ skipped", file=sys.stderr)
             results = {name: [] for name in systems}
+            names = list(systems)
             for rep in range(reps):
-                for name, command in systems.items():
-                    subprocess.run(["redis-cli", "-s", str(socket), "flushall"], capture_output=True, check=True)
+                for name in names[rep % len(names):] + names[:rep % len(names)]:
+                    cli(socket, "flushall")
+                    cli(socket, "config", "resetstat")
                     before = proc_cpu_seconds(server.pid)
-                    done = subprocess.run(command + [f"q{rep}", str(messages), str(args.window)],
+                    queue = f"q{rep}"
+                    done = subprocess.run(pinned(client_cpu_id, systems[name] + [queue, str(messages), str(args.window)]),
                                           capture_output=True, text=True, timeout=600)
                     redis_cpu = proc_cpu_seconds(server.pid) - before
                     if done.returncode != 0:
                         sys.exit(f"{name}: exit {done.returncode}: {done.stderr.strip()[-400:]}")
+                    if problem := count_problem(socket, queue, messages):
+                        sys.exit(f"{name}: {problem}")
                     result = json.loads(done.stdout.strip().splitlines()[-1])
                     result["redis_cpu_seconds"] = redis_cpu
+                    result["calls"] = command_calls(socket)
                     results[name].append(result)
         finally:
             server.kill()
             server.wait()
-    print(f"{messages} messages of 100 bytes, window {args.window}, {reps} run(s) each; medians.")
-    print("| system | send+receive+delete msg/s | client CPU s / 1M msgs | redis-server CPU s / 1M msgs |")
-    print("|---|---|---|---|")
+    print(f"{messages} messages of 100 bytes, window {args.window}, {reps} run(s) each; medians; "
+          f"load average {os.getloadavg()[0]:.1f}.")
+    print("| system | send+receive+delete msg/s | runs | client CPU s / 1M msgs | redis-server CPU s / 1M msgs "
+          "| Redis commands / msg |")
+    print("|---|---|---|---|---|---|")
     for name, runs in results.items():
         rate = statistics.median(r["count"] / (r["send_seconds"] + r["receive_seconds"]) for r in runs)
         client = statistics.median(r["cpu_seconds"] / r["count"] * 1e6 for r in runs)
         redis_cpu = statistics.median(r["redis_cpu_seconds"] / r["count"] * 1e6 for r in runs)
-        print(f"| {name} | {rate:,.0f} | {client:.1f} | {redis_cpu:.1f} |")
+        each = " / ".join(format(r["count"] / (r["send_seconds"] + r["receive_seconds"]), ",.0f") for r in runs)
+        commands = sum(runs[0]["calls"].values()) / runs[0]["count"]
+        print(f"| {name} | {rate:,.0f} | {each} | {client:.1f} | {redis_cpu:.1f} | {commands:.1f} |")
 
 
 if __name__ == "__main__":
