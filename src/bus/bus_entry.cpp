@@ -45,8 +45,14 @@ std::string BusKeys::reply(std::string_view consumer) const {
 std::string BusKeys::channel(std::string_view event) const { return channel_prefix + std::string(event); }
 
 void append_event_fields(std::vector<std::string>& args, std::string_view event, std::string_view data) {
-    args.insert(args.end(), {"kind", "event", "event", std::string(event)});
-    if (!data.empty()) args.insert(args.end(), {"data", std::string(data)});
+    // One by one: an initializer list's strings would be made, then copied.
+    args.emplace_back("kind");
+    args.emplace_back("event");
+    args.emplace_back("event");
+    args.emplace_back(event);
+    if (data.empty()) return;
+    args.emplace_back("data");
+    args.emplace_back(data);
 }
 
 void append_request_fields(std::vector<std::string>& args, std::string_view event, std::string_view data, RequestId rid,

@@ -166,8 +166,9 @@ RedisClient::ReplyHandler BusImpl::on_strand(std::function<void(std::error_code,
     return [weak = weak_from_this(), f = std::move(f)](std::error_code ec, RedisReply reply) {
         auto self = weak.lock();
         if (!self || self->closed_) return;
-        asio::dispatch(self->strand_, [self, f, ec, reply = std::move(reply)] {
-            if (!self->closed_) f(ec, reply);
+        // Moved all the way: a batch's reply is a tree of hundreds of strings.
+        asio::dispatch(self->strand_, [self, f, ec, reply = std::move(reply)]() mutable {
+            if (!self->closed_) f(ec, std::move(reply));
         });
     };
 }
@@ -180,9 +181,16 @@ bool BusImpl::validate(std::string_view event, std::error_code& ec) const {
 }
 
 std::vector<std::string> BusImpl::xadd(const std::string& key) const {
-    std::vector<std::string> args{"XADD", key};
-    if (options_.max_len > 0) args.insert(args.end(), {"MAXLEN", "~", std::to_string(options_.max_len)});
-    args.push_back("*");
+    std::vector<std::string> args;
+    args.reserve(16);  // room for the longest entry (a request's fields), so that it never moves
+    args.emplace_back("XADD");
+    args.push_back(key);
+    if (options_.max_len > 0) {
+        args.emplace_back("MAXLEN");
+        args.emplace_back("~");
+        args.push_back(std::to_string(options_.max_len));
+    }
+    args.emplace_back("*");
     return args;
 }
 
