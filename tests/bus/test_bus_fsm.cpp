@@ -126,6 +126,11 @@ TEST_CASE("entry layout: events and requests round-trip, bad entries are named",
     bad_data.fields = {{"kind", "event"}, {"event", "x"}, {"data", "\xc1"}};
     CHECK(decode_bus_entry(bad_data, decoded, detail) == ipcxx::errc::invalid_message);
     CHECK(detail.find("msgpack") != std::string::npos);
+    // A value cut short, and two values where one belongs.
+    for (const char* data : {"\x92\x01", "\x01\x02"}) {
+        bad_data.fields = {{"kind", "event"}, {"event", "x"}, {"data", data}};
+        CHECK(decode_bus_entry(bad_data, decoded, detail) == ipcxx::errc::invalid_message);
+    }
 }
 
 TEST_CASE("reply entries: a response and an error response", "[bus]") {
