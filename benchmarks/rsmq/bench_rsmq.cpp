@@ -40,13 +40,17 @@ double run_phase(long count, long window, const std::function<void(long, std::fu
     std::function<void()> next;
     std::function<void(bool)> on_end = [&](bool ok) {
         bool more = false;
+        bool over = false;
         {
             std::lock_guard<std::mutex> lock(mutex);
             ++ended;
             failed = failed || !ok;
             more = started < count && !failed;
+            over = ended == started && !more;
         }
-        cv.notify_all();
+        // Only the phase's end wakes the main thread: a wake-up per operation would cost this
+        // side a futex call per message that the Node side does not pay.
+        if (over) cv.notify_all();
         if (more) next();
     };
     next = [&] {
