@@ -150,8 +150,12 @@ public:
     bool connected() const noexcept;
     /// Whether this client talks to a Redis Cluster (it was made with a `redis+cluster://` URL).
     bool is_cluster() const noexcept { return cluster_ != nullptr; }
+    /// The options this client was made with: what a subscriber (RedisSubscriber) to the same
+    /// server or cluster is made from.
+    const RedisOptions& options() const noexcept { return options_; }
 
 private:
+    RedisOptions options_;
     std::shared_ptr<detail::RedisImpl> impl_;                // a single server
     std::shared_ptr<detail::RedisClusterImpl> cluster_;      // a `redis+cluster://` URL
 };
