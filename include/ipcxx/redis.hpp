@@ -57,6 +57,7 @@ struct RedisOptions {
     /// `redis+cluster://[[user]:password@]host:port[,host:port...]` connects to a Redis Cluster
     /// (docs/redis.md, "Running against a cluster"): the slot map is read from the first seed, and
     /// each command goes to the master of its first key's slot, following MOVED and ASK.
+    /// `rediss+cluster://...`: the same with TLS (`tls` below) to every node.
     std::string url = "redis://127.0.0.1:6379";
     /// For `rediss://`: the CA, client certificate and key, server name (the library's TLS settings;
     /// `enabled` is implied by the scheme).
