@@ -273,7 +273,7 @@ bool RedisClusterImpl::current_locked(const std::shared_ptr<RedisImpl>& node) co
 
 std::vector<std::shared_ptr<RedisImpl>> RedisClusterImpl::retire_locked() {
     std::vector<std::string> leaving;
-    std::string new_home;
+    std::string new_home;  // a node the map names, one that is up if there is one
     for (const auto& [url, node] : nodes_) {
         if (named_by_map_locked(url)) {
             if (new_home.empty() || (node->connected() && !nodes_.at(new_home)->connected())) new_home = url;
@@ -281,10 +281,19 @@ std::vector<std::shared_ptr<RedisImpl>> RedisClusterImpl::retire_locked() {
             leaving.push_back(url);
         }
     }
+    const bool can_move_home = !new_home.empty() && new_home != home_url_ && nodes_.at(new_home)->connected();
+    const auto home = nodes_.find(home_url_);
+    // A home node that is down leaves even while the map names it (a seed down since the start, a
+    // master not yet replaced): what waits there (sent before the map was read, keyless commands)
+    // goes by the map instead; its slots' commands find it again by MOVED.
+    if (can_move_home && home != nodes_.end() && !home->second->connected() &&
+        std::find(leaving.begin(), leaving.end(), home_url_) == leaving.end()) {
+        leaving.push_back(home_url_);
+    }
     std::vector<std::shared_ptr<RedisImpl>> retired;
     for (const auto& url : leaving) {
-        // The home node stays until the map names a node that can take its place.
-        if (url == home_url_ && new_home.empty()) continue;
+        // The home node stays until a node that is up can take its place.
+        if (url == home_url_ && !can_move_home) continue;
         if (url == home_url_) home_url_ = new_home;
         retired.push_back(nodes_.at(url));
         nodes_.erase(url);

@@ -1,5 +1,5 @@
 // The cluster client against clusters of the test's own with TLS (rediss+cluster://) and with
-// replicas: TLS to every master, and a master killed whose replica takes over.
+// replicas: TLS to every master, a master killed whose replica takes over, a first seed that is down.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -82,6 +82,21 @@ TEST_CASE("a master killed and its replica promoted: commands go on, nothing ack
     CHECK(test::redis_run(client, {"INCR", other}).reply.integer == 2);
     // The dead master left the client's nodes: every one it keeps is up.
     CHECK(test::eventually([&] { return client.connected(); }));
+}
+
+TEST_CASE("the first seed down from the start: the map comes from the next seed, and commands go on",
+          "[redis][redis_cluster]") {
+    test::RedisCluster cluster;
+    const std::string key = "{" + test::tag_on(cluster, 1, "up") + "}:k";
+    cluster.node(0).kill();
+    ipcxx::RedisClient client(test::redis_options(cluster.url()));
+    // Sent before any map is read: it waits at the first seed, then goes by the map read elsewhere.
+    const auto set = test::redis_run(client, {"SET", key, "1"}, 20s);
+    REQUIRE(set.ended);
+    CHECK_FALSE(set.ec);
+    CHECK(test::redis_run(client, {"INCR", key}).reply.integer == 2);
+    // Keyless commands go to a node that is up.
+    CHECK(test::redis_run(client, {"PING"}).reply.text == "PONG");
 }
 
 }  // namespace redis_cluster_ha_tests
