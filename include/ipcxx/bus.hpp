@@ -156,8 +156,9 @@ public:
     /// The std::future form of request_packed.
     std::future<Payload> request_future_packed(std::string_view event, std::string_view msgpack_args,
                                                std::chrono::milliseconds timeout);
-    /// Ends a request here with errc::request_cancelled (unless it has ended); an answer that comes
-    /// later is ignored.
+    /// Ends a request here with errc::request_cancelled (unless it has ended) and tells the
+    /// consumers (docs/bus.md): one serving it with a Responder sees on_cancel, one that has not read
+    /// it never does. An answer that comes later is ignored.
     void cancel(RequestId id);
 
     /// Removes every handler of `event`.

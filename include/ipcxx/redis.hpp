@@ -57,6 +57,7 @@ struct RedisOptions {
     /// `redis+cluster://[[user]:password@]host:port[,host:port...]` connects to a Redis Cluster
     /// (docs/redis.md, "Running against a cluster"): the slot map is read from the first seed, and
     /// each command goes to the master of its first key's slot, following MOVED and ASK.
+    /// `rediss+cluster://...`: the same with TLS (`tls` below) to every node.
     std::string url = "redis://127.0.0.1:6379";
     /// For `rediss://`: the CA, client certificate and key, server name (the library's TLS settings;
     /// `enabled` is implied by the scheme).
@@ -150,8 +151,12 @@ public:
     bool connected() const noexcept;
     /// Whether this client talks to a Redis Cluster (it was made with a `redis+cluster://` URL).
     bool is_cluster() const noexcept { return cluster_ != nullptr; }
+    /// The options this client was made with: what a subscriber (RedisSubscriber) to the same
+    /// server or cluster is made from.
+    const RedisOptions& options() const noexcept { return options_; }
 
 private:
+    RedisOptions options_;
     std::shared_ptr<detail::RedisImpl> impl_;                // a single server
     std::shared_ptr<detail::RedisClusterImpl> cluster_;      // a `redis+cluster://` URL
 };

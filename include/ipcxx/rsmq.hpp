@@ -182,7 +182,8 @@ public:
 
     /// Extension: receives the next message, waiting up to `options.timeout` for one without
     /// polling at a fixed rate. A waiting receive looks again when a realtime notification
-    /// (`<ns>:rt:<queue>`) arrives (when the object has a subscriber), when the earliest hidden or
+    /// (`<ns>:rt:<queue>`) arrives (a subscriber made from the client's options at the first wait,
+    /// also on a shared client), when the earliest hidden or
     /// delayed message becomes visible (a timer at its score), and otherwise after idle_check.
     /// With max_receive_count, a message past the limit is moved to the dead-letter queue by one
     /// script and handed to `done` with errc::dead_lettered (the wait then ends).

@@ -60,7 +60,9 @@ void Bus::add_request_handler(std::string_view event, detail::RequestHandler han
         throw Error(make_error_code(errc::bad_handler),
                     "a bus's request handler takes (const Payload&) or (T): there is no Socket on a bus");
     }
+    const bool deferred = static_cast<bool>(handler.deferred);
     impl_->request_handlers().set(std::string(event), std::move(handler));
+    if (deferred) impl_->watch_cancels();
 }
 void Bus::unhandle(std::string_view event) { impl_->request_handlers().remove(event); }
 

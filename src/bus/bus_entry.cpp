@@ -34,7 +34,8 @@ bool valid_msgpack(const std::string& bytes) {
 BusKeys::BusKeys(std::string_view bus_name)
     : events("ipcxx:bus:{" + std::string(bus_name) + "}:events"),
       dead("ipcxx:bus:{" + std::string(bus_name) + "}:dead"),
-      channel_prefix("ipcxx:bus:{" + std::string(bus_name) + "}:pub:") {}
+      channel_prefix("ipcxx:bus:{" + std::string(bus_name) + "}:pub:"),
+      cancel_channel("ipcxx:bus:{" + std::string(bus_name) + "}:cancel") {}
 
 std::string BusKeys::reply(std::string_view consumer) const {
     // Same hash tag as the events stream: everything of a bus in one slot.

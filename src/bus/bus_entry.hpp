@@ -22,6 +22,7 @@ struct BusKeys {
     std::string reply(std::string_view consumer) const;        // a requester's reply stream
     std::string channel(std::string_view event) const;         // publish(): the pub/sub channel
     std::string channel_prefix;                                 // what channel() puts before the event
+    std::string cancel_channel;  // a cancelled request's entry id, for the consumer serving it
 };
 
 struct BusEntry {

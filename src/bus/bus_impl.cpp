@@ -234,10 +234,17 @@ std::error_code BusImpl::publish(std::string_view event, std::string_view data) 
 }
 
 void BusImpl::subscribe(std::string_view name, bool pattern) {
+    auto subscriber = this->subscriber();
+    if (!subscriber) return;
+    if (pattern) subscriber->psubscribe(keys_.channel(name));
+    else subscriber->subscribe(keys_.channel(name));
+}
+
+std::shared_ptr<RedisSubscriber> BusImpl::subscriber() {
     std::shared_ptr<RedisSubscriber> subscriber;
     {
         std::lock_guard<std::mutex> lock(clients_mutex_);
-        if (closed_) return;
+        if (closed_) return nullptr;
         subscriber = subscriber_;
     }
     if (!subscriber) {
@@ -254,15 +261,15 @@ void BusImpl::subscribe(std::string_view name, bool pattern) {
             }
         });
         std::lock_guard<std::mutex> lock(clients_mutex_);
-        if (closed_) return;
+        if (closed_) return nullptr;
         if (!subscriber_) subscriber_ = made;
         subscriber = subscriber_;
     }
-    if (pattern) subscriber->psubscribe(keys_.channel(name));
-    else subscriber->subscribe(keys_.channel(name));
+    return subscriber;
 }
 
 void BusImpl::on_published(const std::string& channel, const std::string& message) {
+    if (channel == keys_.cancel_channel) return on_cancel_published(message);
     if (channel.compare(0, keys_.channel_prefix.size(), keys_.channel_prefix) != 0) return;
     const std::string event = channel.substr(keys_.channel_prefix.size());
     Payload data;
@@ -436,15 +443,15 @@ void BusImpl::deliver_request(const EntryVerdict& verdict) {
     const std::uint64_t sent = stream_id_ms(verdict.entry.id);
     const std::uint64_t now = bus_impl::now_ms();
     const std::uint64_t age = now > sent ? now - sent : 0;
-    if (entry.timeout_ms > 0 && age >= entry.timeout_ms) {
-        // Its requester has given up: answering would only fill its reply stream.
+    if ((entry.timeout_ms > 0 && age >= entry.timeout_ms) || cancelled_before_served(verdict.entry.id)) {
+        // Its requester has given up (deadline or cancel): answering would only fill its reply stream.
         ack(verdict.entry.id);
         return;
     }
     const std::uint64_t link = next_link_++;
     {
         std::lock_guard<std::mutex> lock(served_mutex_);
-        served_[link] = Served{entry.reply_to, verdict.entry.id};
+        served_[link] = Served{entry.reply_to, verdict.entry.id, entry.rid};
     }
     ReceivedRequest request;
     request.id = entry.rid;
@@ -527,7 +534,13 @@ RequestId BusImpl::request(std::string_view event, std::string_view args, std::c
                            ResponseHandler on_response) {
     if (timeout.count() <= 0) timeout = options_.request_timeout;
     const RequestId id = pending_->next_id();
-    pending_->add(id, 0, std::move(on_response), timeout);
+    // Called on the strand, where sent_requests_ lives.
+    pending_->add(id, 0,
+                  [weak = weak_from_this(), id, on_response = std::move(on_response)](const Response& response) {
+                      if (auto self = weak.lock()) self->sent_requests_.erase(id);
+                      if (on_response) on_response(response);
+                  },
+                  timeout);
     std::error_code ec;
     auto commands = client(&BusImpl::commands_);
     if (!validate(event, ec) || !commands) {
@@ -538,15 +551,87 @@ RequestId BusImpl::request(std::string_view event, std::string_view args, std::c
     start_replies();
     std::vector<std::string> command = xadd(keys_.events);
     append_request_fields(command, event, args, id, reply_key_, static_cast<std::uint64_t>(timeout.count()));
-    commands->command(std::move(command), [weak = weak_from_this(), id, name = std::string(event)](std::error_code failed,
-                                                                                                    RedisReply reply) {
-        if (!failed) return;
-        if (auto self = weak.lock()) {
-            self->pending_->complete_later(
-                id, failure(failed, "request '" + name + "' not sent: " + bus_impl::what_failed(failed, reply)));
-        }
-    });
+    commands->command(std::move(command), on_strand([this, id, name = std::string(event)](std::error_code failed,
+                                                                                           const RedisReply& reply) {
+        if (!failed) return on_request_sent(id, reply.text);
+        cancel_when_sent_.erase(id);
+        pending_->complete(id, failure(failed, "request '" + name + "' not sent: " + bus_impl::what_failed(failed, reply)));
+    }));
     return id;
+}
+
+// ---- cancelling (protocol/bus.md, "Cancel") ----
+
+void BusImpl::cancel(RequestId id) {
+    asio::post(strand_, [self = shared_from_this(), id] { self->cancel_here(id); });
+}
+
+void BusImpl::cancel_here(RequestId id) {
+    auto sent = sent_requests_.find(id);
+    const std::string entry_id = sent == sent_requests_.end() ? std::string() : sent->second;
+    if (!pending_->complete(id, failure(make_error_code(errc::request_cancelled), "request cancelled"))) return;
+    if (entry_id.empty()) cancel_when_sent_.insert(id);
+    else send_cancel(entry_id);
+}
+
+void BusImpl::on_request_sent(RequestId id, const std::string& entry_id) {
+    if (cancel_when_sent_.erase(id) != 0) return send_cancel(entry_id);
+    if (pending_->outstanding(id)) sent_requests_[id] = entry_id;
+}
+
+void BusImpl::send_cancel(const std::string& entry_id) {
+    auto commands = client(&BusImpl::commands_);
+    if (!commands) return;
+    // XDEL: no consumer reads the request any more; PUBLISH: the one serving it stops.
+    commands->command({"XDEL", keys_.events, entry_id}, on_strand([this, entry_id](std::error_code ec, const RedisReply& reply) {
+        if (ec) {
+            report(make_error_code(errc::undelivered),
+                   "the cancel of request entry " + entry_id + " not delivered: " + bus_impl::what_failed(ec, reply), {}, 1);
+        }
+    }));
+    commands->command({"PUBLISH", keys_.cancel_channel, entry_id}, [](std::error_code, RedisReply) {});
+}
+
+void BusImpl::watch_cancels() {
+    if (!options_.consume || cancels_watched_.exchange(true)) return;
+    if (auto subscriber = this->subscriber()) subscriber->subscribe(keys_.cancel_channel);
+}
+
+void BusImpl::on_cancel_published(const std::string& entry_id) {
+    std::uint64_t link = 0;
+    RequestId rid = 0;
+    {
+        std::lock_guard<std::mutex> lock(served_mutex_);
+        for (const auto& [served_link, served] : served_) {
+            if (served.entry_id != entry_id) continue;
+            link = served_link;
+            rid = served.rid;
+            break;
+        }
+    }
+    if (link == 0) {
+        constexpr std::size_t remembered = 1024;
+        if (!recent_cancels_.insert(entry_id).second) return;
+        recent_cancels_order_.push_back(entry_id);
+        if (recent_cancels_order_.size() > remembered) {
+            recent_cancels_.erase(recent_cancels_order_.front());
+            recent_cancels_order_.pop_front();
+        }
+        return;
+    }
+    // Cancelled before the entry is let go: an answer racing this on another thread is then dropped
+    // (reply_dropped) instead of finding no entry and being reported undelivered.
+    if (auto state = active_.take(link, rid)) state->cancel(make_error_code(errc::request_cancelled));
+    bool ours = false;
+    {
+        std::lock_guard<std::mutex> lock(served_mutex_);
+        ours = served_.erase(link) != 0;
+    }
+    if (ours) ack(entry_id);
+}
+
+bool BusImpl::cancelled_before_served(const std::string& entry_id) const {
+    return recent_cancels_.count(entry_id) != 0;
 }
 
 void BusImpl::start_replies() {

@@ -5,9 +5,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -39,7 +41,10 @@ public:
     void subscribe(std::string_view name, bool pattern);
     RequestId request(std::string_view event, std::string_view args, std::chrono::milliseconds timeout,
                       ResponseHandler on_response);
-    void cancel(RequestId id) { pending_->cancel_later(id); }
+    // Ends the request here and tells the consumers (protocol/bus.md, "Cancel").
+    void cancel(RequestId id);
+    // Subscribes to the bus's cancel channel (once): a deferred handler's Responder learns of a cancel.
+    void watch_cancels();
     std::error_code flush(std::chrono::milliseconds timeout);
 
     bool connected() const noexcept;
@@ -58,6 +63,7 @@ private:
     struct Served {
         std::string reply_to;
         std::string entry_id;
+        RequestId rid = 0;
     };
     // Runs `f(ec, reply)` on the strand while the bus is open.
     RedisClient::ReplyHandler on_strand(std::function<void(std::error_code, RedisReply)> f);
@@ -81,6 +87,13 @@ private:
     void start_replies();
     void read_replies();
     void on_published(const std::string& channel, const std::string& message);
+    std::shared_ptr<RedisSubscriber> subscriber();
+
+    void cancel_here(RequestId id);
+    void on_request_sent(RequestId id, const std::string& entry_id);
+    void send_cancel(const std::string& entry_id);
+    void on_cancel_published(const std::string& entry_id);
+    bool cancelled_before_served(const std::string& entry_id) const;
 
     void count_undelivered(std::error_code why);
     void report(std::error_code ec, std::string message, std::string event = {}, std::size_t undelivered = 0);
@@ -100,6 +113,7 @@ private:
     std::atomic<bool> closed_{false};
     std::atomic<bool> started_{false};
     std::atomic<bool> replies_started_{false};
+    std::atomic<bool> cancels_watched_{false};
     std::atomic<std::size_t> undelivered_{0};
     std::mutex undelivered_mutex_;
     std::error_code undelivered_why_;
@@ -129,6 +143,14 @@ private:
     std::shared_ptr<asio::steady_timer> reply_retry_timer_;
     std::string reply_cursor_ = "0-0";
     std::vector<std::string> acks_;  // acknowledgements not sent yet
+    // This bus's outstanding requests by id: the entry id XADD gave each (what a cancel names).
+    std::map<RequestId, std::string> sent_requests_;
+    // Cancelled before XADD answered: the cancel goes out with the entry id.
+    std::set<RequestId> cancel_when_sent_;
+    // Cancels published for entries this consumer was not serving: an entry read just before its
+    // cancel arrived (on another connection) is still skipped. The oldest are forgotten first.
+    std::set<std::string> recent_cancels_;
+    std::deque<std::string> recent_cancels_order_;
 };
 
 }  // namespace ipcxx::detail

@@ -205,6 +205,11 @@ bool PendingRequests::complete(RequestId id, Response response) {
     return completed;
 }
 
+bool PendingRequests::outstanding(RequestId id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return entries_.count(id) != 0;
+}
+
 bool PendingRequests::complete_ungated(RequestId id, Response response) {
     Entry entry;
     {

@@ -80,6 +80,8 @@ public:
     // request frame's place in its outbox (see Outbox::push).
     void add(RequestId id, std::uint64_t link, ResponseHandler callback, std::chrono::milliseconds timeout);
     void set_sequence(RequestId id, std::uint64_t sequence);
+    // Whether `id` still awaits its response.
+    bool outstanding(RequestId id);
     // Completes the request with `response`; false if it is not outstanding (answered, timed out).
     bool complete(RequestId id, Response response);
     // Completes from any thread (posted to the strand).

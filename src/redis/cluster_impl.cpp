@@ -49,7 +49,12 @@ std::shared_ptr<RedisClusterImpl> RedisClusterImpl::create(std::shared_ptr<IoThr
 }
 
 RedisClusterImpl::RedisClusterImpl(std::shared_ptr<IoThread> thread, asio::io_context& io, RedisOptions options)
-    : thread_(std::move(thread)), io_(io), options_(std::move(options)), seeds_(cluster_seed_urls(options_.url)) {}
+    : thread_(std::move(thread)),
+      io_(io),
+      options_(std::move(options)),
+      seeds_(cluster_seed_urls(options_.url)),
+      home_url_(seed_url()),
+      map_timer_(std::make_shared<asio::steady_timer>(io)) {}
 
 void RedisClusterImpl::start() { ensure_node(seed_url(), true); }
 
@@ -64,6 +69,7 @@ void RedisClusterImpl::connect_locked() {
     if (!seed) return;
     if (seeds_.empty()) return seed->start();
     refresh_locked(seed, cluster_impl_parts::host_of(url));
+    watch_map_locked();
 }
 
 void RedisClusterImpl::connect() {
@@ -83,7 +89,11 @@ void RedisClusterImpl::wire(const std::shared_ptr<RedisImpl>& node) {
         if (auto self = weak.lock()) self->forward_connect();
     });
     node->on_disconnect([weak](std::error_code ec) {
-        if (auto self = weak.lock()) self->forward_disconnect(ec);
+        auto self = weak.lock();
+        if (!self) return;
+        self->forward_disconnect(ec);
+        std::lock_guard<std::mutex> lock(self->mutex_);
+        self->watch_map_locked();
     });
     node->on_error([weak](std::error_code ec, const std::string& message) {
         if (auto self = weak.lock()) self->forward_error(ec, message);
@@ -137,13 +147,13 @@ std::string RedisClusterImpl::route_url_locked(const Call& call) const {
     if (!seeds_.empty() && call.slot) {
         if (const auto node = map_.node_of(*call.slot)) return url_of(*node);
     }
-    return seed_url();
+    return home_url_;
 }
 
 std::shared_ptr<RedisImpl> RedisClusterImpl::route_locked(const Call& call) {
     // A node the map names only since ensure_node() ran: the seed, whose MOVED corrects it.
     if (auto node = find_locked(route_url_locked(call))) return node;
-    return find_locked(seed_url());
+    return find_locked(home_url_);
 }
 
 void RedisClusterImpl::submit(const std::shared_ptr<Call>& call, const std::string& name) {
@@ -161,8 +171,8 @@ void RedisClusterImpl::submit(const std::shared_ptr<Call>& call, const std::stri
 void RedisClusterImpl::send_locked(const std::shared_ptr<Call>& call, const std::shared_ptr<RedisImpl>& node,
                                    bool asking) {
     std::weak_ptr<RedisClusterImpl> weak = weak_from_this();
-    RedisReplyHandler on_reply = [weak, call](std::error_code ec, RedisReply reply) {
-        if (auto self = weak.lock()) return self->on_reply(call, ec, std::move(reply));
+    RedisReplyHandler on_reply = [weak, call, via = std::weak_ptr<RedisImpl>(node)](std::error_code ec, RedisReply reply) {
+        if (auto self = weak.lock()) return self->on_reply(call, via, ec, std::move(reply));
         call->on_reply(ec, std::move(reply));
     };
     if (asking) {
@@ -178,8 +188,9 @@ void RedisClusterImpl::send_locked(const std::shared_ptr<Call>& call, const std:
 }
 
 void RedisClusterImpl::refresh_locked(const std::shared_ptr<RedisImpl>& node, const std::string& host) {
-    // One map read at a time, unless the one under way waits for a node that is down.
-    if (closed_ || (refreshing_ && refresh_node_ && refresh_node_->connected())) return;
+    // One map read at a time, unless the one under way waits for a node that is down (then another
+    // node is asked; the same one only once).
+    if (closed_ || (refreshing_ && refresh_node_ && (refresh_node_->connected() || refresh_node_ == node))) return;
     refreshing_ = true;
     refresh_node_ = node;
     std::weak_ptr<RedisClusterImpl> weak = weak_from_this();
@@ -190,15 +201,104 @@ void RedisClusterImpl::refresh_locked(const std::shared_ptr<RedisImpl>& node, co
 
 void RedisClusterImpl::on_slots(std::error_code ec, const RedisReply& reply, const std::string& host) {
     std::error_code bad;
+    std::vector<std::shared_ptr<RedisImpl>> retired;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         refreshing_ = false;
         if (!ec) bad = map_.assign(reply, host);
+        if (!ec && !bad) retired = retire_locked();
     }
+    // Their waiting commands come back (on_reply) and go where the new map says.
+    for (const auto& node : retired) node->close();
     if (bad) forward_error(bad, "CLUSTER SLOTS answered with a reply that is not a slot map");
     if (ec && ec != make_error_code(errc::not_connected)) {
         forward_error(ec, "CLUSTER SLOTS failed" + (reply.kind == RedisReply::Kind::error ? ": " + reply.text : std::string()));
     }
+}
+
+void RedisClusterImpl::watch_map_locked() {
+    if (closed_ || map_watched_ || seeds_.empty()) return;
+    map_watched_ = true;
+    // Often enough to find a promoted replica soon after a failover, seldom enough not to load the
+    // nodes that are up while one is down: five first retries, within 0.1 .. 1 s.
+    const auto interval = std::clamp(options_.retry * 5, std::chrono::milliseconds(100), std::chrono::milliseconds(1000));
+    map_timer_->expires_after(interval);
+    map_timer_->async_wait([weak = weak_from_this()](std::error_code ec) {
+        auto self = weak.lock();
+        if (!ec && self) self->check_map();
+    });
+}
+
+bool RedisClusterImpl::map_stale_locked() const {
+    if (map_.empty()) return true;
+    for (const auto& [url, node] : nodes_) {
+        if (!node->connected() && named_by_map_locked(url)) return true;
+    }
+    return false;
+}
+
+void RedisClusterImpl::check_map() {
+    std::string seed;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        map_watched_ = false;
+        if (closed_ || !map_stale_locked()) return;
+        for (const auto& [url, node] : nodes_) {
+            if (!node->connected()) continue;
+            refresh_locked(node, cluster_impl_parts::host_of(url));
+            return watch_map_locked();
+        }
+        seed = seeds_[next_seed_++ % seeds_.size()];
+    }
+    // No node is up: ask the seeds in turn (made outside mutex_, see ensure_node).
+    auto node = ensure_node(seed);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (node) refresh_locked(node, cluster_impl_parts::host_of(seed));
+    watch_map_locked();
+}
+
+bool RedisClusterImpl::named_by_map_locked(const std::string& url) const {
+    for (const auto& node : map_.nodes()) {
+        if (url_of(node) == url) return true;
+    }
+    return false;
+}
+
+bool RedisClusterImpl::current_locked(const std::shared_ptr<RedisImpl>& node) const {
+    for (const auto& entry : nodes_) {
+        if (entry.second == node) return true;
+    }
+    return false;
+}
+
+std::vector<std::shared_ptr<RedisImpl>> RedisClusterImpl::retire_locked() {
+    std::vector<std::string> leaving;
+    std::string new_home;  // a node the map names, one that is up if there is one
+    for (const auto& [url, node] : nodes_) {
+        if (named_by_map_locked(url)) {
+            if (new_home.empty() || (node->connected() && !nodes_.at(new_home)->connected())) new_home = url;
+        } else if (!node->connected()) {
+            leaving.push_back(url);
+        }
+    }
+    const bool can_move_home = !new_home.empty() && new_home != home_url_ && nodes_.at(new_home)->connected();
+    const auto home = nodes_.find(home_url_);
+    // A home node that is down leaves even while the map names it (a seed down since the start, a
+    // master not yet replaced): what waits there (sent before the map was read, keyless commands)
+    // goes by the map instead; its slots' commands find it again by MOVED.
+    if (can_move_home && home != nodes_.end() && !home->second->connected() &&
+        std::find(leaving.begin(), leaving.end(), home_url_) == leaving.end()) {
+        leaving.push_back(home_url_);
+    }
+    std::vector<std::shared_ptr<RedisImpl>> retired;
+    for (const auto& url : leaving) {
+        // The home node stays until a node that is up can take its place.
+        if (url == home_url_ && !can_move_home) continue;
+        if (url == home_url_) home_url_ = new_home;
+        retired.push_back(nodes_.at(url));
+        nodes_.erase(url);
+    }
+    return retired;
 }
 
 void RedisClusterImpl::command(std::vector<std::string> args, RedisReplyHandler on_reply) {
@@ -242,7 +342,16 @@ void RedisClusterImpl::eval(const RedisScript& script, std::vector<std::string> 
     submit(call, "EVALSHA");
 }
 
-void RedisClusterImpl::on_reply(const std::shared_ptr<Call>& call, std::error_code ec, RedisReply reply) {
+void RedisClusterImpl::on_reply(const std::shared_ptr<Call>& call, const std::weak_ptr<RedisImpl>& via,
+                                std::error_code ec, RedisReply reply) {
+    if (ec == make_error_code(errc::not_connected) && !call->in_transaction) {
+        // Never written: its node left (retire_locked) while it waited there.
+        const auto node = via.lock();
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!closed_ && (!node || !current_locked(node))) {
+            if (auto next = route_locked(*call)) return send_locked(call, next, false);
+        }
+    }
     ClusterDecision decision = decide_cluster_reply(ec, reply, call->redirects, options_.cluster_max_redirects);
     if (call->in_transaction && decision.action != ClusterDecision::Action::deliver) {
         // Inside MULTI the error is the command's own (EXEC then fails): only the map is read again.
@@ -328,6 +437,7 @@ void RedisClusterImpl::close() {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         closed_ = true;
+        map_timer_->cancel();
         for (const auto& entry : nodes_) nodes.push_back(entry.second);
     }
     for (const auto& node : nodes) node->close();
@@ -338,6 +448,7 @@ void RedisClusterImpl::destroy() {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         closed_ = true;
+        map_timer_->cancel();
         for (const auto& entry : nodes_) nodes.push_back(entry.second);
     }
     for (const auto& node : nodes) node->destroy();

@@ -1,7 +1,13 @@
 // The Redis Cluster client under RedisClient (a `redis+cluster://` URL): one RedisImpl per master,
 // made when the slot map (CLUSTER SLOTS) or a redirect first names it; each command goes to the
 // master of its first key's slot, and MOVED/ASK replies send it on (ClusterSlotMap and
-// decide_cluster_reply decide). Until the map is read, and for keyless commands, the first seed.
+// decide_cluster_reply decide). Until the map is read, and for keyless commands, the home node (the
+// first seed, until it is down and the map no longer names it).
+//
+// While the map is not read, or names a master whose connection is down, it is read again every
+// map_retry (from a node that is up, else from the next seed in turn): a replica promoted in a
+// failover is found, and a node that is down and no longer in the map leaves; the commands waiting
+// in its queue (never written) come back with not_connected and are sent by the new map.
 //
 // mutex_ guards the map and the nodes, and is held while a command is handed to a node, so that
 // ASKING and its command stay next to each other in that node's queue and no command reaches a node
@@ -21,6 +27,7 @@
 #include <vector>
 
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 
 #include "ipcxx/redis.hpp"
 #include "redis/cluster_map.hpp"
@@ -83,9 +90,19 @@ private:
     void dispatch_locked(const std::shared_ptr<Call>& call, const std::string& name);
     void refresh_locked(const std::shared_ptr<RedisImpl>& node, const std::string& host);
 
-    void on_reply(const std::shared_ptr<Call>& call, std::error_code ec, RedisReply reply);
+    void on_reply(const std::shared_ptr<Call>& call, const std::weak_ptr<RedisImpl>& via, std::error_code ec,
+                  RedisReply reply);
     void finish(const std::shared_ptr<Call>& call, std::error_code ec, RedisReply reply);
     void on_slots(std::error_code ec, const RedisReply& reply, const std::string& host);
+    // The map watch (see the top of this file).
+    void watch_map_locked();
+    void check_map();
+    bool map_stale_locked() const;
+    // Under mutex_, after a map read: takes out the nodes that are down and that the map no longer
+    // names (moving home_url_ to a node the map names if the home node is one of them).
+    std::vector<std::shared_ptr<RedisImpl>> retire_locked();
+    bool current_locked(const std::shared_ptr<RedisImpl>& node) const;
+    bool named_by_map_locked(const std::string& url) const;
     void forward_connect();
     void forward_disconnect(std::error_code ec);
     void forward_error(std::error_code ec, const std::string& message);
@@ -103,6 +120,10 @@ private:
     bool refreshing_ = false;
     std::optional<Transaction> transaction_;
     std::shared_ptr<RedisImpl> refresh_node_;  // where the map read under way went
+    std::string home_url_;
+    std::shared_ptr<asio::steady_timer> map_timer_;
+    bool map_watched_ = false;  // map_timer_ is waiting
+    std::size_t next_seed_ = 1;  // the seed the next map read goes to when no node is up (the first was asked at start)
 
     std::recursive_mutex callback_mutex_;
     bool callbacks_closed_ = false;

@@ -3,22 +3,36 @@
 namespace ipcxx::detail {
 namespace cluster_url_parts {
 
-constexpr std::string_view node_scheme = "redis://";
+// "redis://" or "rediss://": the scheme a node URL starts with, up to and with its "//".
+std::string scheme_of(const std::string& node_url) {
+    const auto end = node_url.find("://");
+    return end == std::string::npos ? std::string() : node_url.substr(0, end + 3);
+}
 
 // The "user:password@" part of a seed URL, with its '@', or nothing.
 std::string credentials_of(const std::string& node_url) {
     const auto at = node_url.rfind('@');
     if (at == std::string::npos) return {};
-    return node_url.substr(node_scheme.size(), at + 1 - node_scheme.size());
+    const std::size_t start = scheme_of(node_url).size();
+    return node_url.substr(start, at + 1 - start);
+}
+
+bool starts_with(const std::string& text, std::string_view prefix) noexcept {
+    return text.compare(0, prefix.size(), prefix) == 0;
 }
 
 }  // namespace cluster_url_parts
 
-bool is_cluster_url(const std::string& url) noexcept { return url.compare(0, cluster_url_scheme.size(), cluster_url_scheme) == 0; }
+bool is_cluster_url(const std::string& url) noexcept {
+    return cluster_url_parts::starts_with(url, cluster_url_scheme) ||
+           cluster_url_parts::starts_with(url, tls_cluster_url_scheme);
+}
 
 std::vector<std::string> cluster_seed_urls(const std::string& url) {
     if (!is_cluster_url(url)) return {};
-    std::string rest = url.substr(cluster_url_scheme.size());
+    const bool tls = cluster_url_parts::starts_with(url, tls_cluster_url_scheme);
+    const std::string node_scheme = tls ? "rediss://" : "redis://";
+    std::string rest = url.substr((tls ? tls_cluster_url_scheme : cluster_url_scheme).size());
     std::string credentials;
     if (const auto at = rest.rfind('@'); at != std::string::npos) {
         credentials = rest.substr(0, at + 1);
@@ -34,7 +48,7 @@ std::vector<std::string> cluster_seed_urls(const std::string& url) {
             address.find('/') != std::string::npos) {
             return {};
         }
-        seeds.push_back(std::string(cluster_url_parts::node_scheme) + credentials + address);
+        seeds.push_back(node_scheme + credentials + address);
         start = comma + 1;
     }
     return seeds;
@@ -42,7 +56,7 @@ std::vector<std::string> cluster_seed_urls(const std::string& url) {
 
 std::string cluster_node_url(const std::string& seed_url, const std::string& host, unsigned port) {
     const bool ipv6 = host.find(':') != std::string::npos;
-    return std::string(cluster_url_parts::node_scheme) + cluster_url_parts::credentials_of(seed_url) +
+    return cluster_url_parts::scheme_of(seed_url) + cluster_url_parts::credentials_of(seed_url) +
            (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 

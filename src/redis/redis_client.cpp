@@ -12,7 +12,7 @@ namespace ipcxx {
 
 RedisScript::RedisScript(std::string script) : text(std::move(script)), sha1(detail::sha1_hex(text)) {}
 
-RedisClient::RedisClient(RedisOptions options) {
+RedisClient::RedisClient(RedisOptions options) : options_(options) {
     auto thread = detail::IoThread::start(std::chrono::microseconds(0));
     asio::io_context& io = thread->context();
     if (detail::is_cluster_url(options.url)) {
@@ -22,7 +22,7 @@ RedisClient::RedisClient(RedisOptions options) {
     }
 }
 
-RedisClient::RedisClient(asio::io_context& io, RedisOptions options) {
+RedisClient::RedisClient(asio::io_context& io, RedisOptions options) : options_(options) {
     if (detail::is_cluster_url(options.url)) {
         cluster_ = detail::RedisClusterImpl::create(nullptr, io, std::move(options));
     } else {

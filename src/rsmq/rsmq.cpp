@@ -35,18 +35,17 @@ using rsmq_api_impl::FutureResult;
 
 Rsmq::Rsmq(RedisOptions redis, RsmqOptions options) {
     auto thread = detail::IoThread::start(std::chrono::microseconds(0));
-    auto client = std::make_shared<RedisClient>(thread->context(), redis);
+    auto client = std::make_shared<RedisClient>(thread->context(), std::move(redis));
     auto& io = thread->context();
-    impl_ = std::make_shared<detail::RsmqImpl>(io, std::move(thread), std::move(client), std::move(redis),
-                                               std::move(options));
+    impl_ = std::make_shared<detail::RsmqImpl>(io, std::move(thread), std::move(client), true, std::move(options));
 }
 
 Rsmq::Rsmq(asio::io_context& io, RedisOptions redis, RsmqOptions options)
-    : impl_(std::make_shared<detail::RsmqImpl>(io, nullptr, std::make_shared<RedisClient>(io, redis), redis,
+    : impl_(std::make_shared<detail::RsmqImpl>(io, nullptr, std::make_shared<RedisClient>(io, std::move(redis)), true,
                                                std::move(options))) {}
 
 Rsmq::Rsmq(asio::io_context& io, std::shared_ptr<RedisClient> client, RsmqOptions options)
-    : impl_(std::make_shared<detail::RsmqImpl>(io, nullptr, std::move(client), std::nullopt, std::move(options))) {}
+    : impl_(std::make_shared<detail::RsmqImpl>(io, nullptr, std::move(client), false, std::move(options))) {}
 
 Rsmq::~Rsmq() { impl_->close(); }
 

@@ -43,11 +43,11 @@ struct RsmqImpl::Wait {
 };
 
 RsmqImpl::RsmqImpl(asio::io_context& io, std::shared_ptr<IoThread> thread, std::shared_ptr<RedisClient> client,
-                   std::optional<RedisOptions> own_redis, RsmqOptions options)
+                   bool owns_client, RsmqOptions options)
     : io_(io),
       thread_(std::move(thread)),
       client_(std::move(client)),
-      own_redis_(std::move(own_redis)),
+      owns_client_(owns_client),
       options_(std::move(options)),
       receive_script_(std::string(rsmq::receive_message_script)),
       pop_script_(std::string(rsmq::pop_message_script)),
@@ -417,11 +417,11 @@ void RsmqImpl::wait_then_attempt(std::shared_ptr<Wait> wait, long long server_no
 }
 
 void RsmqImpl::watch(const std::string& qname) {
-    if (!own_redis_) return;
     std::lock_guard<std::mutex> lock(subscriber_mutex_);
     if (closed() || watched_[qname]) return;
     if (!subscriber_) {
-        subscriber_ = std::make_unique<RedisSubscriber>(io_, *own_redis_);
+        // Also for a shared client: made from its options, on this object's io_context.
+        subscriber_ = std::make_unique<RedisSubscriber>(io_, client_->options());
         std::weak_ptr<RsmqImpl> weak = shared_from_this();
         const std::string prefix = options_.ns + ":rt:";
         subscriber_->on_message([weak, prefix](const std::string& channel, const std::string&, const std::string&) {
@@ -458,7 +458,7 @@ void RsmqImpl::close() {
         asio::post(io_, [timer = pending.timer] { timer->cancel(); });
     }
     subscriber.reset();
-    if (own_redis_) client_->close();
+    if (owns_client_) client_->close();
     if (thread_) thread_->finish();
 }
 

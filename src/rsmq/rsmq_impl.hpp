@@ -26,11 +26,11 @@ namespace ipcxx::detail {
 
 class RsmqImpl : public std::enable_shared_from_this<RsmqImpl> {
 public:
-    // `thread`: the I/O thread of its own, or null on the caller's io_context. `own_redis`: the
-    // options of a client of its own (closed with this object), which a subscriber to realtime
-    // notifications then also uses; none for a shared client (no subscriber).
+    // `thread`: the I/O thread of its own, or null on the caller's io_context. `owns_client`: the
+    // client is this object's own (closed with it), not shared. The subscriber to realtime
+    // notifications is made from the client's options either way.
     RsmqImpl(asio::io_context& io, std::shared_ptr<IoThread> thread, std::shared_ptr<RedisClient> client,
-             std::optional<RedisOptions> own_redis, RsmqOptions options);
+             bool owns_client, RsmqOptions options);
 
     void create_queue(RsmqQueueOptions queue, Rsmq::DoneHandler done);
     void list_queues(Rsmq::NamesHandler done);
@@ -64,7 +64,7 @@ private:
     // One call to the receive script (or the dead-letter one) for a wait.
     void attempt(std::shared_ptr<Wait> wait);
     void wait_then_attempt(std::shared_ptr<Wait> wait, long long server_now_ms);
-    // Subscribes to the queue's realtime channel (once per queue; only with an own client).
+    // Subscribes to the queue's realtime channel (once per queue).
     void watch(const std::string& qname);
     // A realtime notification for `qname`: waiting receives look again at once.
     void notified(const std::string& qname);
@@ -77,7 +77,7 @@ private:
     asio::io_context& io_;
     std::shared_ptr<IoThread> thread_;
     std::shared_ptr<RedisClient> client_;
-    std::optional<RedisOptions> own_redis_;
+    bool owns_client_;
     RsmqOptions options_;
     RedisScript receive_script_;
     RedisScript pop_script_;

@@ -1,14 +1,20 @@
 // A bus consumer in a child process, for the bus tests: handles "job" events (printing each one,
-// then working `work_ms` on it) and answers "add" requests, until its stdin ends.
+// then working `work_ms` on it) and answers "add" requests, until its stdin ends. "hold" requests
+// are held unanswered (printed); when one is cancelled, that is printed, and it is answered anyway,
+// printing whether the late answer was dropped.
 // Usage: ipcxx_bus_peer <redis url> <bus> <group> <consumer> <work_ms>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "ipcxx/bus.hpp"
+#include "ipcxx/error.hpp"
+#include "ipcxx/responder.hpp"
 
 int main(int argc, char** argv) {
     if (argc != 6) {
@@ -25,6 +31,9 @@ int main(int argc, char** argv) {
     options.block = std::chrono::milliseconds(200);
     options.batch = 8;
     const std::chrono::milliseconds work(std::stoi(argv[5]));
+    // Before the bus: its handlers may run until the bus's destructor returns.
+    std::mutex held_mutex;
+    std::map<int, ipcxx::Responder> held;
     ipcxx::Bus bus(options);
     bus.on("job", [&](const ipcxx::Payload& data) {
         std::printf("{\"ev\":\"job\",\"n\":%d}\n", data.as<int>());
@@ -36,6 +45,30 @@ int main(int argc, char** argv) {
         int sum = 0;
         for (int term : terms) sum += term;
         return sum;
+    });
+    bus.handle("hold", [&](ipcxx::Responder responder) {
+        const int n = responder.args().as<int>();
+        responder.on_cancel([&, n](std::error_code reason) {
+            const char* why = reason == ipcxx::errc::request_cancelled ? "cancelled"
+                              : reason == ipcxx::errc::request_timeout ? "timeout"
+                                                                       : "other";
+            std::printf("{\"ev\":\"cancelled\",\"n\":%d,\"reason\":\"%s\"}\n", n, why);
+            ipcxx::Responder late;
+            {
+                std::lock_guard<std::mutex> lock(held_mutex);
+                late = std::move(held[n]);
+                held.erase(n);
+            }
+            const bool dropped = late.reply(n) == ipcxx::errc::request_cancelled;
+            std::printf("{\"ev\":\"late\",\"n\":%d,\"dropped\":%s}\n", n, dropped ? "true" : "false");
+            std::fflush(stdout);
+        });
+        {
+            std::lock_guard<std::mutex> lock(held_mutex);
+            held[n] = std::move(responder);
+        }
+        std::printf("{\"ev\":\"held\",\"n\":%d}\n", n);
+        std::fflush(stdout);
     });
     bus.on("connect", [] {
         std::printf("{\"ev\":\"connect\"}\n");

@@ -319,4 +319,67 @@ TEST_CASE("a request nobody consumes ends with request_timeout", "[bus]") {
     CHECK(future.get().error == ipcxx::errc::request_timeout);
 }
 
+// How many entries of the group "default" are pending (read and not acknowledged).
+long long pending_entries(const test::RedisServer& server) {
+    const std::string reply = server.command(
+        {"EVAL", "return redis.call('XPENDING', KEYS[1], 'default')[1]", "1", "ipcxx:bus:{test}:events"});
+    return reply.size() > 1 && reply[0] == ':' ? std::stoll(reply.substr(1)) : -1;
+}
+
+test::LinePredicate line_of(std::string ev, int n) {
+    return [ev = std::move(ev), n](const test::PeerLine& l) { return l.is(ev) && l.num("n") == n; };
+}
+
+TEST_CASE("a cancel reaches the consumer in another process; a request cancelled before it is read is never handled",
+          "[bus]") {
+    test::RedisServer server;
+    auto options = options_for(server);
+    options.consume = false;
+    ipcxx::Bus requester(options);
+    // A "hold" request: its id, and its outcome when it ends.
+    auto hold = [&](int n, std::chrono::milliseconds timeout) {
+        auto outcome = std::make_shared<std::promise<ipcxx::Response>>();
+        const auto id = requester.request("hold", n, timeout, [outcome](const ipcxx::Response& r) { outcome->set_value(r); });
+        return std::make_pair(id, outcome->get_future());
+    };
+
+    // Cancelled while no consumer runs: the entry is removed from the stream.
+    auto [early_id, early] = hold(1, 10000ms);
+    REQUIRE_FALSE(requester.flush(5000ms));
+    REQUIRE(stream_length(server, "ipcxx:bus:{test}:events") == 1);
+    requester.cancel(early_id);
+    REQUIRE(early.wait_for(10s) == std::future_status::ready);
+    CHECK(early.get().error == ipcxx::errc::request_cancelled);
+    CHECK(eventually([&] { return stream_length(server, "ipcxx:bus:{test}:events") == 0; }));
+
+    test::ChildProcess child(peer(server, "child", 0));
+    REQUIRE(child.wait_line(test::ev_is("connect")));
+
+    // Cancelled while the consumer holds it: its on_cancel runs, its late answer is dropped, the
+    // entry is acknowledged.
+    auto [held_id, held] = hold(2, 10000ms);
+    REQUIRE(child.wait_line(line_of("held", 2)));
+    requester.cancel(held_id);
+    REQUIRE(held.wait_for(10s) == std::future_status::ready);
+    CHECK(held.get().error == ipcxx::errc::request_cancelled);
+    auto cancelled = child.wait_line(line_of("cancelled", 2));
+    REQUIRE(cancelled);
+    CHECK(cancelled->str("reason") == "cancelled");
+    auto late = child.wait_line(line_of("late", 2));
+    REQUIRE(late);
+    CHECK(late->text().find("\"dropped\":true") != std::string::npos);
+    CHECK(eventually([&] { return pending_entries(server) == 0; }));
+
+    // The deadline, which travels with the request, cancels it at the consumer too.
+    auto timed = hold(3, 500ms).second;
+    REQUIRE(timed.wait_for(10s) == std::future_status::ready);
+    CHECK(timed.get().error == ipcxx::errc::request_timeout);
+    auto expired = child.wait_line(line_of("cancelled", 3));
+    REQUIRE(expired);
+    CHECK(expired->str("reason") == "timeout");
+
+    CHECK(requester.request("add", std::vector<int>{1, 1}, 5000ms).get().as<int>() == 2);
+    CHECK(child.count(line_of("held", 1)) == 0);
+}
+
 }  // namespace bus_tests

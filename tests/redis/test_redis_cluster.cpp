@@ -15,6 +15,7 @@
 #include "ipcxx/redis.hpp"
 #include "ipcxx/rsmq.hpp"
 #include "redis/cluster_slots.hpp"
+#include "redis/cluster_tags.hpp"
 #include "redis/redis_test_support.hpp"
 #include "support/fixtures.hpp"
 #include "support/redis_cluster.hpp"
@@ -24,15 +25,7 @@ namespace redis_cluster_tests {
 using namespace std::chrono_literals;
 using ipcxx::detail::cluster_key_slot;
 
-// A key of the given hash tag whose slot is served by master `index` (the first tag `<prefix>N` found).
-std::string tag_on(test::RedisCluster& cluster, std::size_t index, const std::string& prefix) {
-    for (int n = 0; n < 10000; ++n) {
-        const std::string tag = prefix + std::to_string(n);
-        if (cluster.owner(cluster_key_slot(tag)) == index) return tag;
-    }
-    FAIL("no tag found on master " << index);
-    return {};
-}
+using test::tag_on;
 
 // Counts the ends of commands, each once, and waits for them with a deadline.
 class Ends {

@@ -137,6 +137,16 @@ TEST_CASE("redis+cluster:// URLs give one redis:// URL per seed", "[redis_cluste
     CHECK(cluster_node_url("redis://h:1", "::1", 7002) == "redis://[::1]:7002");
 }
 
+TEST_CASE("rediss+cluster:// URLs give rediss:// seeds, and the nodes they name keep TLS", "[redis_cluster]") {
+    CHECK(is_cluster_url("rediss+cluster://h:1"));
+    CHECK_FALSE(is_cluster_url("rediss://h:1"));
+    CHECK(cluster_seed_urls("rediss+cluster://u:p@h:1,10.0.0.2:2") ==
+          std::vector<std::string>{"rediss://u:p@h:1", "rediss://u:p@10.0.0.2:2"});
+    CHECK(cluster_seed_urls("rediss+cluster://").empty());
+    CHECK(cluster_node_url("rediss://u:p@h:1", "10.0.0.3", 7003) == "rediss://u:p@10.0.0.3:7003");
+    CHECK(cluster_node_url("rediss://h:1", "::1", 7003) == "rediss://[::1]:7003");
+}
+
 TEST_CASE("a script's values passed in KEYS move to ARGV for a cluster", "[redis_cluster]") {
     // rsmq 0.12.4's changeMessageVisibility script, as it passes its id and time in KEYS.
     const std::string visibility = "local msg = redis.call(\"ZSCORE\", KEYS[1], KEYS[2])\n"

@@ -101,7 +101,18 @@ TEST_CASE("rsmq: operations from several threads and from callbacks never mix th
 
 namespace test_rsmq_concurrency {
 
-TEST_CASE("rsmq: on a shared client and the caller's io_context", "[rsmq]") {
+// Whether `channel` has one subscriber within 10 s (asked with a client of the test's own).
+bool subscribed(const test::RedisServer& server, const std::string& channel) {
+    ipcxx::RedisClient probe(test::redis_options(server.unix_url()));
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto numsub = test::redis_run(probe, {"PUBSUB", "NUMSUB", channel});
+        if (numsub.reply.elements.size() == 2 && numsub.reply.elements[1].integer == 1) return true;
+    }
+    return false;
+}
+
+TEST_CASE("rsmq: on a shared client and the caller's io_context, with waits woken by notifications", "[rsmq]") {
     test::RedisServer server;
     asio::io_context io;
     auto guard = asio::make_work_guard(io);
@@ -120,6 +131,26 @@ TEST_CASE("rsmq: on a shared client and the caller's io_context", "[rsmq]") {
         // The client stays usable by its other users.
         auto reply = test::redis_run(*client, {"HGET", "rsmq:q:Q", id});
         CHECK(reply.reply.text == "shared");
+
+        // A waiting receive on the shared client has a subscriber (made from the client's options):
+        // with long pauses, only a realtime notification ends it within the test's few seconds.
+        ipcxx::RsmqOptions realtime;
+        realtime.realtime = true;
+        ipcxx::Rsmq sender(io, client, realtime);
+        ipcxx::RsmqWaitOptions wait;
+        wait.timeout = 30s;
+        wait.idle_check = 30s;
+        auto received = std::make_shared<std::promise<std::string>>();
+        auto result = received->get_future();
+        rsmq.receive_message_wait("q", wait, [received](const ipcxx::RsmqError& e, std::optional<ipcxx::RsmqMessage> m) {
+            received->set_value(e ? "error: " + e.code.message() : m ? m->message : "nothing");
+        });
+        // CHECK, not REQUIRE, here: the I/O thread must be joined whatever happens.
+        CHECK(subscribed(server, "rsmq:rt:q"));
+        sender.send_message("q", "wake").get();
+        const bool woken = result.wait_for(5s) == std::future_status::ready;
+        CHECK(woken);
+        if (woken) CHECK(result.get() == "wake");
     }
     guard.reset();
     runner.join();
@@ -145,14 +176,7 @@ TEST_CASE("rsmq: the destructor ends a waiting receive with not_connected", "[rs
         });
         // Its subscriber is up once the wait has begun; the wait then soon sits in its pause. Either
         // way (pause or lookup) the destructor must end it.
-        ipcxx::RedisClient probe(test::redis_options(server.unix_url()));
-        const auto deadline = std::chrono::steady_clock::now() + 10s;
-        bool subscribed = false;
-        while (!subscribed && std::chrono::steady_clock::now() < deadline) {
-            auto numsub = test::redis_run(probe, {"PUBSUB", "NUMSUB", "rsmq:rt:q"});
-            subscribed = numsub.reply.elements.size() == 2 && numsub.reply.elements[1].integer == 1;
-        }
-        REQUIRE(subscribed);
+        REQUIRE(subscribed(server, "rsmq:rt:q"));
         CHECK(calls == 0);
     }
     CHECK(calls == 1);

@@ -49,23 +49,32 @@ std::string run(const std::vector<std::string>& words, int seconds) {
 
 using namespace redis_cluster_fixture;
 
-RedisCluster::RedisCluster(std::size_t masters, std::chrono::milliseconds timeout) {
-    for (std::size_t i = 0; i < masters; ++i) {
+RedisCluster::RedisCluster(std::size_t masters, std::chrono::milliseconds timeout)
+    : RedisCluster(RedisClusterOptions{masters, 0, {}, timeout}) {}
+
+RedisCluster::RedisCluster(const RedisClusterOptions& cluster) {
+    const bool tls = !cluster.tls_config.empty();
+    for (std::size_t i = 0; i < cluster.masters * (1 + cluster.replicas); ++i) {
         RedisServerOptions options;
         options.tcp = true;
+        options.tls = tls;
         // The bus port defaults to port + 10000, which can be past 65535: give it a free one.
         options.config = {"cluster-enabled yes", "cluster-config-file nodes.conf",
                           "cluster-port " + std::to_string(redis_server_fixture::free_port()),
                           "cluster-node-timeout 1000",
                           // The other masters keep serving their slots while one is down.
                           "cluster-require-full-coverage no"};
+        if (tls) {
+            options.config.insert(options.config.end(), cluster.tls_config.begin(), cluster.tls_config.end());
+            options.config.insert(options.config.end(), {"tls-cluster yes", "tls-replication yes", "tls-auth-clients no"});
+        }
         nodes_.push_back(std::make_unique<RedisServer>(options));
     }
     std::vector<std::string> create{find_redis_cli(), "--cluster", "create"};
     for (const auto& node : nodes_) create.push_back("127.0.0.1:" + std::to_string(node->port()));
-    create.insert(create.end(), {"--cluster-replicas", "0", "--cluster-yes"});
+    create.insert(create.end(), {"--cluster-replicas", std::to_string(cluster.replicas), "--cluster-yes"});
     const std::string output = run(create, 30);
-    if (!wait_ok(timeout)) throw std::runtime_error("the cluster did not reach cluster_state:ok: " + output);
+    if (!wait_ok(cluster.timeout)) throw std::runtime_error("the cluster did not reach cluster_state:ok: " + output);
 }
 
 RedisCluster::~RedisCluster() = default;
@@ -79,6 +88,10 @@ std::string RedisCluster::url() const {
 }
 
 std::string RedisCluster::url_of_first() const { return "redis+cluster://127.0.0.1:" + std::to_string(nodes_.front()->port()); }
+
+std::string RedisCluster::tls_url_of_first() const {
+    return "rediss+cluster://127.0.0.1:" + std::to_string(nodes_.front()->tls_port());
+}
 
 std::string RedisCluster::cli(std::size_t index, const std::vector<std::string>& args) const {
     std::vector<std::string> words{find_redis_cli(), "-p", std::to_string(nodes_.at(index)->port())};
@@ -116,6 +129,41 @@ bool RedisCluster::wait_ok(std::chrono::milliseconds timeout) const {
             ok = cli(i, {"CLUSTER", "INFO"}).find("cluster_state:ok") != std::string::npos;
         }
         if (ok) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polled again, within the deadline
+    }
+    return false;
+}
+
+std::size_t RedisCluster::replica_of(std::size_t index) const {
+    const std::string port = std::to_string(nodes_.at(index)->port());
+    for (std::size_t n = 0; n < nodes_.size(); ++n) {
+        if (n == index || !nodes_[n]->running()) continue;
+        // A replica's ROLE: "slave", the master's host, its port, the link state, the offset.
+        std::stringstream lines(cli(n, {"ROLE"}));
+        std::vector<std::string> role;
+        for (std::string line; std::getline(lines, line);) role.push_back(line);
+        if (role.size() >= 3 && role[0] == "slave" && role[2] == port) return n;
+    }
+    throw std::runtime_error("master " + std::to_string(index) + " has no replica");
+}
+
+bool RedisCluster::wait_replicated(std::size_t index, std::chrono::milliseconds timeout) const {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+        std::stringstream lines(cli(index, {"ROLE"}));
+        std::vector<std::string> role;
+        for (std::string line; std::getline(lines, line);) role.push_back(line);
+        if (role.size() >= 5 && role[0] == "slave" && role[3] == "connected") {
+            for (std::size_t n = 0; n < nodes_.size(); ++n) {
+                if (std::to_string(nodes_[n]->port()) != role[2]) continue;
+                // A master's ROLE: "master", its offset, then its replicas.
+                std::stringstream master_lines(cli(n, {"ROLE"}));
+                std::string kind, offset;
+                std::getline(master_lines, kind);
+                std::getline(master_lines, offset);
+                if (kind == "master" && offset == role[4]) return true;
+            }
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polled again, within the deadline
     }
     return false;
