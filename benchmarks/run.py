@@ -3,7 +3,8 @@
 
 Each run starts <system>_server, waits for its "ready" line, then runs <system>_client, which times
 itself and prints one JSON line. Both are pinned with taskset, bounded by timeout, and measured by
-/usr/bin/time (peak RSS). Called by scripts/bench.sh, which builds what this needs.
+/usr/bin/time (peak RSS) and by wait4 (CPU time, user + system, of each process and its children).
+Called by scripts/bench.sh, which builds what this needs.
 """
 import argparse
 import csv
@@ -19,7 +20,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SYSTEMS = ["raw", "raw1", "zmq", "ipcxx", "ipcxx_json", "nodeipc"]
+SYSTEMS = ["raw", "raw1", "zmq", "ipcxx", "ipcxx_poll0", "ipcxx_json", "nodeipc"]
 TRANSPORTS = ["tcp", "unix"]
 
 # workload: (messages, warmup, size, inflight, clients), from workloads.md
@@ -30,7 +31,12 @@ CELLS = {
     "W3s": (1_000_000, 100_000, 64, 1, 1),
     "W3b": (2_000, 200, 1 << 20, 1, 1),
     "W4": (10_000, 1_000, 64, 1, 100),
+    "P1k": (10_000, 1_000, 64, 1, 1),
+    "P10k": (100_000, 10_000, 64, 1, 1),
 }
+# The paced workloads: requests per second on an absolute schedule (10 s timed after 1 s of warm-up).
+RATES = {"P1k": 1_000, "P10k": 10_000}
+PACED_SYSTEMS_SKIPPED = {"nodeipc"}  # its client has no schedule
 # metric name, unit, how to get it from the client's JSON line, higher is better
 METRICS = {
     "W1": ("round trips/s", "rt/s", lambda r: r["count"] / r["seconds"], True),
@@ -39,13 +45,18 @@ METRICS = {
     "W3s": ("messages/s", "msg/s", lambda r: r["count"] / r["seconds"], True),
     "W3b": ("MB/s", "MB/s", lambda r: r["bytes"] / r["seconds"] / 1e6, True),
     "W4": ("deliveries/s", "deliv/s", lambda r: r["count"] / r["seconds"], True),
+    "P1k": ("p50", "us", lambda r: r["p50_us"], False),
+    "P10k": ("p50", "us", lambda r: r["p50_us"], False),
 }
+# What one unit of a cell's CPU figure is: CPU seconds per million of these.
+UNITS = {"W1": "round trips", "W2": "round trips", "W2c": "round trips", "W3s": "messages", "W3b": "messages",
+         "W4": "deliveries", "P1k": "requests", "P10k": "requests"}
 MODES = {  # divisor of the message counts, repetitions, time bound of one process in seconds
     "full": (1, 3, 180),
     "quick": (10, 3, 60),
     "smoke": (None, 1, 30),
 }
-SMOKE = {"W1": 2_000, "W2": 1_000, "W2c": 1_000, "W3s": 5_000, "W3b": 20, "W4": 500}
+SMOKE = {"W1": 2_000, "W2": 1_000, "W2c": 1_000, "W3s": 5_000, "W3b": 20, "W4": 500, "P1k": 200, "P10k": 1_000}
 
 
 def cell_flags(workload, transport, endpoint, mode):
@@ -57,7 +68,11 @@ def cell_flags(workload, transport, endpoint, mode):
         messages, warmup = messages // divisor, warmup // divisor
     flags = dict(workload=workload, transport=transport, endpoint=endpoint, messages=messages,
                  warmup=warmup, size=size, inflight=inflight, clients=clients)
-    return [x for k, v in flags.items() for x in (f"--{k}", str(v))]
+    if workload in RATES:
+        flags["rate"] = RATES[workload]
+    # Every message the processes handle, warm-up included, as the CPU time covers the whole run.
+    units = (messages + warmup) * clients
+    return [x for k, v in flags.items() for x in (f"--{k}", str(v))], units
 
 
 class Runner:
@@ -90,7 +105,8 @@ class Runner:
         return str(self.tmp / f"{system}-{workload}.sock")
 
     def run(self, system, workload, transport):
-        """One server + client run: (client's JSON result, server RSS kB, client RSS kB) or raises."""
+        """One server + client run: a dict of the client's JSON result, each process's peak RSS (kB) and
+        CPU time (s), and the count of messages handled; or raises."""
         for attempt in range(5):
             try:
                 return self.run_once(system, workload, transport)
@@ -100,27 +116,32 @@ class Runner:
         raise AssertionError("unreachable")
 
     def run_once(self, system, workload, transport):
-        flags = cell_flags(workload, transport, self.endpoint(system, workload, transport), self.mode)
+        flags, units = cell_flags(workload, transport, self.endpoint(system, workload, transport), self.mode)
         server_cpu = self.client_cpu if workload == "W2c" else self.server_cpu
         srss, crss, serr = self.tmp / "server.rss", self.tmp / "client.rss", self.tmp / "server.err"
+        cout, cerr = self.tmp / "client.out", self.tmp / "client.err"
         with open(serr, "w") as err:
             server = subprocess.Popen(self.command(system, "server", server_cpu, flags, srss),
                                       stdout=subprocess.PIPE, stderr=err, text=True)
         try:
             if not select.select([server.stdout], [], [], 15)[0] or server.stdout.readline().strip() != "ready":
-                server.wait(timeout=15)
+                wait_cpu(server, 15)
                 reason = serr.read_text().strip()
                 if "in use" in reason.lower():
                     raise AddressInUse(reason)
                 raise RuntimeError("server not ready: " + reason)
-            client = subprocess.run(self.command(system, "client", self.client_cpu, flags, crss),
-                                    capture_output=True, text=True, timeout=self.bound + 10)
-            lines = [l for l in client.stdout.splitlines() if l.startswith("{")]
+            with open(cout, "w") as out, open(cerr, "w") as err:
+                client = subprocess.Popen(self.command(system, "client", self.client_cpu, flags, crss),
+                                          stdout=out, stderr=err, text=True)
+            client_cpu = wait_cpu(client, self.bound + 10)
+            lines = [l for l in cout.read_text().splitlines() if l.startswith("{")]
             if client.returncode != 0 or not lines:
-                raise RuntimeError(f"client exit {client.returncode}: {client.stderr.strip()[-400:]}")
-            if server.wait(timeout=15) != 0:
+                raise RuntimeError(f"client exit {client.returncode}: {cerr.read_text().strip()[-400:]}")
+            server_cpu = wait_cpu(server, 15)
+            if server.returncode != 0:
                 raise RuntimeError(f"server exit {server.returncode}: {serr.read_text().strip()[-400:]}")
-            return json.loads(lines[-1]), rss_kb(srss), rss_kb(crss)
+            return dict(result=json.loads(lines[-1]), rss_server_kb=rss_kb(srss), rss_client_kb=rss_kb(crss),
+                        cpu_server_s=server_cpu, cpu_client_s=client_cpu, units=units)
         finally:
             if server.poll() is None:
                 server.kill()
@@ -129,6 +150,22 @@ class Runner:
 
 class AddressInUse(RuntimeError):
     pass
+
+
+def wait_cpu(process, bound):
+    """Reaps `process` within `bound` seconds (killing it after that) and returns the CPU seconds, user +
+    system, that it and the descendants it waited for used: wait4 sees through timeout, time and taskset
+    to the program, to the microsecond (where /usr/bin/time's %U and %S round to 10 ms)."""
+    deadline = time.monotonic() + bound
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid == process.pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return usage.ru_utime + usage.ru_stime
+        if time.monotonic() > deadline:
+            process.kill()
+            deadline = float("inf")  # the kill ends it: wait for that
+        time.sleep(0.005)
 
 
 def ephemeral_low():
@@ -152,16 +189,30 @@ def human(v):
 
 
 def summarize(results):
-    """(workload, transport, system) -> dict with median, min, max, p99/max medians, RSS maxima."""
+    """(workload, transport, system) -> dict with median, min, max, p99/max medians, RSS maxima, and the
+    medians of each process's CPU seconds per million messages."""
     rows = {}
     for key, runs in results.items():
-        values = [METRICS[key[0]][2](r) for r, _, _ in runs]
+        values = [METRICS[key[0]][2](r["result"]) for r in runs]
+        per_million = lambda side: statistics.median([r[f"cpu_{side}_s"] / r["units"] * 1e6 for r in runs])
         rows[key] = dict(
             median=statistics.median(values), min=min(values), max=max(values), runs=len(values),
-            p99_us=statistics.median([r["p99_us"] for r, _, _ in runs]) if "p99_us" in runs[0][0] else "",
-            max_us=statistics.median([r["max_us"] for r, _, _ in runs]) if "max_us" in runs[0][0] else "",
-            rss_server_mb=max(s for _, s, _ in runs) / 1024, rss_client_mb=max(c for _, _, c in runs) / 1024)
+            p99_us=statistics.median([r["result"]["p99_us"] for r in runs]) if "p99_us" in runs[0]["result"] else "",
+            max_us=statistics.median([r["result"]["max_us"] for r in runs]) if "max_us" in runs[0]["result"] else "",
+            rss_server_mb=max(r["rss_server_kb"] for r in runs) / 1024,
+            rss_client_mb=max(r["rss_client_kb"] for r in runs) / 1024,
+            cpu_server_s_per_million=per_million("server"), cpu_client_s_per_million=per_million("client"),
+            cpu_s_per_million=statistics.median([(r["cpu_server_s"] + r["cpu_client_s"]) / r["units"] * 1e6
+                                                 for r in runs]))
     return rows
+
+
+def cpu_ratio(rows, workload, transport, a, b):
+    """CPU per message of system a over system b in one cell; None where either is missing."""
+    ra, rb = rows.get((workload, transport, a)), rows.get((workload, transport, b))
+    if not ra or not rb or rb["cpu_s_per_million"] == 0:
+        return None
+    return ra["cpu_s_per_million"] / rb["cpu_s_per_million"]
 
 
 def ratio(rows, workload, transport, a, b):
@@ -176,7 +227,8 @@ def table(rows, systems):
     out.append("Medians ± half the spread (max−min) in % of the median; W2/W2c: p50 µs per round trip.")
     out.append(f"| cell | {' | '.join(systems)} |")
     out.append("|---" * (len(systems) + 1) + "|")
-    for w in CELLS:
+    measured = [w for w in CELLS if any(k[0] == w for k in rows)]
+    for w in measured:
         for t in TRANSPORTS:
             unit = METRICS[w][1]
             out.append(f"| {w} {t} ({unit}) | " + " | ".join(cell(rows.get((w, t, s))) for s in systems) + " |")
@@ -187,7 +239,7 @@ def table(rows, systems):
     out.append("Ratios of medians (W2/W2c: latency ratio, lower is better; others: higher is better).")
     out.append("| cell | " + " | ".join(f"{a}/{b}" for a, b in pairs) + " |")
     out.append("|---" * (len(pairs) + 1) + "|")
-    for w in CELLS:
+    for w in measured:
         for t in TRANSPORTS:
             rs = [ratio(rows, w, t, a, b) for a, b in pairs]
             out.append(f"| {w} {t} | " + " | ".join("-" if r is None else f"{r:.2f}" for r in rs) + " |")
@@ -204,6 +256,29 @@ def table(rows, systems):
         fmt = lambda rs: (f"{max(r['rss_server_mb'] for r in rs):.1f} / {max(r['rss_client_mb'] for r in rs):.1f}"
                           if rs else "-")
         out.append(f"| {s} | {fmt(w1)} | {fmt(every)} |")
+
+    out.append("")
+    out.append("CPU seconds per million messages (W1/W2/W2c: round trips, W4: deliveries, P: requests), user + "
+               "system of server + client, warm-up included; median. ! marks where ipcxx's exceeds ZeroMQ's.")
+    out.append(f"| cell | {' | '.join(systems)} |")
+    out.append("|---" * (len(systems) + 1) + "|")
+    for w in measured:
+        for t in TRANSPORTS:
+            over = (cpu_ratio(rows, w, t, "ipcxx", "zmq") or 0) > 1
+            cpu = lambda s: (f"{rows[(w, t, s)]['cpu_s_per_million']:.3g}" + (" !" if s == "ipcxx" and over else "")
+                             if (w, t, s) in rows else "-")
+            out.append(f"| {w} {t} | " + " | ".join(cpu(s) for s in systems) + " |")
+
+    paced = [(w, t, s) for w in RATES for t in TRANSPORTS for s in systems if (w, t, s) in rows]
+    if paced:
+        out.append("")
+        out.append("Paced requests: CPU µs per request (server, client, both) and latency µs (medians).")
+        out.append("| cell | system | server | client | both | p50 | p99 |")
+        out.append("|---|---|---|---|---|---|---|")
+        for w, t, s in paced:
+            r = rows[(w, t, s)]
+            out.append(f"| {w} {t} | {s} | {r['cpu_server_s_per_million']:.1f} | {r['cpu_client_s_per_million']:.1f} | "
+                       f"{r['cpu_s_per_million']:.1f} | {r['median']:.1f} | {r['p99_us']:.1f} |")
     return "\n".join(out)
 
 
@@ -219,6 +294,16 @@ def targets(rows):
                    (f"W1 {t}: ipcxx_json >= 2 x nodeipc", ratio(rows, "W1", t, "ipcxx_json", "nodeipc"), lambda r: r >= 2),
                    (f"W3s {t}: ipcxx_json >= 2 x nodeipc", ratio(rows, "W3s", t, "ipcxx_json", "nodeipc"),
                     lambda r: r >= 2)]
+    for w in CELLS:
+        for t in TRANSPORTS:
+            checks.append((f"{w} {t}: ipcxx CPU per message <= zmq", cpu_ratio(rows, w, t, "ipcxx", "zmq"),
+                           lambda r: r <= 1))
+    for w in RATES:
+        for t in TRANSPORTS:
+            checks += [(f"{w} {t}: ipcxx CPU per request <= 1.2 x ipcxx_poll0",
+                        cpu_ratio(rows, w, t, "ipcxx", "ipcxx_poll0"), lambda r: r <= 1.2),
+                       (f"{w} {t}: ipcxx p50 <= ipcxx_poll0", ratio(rows, w, t, "ipcxx", "ipcxx_poll0"),
+                        lambda r: r <= 1)]
     rss = [max(rows[k]["rss_server_mb"], rows[k]["rss_client_mb"]) for k in rows if k[0] == "W1" and k[2] == "ipcxx"]
     checks.append(("W1: ipcxx peak RSS <= 8 MB per process", max(rss) if rss else None, lambda r: r <= 8))
     lines = ["Targets (workloads.md):"]
@@ -251,6 +336,8 @@ def main():
         for w in workloads:
             for t in TRANSPORTS:
                 for s in order:
+                    if w in RATES and s in PACED_SYSTEMS_SKIPPED:
+                        continue
                     try:
                         result = runner.run(s, w, t)
                         results.setdefault((w, t, s), []).append(result)
@@ -268,17 +355,19 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "results.csv", "w", newline="") as f:
         fields = ["workload", "transport", "system", "metric", "unit", "higher_is_better", "median", "min", "max",
-                  "runs", "p99_us", "max_us", "rss_server_mb", "rss_client_mb"]
+                  "runs", "p99_us", "max_us", "rss_server_mb", "rss_client_mb", "cpu_unit", "cpu_s_per_million",
+                  "cpu_server_s_per_million", "cpu_client_s_per_million"]
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         for (w, t, s), r in rows.items():
             writer.writerow(dict(workload=w, transport=t, system=s, metric=METRICS[w][0], unit=METRICS[w][1],
-                                 higher_is_better=int(METRICS[w][3]), **r))
+                                 higher_is_better=int(METRICS[w][3]), cpu_unit=UNITS[w], **r))
     subprocess.run([sys.executable, str(HERE / "chart.py"), str(out / "results.csv"), str(out / "results.svg")],
                    check=True)
     print(f"\n{args.mode} run: {time.monotonic() - started:.0f} s; wrote {out / 'results.csv'} and {out / 'results.svg'}")
 
-    expected = {(w, t, s) for w in workloads for t in TRANSPORTS for s in systems}
+    expected = {(w, t, s) for w in workloads for t in TRANSPORTS for s in systems
+                if not (w in RATES and s in PACED_SYSTEMS_SKIPPED)}
     cells_ok = len(set(results) & expected)
     print(f"benchmarks: {cells_ok} passed, {len(expected) - cells_ok} failed")
     if failures or set(results) != expected:

@@ -169,3 +169,7 @@ list(APPEND IPCXX_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/rsmq/rsmq_replies.cpp
     ${IPCXX_SOURCE_ROOT}/src/rsmq/rsmq_rules.cpp
 )
+# Adaptive busy polling of the I/O threads: when to spin and when to sleep (socket-free).
+list(APPEND IPCXX_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/runtime/spin_policy.cpp
+)

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace bench {
@@ -24,6 +25,7 @@ struct Options {
     std::size_t size = 64;        // payload bytes
     std::size_t inflight = 1;     // round trips in flight (W1, W2)
     std::size_t clients = 1;      // connections (W4)
+    std::uint64_t rate = 0;       // paced round trips (P1k, P10k): requests per second; 0: not paced
 
     bool tcp() const { return transport == "tcp"; }
     std::string host() const { return endpoint.substr(0, endpoint.rfind(':')); }
@@ -34,7 +36,7 @@ struct Options {
 enum class Kind { round_trip, stream, fan_out };
 
 inline Kind kind(const Options& o) {
-    if (o.workload == "W1" || o.workload == "W2" || o.workload == "W2c") return Kind::round_trip;
+    if (o.workload == "W1" || o.workload == "W2" || o.workload == "W2c" || o.rate > 0) return Kind::round_trip;
     if (o.workload == "W3s" || o.workload == "W3b") return Kind::stream;
     return Kind::fan_out;
 }
@@ -56,13 +58,15 @@ inline Options parse(int argc, char** argv) {
         else if (flag == "--size") o.size = std::stoull(value);
         else if (flag == "--inflight") o.inflight = std::stoull(value);
         else if (flag == "--clients") o.clients = std::stoull(value);
+        else if (flag == "--rate") o.rate = std::stoull(value);
         else fail("unknown flag " + flag);
     }
     if (argc % 2 == 0) fail("flags come in pairs: --flag value");
     if (o.endpoint.empty()) fail("--endpoint is required");
     if (o.transport != "tcp" && o.transport != "unix") fail("--transport is tcp or unix");
-    if (std::string(" W1 W2 W2c W3s W3b W4 ").find(" " + o.workload + " ") == std::string::npos)
-        fail("--workload is one of W1 W2 W2c W3s W3b W4");
+    if (std::string(" W1 W2 W2c W3s W3b W4 P1k P10k ").find(" " + o.workload + " ") == std::string::npos)
+        fail("--workload is one of W1 W2 W2c W3s W3b W4 P1k P10k");
+    if ((o.workload[0] == 'P') != (o.rate > 0)) fail("--rate is given for the paced workloads P1k and P10k only");
     if (o.size < 16) o.size = 16;  // room for the sequence number in byte-oriented systems
     if (o.inflight < 1) o.inflight = 1;
     if (o.clients < 1) o.clients = 1;
@@ -116,6 +120,20 @@ private:
     std::uint64_t next_ = 0;
     Clock::time_point start_, end_;
 };
+
+// Paced round trips (P1k, P10k): request n leaves at start + n / rate, an absolute schedule, so that
+// a late reply or a late wake-up does not lower the rate; each reply is awaited before the next
+// turn. `round_trip(seq)` sends request `seq` and returns the sequence number its reply carries.
+template <class RoundTrip>
+void paced_round_trips(const Options& o, RoundTrips& rt, RoundTrip&& round_trip) {
+    rt.start_now();
+    const auto start = Clock::now();
+    for (std::uint64_t seq = 0; seq < rt.total(); ++seq) {
+        std::this_thread::sleep_until(start + std::chrono::nanoseconds(seq * 1'000'000'000ull / o.rate));
+        rt.sent(seq);
+        rt.received(round_trip(seq));
+    }
+}
 
 // Streams and fan-out: `count` messages (W4: deliveries) of `bytes` payload bytes in total.
 inline void report(const char* system, const Options& o, std::uint64_t count, double seconds) {

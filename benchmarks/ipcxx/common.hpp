@@ -1,5 +1,6 @@
-// What the ipcxx server and client share. Built twice: IPCXX_BENCH_JSON=0 (`ipcxx`, the native wire
-// between ipcxx peers) and IPCXX_BENCH_JSON=1 (`ipcxx_json`, node-ipc's JSON wire).
+// What the ipcxx server and client share. Built three times: IPCXX_BENCH_JSON=0 (`ipcxx`, the native
+// wire between ipcxx peers), IPCXX_BENCH_JSON=1 (`ipcxx_json`, node-ipc's JSON wire) and
+// IPCXX_BENCH_NO_BUSY_POLL=1 (`ipcxx_poll0`, the native wire with busy_poll = 0).
 //
 // Events: "req" [seq, payload] is answered by "rep" with the same data (W1, W2); "msg" [seq, payload]
 // is counted and "ack" count answers the end of each phase (W3); "go" n asks for n broadcasts
@@ -17,7 +18,7 @@
 
 namespace ipcxx_bench {
 
-constexpr const char* system_name = IPCXX_BENCH_JSON ? "ipcxx_json" : "ipcxx";
+constexpr const char* system_name = IPCXX_BENCH_JSON ? "ipcxx_json" : IPCXX_BENCH_NO_BUSY_POLL ? "ipcxx_poll0" : "ipcxx";
 
 inline ipcxx::Config config(const bench::Options& o, std::string id) {
     ipcxx::Config c;
@@ -26,6 +27,7 @@ inline ipcxx::Config config(const bench::Options& o, std::string id) {
     c.wire = IPCXX_BENCH_JSON ? ipcxx::Wire::json : ipcxx::Wire::native;
     c.max_connections = std::max<std::size_t>(c.max_connections, o.clients);
     c.stop_retrying = true;  // a lost connection is a failed run, not something to wait out
+    if (IPCXX_BENCH_NO_BUSY_POLL) c.busy_poll = std::chrono::microseconds(0);
     // The send queues keep their default bound (16 MiB): W4's 10,000 broadcasts queue about 1 MB per
     // connection, and the streaming client waits on errc::queue_full (see the client).
     return c;

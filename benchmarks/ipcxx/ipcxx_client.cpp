@@ -53,6 +53,39 @@ void round_trips(const bench::Options& o) {
     rt.report(ipcxx_bench::system_name);
 }
 
+// The main thread sends each request on its turn of the schedule, as an application's own thread
+// would, and waits for the reply, which the client's I/O thread hands over.
+void paced_round_trips(const bench::Options& o) {
+    const std::string payload(o.size, 'x');
+    ipcxx::Client client{ipcxx_bench::config(o, "client")};
+    ipcxx_bench::fail_on_error(client);
+    std::mutex mutex;
+    std::condition_variable replied;
+    std::uint64_t replies = 0, last_reply = 0;
+    std::promise<void> connected;
+    client.once("connect", [&] { connected.set_value(); });
+    client.on("rep", [&](const ipcxx::Payload& p) {
+        std::lock_guard<std::mutex> lock(mutex);
+        last_reply = seq_of(p);
+        ++replies;
+        replied.notify_one();
+    });
+    connect(client, o);
+    connected.get_future().wait();
+    bench::RoundTrips rt(o);
+    bench::paced_round_trips(o, rt, [&](std::uint64_t seq) {
+        if (auto ec = client.emit("req", message(seq, payload))) bench::fail("emit: " + ec.message());
+        std::unique_lock<std::mutex> lock(mutex);
+        // Bounded: a reply missing for 10 s fails the run.
+        if (!replied.wait_for(lock, std::chrono::seconds(10), [&] { return replies > seq; }))
+            bench::fail("no reply to request " + std::to_string(seq));
+        return last_reply;
+    });
+    client.emit("bye");
+    drain(client);
+    rt.report(ipcxx_bench::system_name);
+}
+
 // The main thread produces; a full send queue (errc::queue_full, 16 MiB) is waited out until the
 // `drain` event says there is room again, as node-ipc's streaming senders wait for theirs.
 template <class Body>
@@ -153,7 +186,10 @@ void fan_out(const bench::Options& o) {
 int main(int argc, char** argv) {
     auto o = bench::parse(argc, argv);
     switch (bench::kind(o)) {
-        case bench::Kind::round_trip: round_trips(o); break;
+        case bench::Kind::round_trip:
+            if (o.rate > 0) paced_round_trips(o);
+            else round_trips(o);
+            break;
         case bench::Kind::stream: stream(o); break;
         case bench::Kind::fan_out: fan_out(o); break;
     }

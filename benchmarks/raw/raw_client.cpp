@@ -30,6 +30,28 @@ void round_trips(const bench::Options& o, int fd) {
     rt.report(raw::system_name);
 }
 
+void paced_round_trips(const bench::Options& o, int fd) {
+    raw::Reader in(fd);
+    raw::Writer out(fd, o.size);
+    bench::RoundTrips rt(o);
+    bench::paced_round_trips(o, rt, [&](std::uint64_t seq) {
+        out.frame(seq);
+        out.flush();
+        std::uint64_t reply = 0;
+        bool answered = false;
+        while (!answered && in.next([&](std::uint64_t tag, std::uint64_t) {
+            reply = tag;
+            answered = true;
+        })) {
+        }
+        if (!answered) bench::fail("server closed early");
+        return reply;
+    });
+    out.frame(bench::tag_bye);
+    out.flush();
+    rt.report(raw::system_name);
+}
+
 void stream(const bench::Options& o, int fd) {
     raw::Reader in(fd);
     raw::Writer out(fd, o.size);
@@ -98,7 +120,10 @@ void fan_out(const bench::Options& o) {
 int main(int argc, char** argv) {
     auto o = bench::parse(argc, argv);
     switch (bench::kind(o)) {
-        case bench::Kind::round_trip: round_trips(o, raw::connect_to(o)); break;
+        case bench::Kind::round_trip:
+            if (o.rate > 0) paced_round_trips(o, raw::connect_to(o));
+            else round_trips(o, raw::connect_to(o));
+            break;
         case bench::Kind::stream: stream(o, raw::connect_to(o)); break;
         case bench::Kind::fan_out: fan_out(o); break;
     }

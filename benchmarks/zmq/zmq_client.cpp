@@ -25,6 +25,18 @@ void round_trips(const bench::Options& o, zmq::socket_t& sock) {
     rt.report(zmq_bench::system_name);
 }
 
+void paced_round_trips(const bench::Options& o, zmq::socket_t& sock) {
+    bench::RoundTrips rt(o);
+    bench::paced_round_trips(o, rt, [&](std::uint64_t seq) {
+        sock.send(body(o, seq), zmq::send_flags::none);
+        zmq::message_t reply;
+        if (!sock.recv(reply)) bench::fail("recv");
+        return tag_of(reply);
+    });
+    sock.send(body(o, bench::tag_bye), zmq::send_flags::none);
+    rt.report(zmq_bench::system_name);
+}
+
 void stream(const bench::Options& o, zmq::socket_t& sock) {
     std::uint64_t seq = 0;
     // Sends n messages (blocking at the high-water mark), then waits for the ack of all sent so far.
@@ -89,7 +101,8 @@ int main(int argc, char** argv) {
     }
     zmq::socket_t sock(ctx, zmq::socket_type::dealer);
     sock.connect(zmq_bench::endpoint(o));
-    if (bench::kind(o) == bench::Kind::round_trip) round_trips(o, sock);
+    if (o.rate > 0) paced_round_trips(o, sock);
+    else if (bench::kind(o) == bench::Kind::round_trip) round_trips(o, sock);
     else stream(o, sock);
     return 0;
 }

@@ -103,9 +103,12 @@ struct IPCXX_API Config {
     std::string encoding = "utf8";                  ///< how emit_raw_text() turns text into bytes (node-ipc's names)
     std::chrono::milliseconds udp_peer_expiry{300000};  ///< UDP: a sender silent this long leaves the broadcast list
 
-    /// Performance (ipcxx addition): after handling I/O, the library's own I/O thread keeps polling
-    /// for this long before it sleeps, so that a prompt reply does not pay for a thread wake-up
-    /// (tens of microseconds on virtual machines). 0: sleep at once.
+    /// Performance (ipcxx addition): after handling I/O, the library's own I/O thread may keep
+    /// polling for up to this long before it sleeps, so that a prompt reply does not pay for a thread
+    /// wake-up (tens of microseconds on virtual machines). Adaptive: the thread polls only while
+    /// over three in four of its recent gaps between events were shorter than half of this (where
+    /// polling costs less CPU than it saves); otherwise it sleeps at once and tries a poll now and
+    /// then, at intervals that double up to one idle period in 64. 0: never poll, sleep at once.
     std::chrono::microseconds busy_poll{50};
     /// Performance (ipcxx addition): the kernel send buffer (SO_SNDBUF) of Unix-socket connections.
     /// Linux's default (208 KiB) makes a fast sender wait for the reader after every few writes; 4 MiB

@@ -27,7 +27,8 @@ SharedIo process_io() {
     if (!holder) {
         // Busy polling as a client's default (Config::busy_poll): channels run here too, and a round
         // trip that waits for the kernel to wake this thread takes three times as long
-        // (benchmarks/channel/README.md). Between children's rare events it costs 50 us of polling.
+        // (benchmarks/channel/README.md). The polling is adaptive (runtime/spin_policy.hpp): after
+        // a few of the children's rare, far-apart events the thread sleeps at once.
         holder.reset(new Holder{IoThread::start(std::chrono::microseconds(50))});
         current = holder;
     }

@@ -1,32 +1,47 @@
 // The runtime (the library's I/O thread and handler pool): where it sits among the layers and its threading are in docs/ARCHITECTURE.md.
 #include "runtime/io_thread.hpp"
 
+#include "runtime/spin_policy.hpp"
+
 namespace ipcxx::detail {
 
 namespace {
 
-// Runs `io` until it has no more work. With `busy_poll`, after each burst of handlers the thread
-// keeps polling (yielding the CPU between polls) for that long before it sleeps in the kernel: a
-// peer's next message usually comes sooner, and waking a sleeping thread costs tens of
-// microseconds on virtual machines.
+// Runs `io` until it has no more work. With `busy_poll`, after a burst of handlers the thread may
+// keep polling (yielding the CPU between polls) for up to that long before it sleeps in the kernel:
+// a peer's next message often comes sooner, and waking a sleeping thread costs tens of microseconds
+// on virtual machines. SpinPolicy decides, from the recent gaps between events, whether a spin is
+// likely to pay for itself.
 void run_io(asio::io_context& io, std::chrono::microseconds busy_poll) {
     if (busy_poll.count() == 0) {
         io.run();
         return;
     }
-    using Clock = std::chrono::steady_clock;
-    auto idle_since = Clock::now();
+    using Clock = SpinPolicy::Clock;
+    SpinPolicy policy(busy_poll);
+    auto now = Clock::now();
+    policy.went_idle(now);
     for (;;) {
-        // A poll() that ran handlers ends by finding the reactor empty: polling again at once
-        // would only ask the kernel the same question a second time.
-        if (io.poll() > 0) idle_since = Clock::now();
-        if (io.stopped()) return;
-        if (Clock::now() - idle_since < busy_poll) {
+        if (policy.keep_spinning(now)) {
+            // A poll() that ran handlers ended by finding the reactor empty: polling again at once
+            // would only ask the kernel the same question a second time.
             std::this_thread::yield();
-            continue;
+            // Read after the yield, which can last long on a busy CPU: work found after it came
+            // that late.
+            now = Clock::now();
+            if (io.poll() == 0) {
+                if (io.stopped()) return;
+                continue;
+            }
+            policy.found_work(now);
+        } else {
+            if (io.run_one() == 0) return;
+            policy.found_work(Clock::now());
+            io.poll();  // the rest of what is ready
         }
-        if (io.run_one() == 0) return;
-        idle_since = Clock::now();
+        if (io.stopped()) return;
+        now = Clock::now();
+        policy.went_idle(now);
     }
 }
 
