@@ -61,6 +61,8 @@ public:
     Payload adopt(ByteBuffer& buffer, std::string_view msgpack_bytes);
 
     std::size_t retained_bytes() const noexcept { return spare_ ? spare_->bytes.capacity() : 0; }
+    // Lets the spare go (a link quiet for a while); the next message makes one again.
+    void release() noexcept { spare_.reset(); }
 
 private:
     bool spare_is_free() const;

@@ -120,7 +120,7 @@ struct IPCXX_API Config {
     /// backoff, graceful close. 0 turns a duration off.
     std::size_t max_event_name_length = 1024;       ///< longest event name accepted or sent, in bytes
     std::chrono::milliseconds message_timeout{30000};     ///< a frame left incomplete with no new byte for this long closes the link
-    std::chrono::milliseconds heartbeat_interval{5000};   ///< native wire: a client pings this often
+    std::chrono::milliseconds heartbeat_interval{5000};   ///< native wire: a client pings this often (not over a Unix socket, whose peer's death the kernel reports: docs/memory.md)
     std::chrono::milliseconds heartbeat_timeout{15000};   ///< native wire: silence beyond this closes the link
     std::chrono::milliseconds retry_backoff_max{0};       ///< > retry: reconnect delays double up to this cap
     double retry_jitter = 0.0;                      ///< 0..1: each reconnect delay varies by +/- this fraction

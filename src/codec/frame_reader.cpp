@@ -13,12 +13,15 @@ namespace ipcxx::detail {
 FrameReader::FrameReader(std::string delimiter, std::size_t max_frame_size)
     : delimiter_(std::move(delimiter)), max_frame_(max_frame_size) {}
 
+void FrameReader::release_returned_large() {
+    if (!large_.returned) return;
+    large_.length = large_.filled = 0;
+    large_.returned = false;
+    if (large_.buffer.capacity() > large_frame_initial) large_.buffer = ByteBuffer();
+}
+
 FrameReader::Span FrameReader::prepare(std::size_t min_size) {
-    if (large_.returned) {
-        large_.length = large_.filled = 0;
-        large_.returned = false;
-        if (large_.buffer.capacity() > large_frame_initial) large_.buffer = ByteBuffer();
-    }
+    release_returned_large();
     // Only the rest of a large body: what follows it starts the normal buffer again. Memory grows
     // with what arrives, so a length announced and never sent costs little.
     if (large_.length != 0) {
@@ -30,6 +33,36 @@ FrameReader::Span FrameReader::prepare(std::size_t min_size) {
     // Frames handed out before are released here, so the partial tail can move to the front.
     prepare_read_window(buf_, begin_, end_, scan_, min_size, large_frame_initial);
     return {&buf_[0] + end_, buf_.size() - end_};
+}
+
+FrameReader::Span FrameReader::prepare_lent(std::string& lent, std::size_t min_size) {
+    release_returned_large();
+    const std::size_t held = end_ - begin_;
+    if (large_.length != 0 || held > lend_limit) return prepare(min_size);
+    if (lent.size() < held + min_size) lent.resize(held + min_size);
+    if (held != 0) std::memcpy(&lent[0], buf_.data() + begin_, held);
+    scan_ -= begin_;
+    end_ = held;
+    begin_ = 0;
+    buf_.swap(lent);
+    lent_ = true;
+    return {&buf_[0] + end_, buf_.size() - end_};
+}
+
+void FrameReader::return_lent(std::string& lent) {
+    const std::size_t held = end_ - begin_;
+    if (!lent_) {
+        // The reader's own memory held a frame beyond lend_limit, or a large body's start: once
+        // nothing is held it goes, rather than wait for a quiet link's trim().
+        if (held == 0 && buf_.capacity() > lend_limit) reset_window();
+        return;
+    }
+    lent_ = false;
+    buf_.swap(lent);
+    buf_.assign(lent.data() + begin_, held);  // in the memory kept from before, when it fits
+    scan_ -= begin_;
+    end_ = held;
+    begin_ = 0;
 }
 
 void FrameReader::commit(std::size_t n) {
@@ -125,9 +158,26 @@ std::size_t FrameReader::partial_size() const noexcept {
 
 std::size_t FrameReader::retained_bytes() const noexcept { return buf_.capacity() + large_.buffer.capacity(); }
 
-void FrameReader::reset() noexcept {
-    std::string().swap(buf_);  // the connection is gone: give its memory back
+void FrameReader::trim() noexcept {
+    if (lent_) return;
+    if (large_.length == 0 || large_.returned) large_ = {};
+    if (begin_ == end_) return reset_window();
+    std::string held(buf_.data() + begin_, end_ - begin_);
+    buf_.swap(held);
+    scan_ -= begin_;
+    end_ -= begin_;
+    begin_ = 0;
+}
+
+void FrameReader::reset_window() noexcept {
+    std::string().swap(buf_);
     begin_ = end_ = scan_ = 0;
+}
+
+void FrameReader::reset() noexcept {
+    // The connection is gone: give its memory back (lent memory goes back at return_lent).
+    if (lent_) begin_ = end_ = scan_ = 0;
+    else reset_window();
     large_ = {};
 }
 

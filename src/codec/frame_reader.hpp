@@ -45,6 +45,20 @@ public:
     Span prepare(std::size_t min_size);
     void commit(std::size_t n);
 
+    // Reading through memory the caller lends (one buffer per thread), so that a reader keeps no
+    // read buffer between reads: prepare_lent() moves the bytes held for a partial frame to the
+    // front of `lent` and offers the space after them; after the frames are taken, return_lent()
+    // gives that memory back and copies the bytes still unconsumed into the reader's own memory
+    // (its capacity reused, so a busy reader does not allocate; trim() lets it go). A partial frame
+    // beyond lend_limit bytes, or a large body, is read into the reader's own memory instead, as
+    // prepare() does, since moving it at every read would copy it again and again; that memory
+    // goes once nothing is held. Frame views are valid until return_lent(). `lent` may serve
+    // another reader in between (each call swaps memory, never shares it), so a nested read on the
+    // same thread is safe.
+    static constexpr std::size_t lend_limit = 16 * 1024;
+    Span prepare_lent(std::string& lent, std::size_t min_size);
+    void return_lent(std::string& lent);
+
     // Extracts the next complete frame. Returns false when none is complete or on error. Sets `ec`
     // to frame_too_large when a complete or partial frame exceeds max_frame_size (for a native frame,
     // as soon as its header is in), or to empty_frame for a native header with length 0.
@@ -61,11 +75,19 @@ public:
     std::size_t partial_size() const noexcept;  // bytes held for a frame not yet complete
     std::size_t retained_bytes() const noexcept;  // memory kept by both buffers, used or not
     void reset() noexcept;                      // drop everything (after the connection closed)
+    // Between reads (never while a read is in flight into the reader's memory), on a link quiet
+    // for a while: keeps only the bytes held, in memory sized to them, and lets the large-body
+    // memory go unless a large body is being read (both are kept while busy, so that a stream of
+    // frames does not allocate afresh).
+    void trim() noexcept;
 
 private:
+    // A large body handed out at the last next_frame goes; memory beyond large_frame_initial with it.
+    void release_returned_large();
     bool next_native(Frame& frame, std::error_code& ec);
     // Moves the incomplete native frame at begin_ (header in, `length` body bytes) to large_.
     void start_large(std::size_t length);
+    void reset_window() noexcept;  // nothing held: the window's memory goes
     bool next_json(Frame& frame, std::error_code& ec);
 
     std::string delimiter_;
@@ -74,6 +96,7 @@ private:
     std::size_t begin_ = 0;  // start of the unconsumed data
     std::size_t end_ = 0;    // end of the received data
     std::size_t scan_ = 0;   // where the delimiter search resumes
+    bool lent_ = false;      // buf_ is memory lent by prepare_lent's caller
     struct Large {
         ByteBuffer buffer;
         std::size_t length = 0;  // of the body being read; 0 when none

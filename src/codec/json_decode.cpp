@@ -9,8 +9,14 @@ struct JsonFrameDecoder::State {
     JsonSaxParser parser;
 };
 
-JsonFrameDecoder::JsonFrameDecoder() : state_(new State) {}
+JsonFrameDecoder::JsonFrameDecoder() = default;
 JsonFrameDecoder::~JsonFrameDecoder() { delete state_; }
+
+void JsonFrameDecoder::release() noexcept {
+    delete state_;
+    state_ = nullptr;
+    std::string().swap(detail_);
+}
 
 std::error_code JsonFrameDecoder::decode(std::string_view frame, DecodedFrame& out) {
     out = DecodedFrame{};
@@ -19,6 +25,7 @@ std::error_code JsonFrameDecoder::decode(std::string_view frame, DecodedFrame& o
         detail_ = "empty frame";
         return make_error_code(errc::empty_frame);
     }
+    if (!state_) state_ = new State;
     if (const std::error_code ec = state_->parser.parse(frame, true, detail_)) return ec;
 
     const MsgpackSaxHandler& h = state_->parser.handler;

@@ -48,10 +48,13 @@ public:
     std::error_code decode(std::string_view frame, DecodedFrame& out);
     // After a failed decode: what was wrong, for the error event ("invalid JSON at offset 7: ...").
     const std::string& error_detail() const noexcept { return detail_; }
+    // Lets the parser's buffers go (a link with nothing to read for now); the next decode makes
+    // them again. Invalidates the views of the last DecodedFrame.
+    void release() noexcept;
 
 private:
     struct State;
-    State* state_;
+    State* state_ = nullptr;  // made at the first decode
     std::string detail_;
 };
 

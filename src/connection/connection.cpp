@@ -17,6 +17,8 @@ namespace {
 constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t synchronous_write_rounds = 8;
 constexpr std::size_t min_ack_check = 4096;  // frames tracked before the socket is asked
+// A link with nothing received for about this long lets go of its buffers (release_idle_memory).
+constexpr std::chrono::milliseconds quiet_period{1000};
 
 // Drops the first `n` bytes of a buffer sequence.
 void consume_buffers(std::vector<asio::const_buffer>& buffers, std::size_t n) {
@@ -29,6 +31,13 @@ void consume_buffers(std::vector<asio::const_buffer>& buffers, std::size_t n) {
     if (!buffers.empty()) buffers.front() += n;
 }
 
+// Every plain connection reads into its thread's buffer, one at a time: a connection keeps only
+// the bytes of a frame not yet complete (FrameReader::prepare_lent).
+std::string& thread_read_buffer() {
+    static thread_local std::string buffer;
+    return buffer;
+}
+
 Liveness::Settings liveness_settings(const Config& config) {
     // A quarter of the shortest timeout: later than that, a check says more about this side's
     // thread than about the peer.
@@ -36,7 +45,7 @@ Liveness::Settings liveness_settings(const Config& config) {
     if (shortest.count() == 0 || (config.message_timeout.count() > 0 && config.message_timeout < shortest)) {
         shortest = config.message_timeout;
     }
-    return {config.message_timeout, config.heartbeat_interval, config.heartbeat_timeout, shortest / 4};
+    return {config.message_timeout, config.heartbeat_interval, config.heartbeat_timeout, shortest / 4, quiet_period};
 }
 
 }  // namespace
@@ -87,7 +96,9 @@ void Connection::send_control(const std::string& frame) {
 }
 
 void Connection::start_heartbeat() {
-    if (close_fsm_.closing() || liveness_.pinging()) return;
+    // Not on a Unix socket: the kernel ends the stream when the peer's process dies, however it
+    // dies, so pings would only cost every idle link wake-ups on both sides (docs/memory.md).
+    if (close_fsm_.closing() || liveness_.pinging() || stream_.plain_unix()) return;
     liveness_.send_pings(Liveness::Clock::now());
     liveness_.watch_silence();
     check_liveness();
@@ -107,12 +118,24 @@ void Connection::check_liveness() {
                                         " ms (heartbeat_timeout): the peer or the link is dead");
         return;
     }
+    if (verdict.quiet) release_idle_memory();
     if (verdict.ping) send_ping();
     // Re-arming cancels any earlier wait: one wait at a time, whoever called.
     liveness_timer_.expires_at(verdict.next);
     liveness_timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec) {
         if (!ec) self->check_liveness();
     }));
+}
+
+void Connection::release_idle_memory() {
+    // The read loop waits for readiness, so no read holds the reader's memory (other streams'
+    // reads do: their buffer stays).
+    if (stream_.plain() && read_fsm_.read_in_flight()) reader_.trim();
+    payloads_.release();
+    decoder_.release();
+    outbox_->release_memory();
+    if (preface_.empty() && !write_fsm_.write_in_flight()) std::string().swap(preface_);
+    if (control_.empty()) std::string().swap(control_);
 }
 
 void Connection::send_ping() {
@@ -195,6 +218,7 @@ void Connection::close_gracefully(std::chrono::milliseconds timeout) {
 
 void Connection::do_read() {
     if (read_fsm_.read() != ReaderFsm::Action::read) return;
+    if (stream_.plain()) return wait_readable();
     auto span = reader_.prepare(read_chunk);
     stream_.async_read_some(asio::buffer(span.data, span.size),
                             asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec, std::size_t n) {
@@ -202,19 +226,57 @@ void Connection::do_read() {
                             }));
 }
 
+void Connection::wait_readable() {
+    if (more_to_read_) {
+        // Readiness already signalled would not be signalled again: read without waiting, after
+        // the other work queued on this thread.
+        more_to_read_ = false;
+        asio::post(strand_, [self = shared_from_this()] { self->on_readable({}); });
+        return;
+    }
+    // With the library's own I/O thread (io_keepalive_), one thread runs the io_context.
+    stream_.async_wait_readable(io_keepalive_ != nullptr,
+                                asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec, auto...) {
+                                    self->on_readable(ec);
+                                }));
+}
+
+void Connection::on_readable(std::error_code ec) {
+    std::size_t n = 0;
+    if (!ec && !close_fsm_.closing()) {
+        const auto span = reader_.prepare_lent(thread_read_buffer(), read_chunk);
+        n = stream_.read_now(asio::buffer(span.data, span.size), ec);
+        if (!ec && n == 0) {
+            // Nothing after all (readiness without bytes): wait again.
+            reader_.return_lent(thread_read_buffer());
+            return wait_readable();
+        }
+        more_to_read_ = n == span.size;
+    }
+    on_read(ec, n);
+}
+
 void Connection::on_read(std::error_code ec, std::size_t n) {
-    switch (read_fsm_.on_read(ec, write_fsm_.error())) {
+    const auto action = read_fsm_.on_read(ec, write_fsm_.error());
+    if (action == ReaderFsm::Action::handle) reader_.commit(n);
+    const bool more = action == ReaderFsm::Action::handle && handle_input();
+    // Before anything else runs on this thread: the lent buffer is the thread's.
+    if (stream_.plain()) reader_.return_lent(thread_read_buffer());
+    switch (action) {
     case ReaderFsm::Action::finish: return maybe_finish();
     case ReaderFsm::Action::close: return close_on_strand(read_fsm_.reason());
     default: break;
     }
-    reader_.commit(n);
+    if (more) do_read();
+}
+
+bool Connection::handle_input() {
     liveness_.on_received(Liveness::Clock::now());
-    // A write that fails meanwhile leaves the reading to go on: the read started below sees the
+    // A write that fails meanwhile leaves the reading to go on: the read started next sees the
     // rest of what the peer sent, then its close.
     if (config_.raw_buffer) {
         if (auto owner = owner_.lock()) owner->on_raw_data(*this, reader_.take_all());
-        return do_read();
+        return true;
     }
     Frame frame;
     std::error_code frame_ec;
@@ -226,13 +288,12 @@ void Connection::on_read(std::error_code ec, std::size_t n) {
         if (read_fsm_.frame_handled() == ReaderFsm::Action::write) do_write();
     }
     if (read_fsm_.end_batch() == ReaderFsm::Action::write) do_write();
-    if (close_fsm_.closing()) return;
+    if (close_fsm_.closing()) return false;
     if (frame_ec) {
-        fail_input(frame_ec, "incoming frame exceeds max_message_size (" + std::to_string(config_.max_message_size) +
-                                 " bytes)");
-        return;
+        return fail_input(frame_ec, "incoming frame exceeds max_message_size (" +
+                                        std::to_string(config_.max_message_size) + " bytes)");
     }
-    do_read();
+    return true;
 }
 
 bool Connection::fail_input(std::error_code ec, const std::string& detail) {

@@ -1,7 +1,9 @@
 // One live stream link: reads and dispatches frames of both wires, writes what its outbox holds.
 //
 // Actors, all on the connection's strand:
-//   read loop:  async_read_some -> frames -> owner (in order, one at a time)
+//   read loop:  readable -> read into the thread's buffer -> frames -> owner (in order, one at a
+//               time) -> only a partial frame's bytes kept (docs/memory.md); streams other than
+//               a plain socket: async_read_some into the reader's own buffer
 //   write loop: [preface] -> outbox.take_batch -> one write of everything queued, at once when the
 //               socket takes it all (most often), else finished by async_write -> again
 //   close:      closes the socket; when neither loop has an operation in flight, owner.on_closed
@@ -128,7 +130,13 @@ protected:
 private:
     std::error_code accept_push(Outbox::Push result);
     void do_read();
+    // Plain socket: waits until it is readable, then on_readable.
+    void wait_readable();
+    // A plain socket became readable (or failed): reads what is there into the thread's buffer.
+    void on_readable(std::error_code ec);
     void on_read(std::error_code ec, std::size_t n);
+    // Hands on what a read brought; false when reading must stop.
+    bool handle_input();
     // Dispatches one frame; false when the connection must close (already reported).
     bool handle_frame(const Frame& frame);
     bool handle_json(std::string_view text);
@@ -138,6 +146,8 @@ private:
     bool deliver(const NativeFrame& frame, bool large = false);
     // Runs the liveness checks that are due and arms the timer for the next ones.
     void check_liveness();
+    // The link has been quiet for a while: buffers a busy link reuses go (docs/memory.md).
+    void release_idle_memory();
     void send_ping();
     bool fail_input(std::error_code ec, const std::string& detail);
     void do_write();
@@ -184,6 +194,9 @@ private:
     ReaderFsm read_fsm_;
     WriterFsm write_fsm_;
     CloseFsm close_fsm_;
+    // Plain socket: read before waiting for readiness, since the last read filled the buffer, or
+    // (at first) since bytes that came before the first wait may have signalled it to nobody.
+    bool more_to_read_ = true;
     bool track_acks_ = false;  // plain TCP with heartbeats: frames tracked until acknowledged
     std::size_t next_ack_check_ = 0;  // frames tracked at which to ask the socket again
     std::optional<std::uint64_t> unacknowledged_at_close_;  // bytes a dead link took with it

@@ -36,6 +36,12 @@ Liveness::Verdict Liveness::check(Clock::time_point now, bool frame_incomplete) 
         verdict.next = std::min(verdict.next, (frame_incomplete ? last_received_ : now) + settings_.message_timeout);
     }
     if (pinging_) verdict.next = std::min(verdict.next, next_ping_);
+    if (settings_.quiet_period.count() > 0) {
+        const bool arrived = last_received_ > checked_;
+        verdict.quiet = !arrived;
+        if (arrived) verdict.next = std::min(verdict.next, now + settings_.quiet_period);
+    }
+    checked_ = now;
     due_ = verdict.next;
     return verdict;
 }

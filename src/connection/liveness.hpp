@@ -25,6 +25,10 @@ public:
         std::chrono::milliseconds heartbeat_interval{0};  // 0 = never ping
         std::chrono::milliseconds heartbeat_timeout{0};   // 0 = never close for silence
         std::chrono::milliseconds stall_threshold{0};     // lateness of a check that means a stall here
+        // 0 = off. Otherwise a check that finds bytes arrived since the one before asks for the next
+        // check within this time, and a check that finds none says the link is quiet (Verdict::quiet):
+        // the owner lets go of the memory a busy link keeps, within about this time of going quiet.
+        std::chrono::milliseconds quiet_period{0};
     };
 
     explicit Liveness(Settings settings) : settings_(settings) {}
@@ -32,6 +36,7 @@ public:
     // The link opened: arrivals are counted from `now`.
     void start(Clock::time_point now) {
         last_received_ = now;
+        checked_ = Clock::time_point::min();  // the opening counts as activity
         due_ = Clock::time_point::max();
     }
     void on_received(Clock::time_point now) { last_received_ = now; }
@@ -48,6 +53,7 @@ public:
     struct Verdict {
         std::error_code failure;  // message_timeout or heartbeat_timeout: close the link
         bool ping = false;        // send a ping now
+        bool quiet = false;       // quiet_period set, and nothing arrived since the last check
         Clock::time_point next;   // when to check again (meaningless after a failure, or if !active())
     };
     // `frame_incomplete`: bytes of a frame not yet complete are buffered.
@@ -56,6 +62,7 @@ public:
 private:
     Settings settings_;
     Clock::time_point last_received_{};
+    Clock::time_point checked_ = Clock::time_point::min();  // when check() last ran
     Clock::time_point next_ping_{};
     Clock::time_point due_ = Clock::time_point::max();  // when the last check asked to be run again
     bool pinging_ = false;

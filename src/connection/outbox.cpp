@@ -30,6 +30,13 @@ void Outbox::Queue::release_shared(std::vector<SharedPiece>& released) {
     }
 }
 
+void Outbox::Queue::release_memory() noexcept {
+    std::string().swap(bytes);
+    std::vector<std::uint32_t>().swap(sizes);
+    std::vector<SharedPiece>().swap(shared);
+    shared_bytes = 0;
+}
+
 void Outbox::Queue::swap(Queue& other) noexcept {
     bytes.swap(other.bytes);
     sizes.swap(other.sizes);
@@ -184,6 +191,14 @@ bool Outbox::take_batch(Batch& batch) {
     batch.messages = inflight_.sizes.size();
     batch.size = inflight_.size();
     return true;
+}
+
+void Outbox::release_memory() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (writing_ || !pending_.sizes.empty() || !inflight_.sizes.empty()) return;
+    pending_.release_memory();
+    inflight_.release_memory();
+    if (requests_.empty()) std::vector<std::uint64_t>().swap(requests_);
 }
 
 Outbox::Completion Outbox::complete(std::size_t bytes_written, bool failed) {

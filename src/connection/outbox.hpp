@@ -129,6 +129,10 @@ public:
     // Frames confirmed written since construction.
     std::uint64_t written_count() const;
 
+    // Nothing queued nor being written: the queues give their capacity back (a link quiet for a
+    // while; busy, they keep it, so that the steady state allocates nothing).
+    void release_memory();
+
     std::size_t pending_bytes() const;
     std::size_t pending_messages() const;  // queued plus in flight
     std::size_t max_bytes() const noexcept { return max_bytes_; }
@@ -143,6 +147,7 @@ private:
 
         std::size_t size() const noexcept { return bytes.size() + shared_bytes; }
         void clear() noexcept;
+        void release_memory() noexcept;  // empty: its capacity goes too
         // Moves the shared pieces (with their owners) to `released`; only before clear(). Owners
         // are let go after the outbox's lock: the last reference may run a caller's deleter, which
         // may emit (and so lock again) or take its time.

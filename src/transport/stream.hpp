@@ -11,6 +11,7 @@
 #include <utility>
 
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #if defined(__linux__)
 #include <linux/sockios.h>
 #endif
@@ -39,6 +40,32 @@ public:
     void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
         if (other_) return other_->async_read_some(first_buffer(buffers), completion(std::forward<Handler>(handler)));
         socket_.async_read_some(buffers, std::forward<Handler>(handler));
+    }
+
+    // A plain socket: readable when it says so (async_wait_readable, then read_now), so that no
+    // read buffer waits with it. Other kinds read through async_read_some.
+    bool plain() const noexcept { return !other_; }
+
+    // Plain socket only: `handler(ec, ...)` once bytes or the end of the stream can be read.
+    // `one_thread`: a single thread runs the io_context, so a plain wait for readiness (no system
+    // call) cannot miss readiness that came while the caller read: the edge waits in epoll until
+    // that thread polls again. Otherwise another thread may have taken that edge meanwhile, so a
+    // one-byte peek is made instead: Asio tries a receive before it waits.
+    template <class Handler>
+    void async_wait_readable(bool one_thread, Handler&& handler) {
+        if (one_thread) return socket_.async_wait(asio::socket_base::wait_read, std::forward<Handler>(handler));
+        socket_.async_receive(asio::buffer(&peeked_, 1), asio::socket_base::message_peek,
+                              std::forward<Handler>(handler));
+    }
+
+    // Plain socket only: reads what is there without waiting; 0 when nothing is (`ec` clear).
+    std::size_t read_now(asio::mutable_buffer buffer, std::error_code& ec) {
+        const std::size_t n = socket_.read_some(buffer, ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            ec.clear();
+            return 0;
+        }
+        return n;
     }
 
     // Writes all of `buffers` (asio::async_write semantics).
@@ -72,6 +99,13 @@ public:
     bool plain_tcp() const {
         std::error_code ec;
         return !other_ && is_tcp(socket_.local_endpoint(ec)) && !ec;
+    }
+
+    // A plain Unix domain socket: the kernel ends the stream of a peer whose process died.
+    bool plain_unix() const {
+        std::error_code ec;
+        const auto local = socket_.local_endpoint(ec);
+        return !other_ && !ec && local.protocol().family() == AF_UNIX;
     }
 
     // Bytes written that the peer's TCP has not acknowledged (Linux); nullopt when unknown.
@@ -124,6 +158,7 @@ private:
     }
 
     GenericSocket socket_;  // the plain socket; unused under another kind
+    char peeked_ = 0;       // where async_wait_readable's peek puts the byte it leaves unread
     std::unique_ptr<ByteStream> other_;
 };
 

@@ -173,3 +173,25 @@ TEST_CASE("a client whose own thread stalled beyond heartbeat_timeout does not b
     CHECK_FALSE(log.wait_for("disconnect", 1s));
     CHECK(log.entries() == std::vector<std::string>{"connect", "stalled", "after"});
 }
+
+TEST_CASE("a client on a Unix socket does not ping: the kernel ends the stream of a dead server", "[heartbeat]") {
+    test::TempDir dir;
+    test::Log log;
+    const std::string path = dir.path() + "/fake.sock";
+    test::SilentListener listener(path);
+    ipcxx::Client client{fast_heartbeat(dir, "hello")};
+    client.on("disconnect", [&] { log.add("disconnect"); });
+    client.on("error", [&](const ipcxx::ErrorEvent& e) { log.add("error " + e.message); });
+    client.connect_to("fake", path);
+    auto server = listener.accept(10s);
+    REQUIRE(server.connected());
+    REQUIRE(server.read_frames(1, 10s).find("ipcxx.hello") != std::string::npos);
+    REQUIRE(server.send(welcome));
+    REQUIRE(test::eventually([&] { return client.native(); }));
+    // Ten heartbeat intervals and more than a heartbeat timeout: no ping, and silence fails nothing.
+    CHECK(server.read_frames(1, 500ms).empty());
+    CHECK(log.entries().empty());
+    server.close();  // as the kernel does when the server's process dies
+    REQUIRE(log.wait_for("disconnect"));
+    CHECK(log.entries() == std::vector<std::string>{"disconnect"});
+}

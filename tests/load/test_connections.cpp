@@ -1,10 +1,15 @@
 // 10,000 concurrent connections to one server, all served; the memory each idle connection costs
 // is measured (resident set growth / connections) and printed. The clients live in a test_peer
-// process, so that this process's figures are the server's alone.
+// process, so that this process's figures are the server's alone. Then 100,000, over Unix sockets
+// and over TCP, the clients in four test_peer processes.
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "support/child_process.hpp"
 #include "support/fixtures.hpp"
@@ -65,4 +70,73 @@ TEST_CASE("10,000 concurrent connections to one server, all served", "[load]") {
     REQUIRE(test::eventually([&] { return disconnected.load() == connections; }, 120s));
     CHECK(test::eventually([&] { return test::open_fds(true) == sockets_before; }, 10s));
     CHECK(server.sockets().empty());
+}
+
+namespace hundred_thousand_test {
+
+#ifdef IPCXX_TEST_TSAN
+constexpr std::size_t many = 10'000;
+#else
+constexpr std::size_t many = 100'000;
+#endif
+// Client processes, each with its share of the connections on one I/O thread; over TCP each
+// connects to a loopback address of its own (127.0.0.1, .2, ...), so that every one has the
+// ephemeral ports of a whole range.
+constexpr std::size_t client_processes = 4;
+
+// Opt-in (`ctest -L load`, docs/tests.md): `many` connections to one server, every one answered.
+void hold_many(bool tcp) {
+    const std::size_t wanted = many + 1'000;
+    const std::size_t limit = test::raise_fd_limit(wanted);
+    if (limit < wanted) {
+        WARN("skipped: RLIMIT_NOFILE reaches only " << limit << " of the " << wanted
+                                                    << " descriptors needed (raise the hard limit and fs.nr_open)");
+        return;
+    }
+    test::TempDir dir;
+    auto config = test::config_in(dir);
+    config.max_connections = many;
+    ipcxx::Server server{config};
+    std::atomic<std::size_t> served{0}, disconnected{0};
+    server.on("socket.disconnected", [&](ipcxx::Socket&) { ++disconnected; });
+    server.on("hi", [&](const ipcxx::Payload&, ipcxx::Socket& from) {
+        if (!from.emit("reply")) ++served;
+    });
+    if (tcp) server.serve_net("0.0.0.0", 0);
+    else server.serve(dir.path() + "/many.sock");
+    REQUIRE(test::eventually([&] { return tcp ? server.port() != 0 : !server.path().empty(); }, 10s));
+    const std::size_t rss_before = test::resident_bytes();
+    const auto started = std::chrono::steady_clock::now();
+
+    std::vector<std::unique_ptr<test::ChildProcess>> clients;
+    for (std::size_t i = 0; i < client_processes; ++i) {
+        const std::string host = tcp ? "127.0.0." + std::to_string(i + 1) : "unix:" + server.path();
+        clients.push_back(std::make_unique<test::ChildProcess>(std::vector<std::string>{
+            IPCXX_TEST_PEER, "many-clients", host, std::to_string(server.port()), std::to_string(many / client_processes)}));
+    }
+    for (auto& client : clients) {
+        INFO(client->describe());
+        REQUIRE(client->wait_line(test::ev_is("served"), 240s));
+    }
+    const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    CHECK(served == many);
+    CHECK(server.sockets().size() == many);
+    const double per_connection = (static_cast<double>(test::resident_bytes()) - static_cast<double>(rss_before)) / many;
+    std::printf("%zu connections over %s: all answered in %.1f s; server memory per connection %.0f bytes (%.1f KiB)\n",
+                many, tcp ? "TCP" : "Unix sockets", seconds, per_connection, per_connection / 1024);
+
+    for (auto& client : clients) client->close_stdin();
+    REQUIRE(test::eventually([&] { return disconnected.load() == many; }, 240s));
+    CHECK(server.sockets().empty());
+}
+
+}  // namespace hundred_thousand_test
+
+TEST_CASE("100,000 concurrent connections to one server over Unix sockets, every one answered", "[load]") {
+    hundred_thousand_test::hold_many(false);
+}
+
+TEST_CASE("100,000 concurrent connections to one server over TCP on four loopback addresses, every one answered",
+          "[load]") {
+    hundred_thousand_test::hold_many(true);
 }

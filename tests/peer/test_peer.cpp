@@ -8,6 +8,7 @@
 //     prints {"ev":"connect"}, {"ev":"disconnect"}, {"ev":"echo","seq":N}, {"ev":"sent","count":N}
 //            (total accepted by emit), {"ev":"error","code":NAME,"undelivered":N}, {"ev":"destroy"}
 //   test_peer many-clients HOST PORT N   N clients on one I/O thread; each emits "hi" once connected
+//     (HOST unix:PATH: to the Unix socket PATH, PORT ignored)
 //     prints {"ev":"served","count":N} once every one got its "reply", then idles until EOF
 //   test_peer half-frame HOST PORT json|native   writes the first half of a frame, prints
 //     {"ev":"written"}, and waits (to be killed)
@@ -140,7 +141,8 @@ int many_clients(const std::string& host, std::uint16_t port, std::size_t count)
             if (++served == count) print(R"({"ev":"served","count":)" + std::to_string(count) + "}");
         });
         client->on("error", print_error);
-        client->connect_to_net("server", host, port);
+        if (host.rfind("unix:", 0) == 0) client->connect_to("server", host.substr(5));
+        else client->connect_to_net("server", host, port);
         clients.push_back(std::move(client));
     }
     wait_for_eof();

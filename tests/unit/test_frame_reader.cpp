@@ -321,11 +321,13 @@ std::string patterned(std::size_t size, char seed) {
     return s;
 }
 
-// Reads `chunk` as a socket would deliver it: each read takes at most what prepare() offers.
+// Reads `chunk` as a socket would deliver it: each read takes at most what prepare() offers. With
+// `lent`, each read goes through prepare_lent(*lent, read_size) and return_lent(), as a plain
+// socket's do.
 void feed_reads(FrameReader& reader, std::string_view chunk, std::vector<std::string>& frames,
-                std::vector<bool>* large = nullptr) {
+                std::vector<bool>* large = nullptr, std::string* lent = nullptr, std::size_t read_size = 1) {
     do {
-        const FrameReader::Span span = reader.prepare(1);
+        const FrameReader::Span span = lent ? reader.prepare_lent(*lent, read_size) : reader.prepare(1);
         REQUIRE(span.size > 0);
         const std::size_t n = std::min(span.size, chunk.size());
         std::memcpy(span.data, chunk.data(), n);
@@ -338,6 +340,7 @@ void feed_reads(FrameReader& reader, std::string_view chunk, std::vector<std::st
             if (large) large->push_back(reader.large_frame_returned());
         }
         REQUIRE_FALSE(ec);
+        if (lent) reader.return_lent(*lent);
     } while (!chunk.empty());
 }
 
@@ -429,5 +432,100 @@ TEST_CASE("memory a huge frame needed is let go once the frame is handed out", "
         feed_reads(reader, native ? native_frame("small") : std::string("small\f"), frames);
         REQUIRE(frames.size() == 2);
         CHECK(reader.retained_bytes() <= 2 * FrameReader::large_frame_initial);
+    }
+}
+
+namespace {
+
+// The memory a trimmed reader may keep while it holds `partial` bytes of a small frame: those
+// bytes, or the few a std::string holds inline.
+std::size_t allowed_after_trim(std::size_t partial) { return std::max<std::size_t>(partial, 15); }
+// Untrimmed, at most the memory its largest partial frame needed (the stream below is a few
+// hundred bytes long), never the 64 KiB it read into.
+constexpr std::size_t kept_while_busy = 1024;
+
+// Reads through memory lent per read: two buffers in turn, scribbled over after each read, so
+// that a reader keeping a pointer into either would return wrong frames.
+struct LentReads {
+    FrameReader reader{"\f", 0};
+    std::string lent[2];
+    std::size_t reads = 0;
+    std::vector<std::string> frames;
+
+    void read(std::string_view chunk, std::size_t read_size) {
+        if (chunk.empty()) return;
+        std::string& buffer = lent[reads++ % 2];
+        feed_reads(reader, chunk, frames, nullptr, &buffer, read_size);
+        std::fill(buffer.begin(), buffer.end(), 'Z');
+    }
+};
+
+}  // namespace
+
+TEST_CASE("frames split at every byte reassemble through a lent buffer released between reads",
+          "[frame_reader][lent]") {
+    std::string stream;
+    std::vector<std::string> expected;
+    auto json = [&](const std::string& text) {
+        stream += text + "\f";
+        expected.push_back(text);
+    };
+    auto native = [&](const std::string& body) {
+        stream += native_frame(body);
+        expected.push_back(native_tag + body);
+    };
+    json("{\"type\":\"a\",\"data\":1}");
+    native(std::string("\x92\x00\xa1\x0c", 4));
+    native(std::string(300, '\x0c'));
+    json("{\"type\":\"b\"}");
+    native(std::string(1, '\xc1'));
+    json("x");
+
+    // Between reads the reader keeps at most the memory of the partial frames it held (reused,
+    // so that a busy reader does not allocate), never the 64 KiB it read into; trimmed, only what
+    // it holds now.
+    for (const bool trim_between : {false, true}) {
+        CAPTURE(trim_between);
+        for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+            CAPTURE(cut);
+            LentReads reads;
+            reads.read(std::string_view(stream).substr(0, cut), 64 * 1024);
+            CHECK(reads.reader.retained_bytes() < kept_while_busy);
+            if (trim_between) reads.reader.trim();
+            reads.read(std::string_view(stream).substr(cut), 64 * 1024);
+            REQUIRE(reads.frames == expected);
+            CHECK(reads.reader.retained_bytes() < kept_while_busy);
+            reads.reader.trim();
+            CHECK(reads.reader.retained_bytes() <= allowed_after_trim(0));
+        }
+        LentReads byte_by_byte;
+        for (std::size_t i = 0; i < stream.size(); ++i) {
+            byte_by_byte.read(std::string_view(stream).substr(i, 1), 64 * 1024);
+            REQUIRE(byte_by_byte.reader.retained_bytes() < kept_while_busy);
+            if (trim_between) {
+                byte_by_byte.reader.trim();
+                REQUIRE(byte_by_byte.reader.retained_bytes() <= allowed_after_trim(byte_by_byte.reader.partial_size()));
+            }
+        }
+        CHECK(byte_by_byte.frames == expected);
+    }
+}
+
+TEST_CASE("a partial frame beyond the lend limit and a large body use the reader's own memory, let go after",
+          "[frame_reader][lent]") {
+    const std::string long_json = "{\"type\":\"long\",\"data\":\"" + std::string(FrameReader::lend_limit * 2, 'j') + "\"}";
+    const std::string large_body(FrameReader::large_frame + 1000, '\x0c');
+    const std::string stream = "{\"type\":\"a\"}\f" + long_json + "\f" + native_frame(large_body) + native_frame("end");
+    const std::vector<std::string> expected{"{\"type\":\"a\"}", long_json, native_tag + large_body, native_tag + "end"};
+    for (const std::size_t read_size : {std::size_t{1000}, std::size_t{4096}, std::size_t{64 * 1024}}) {
+        CAPTURE(read_size);
+        LentReads reads;
+        for (std::size_t from = 0; from < stream.size(); from += read_size) {
+            reads.read(std::string_view(stream).substr(from, read_size), read_size);
+        }
+        CHECK(reads.frames == expected);
+        CHECK(reads.reader.partial_size() == 0);
+        reads.reader.trim();
+        CHECK(reads.reader.retained_bytes() <= allowed_after_trim(0));
     }
 }

@@ -171,3 +171,35 @@ TEST_CASE("liveness: message_timeout is not blamed on the peer after a stall of 
     CHECK(v.next == t0 + 4000ms);
     CHECK(live.check(v.next, true).failure == errc::message_timeout);
 }
+
+TEST_CASE("liveness: a link is reported quiet at the first check that finds nothing arrived since the last",
+          "[liveness][quiet]") {
+    auto with_quiet = settings(30000ms, 0ms, 0ms);
+    with_quiet.quiet_period = 1000ms;
+    Liveness live(with_quiet);
+    live.start(t0);
+    auto v = live.check(t0, false);  // the opening counts as activity: look again soon
+    CHECK_FALSE(v.quiet);
+    CHECK(v.next == t0 + 1000ms);
+    live.on_received(t0 + 300ms);
+    v = live.check(t0 + 1000ms, false);  // bytes since: again soon
+    CHECK_FALSE(v.quiet);
+    CHECK(v.next == t0 + 2000ms);
+    v = live.check(t0 + 2000ms, false);  // nothing since: quiet, and back to the long cadence
+    CHECK(v.quiet);
+    CHECK(v.next == t0 + 32000ms);
+    v = live.check(t0 + 32000ms, false);  // still quiet
+    CHECK(v.quiet);
+    live.on_received(t0 + 40000ms);
+    v = live.check(t0 + 62000ms, false);  // busy again since: not quiet, and soon again
+    CHECK_FALSE(v.quiet);
+    CHECK(v.next == t0 + 63000ms);
+
+    SECTION("without quiet_period, never quiet and nothing sooner") {
+        Liveness plain(settings(30000ms, 0ms, 0ms));
+        plain.start(t0);
+        v = plain.check(t0 + 2000ms, false);
+        CHECK_FALSE(v.quiet);
+        CHECK(v.next == t0 + 32000ms);
+    }
+}
