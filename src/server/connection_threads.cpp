@@ -1,6 +1,8 @@
 // The server's I/O threads: where it sits among the layers and its threading are in docs/ARCHITECTURE.md.
 #include "server/connection_threads.hpp"
 
+#include <unistd.h>
+
 #include <asio/strand.hpp>
 
 namespace ipcxx::detail {
@@ -16,6 +18,22 @@ ConnectionThreads::Place ConnectionThreads::next() {
     if (turn == 0) return Place{asio::make_strand(first_), first_keepalive_};
     const auto& thread = started_[turn - 1];
     return Place{asio::make_strand(thread->context()), thread};
+}
+
+std::error_code ConnectionThreads::move_to(GenericSocket& socket, const Strand& strand) {
+    std::error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    if (ec) return ec;
+    const auto fd = socket.release(ec);
+    if (ec) return ec;
+    GenericSocket moved(strand);
+    moved.assign(protocol, fd, ec);
+    if (ec) {
+        ::close(fd);
+        return ec;
+    }
+    socket = std::move(moved);
+    return {};
 }
 
 bool ConnectionThreads::running_in_this_thread() const noexcept {

@@ -15,6 +15,7 @@
 
 #include "runtime/io_thread.hpp"
 #include "runtime/strand.hpp"
+#include "transport/endpoint.hpp"
 
 namespace ipcxx::detail {
 
@@ -36,6 +37,9 @@ public:
     // The next io_context in turn (round robin: with connections of similar weight, as even as
     // least-loaded, at one atomic increment). Any thread.
     Place next();
+    // Re-homes an accepted socket onto `strand`'s io_context (the same descriptor, registered with
+    // that thread's reactor instead). On failure the socket is left as it was.
+    static std::error_code move_to(GenericSocket& socket, const Strand& strand);
     // True on a thread that runs any of the io_contexts.
     bool running_in_this_thread() const noexcept;
     // The threads started here, for the owner's release_server_threads().

@@ -131,18 +131,17 @@ std::error_code ServerImpl::restart(std::string& detail) {
 }
 
 void ServerImpl::do_accept(std::uint64_t generation) {
-    // Called with acceptor_mutex_ held. The socket is made on the io_context its connection will run on.
-    ConnectionThreads::Place place = threads_.next();
-    Strand conn_strand = place.strand;
+    // Called with acceptor_mutex_ held. The socket is made on the acceptor's io_context: one of
+    // another thread's, pending here, could outlive that thread's io_context at shutdown.
+    Strand conn_strand = asio::make_strand(io_);
     acceptor_.async_accept(conn_strand,
-                           asio::bind_executor(strand_, [self = shared_from_this(), generation, place = std::move(place)](
+                           asio::bind_executor(strand_, [self = shared_from_this(), generation, conn_strand](
                                                             std::error_code ec, GenericSocket socket) {
-                               self->on_accept(generation, place, ec, std::move(socket));
+                               self->on_accept(generation, conn_strand, ec, std::move(socket));
                            }));
 }
 
-void ServerImpl::on_accept(std::uint64_t generation, const ConnectionThreads::Place& place, std::error_code ec,
-                           GenericSocket socket) {
+void ServerImpl::on_accept(std::uint64_t generation, const Strand& strand, std::error_code ec, GenericSocket socket) {
     {
         std::lock_guard<std::mutex> lock(acceptor_mutex_);
         if (generation != generation_ || !running()) return;
@@ -170,6 +169,13 @@ void ServerImpl::on_accept(std::uint64_t generation, const ConnectionThreads::Pl
     if (!is_tcp(remote_endpoint)) peer.credentials = peer_credentials(socket.native_handle());
     if (auto refusal = check_allowed_uid(peer)) return refuse(socket, make_error_code(errc::peer_not_allowed), *refusal);
     set_close_on_exec(socket.native_handle());
+    ConnectionThreads::Place place{strand, io_keepalive_};
+    if (threads_.size() > 1) {
+        place = threads_.next();
+        if (auto moved = ConnectionThreads::move_to(socket, place.strand)) {
+            return refuse(socket, moved, "connection from " + remote + " not placed on an I/O thread: " + moved.message());
+        }
+    }
     if (!is_tcp(remote_endpoint)) {
         prepare_unix(socket, config_);
         return add_connection(generation, place, Stream(std::move(socket)), remote, std::move(peer));
@@ -460,7 +466,12 @@ void ServerImpl::on_frame(Connection& link, const NativeFrame& frame, const Payl
             if (auto state = active_.take(conn.serial(), frame.id)) state->cancel(make_error_code(errc::request_cancelled));
             return;
         case FrameKind::response:
-        case FrameKind::error_response: pending_->complete(frame.id, response_from(frame)); return;
+        case FrameKind::error_response:
+            // The server's requests live on strand_ (their timers, their callbacks); with one I/O
+            // thread this connection's strand runs on the same thread, else the answer goes there.
+            if (threads_.size() > 1) return pending_->complete_later(frame.id, response_from(frame));
+            pending_->complete(frame.id, response_from(frame));
+            return;
         case FrameKind::ping:
         case FrameKind::pong: return;
     }

@@ -146,8 +146,7 @@ private:
     // Asks config.authenticate about this connection: true if accepted; else reported and closed.
     bool admit(ServerConnection& conn, bool said_hello);
     void do_accept(std::uint64_t generation);
-    void on_accept(std::uint64_t generation, const ConnectionThreads::Place& place, std::error_code ec,
-                   GenericSocket socket);
+    void on_accept(std::uint64_t generation, const Strand& strand, std::error_code ec, GenericSocket socket);
 
     asio::io_context& io_;
     const std::shared_ptr<void> io_keepalive_;
