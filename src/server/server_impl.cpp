@@ -537,9 +537,17 @@ void ServerImpl::on_closed(Connection& link, std::error_code reason) {
     const std::uint64_t serial = conn.serial();
     for (const auto& state : active_.take_link(serial)) state->cancel(make_error_code(errc::connection_lost));
     remove_worker(serial);
-    pending_->fail_where([serial](std::uint64_t link, std::uint64_t) { return link == serial; },
-                         make_error_code(errc::connection_lost),
-                         "connection to " + conn.remote() + " closed before the response arrived");
+    // The server's requests live on strand_: from another I/O thread their end is posted there.
+    auto fail_requests = [pending = pending_, serial, remote = conn.remote()] {
+        pending->fail_where([serial](std::uint64_t link, std::uint64_t) { return link == serial; },
+                            make_error_code(errc::connection_lost),
+                            "connection to " + remote + " closed before the response arrived");
+    };
+    if (threads_.size() > 1) {
+        asio::post(strand_, std::move(fail_requests));
+    } else {
+        fail_requests();
+    }
     {
         std::lock_guard<std::mutex> guard(mutex_);
         connections_.erase(conn.serial());
