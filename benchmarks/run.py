@@ -59,8 +59,13 @@ MODES = {  # divisor of the message counts, repetitions, time bound of one proce
 SMOKE = {"W1": 2_000, "W2": 1_000, "W2c": 1_000, "W3s": 5_000, "W3b": 20, "W4": 500, "P1k": 200, "P10k": 1_000}
 
 
-def cell_flags(workload, transport, endpoint, mode):
+# Systems whose server takes --io-threads (ipcxx's Config::io_threads, ZeroMQ's context threads).
+THREADED = {"ipcxx", "ipcxx_json", "zmq"}
+
+
+def cell_flags(workload, transport, endpoint, mode, clients_override=None):
     messages, warmup, size, inflight, clients = CELLS[workload]
+    clients = clients_override or clients
     divisor = MODES[mode][0]
     if divisor is None:
         messages, warmup = SMOKE[workload], SMOKE[workload] // 10
@@ -87,6 +92,10 @@ class Runner:
         self.port = random.randrange(self.port_low, self.port_high, 2)
         cpus = os.cpu_count() or 1
         self.server_cpu, self.client_cpu = ("0", "1") if cpus >= 2 else ("0", "0")
+        self.clients = args.clients
+        self.io_threads = args.io_threads
+        # A server on N I/O threads gets N CPUs (the client's among them when there are no more).
+        self.threaded_server_cpu = f"0-{min(args.io_threads, cpus) - 1}" if args.io_threads > 1 else self.server_cpu
 
     def program(self, system, side):
         if system == "nodeipc":
@@ -116,12 +125,17 @@ class Runner:
         raise AssertionError("unreachable")
 
     def run_once(self, system, workload, transport):
-        flags, units = cell_flags(workload, transport, self.endpoint(system, workload, transport), self.mode)
+        flags, units = cell_flags(workload, transport, self.endpoint(system, workload, transport), self.mode,
+                                  self.clients)
         server_cpu = self.client_cpu if workload == "W2c" else self.server_cpu
+        server_flags = flags
+        if system in THREADED and self.io_threads > 1:
+            server_flags = flags + ["--io-threads", str(self.io_threads)]
+            server_cpu = self.threaded_server_cpu
         srss, crss, serr = self.tmp / "server.rss", self.tmp / "client.rss", self.tmp / "server.err"
         cout, cerr = self.tmp / "client.out", self.tmp / "client.err"
         with open(serr, "w") as err:
-            server = subprocess.Popen(self.command(system, "server", server_cpu, flags, srss),
+            server = subprocess.Popen(self.command(system, "server", server_cpu, server_flags, srss),
                                       stdout=subprocess.PIPE, stderr=err, text=True)
         try:
             if not select.select([server.stdout], [], [], 15)[0] or server.stdout.readline().strip() != "ready":
@@ -320,6 +334,10 @@ def main():
     p.add_argument("--mode", choices=MODES, default="full")
     p.add_argument("--systems", default=",".join(SYSTEMS))
     p.add_argument("--workloads", default=",".join(CELLS))
+    p.add_argument("--clients", type=int, default=None,
+                   help="connections per cell instead of the workload's (W1 with 8, W4 with 1000)")
+    p.add_argument("--io-threads", type=int, default=1,
+                   help="I/O threads of the ipcxx and ZeroMQ servers (pinned to as many CPUs)")
     args = p.parse_args()
     runner = Runner(args)
     systems = [s for s in args.systems.split(",") if s == "nodeipc" or (runner.bin / f"{s}_server").exists()]

@@ -84,6 +84,7 @@ set(IPCXX_SERVER_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/server/udp_peers.cpp
     ${IPCXX_SOURCE_ROOT}/src/server/udp_server.cpp
     ${IPCXX_SOURCE_ROOT}/src/server/work_distribution.cpp
+    ${IPCXX_SOURCE_ROOT}/src/server/connection_threads.cpp
 )
 set(IPCXX_TRANSPORT_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/transport/endpoint.cpp

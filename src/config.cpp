@@ -67,6 +67,7 @@ void Config::validate() const {
     if (udp_peer_expiry.count() <= 0) fail("config.udp_peer_expiry must be positive");
     if (busy_poll.count() < 0) fail("config.busy_poll must not be negative");
     if (handler_threads > 1024) fail("config.handler_threads must be at most 1024");
+    if (io_threads == 0 || io_threads > 1024) fail("config.io_threads must be between 1 and 1024");
     if (max_message_size == 0) fail("config.max_message_size must be positive");
     if (max_event_name_length == 0) fail("config.max_event_name_length must be positive");
     auto not_negative = [&](std::chrono::milliseconds value, const char* key) {

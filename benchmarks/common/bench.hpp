@@ -24,8 +24,9 @@ struct Options {
     std::uint64_t warmup = 0;
     std::size_t size = 64;        // payload bytes
     std::size_t inflight = 1;     // round trips in flight (W1, W2)
-    std::size_t clients = 1;      // connections (W4)
+    std::size_t clients = 1;      // connections (W4; W1 with more than 1: each pipelines --inflight)
     std::uint64_t rate = 0;       // paced round trips (P1k, P10k): requests per second; 0: not paced
+    std::size_t io_threads = 1;   // the server's I/O threads (ipcxx's Config::io_threads, ZeroMQ's context)
 
     bool tcp() const { return transport == "tcp"; }
     std::string host() const { return endpoint.substr(0, endpoint.rfind(':')); }
@@ -59,6 +60,7 @@ inline Options parse(int argc, char** argv) {
         else if (flag == "--inflight") o.inflight = std::stoull(value);
         else if (flag == "--clients") o.clients = std::stoull(value);
         else if (flag == "--rate") o.rate = std::stoull(value);
+        else if (flag == "--io-threads") o.io_threads = std::stoull(value);
         else fail("unknown flag " + flag);
     }
     if (argc % 2 == 0) fail("flags come in pairs: --flag value");
@@ -70,6 +72,7 @@ inline Options parse(int argc, char** argv) {
     if (o.size < 16) o.size = 16;  // room for the sequence number in byte-oriented systems
     if (o.inflight < 1) o.inflight = 1;
     if (o.clients < 1) o.clients = 1;
+    if (o.io_threads < 1) o.io_threads = 1;
     return o;
 }
 
@@ -98,6 +101,9 @@ public:
         return next_ == total();
     }
     void start_now() { start_ = Clock::now(); }  // warm-up of 0: the clock starts with the first send
+    Clock::time_point started() const { return start_; }
+    Clock::time_point ended() const { return end_; }
+    const std::vector<Clock::duration>& latencies() const { return latencies_; }
 
     void report(const char* system) {
         std::sort(latencies_.begin(), latencies_.end());
@@ -133,6 +139,38 @@ void paced_round_trips(const Options& o, RoundTrips& rt, RoundTrip&& round_trip)
         rt.sent(seq);
         rt.received(round_trip(seq));
     }
+}
+
+// W1 over --clients connections: each connection's share of the round trips (the remainder to the first).
+inline Options share_of_connection(const Options& o, std::size_t connection) {
+    Options share = o;
+    share.messages = o.messages / o.clients + (connection == 0 ? o.messages % o.clients : 0);
+    share.warmup = o.warmup / o.clients + (connection == 0 ? o.warmup % o.clients : 0);
+    share.clients = 1;
+    return share;
+}
+
+// One result line for the round trips of several connections: every timed round trip, from the first
+// connection's end of warm-up to the last connection's last reply; percentiles over all of them.
+template <class Connections>
+void report_round_trips(const char* system, const Options& o, const Connections& connections) {
+    std::vector<Clock::duration> all;
+    Clock::time_point start = Clock::time_point::max(), end = Clock::time_point::min();
+    for (const auto& rt : connections) {
+        all.insert(all.end(), rt->latencies().begin(), rt->latencies().end());
+        start = std::min(start, rt->started());
+        end = std::max(end, rt->ended());
+    }
+    std::sort(all.begin(), all.end());
+    auto us = [&](double q) {
+        auto i = std::min(all.size() - 1, static_cast<std::size_t>(q * all.size()));
+        return std::chrono::duration<double, std::micro>(all[i]).count();
+    };
+    std::printf("{\"system\":\"%s\",\"workload\":\"%s\",\"transport\":\"%s\",\"count\":%llu,\"seconds\":%.6f,"
+                "\"p50_us\":%.2f,\"p99_us\":%.2f,\"max_us\":%.2f}\n",
+                system, o.workload.c_str(), o.transport.c_str(), static_cast<unsigned long long>(all.size()),
+                std::chrono::duration<double>(end - start).count(), us(0.5), us(0.99), us(1.0));
+    std::fflush(stdout);
 }
 
 // Streams and fan-out: `count` messages (W4: deliveries) of `bytes` payload bytes in total.

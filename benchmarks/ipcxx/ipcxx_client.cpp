@@ -86,6 +86,47 @@ void paced_round_trips(const bench::Options& o) {
     rt.report(ipcxx_bench::system_name);
 }
 
+// W1 over several connections (--clients): they share one io_context run by this thread, as the
+// fan-out clients do; each pipelines its share of the round trips, --inflight at a time.
+void round_trips_over_connections(const bench::Options& o) {
+    const std::string payload(o.size, 'x');
+    asio::io_context io;
+    std::vector<bench::Options> shares;
+    std::vector<std::unique_ptr<bench::RoundTrips>> trips;
+    std::vector<std::unique_ptr<ipcxx::Client>> clients;
+    std::vector<std::uint64_t> seqs(o.clients, 0);
+    shares.reserve(o.clients);  // each RoundTrips keeps a reference to its share
+    std::size_t done = 0;
+    for (std::size_t i = 0; i < o.clients; ++i) {
+        shares.push_back(bench::share_of_connection(o, i));
+        trips.push_back(std::make_unique<bench::RoundTrips>(shares.back()));
+        clients.push_back(std::make_unique<ipcxx::Client>(io, ipcxx_bench::config(o, "c" + std::to_string(i))));
+        auto& c = *clients.back();
+        auto& rt = *trips.back();
+        std::uint64_t& seq = seqs[i];
+        ipcxx_bench::fail_on_error(c);
+        auto send = [&c, &rt, &seq, &payload] {
+            rt.sent(seq);
+            if (auto ec = c.emit("req", message(seq++, payload))) bench::fail("emit: " + ec.message());
+        };
+        c.once("connect", [&rt, &seq, send, &o] {
+            rt.start_now();
+            while (seq < std::min<std::uint64_t>(o.inflight, rt.total())) send();
+        });
+        c.on("rep", [&rt, &seq, send, &done](const ipcxx::Payload& p) {
+            if (rt.received(seq_of(p))) ++done;
+            else if (seq < rt.total()) send();
+        });
+        connect(c, o);
+    }
+    while (done < o.clients) io.run_one();
+    clients[0]->emit("bye");
+    while (clients[0]->pending_messages() > 0) io.run_one();
+    bench::report_round_trips(ipcxx_bench::system_name, o, trips);
+    clients.clear();
+    io.poll();  // let the closes finish
+}
+
 // The main thread produces; a full send queue (errc::queue_full, 16 MiB) is waited out until the
 // `drain` event says there is room again, as node-ipc's streaming senders wait for theirs.
 template <class Body>
@@ -188,6 +229,7 @@ int main(int argc, char** argv) {
     switch (bench::kind(o)) {
         case bench::Kind::round_trip:
             if (o.rate > 0) paced_round_trips(o);
+            else if (o.clients > 1) round_trips_over_connections(o);
             else round_trips(o);
             break;
         case bench::Kind::stream: stream(o); break;

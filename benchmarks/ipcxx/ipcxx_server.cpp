@@ -9,7 +9,9 @@
 int main(int argc, char** argv) {
     auto o = bench::parse(argc, argv);
     const std::string payload(o.size, 'x');
-    ipcxx::Server server{ipcxx_bench::config(o, "bench")};
+    auto config = ipcxx_bench::config(o, "bench");
+    config.io_threads = o.io_threads;
+    ipcxx::Server server{config};
     ipcxx_bench::fail_on_error(server);
 
     std::mutex mutex;
@@ -24,6 +26,7 @@ int main(int argc, char** argv) {
     };
 
     server.on("start", [&] { update([&] { started = true; }); });
+    // With --io-threads, `connect` (and `go`, `bye`) of different connections may run at once: under `mutex`.
     server.on("connect", [&](ipcxx::Socket&) { update([&] { ++connected; }); });
     server.on("req", [&](const ipcxx::Payload& p, ipcxx::Socket& from) { from.emit("rep", p); });
     std::uint64_t received = 0;  // W3: only touched on the one connection's strand

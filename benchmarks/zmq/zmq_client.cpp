@@ -1,4 +1,6 @@
 // zmq_client: a DEALER (W1-W3) or 100 SUB sockets on one thread (W4).
+#include <memory>
+
 #include "zmq_common.hpp"
 
 namespace {
@@ -35,6 +37,44 @@ void paced_round_trips(const bench::Options& o, zmq::socket_t& sock) {
     });
     sock.send(body(o, bench::tag_bye), zmq::send_flags::none);
     rt.report(zmq_bench::system_name);
+}
+
+// W1 over several DEALERs (--clients), polled by this one thread: each pipelines its share.
+void round_trips_over_connections(const bench::Options& o, zmq::context_t& ctx) {
+    std::vector<bench::Options> shares;
+    shares.reserve(o.clients);  // each RoundTrips keeps a reference to its share
+    std::vector<std::unique_ptr<bench::RoundTrips>> trips;
+    std::vector<zmq::socket_t> socks;
+    std::vector<zmq::pollitem_t> items;
+    std::vector<std::uint64_t> seqs(o.clients, 0);
+    for (std::size_t i = 0; i < o.clients; ++i) {
+        shares.push_back(bench::share_of_connection(o, i));
+        trips.push_back(std::make_unique<bench::RoundTrips>(shares.back()));
+        socks.emplace_back(ctx, zmq::socket_type::dealer);
+        socks.back().connect(zmq_bench::endpoint(o));
+    }
+    for (auto& s : socks) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
+    auto send = [&](std::size_t i) {
+        trips[i]->sent(seqs[i]);
+        socks[i].send(body(shares[i], seqs[i]++), zmq::send_flags::none);
+    };
+    for (std::size_t i = 0; i < socks.size(); ++i) {
+        trips[i]->start_now();
+        while (seqs[i] < std::min<std::uint64_t>(o.inflight, trips[i]->total())) send(i);
+    }
+    for (std::size_t done = 0; done < socks.size();) {
+        zmq::poll(items);
+        for (std::size_t i = 0; i < socks.size(); ++i) {
+            if (!(items[i].revents & ZMQ_POLLIN)) continue;
+            zmq::message_t reply;
+            while (socks[i].recv(reply, zmq::recv_flags::dontwait)) {
+                if (trips[i]->received(tag_of(reply))) ++done;
+                else if (seqs[i] < trips[i]->total()) send(i);
+            }
+        }
+    }
+    socks[0].send(body(o, bench::tag_bye), zmq::send_flags::none);
+    bench::report_round_trips(zmq_bench::system_name, o, trips);
 }
 
 void stream(const bench::Options& o, zmq::socket_t& sock) {
@@ -97,6 +137,10 @@ int main(int argc, char** argv) {
     zmq::context_t ctx;
     if (bench::kind(o) == bench::Kind::fan_out) {
         fan_out(o, ctx);
+        return 0;
+    }
+    if (bench::kind(o) == bench::Kind::round_trip && o.clients > 1) {
+        round_trips_over_connections(o, ctx);
         return 0;
     }
     zmq::socket_t sock(ctx, zmq::socket_type::dealer);

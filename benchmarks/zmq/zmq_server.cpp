@@ -54,7 +54,7 @@ void publisher(const bench::Options& o, zmq::context_t& ctx) {
 
 int main(int argc, char** argv) {
     auto o = bench::parse(argc, argv);
-    zmq::context_t ctx;
+    zmq::context_t ctx(static_cast<int>(o.io_threads));
     if (bench::kind(o) == bench::Kind::fan_out) publisher(o, ctx);
     else router(o, ctx);
     return 0;

@@ -82,6 +82,16 @@ struct IPCXX_API Config {
     /// order of the messages; different connections run in parallel. Other lifecycle and `error`
     /// handlers stay on the I/O thread.
     std::size_t handler_threads = 0;
+    /// Server (ipcxx addition): how many I/O threads its connections run on, each with its own
+    /// io_context (reactor) and its own busy polling. Each accepted connection is placed on the next
+    /// thread in turn and stays there. Per connection nothing changes: its handlers run one at a time,
+    /// in the order of its messages. Across connections, with N > 1 handlers of different
+    /// connections, server-wide ones included (`connect`, `socket.disconnected`, `error`, `*`), may
+    /// run at the same time on different threads even with handler_threads = 0, so what they share
+    /// needs its own synchronisation. The listener, the server's own requests and UDP stay on the
+    /// first thread. Only a Server with threads of its own (or ipcxx::Ipc's) starts more than one; a
+    /// Server on the caller's io_context refuses N > 1 (errc::invalid_argument). Clients ignore it.
+    std::size_t io_threads = 1;
 
     /// Limits (ipcxx additions).
     std::size_t max_message_size = 16u << 20;       ///< largest frame accepted or sent, in bytes

@@ -53,7 +53,11 @@ struct SharedIo;
 /// @endverbatim
 ///
 /// Thread safety: handlers run on the library's I/O thread(s), one strand per connection, so the
-/// handlers of one connection never run concurrently and see its messages in order. on/off, emit,
+/// handlers of one connection never run concurrently and see its messages in order. With
+/// config.io_threads = N > 1 the connections are spread over N I/O threads (each stays on one), so
+/// handlers of different connections, server-wide ones such as `connect`, `socket.disconnected` and
+/// `error` included, may run at the same time on different threads even with handler_threads = 0:
+/// state those handlers share needs its own lock. on/off, emit,
 /// broadcast, stop and the destructor are safe from any thread, including from inside a handler,
 /// and never run a handler inside themselves (socket.disconnected follows once the caller returns).
 /// An exception thrown by a handler becomes an `error` event (errc::handler_exception); it never
@@ -61,9 +65,10 @@ struct SharedIo;
 /// when the destructor is called from inside one of its own handlers (that handler finishes).
 class IPCXX_API Server : public EventSource {
 public:
-    /// Runs on an I/O thread of its own.
+    /// Runs on I/O threads of its own: config.io_threads of them.
     explicit Server(Config config = {});
     /// Runs on the caller's io_context, which must outlive this object and be run by the caller.
+    /// config.io_threads must be 1 here (else errc::invalid_argument is thrown).
     Server(asio::io_context& io, Config config = {});
     ~Server();
     Server(const Server&) = delete;

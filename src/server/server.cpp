@@ -15,6 +15,16 @@ void throw_if(std::error_code ec, const std::string& detail) {
     if (ec) throw Error(ec, detail);
 }
 
+// A caller's io_context is run by the caller's threads: more I/O threads are not ours to start there.
+Config single_threaded(Config config) {
+    if (config.io_threads > 1) {
+        throw Error(make_error_code(errc::invalid_argument),
+                    "config.io_threads > 1 needs a Server with I/O threads of its own, not one on a caller's "
+                    "io_context");
+    }
+    return config;
+}
+
 }  // namespace
 
 Server::Server(Config config) : thread_(detail::IoThread::start(config.busy_poll)) {
@@ -23,7 +33,7 @@ Server::Server(Config config) : thread_(detail::IoThread::start(config.busy_poll
 }
 
 Server::Server(asio::io_context& io, Config config)
-    : impl_(std::make_shared<detail::ServerImpl>(io, std::move(config))),
+    : impl_(std::make_shared<detail::ServerImpl>(io, single_threaded(std::move(config)))),
       listeners_(std::make_unique<detail::ListenerSlot>(impl_)) {}
 
 Server::Server(detail::SharedIo io, Config config)
@@ -32,7 +42,7 @@ Server::Server(detail::SharedIo io, Config config)
 
 Server::~Server() {
     listeners_->current().stop();
-    detail::release(thread_, [this] { impl_->events().registry().close(); });
+    detail::release_server_threads(thread_, impl_->threads(), [this] { impl_->events().registry().close(); });
     impl_->finish_handlers();
 }
 

@@ -19,7 +19,7 @@ namespace ipcxx::detail {
 
 ServerImpl::ServerImpl(asio::io_context& io, Config config, std::shared_ptr<void> io_keepalive)
     : io_(io), io_keepalive_(std::move(io_keepalive)), config_holder_((config.validate(), std::make_shared<const Config>(std::move(config)))),
-      config_(*config_holder_), events_(Side::server, config_), strand_(asio::make_strand(io)),
+      config_(*config_holder_), threads_(io, io_keepalive_, config_.io_threads, config_.busy_poll), events_(Side::server, config_), strand_(asio::make_strand(io)),
       pending_(std::make_shared<PendingRequests>(strand_, [this](const std::string& what) {
           report_error(make_error_code(errc::handler_exception), "response handler threw: " + what);
       }, [this](RequestId id, std::uint64_t serial) { send_cancel(id, serial); })),
@@ -31,8 +31,6 @@ ServerImpl::~ServerImpl() { finish_handlers(); }
 void ServerImpl::finish_handlers() {
     if (pool_) pool_->finish();
 }
-
-bool ServerImpl::on_io_thread() const noexcept { return io_.get_executor().running_in_this_thread(); }
 
 std::shared_ptr<ServerConnection> ServerImpl::find_connection(std::uint64_t serial) const {
     std::lock_guard<std::mutex> guard(mutex_);
@@ -117,7 +115,7 @@ std::error_code ServerImpl::listen(const Target& target, std::string& detail) {
 }
 
 void ServerImpl::add_stream(Stream stream, const std::string& remote) {
-    add_connection(generation_now(), asio::make_strand(io_), std::move(stream), remote, {});
+    add_connection(generation_now(), threads_.next(), std::move(stream), remote, {});
 }
 
 std::error_code ServerImpl::restart(std::string& detail) {
@@ -133,7 +131,8 @@ std::error_code ServerImpl::restart(std::string& detail) {
 }
 
 void ServerImpl::do_accept(std::uint64_t generation) {
-    // Called with acceptor_mutex_ held.
+    // Called with acceptor_mutex_ held. The socket is made on the acceptor's io_context: one of
+    // another thread's, pending here, could outlive that thread's io_context at shutdown.
     Strand conn_strand = asio::make_strand(io_);
     acceptor_.async_accept(conn_strand,
                            asio::bind_executor(strand_, [self = shared_from_this(), generation, conn_strand](
@@ -142,7 +141,7 @@ void ServerImpl::do_accept(std::uint64_t generation) {
                            }));
 }
 
-void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_code ec, GenericSocket socket) {
+void ServerImpl::on_accept(std::uint64_t generation, const Strand& strand, std::error_code ec, GenericSocket socket) {
     {
         std::lock_guard<std::mutex> lock(acceptor_mutex_);
         if (generation != generation_ || !running()) return;
@@ -170,13 +169,20 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
     if (!is_tcp(remote_endpoint)) peer.credentials = peer_credentials(socket.native_handle());
     if (auto refusal = check_allowed_uid(peer)) return refuse(socket, make_error_code(errc::peer_not_allowed), *refusal);
     set_close_on_exec(socket.native_handle());
+    ConnectionThreads::Place place{strand, io_keepalive_};
+    if (threads_.size() > 1) {
+        place = threads_.next();
+        if (auto moved = ConnectionThreads::move_to(socket, place.strand)) {
+            return refuse(socket, moved, "connection from " + remote + " not placed on an I/O thread: " + moved.message());
+        }
+    }
     if (!is_tcp(remote_endpoint)) {
         prepare_unix(socket, config_);
-        return add_connection(generation, strand, Stream(std::move(socket)), remote, std::move(peer));
+        return add_connection(generation, place, Stream(std::move(socket)), remote, std::move(peer));
     }
     prepare_tcp(socket, config_);
     std::shared_ptr<TlsContext> context = tls_context();
-    if (!context) return add_connection(generation, strand, Stream(std::move(socket)), remote, std::move(peer));
+    if (!context) return add_connection(generation, place, Stream(std::move(socket)), remote, std::move(peer));
     auto tls = make_tls_handshake(std::move(socket), std::move(context), TlsRole::server);
     const TlsHandshake* key = tls.get();
     {
@@ -184,7 +190,7 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
         handshakes_.emplace(key, tls);
     }
     // `connect` and the first message wait for the handshake; a failed one never becomes a connection.
-    tls->start(config_.handshake_timeout, [self = shared_from_this(), generation, strand, remote, key](
+    tls->start(config_.handshake_timeout, [self = shared_from_this(), generation, place, remote, key](
                                               std::error_code ec, std::string detail, std::optional<TlsLink> link) {
         {
             std::lock_guard<std::mutex> guard(self->mutex_);
@@ -194,15 +200,16 @@ void ServerImpl::on_accept(std::uint64_t generation, Strand strand, std::error_c
         if (ec) return self->report_error(ec, "TLS handshake with " + remote + " failed: " + detail);
         PeerIdentity identity;
         identity.certificate = std::move(link->peer_certificate);
-        self->add_connection(generation, strand, std::move(link->stream), remote, std::move(identity));
+        self->add_connection(generation, place, std::move(link->stream), remote, std::move(identity));
     });
 }
 
-void ServerImpl::add_connection(std::uint64_t generation, const Strand& strand, Stream stream, const std::string& remote,
-                                PeerIdentity peer) {
+void ServerImpl::add_connection(std::uint64_t generation, const ConnectionThreads::Place& place, Stream stream,
+                                const std::string& remote, PeerIdentity peer) {
+    const Strand& strand = place.strand;
     auto conn = std::make_shared<ServerConnection>(
         strand, std::move(stream), std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::drop),
-        weak_from_this(), config_holder_, io_keepalive_, next_serial_.fetch_add(1), remote, std::move(peer), pool_);
+        weak_from_this(), config_holder_, place.keepalive, next_serial_.fetch_add(1), remote, std::move(peer), pool_);
     {
         // Under the acceptor lock, so that a concurrent stop() either sees this connection or
         // makes us drop it.
@@ -459,7 +466,12 @@ void ServerImpl::on_frame(Connection& link, const NativeFrame& frame, const Payl
             if (auto state = active_.take(conn.serial(), frame.id)) state->cancel(make_error_code(errc::request_cancelled));
             return;
         case FrameKind::response:
-        case FrameKind::error_response: pending_->complete(frame.id, response_from(frame)); return;
+        case FrameKind::error_response:
+            // The server's requests live on strand_ (their timers, their callbacks); with one I/O
+            // thread this connection's strand runs on the same thread, else the answer goes there.
+            if (threads_.size() > 1) return pending_->complete_later(frame.id, response_from(frame));
+            pending_->complete(frame.id, response_from(frame));
+            return;
         case FrameKind::ping:
         case FrameKind::pong: return;
     }
@@ -525,9 +537,17 @@ void ServerImpl::on_closed(Connection& link, std::error_code reason) {
     const std::uint64_t serial = conn.serial();
     for (const auto& state : active_.take_link(serial)) state->cancel(make_error_code(errc::connection_lost));
     remove_worker(serial);
-    pending_->fail_where([serial](std::uint64_t link, std::uint64_t) { return link == serial; },
-                         make_error_code(errc::connection_lost),
-                         "connection to " + conn.remote() + " closed before the response arrived");
+    // The server's requests live on strand_: from another I/O thread their end is posted there.
+    auto fail_requests = [pending = pending_, serial, remote = conn.remote()] {
+        pending->fail_where([serial](std::uint64_t link, std::uint64_t) { return link == serial; },
+                            make_error_code(errc::connection_lost),
+                            "connection to " + remote + " closed before the response arrived");
+    };
+    if (threads_.size() > 1) {
+        asio::post(strand_, std::move(fail_requests));
+    } else {
+        fail_requests();
+    }
     {
         std::lock_guard<std::mutex> guard(mutex_);
         connections_.erase(conn.serial());

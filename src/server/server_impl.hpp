@@ -13,6 +13,7 @@
 
 #include <asio/io_context.hpp>
 
+#include "server/connection_threads.hpp"
 #include "server/server_connection.hpp"
 #include "dispatch/event_sink.hpp"
 #include "dispatch/requests.hpp"
@@ -29,13 +30,17 @@ class ServerImpl final : public Listener,
                          public RequestOwner,
                          public std::enable_shared_from_this<ServerImpl> {
 public:
-    // `io_keepalive`: the owner's own I/O thread, if any; connections keep it alive.
+    // `io_keepalive`: the owner's own I/O thread, if any; connections keep it alive. With
+    // config.io_threads > 1, that many - 1 more I/O threads are started for connections; only an
+    // owner that ends them (release_server_threads) may ask for them.
     ServerImpl(asio::io_context& io, Config config, std::shared_ptr<void> io_keepalive = {});
     ~ServerImpl() override;
     // The handler pool's threads end (after the owner closed the event registry).
     void finish_handlers();
-    // True on a thread that runs this server's io_context: a blocking wait there could deadlock.
-    bool on_io_thread() const noexcept;
+    // True on a thread that runs any of this server's io_contexts: a blocking wait there could deadlock.
+    bool on_io_thread() const noexcept { return threads_.running_in_this_thread(); }
+    // The io_contexts connections run on (Config::io_threads).
+    const ConnectionThreads& threads() const noexcept { return threads_; }
     // Answers given after their request was cancelled (dropped, not sent).
     std::uint64_t dropped_replies() const noexcept { return dropped_replies_.load(std::memory_order_relaxed); }
 
@@ -126,8 +131,8 @@ private:
     // Why this peer may not connect (allowed_uids), or nothing.
     std::optional<std::string> check_allowed_uid(const PeerIdentity& peer) const;
     // Registers an accepted (and, under TLS, handshaken) connection, then starts it and publishes `connect`.
-    void add_connection(std::uint64_t generation, const Strand& strand, Stream stream, const std::string& remote,
-                        PeerIdentity peer);
+    void add_connection(std::uint64_t generation, const ConnectionThreads::Place& place, Stream stream,
+                        const std::string& remote, PeerIdentity peer);
     std::shared_ptr<TlsContext> tls_context() const;
     std::uint64_t generation_now() const;
     // `connect` is due: the client is judged (judge), then announced (publish_connect). False if refused.
@@ -141,12 +146,13 @@ private:
     // Asks config.authenticate about this connection: true if accepted; else reported and closed.
     bool admit(ServerConnection& conn, bool said_hello);
     void do_accept(std::uint64_t generation);
-    void on_accept(std::uint64_t generation, Strand strand, std::error_code ec, GenericSocket socket);
+    void on_accept(std::uint64_t generation, const Strand& strand, std::error_code ec, GenericSocket socket);
 
     asio::io_context& io_;
     const std::shared_ptr<void> io_keepalive_;
     const std::shared_ptr<const Config> config_holder_;  // shared with connections
     const Config& config_;
+    ConnectionThreads threads_;  // where connections run: io_, and Config::io_threads - 1 threads more
     EventSink events_;
     Strand strand_;  // listener state, request timers
     RequestHandlers request_handlers_;

@@ -71,7 +71,7 @@ TEST_CASE("Ipc::disconnect releases the client once it has finished, also from i
 
 TEST_CASE("a destroyed Ipc releases its clients and its I/O thread", "[ipc]") {
     test::TempDir dir;
-    ipcxx::Ipc servers{test::config_in(dir, "world")};
+    ipcxx::Ipc servers{test::single_threaded_config_in(dir, "world")};
     servers.serve();
     test::Log log;
     const std::size_t fds_before = test::open_fds();

@@ -420,7 +420,7 @@ TEST_CASE("a failed write does not drop what the peer sends before it closes", "
     test::TempDir dir;
     asio::io_context io;
     std::atomic<int> received{0};
-    ipcxx::Server server{io, test::config_in(dir)};
+    ipcxx::Server server{io, test::single_threaded_config_in(dir)};
     server.on("n", [&](const ipcxx::Payload&) { ++received; });
     server.serve();
     auto peer = test::RawPeer::unix_socket(server.path());
@@ -445,7 +445,7 @@ TEST_CASE("a write that fails in the middle of a read batch does not drop the re
     test::TempDir dir;
     asio::io_context io;
     std::atomic<int> received{0};
-    ipcxx::Server server{io, test::config_in(dir)};
+    ipcxx::Server server{io, test::single_threaded_config_in(dir)};
     server.on("ask", [&](const ipcxx::Payload& p, ipcxx::Socket& from) {
         ++received;
         from.emit("answer", p);

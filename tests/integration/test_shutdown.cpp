@@ -299,7 +299,7 @@ TEST_CASE("destructors on a caller's io_context run by two threads, with traffic
     for (int t = 0; t < 2; ++t) runners.emplace_back([&] { io.run(); });
 
     Counter at_server;
-    auto server = std::make_unique<ipcxx::Server>(io, test::config_in(dir));
+    auto server = std::make_unique<ipcxx::Server>(io, test::single_threaded_config_in(dir));
     server->on("n", [&](const ipcxx::Payload& data, ipcxx::Socket& from) {
         ++at_server.value;
         from.emit("echo", data);

@@ -1,6 +1,7 @@
 // Test helpers: scratch directories, configs that never collide, and waiting on conditions.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -45,6 +46,17 @@ inline ipcxx::Config config_in(const TempDir& dir, const std::string& id = "worl
     config.socket_root = dir.path() + "/";
     config.retry = 20ms;
     config.silent = true;
+    // IPCXX_TEST_IO_THREADS=N: every server of the suites runs on N I/O threads (the sanitizer runs).
+    if (const char* threads = std::getenv("IPCXX_TEST_IO_THREADS")) {
+        config.io_threads = std::max<std::size_t>(1, std::strtoul(threads, nullptr, 10));
+    }
+    return config;
+}
+
+// config_in() for a server on the caller's io_context, which runs on that one context.
+inline ipcxx::Config single_threaded_config_in(const TempDir& dir, const std::string& id = "world") {
+    auto config = config_in(dir, id);
+    config.io_threads = 1;
     return config;
 }
 
