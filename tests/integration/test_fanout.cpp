@@ -128,7 +128,7 @@ struct Fanout {
 
 using fanout_test::Fanout;
 
-TEST_CASE("drop_newest: a stuck subscriber's drops are counted and reported per interval; the others get everything",
+TEST_CASE("drop_newest: a stuck subscriber's drops are counted and reported per interval, the others get everything",
           "[fanout]") {
     ipcxx::SlowSubscriberConfig policy;
     policy.policy = ipcxx::SlowSubscriberPolicy::drop_newest;
@@ -160,7 +160,7 @@ TEST_CASE("drop_newest: a stuck subscriber's drops are counted and reported per 
     REQUIRE(test::eventually([&] { return f.reports.dropped_total() == total.dropped; }));
 }
 
-TEST_CASE("drop_oldest: older queued messages make room; the others get everything", "[fanout]") {
+TEST_CASE("drop_oldest: older queued messages make room, the others get everything", "[fanout]") {
     ipcxx::SlowSubscriberConfig policy;
     policy.policy = ipcxx::SlowSubscriberPolicy::drop_oldest;
     policy.disconnect_after = 0ms;
@@ -181,7 +181,7 @@ TEST_CASE("drop_oldest: older queued messages make room; the others get everythi
     }
 }
 
-TEST_CASE("refuse: the broadcast reports queue_full with counts; the others get everything", "[fanout]") {
+TEST_CASE("refuse: the broadcast reports queue_full with counts, the others get everything", "[fanout]") {
     ipcxx::SlowSubscriberConfig policy;
     policy.policy = ipcxx::SlowSubscriberPolicy::refuse;
     policy.disconnect_after = 0ms;

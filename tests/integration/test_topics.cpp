@@ -29,7 +29,7 @@ std::unique_ptr<ipcxx::Client> client_of(test::TempDir& dir, test::Log& log, con
 
 using topics_test::client_of;
 
-TEST_CASE("topics: each client gets the broadcasts of its topics; unsubscribed and JSON-wire clients get all",
+TEST_CASE("topics: each client gets the broadcasts of its topics, unsubscribed and JSON-wire clients get all",
           "[topics]") {
     test::TempDir dir;
     test::Log log;
@@ -86,7 +86,7 @@ TEST_CASE("topics: each client gets the broadcasts of its topics; unsubscribed a
     CHECK(log.wait_for("ticks got direct"));
 }
 
-TEST_CASE("topics: unsubscribing from everything stops broadcasts; the empty prefix brings them all back",
+TEST_CASE("topics: unsubscribing from everything stops broadcasts, the empty prefix brings them all back",
           "[topics]") {
     test::TempDir dir;
     test::Log log;

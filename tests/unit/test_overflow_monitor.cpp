@@ -64,7 +64,7 @@ TEST_CASE("overflow monitor: a broadcast that fits ends the time over the limit"
     CHECK(monitor.on_overflow(t0 + 3600ms, true).disconnect);
 }
 
-TEST_CASE("overflow monitor: disconnect_after 0 never disconnects; report_interval 0 reports every drop", "[fanout]") {
+TEST_CASE("overflow monitor: disconnect_after 0 never disconnects, report_interval 0 reports every drop", "[fanout]") {
     OverflowMonitor monitor(0ms, 0ms);
     for (int i = 0; i < 10; ++i) {
         const auto verdict = monitor.on_overflow(t0 + std::chrono::hours(i), true);

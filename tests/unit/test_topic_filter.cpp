@@ -33,7 +33,7 @@ TEST_CASE("topic filter: redundant prefixes and duplicates are dropped, the rest
     CHECK_FALSE(filter.matches("ticker"));
 }
 
-TEST_CASE("topic filter: the empty prefix matches everything; no prefix matches nothing", "[fanout]") {
+TEST_CASE("topic filter: the empty prefix matches everything, no prefix matches nothing", "[fanout]") {
     const TopicFilter all({"", "x"});
     CHECK(all.prefixes() == std::vector<std::string>{""});
     CHECK(all.matches(""));
