@@ -50,8 +50,9 @@ ServerConnection::BroadcastPush ServerConnection::push_broadcast(std::string_vie
     const SlowSubscriberPolicy policy = config().slow_subscriber.policy;
     std::size_t evicted = 0;
     BroadcastPush out;
-    out.error = push_frame(frame, policy == SlowSubscriberPolicy::drop_oldest ? &evicted : nullptr);
+    // Held across the push, so that concurrent broadcasts reach the monitor in the queue's order.
     std::lock_guard<std::mutex> lock(overflow_mutex_);
+    out.error = push_frame(frame, policy == SlowSubscriberPolicy::drop_oldest ? &evicted : nullptr);
     if (!out.error) {
         if (evicted > 0) out.outcome = BroadcastPush::Outcome::dropped;
         out.verdict = overflow_.on_queued(now, evicted);
