@@ -85,6 +85,8 @@ set(IPCXX_SERVER_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/server/udp_server.cpp
     ${IPCXX_SOURCE_ROOT}/src/server/work_distribution.cpp
     ${IPCXX_SOURCE_ROOT}/src/server/connection_threads.cpp
+    ${IPCXX_SOURCE_ROOT}/src/server/overflow_monitor.cpp
+    ${IPCXX_SOURCE_ROOT}/src/server/topic_filter.cpp
 )
 set(IPCXX_TRANSPORT_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/transport/endpoint.cpp

@@ -78,6 +78,12 @@ void Config::validate() const {
     not_negative(heartbeat_timeout, "heartbeat_timeout");
     not_negative(retry_backoff_max, "retry_backoff_max");
     not_negative(disconnect_timeout, "disconnect_timeout");
+    not_negative(slow_subscriber.disconnect_after, "slow_subscriber.disconnect_after");
+    not_negative(slow_subscriber.report_interval, "slow_subscriber.report_interval");
+    if (topics.size() > 4096) fail("config.topics lists more than 4096 topics");  // the protocol's bound
+    for (const std::string& topic : topics) {
+        if (topic.size() > max_event_name_length) fail("config.topics: '" + topic + "' is longer than max_event_name_length");
+    }
     // A timeout no longer than the interval would drop a healthy peer between two pings.
     if (heartbeat_interval.count() > 0 && heartbeat_timeout.count() > 0 && heartbeat_timeout <= heartbeat_interval) {
         fail("config.heartbeat_timeout (" + std::to_string(heartbeat_timeout.count()) +

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "ipcxx/config.hpp"
 #include "ipcxx/export.hpp"
@@ -154,6 +155,19 @@ public:
     /// Closes the connection for good: no more attempts; queued messages are reported undelivered,
     /// then `disconnect` (if a connection or attempt was live) and `destroy` follow.
     void disconnect();
+
+    /// Subscribes to the broadcasts whose event name starts with `prefix` ("ticks." or a whole name
+    /// such as "news"; "" is every name). Until the first subscription (here or Config::topics) every
+    /// broadcast reaches this client, as with node-ipc; after it, only those of its topics, even when
+    /// it unsubscribes from all. The server filters, so it needs an ipcxx server and a hello (not
+    /// wire = json); a node-ipc server sends everything. Topics never filter an emit to this client.
+    /// Sent at once when connected, else in the next hello. Errors: event_name_too_long,
+    /// invalid_argument (more than 4096 topics), queue_full. Any thread.
+    std::error_code subscribe(std::string_view prefix);
+    /// Removes the subscription `prefix` (no effect if there is none); see subscribe.
+    std::error_code unsubscribe(std::string_view prefix);
+    /// The current subscriptions, in the order made; empty before the first.
+    std::vector<std::string> topics() const;
 
     /// True while connected (from `connect` to `disconnect`).
     bool connected() const noexcept;

@@ -48,6 +48,28 @@ struct TlsConfig {
 /// it, a server or client with tls.enabled fails with errc::tls_unavailable.
 IPCXX_API bool tls_available() noexcept;
 
+/// What a server does with a broadcast that does not fit in one subscriber's send queue (its
+/// max_pending_bytes), as ZeroMQ's high-water mark and Redis's client-output-buffer-limit do.
+/// docs/fanout.md explains the choice of default.
+enum class SlowSubscriberPolicy {
+    refuse,       ///< the broadcast is not queued for it: counted refused (queue_full), one `error` event each
+    drop_newest,  ///< the broadcast is not queued for it: counted dropped, reported in coalesced counts
+    drop_oldest,  ///< whole queued messages not yet being written are discarded, oldest first, to make room
+};
+
+/// Server: how broadcasts treat a subscriber that does not keep up (docs/fanout.md). Applies to
+/// broadcast only: a direct emit to a full queue is always refused with queue_full.
+struct SlowSubscriberConfig {
+    /// What happens to a broadcast that does not fit in the subscriber's queue.
+    SlowSubscriberPolicy policy = SlowSubscriberPolicy::drop_newest;
+    /// A subscriber whose queue stayed over its limit this long (judged at each broadcast that
+    /// reaches it) is disconnected with errc::subscriber_too_slow. 0: never.
+    std::chrono::milliseconds disconnect_after{10000};
+    /// Dropped broadcasts are reported per subscriber as one `error` event (errc::messages_dropped)
+    /// with the count since the last report, at most once per this interval.
+    std::chrono::milliseconds report_interval{1000};
+};
+
 /// Everything a Server, Client or Ipc can be configured with, node-ipc's `ipc.config` and
 /// ipcxx's own settings. A plain value: copied into each object when it is created.
 struct IPCXX_API Config {
@@ -135,6 +157,12 @@ struct IPCXX_API Config {
     std::chrono::milliseconds retry_backoff_max{0};       ///< > retry: reconnect delays double up to this cap
     double retry_jitter = 0.0;                      ///< 0..1: each reconnect delay varies by +/- this fraction
     std::chrono::milliseconds disconnect_timeout{5000};   ///< client disconnect(): how long queued messages may take to flush
+
+    /// Fan-out (ipcxx addition): slow subscribers (above).
+    SlowSubscriberConfig slow_subscriber;
+    /// Client (ipcxx addition): the broadcasts it subscribes to from its first hello on, as
+    /// Client::subscribe; empty = every broadcast.
+    std::vector<std::string> topics;
 
     bool silent = false;                            ///< suppress the library's log lines
     std::function<void(std::string_view)> logger;   ///< where log lines go; empty = stderr

@@ -19,3 +19,4 @@
 #include "ipcxx/redis_subscriber.hpp"
 #include "ipcxx/bus.hpp"
 #include "ipcxx/rsmq.hpp"
+#include "ipcxx/broadcast_result.hpp"

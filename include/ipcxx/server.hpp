@@ -10,6 +10,7 @@
 #include <system_error>
 #include <vector>
 
+#include "ipcxx/broadcast_result.hpp"
 #include "ipcxx/config.hpp"
 #include "ipcxx/export.hpp"
 #include "ipcxx/handlers.hpp"
@@ -128,28 +129,30 @@ public:
     }
     /// Emits `event` with no data to `to` (Socket::emit).
     std::error_code emit(const Socket& to, std::string_view event) { return to.emit(event); }
-    /// Encodes once and queues the frame on every connection. Returns the first error, if any.
+    /// Encodes once and queues the frame on every connection, under each subscriber's
+    /// Config::slow_subscriber policy. The result counts subscribers that queued, dropped and refused
+    /// it; it converts to the first error, if any (docs/fanout.md).
     template <class T>
-    std::error_code broadcast(std::string_view event, const T& data) {
+    BroadcastResult broadcast(std::string_view event, const T& data) {
         return broadcast_packed(event, detail::pack_thread_local(data));
     }
     /// Broadcasts an already packed Payload.
-    std::error_code broadcast(std::string_view event, const Payload& data) {
+    BroadcastResult broadcast(std::string_view event, const Payload& data) {
         return broadcast_packed(event, data.msgpack());
     }
     /// Broadcasts `event` with no data.
-    std::error_code broadcast(std::string_view event) { return broadcast_packed(event, {}); }
+    BroadcastResult broadcast(std::string_view event) { return broadcast_packed(event, {}); }
     /// Broadcasts the msgpack bytes of one value (empty: no data).
-    std::error_code broadcast_packed(std::string_view event, std::string_view msgpack_data);
+    BroadcastResult broadcast_packed(std::string_view event, std::string_view msgpack_data);
 
     /// config.raw_buffer: bytes exactly as given, or text in config.encoding (see Client::emit_raw).
     std::error_code emit_raw(const Socket& to, std::string_view bytes) { return to.emit_raw(bytes); }
     /// config.raw_buffer: `text` in config.encoding, to `to` (Socket::emit_raw_text).
     std::error_code emit_raw_text(const Socket& to, std::string_view text) { return to.emit_raw_text(text); }
     /// config.raw_buffer: `bytes` exactly as given, to every connection.
-    std::error_code broadcast_raw(std::string_view bytes);
+    BroadcastResult broadcast_raw(std::string_view bytes);
     /// config.raw_buffer: `text` in config.encoding, to every connection.
-    std::error_code broadcast_raw_text(std::string_view text);
+    BroadcastResult broadcast_raw_text(std::string_view text);
 
     /// Emits to the client whose hello gave this id (ipcxx clients). not_connected if none.
     template <class T>

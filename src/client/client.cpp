@@ -108,6 +108,9 @@ std::error_code Client::emit_raw(std::string_view bytes) { return impl_->emit_ra
 std::error_code Client::emit_raw_text(std::string_view text) { return impl_->emit_raw_text(text); }
 
 void Client::disconnect() { impl_->disconnect(); }
+std::error_code Client::subscribe(std::string_view prefix) { return impl_->subscribe(prefix); }
+std::error_code Client::unsubscribe(std::string_view prefix) { return impl_->unsubscribe(prefix); }
+std::vector<std::string> Client::topics() const { return impl_->topics(); }
 bool Client::connected() const noexcept { return impl_->connected(); }
 std::size_t Client::pending_messages() const { return impl_->pending_messages(); }
 std::string Client::server_id() const { return impl_->server_id(); }

@@ -1,6 +1,7 @@
 // The client layer (attempts, reconnects, the queue across connections): where it sits among the layers and its threading are in docs/ARCHITECTURE.md.
 #include "client/client_impl.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include <asio/bind_executor.hpp>
@@ -56,6 +57,7 @@ ClientImpl::ClientImpl(asio::io_context& io, Config config, std::shared_ptr<void
       socket_(strand_) {
     if (config_.sync) sync_.emplace(config_.max_pending_bytes);
     if (pool_) lane_ = pool_->make_lane();
+    if (!config_.topics.empty()) topics_ = config_.topics;
 }
 
 ClientImpl::~ClientImpl() { finish_handlers(); }
@@ -389,7 +391,14 @@ void ClientImpl::on_link(Stream stream, std::string remote) {
 
     // Every connection starts on the JSON wire, its first frame the hello (unless wire = json).
     std::string preface;
-    const auto hello = handshake_.on_connected(request_handlers_.events());
+    std::optional<std::vector<std::string>> topics;
+    {
+        std::lock_guard<std::mutex> lock(send_mutex_);
+        topics = topics_;
+        server_takes_topics_ = false;
+        topics_changed_ = false;
+    }
+    const auto hello = handshake_.on_connected(request_handlers_.events(), topics);
     if (hello) encode_protocol_event(hello_event, *hello, config_, preface);
     const bool hold_until_welcome = config_.wire == Wire::native;
     {
@@ -440,12 +449,19 @@ void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_v
     const Negotiated result = handshake_.on_welcome(msgpack_data);
     if (result.error) return protocol_failure(result.error, result.detail);
     handshake_timer_.cancel();
-    if (result.native) {
-        {
-            std::lock_guard<std::mutex> lock(send_mutex_);
+    {
+        std::lock_guard<std::mutex> lock(send_mutex_);
+        if (result.native) {
             native_ = true;
             peer_deadlines_ = result.deadline;
         }
+        server_takes_topics_ = result.takes_topics;
+        // Subscriptions changed after the hello went out: the server hears of them now.
+        if (server_takes_topics_ && topics_changed_) {
+            if (auto ec = send_topics_locked()) report_error(ec, "topics not sent: " + ec.message());
+        }
+    }
+    if (result.native) {
         // Only an ipcxx peer answers pings; a JSON-wire link relies on TCP keepalive.
         if (conn_) conn_->start_heartbeat();
     }
@@ -454,6 +470,53 @@ void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_v
         connected_.store(true, std::memory_order_release);
         events_.publish("connect");
     }
+}
+
+std::error_code ClientImpl::subscribe(std::string_view prefix) {
+    if (prefix.size() > config_.max_event_name_length) return make_error_code(errc::event_name_too_long);
+    std::lock_guard<std::mutex> lock(send_mutex_);
+    if (!topics_) topics_.emplace();
+    if (std::find(topics_->begin(), topics_->end(), prefix) != topics_->end()) return {};
+    if (topics_->size() >= max_topics) return make_error_code(errc::invalid_argument);
+    topics_->emplace_back(prefix);
+    return send_topics_locked();
+}
+
+std::error_code ClientImpl::unsubscribe(std::string_view prefix) {
+    std::lock_guard<std::mutex> lock(send_mutex_);
+    if (!topics_) return {};
+    const auto it = std::find(topics_->begin(), topics_->end(), prefix);
+    if (it == topics_->end()) return {};
+    topics_->erase(it);
+    return send_topics_locked();
+}
+
+std::vector<std::string> ClientImpl::topics() const {
+    std::lock_guard<std::mutex> lock(send_mutex_);
+    return topics_ ? *topics_ : std::vector<std::string>();
+}
+
+std::error_code ClientImpl::send_topics_locked() {
+    if (!server_takes_topics_) {
+        // No link, or no welcome yet: the next hello carries them, or the welcome sends them.
+        topics_changed_ = true;
+        return {};
+    }
+    const std::string message = make_topics_message(*topics_);
+    std::string frame;
+    if (native_) {
+        NativeFrame event;
+        event.kind = FrameKind::event;
+        event.name = topics_event;
+        event.data = message;
+        if (auto ec = append_native_frame(event, config_.max_message_size, frame)) return ec;
+    } else if (auto ec = encode_protocol_event(topics_event, message, config_, frame)) {
+        return ec;
+    }
+    topics_changed_ = false;
+    const Outbox::Push pushed = outbox_->push(frame);
+    start_writing(pushed);
+    return push_error(pushed);
 }
 
 void ClientImpl::disconnect() {

@@ -62,6 +62,10 @@ public:
                       ResponseHandler on_response);
     void cancel(RequestId id);
     void disconnect();
+    // Client::subscribe / unsubscribe / topics (docs/fanout.md).
+    std::error_code subscribe(std::string_view prefix);
+    std::error_code unsubscribe(std::string_view prefix);
+    std::vector<std::string> topics() const;
 
     bool connected() const noexcept { return connected_.load(std::memory_order_acquire); }
     bool native() const noexcept;
@@ -145,6 +149,12 @@ private:
     mutable std::mutex send_mutex_;
     bool native_ = false;
     bool peer_deadlines_ = false;  // the server's welcome listed the feature "deadline"
+    // Topics, under send_mutex_: nothing until the client subscribes (every broadcast reaches it).
+    std::optional<std::vector<std::string>> topics_;
+    bool server_takes_topics_ = false;  // this link's welcome listed the feature "topics"
+    bool topics_changed_ = false;       // since this link's hello: sent once the welcome allows
+    // Queues an ipcxx.topics with the current topics on the wire in use. Under send_mutex_.
+    std::error_code send_topics_locked();
 
     // Runs (connect_to ... destroy), started from any thread. server_id_ and target_ change only
     // when no run is live (under this lock), so the strand reads them without it.

@@ -15,6 +15,7 @@ constexpr std::string_view wire_json = "json";
 constexpr std::string_view wire_native = "native";
 constexpr std::string_view feature_request = "request";
 constexpr std::string_view feature_deadline = "deadline";
+constexpr std::string_view feature_topics = "topics";
 
 // Reads the fields of one msgpack map (a protocol object), naming the object in its errors.
 // Unknown keys are skipped; a repeated key's last value wins, as with JSON.parse.
@@ -100,7 +101,9 @@ struct PeerInfo {
     std::optional<std::string_view> id;
     bool request = false;
     bool deadline = false;
+    bool topics_feature = false;
     std::vector<std::string> handles;
+    std::optional<std::vector<std::string>> topics;
 };
 
 // Reads protocol, id and features; `wire` reads the wire field, which differs between the two.
@@ -123,13 +126,20 @@ PeerInfo read_peer(ObjectReader& reader, WireField&& wire) {
         } else if (key == "features") {
             info.request = false;
             info.deadline = false;
+            info.topics_feature = false;
             ok = reader.strings(key, [&](std::string_view f) {
                 info.request = info.request || f == feature_request;
                 info.deadline = info.deadline || f == feature_deadline;
+                info.topics_feature = info.topics_feature || f == feature_topics;
             });
         } else if (key == "handles") {
             info.handles.clear();
             ok = reader.strings(key, [&](std::string_view event) { info.handles.emplace_back(event); });
+        } else if (key == "topics") {
+            info.topics.emplace();
+            ok = reader.strings(key, [&](std::string_view topic) { info.topics->emplace_back(topic); }) &&
+                 (info.topics->size() <= max_topics ||
+                  reader.invalid("'topics' lists more than " + std::to_string(max_topics) + " topics"));
         } else {
             ok = reader.skip();
         }
@@ -148,23 +158,32 @@ void append_peer_object(std::string_view id, std::string& out) {
     append_msgpack_str(id, out);
 }
 
-void append_features(std::string& out) {
+// `topics`: the server's welcome, which says it takes ipcxx.topics.
+void append_features(std::string& out, bool topics = false) {
     append_msgpack_str("features", out);
-    append_msgpack_array_header(2, out);
+    append_msgpack_array_header(topics ? 3 : 2, out);
     append_msgpack_str(feature_request, out);
     append_msgpack_str(feature_deadline, out);
+    if (topics) append_msgpack_str(feature_topics, out);
+}
+
+void append_topics(const std::vector<std::string>& topics, std::string& out) {
+    append_msgpack_str("topics", out);
+    append_msgpack_array_header(static_cast<std::uint32_t>(topics.size()), out);
+    for (const std::string& topic : topics) append_msgpack_str(topic, out);
 }
 
 }  // namespace
 
 ClientHandshake::ClientHandshake(WireMode mode, std::string client_id) : mode_(mode), id_(std::move(client_id)) {}
 
-std::optional<std::string> ClientHandshake::on_connected(const std::vector<std::string>& handles) {
+std::optional<std::string> ClientHandshake::on_connected(const std::vector<std::string>& handles,
+                                                        const std::optional<std::vector<std::string>>& topics) {
     native_ = false;
     awaiting_ = mode_ != WireMode::json;
     if (!awaiting_) return std::nullopt;
     std::string hello;
-    append_msgpack_map_header(handles.empty() ? 4 : 5, hello);
+    append_msgpack_map_header(4 + (handles.empty() ? 0 : 1) + (topics ? 1 : 0), hello);
     append_peer_object(id_, hello);
     append_msgpack_str("wire", hello);
     if (mode_ == WireMode::auto_) {
@@ -180,6 +199,7 @@ std::optional<std::string> ClientHandshake::on_connected(const std::vector<std::
         append_msgpack_array_header(static_cast<std::uint32_t>(handles.size()), hello);
         for (const std::string& event : handles) append_msgpack_str(event, hello);
     }
+    if (topics) append_topics(*topics, hello);
     return hello;
 }
 
@@ -206,6 +226,7 @@ Negotiated ClientHandshake::on_welcome(std::string_view msgpack_data) {
             result.protocol = std::min(*info.protocol, protocol_version);
             result.request = info.request;
             result.deadline = info.deadline;
+            result.takes_topics = info.topics_feature;
             result.native = *wire == wire_native;
             if (!result.native && mode_ == WireMode::native) {
                 reader.fail(errc::native_wire_refused, "from server '" + result.peer_id +
@@ -248,6 +269,7 @@ ServerHandshake::HelloResult ServerHandshake::on_hello(std::string_view msgpack_
             result.request = info.request;
             result.deadline = info.deadline;
             result.handles = info.handles;
+            result.topics = info.topics;
             result.native = accepts_native && mode_ != WireMode::json;
             if (!result.native && mode_ == WireMode::native) {
                 reader.fail(errc::native_wire_refused, "from client '" + result.peer_id +
@@ -263,7 +285,7 @@ ServerHandshake::HelloResult ServerHandshake::on_hello(std::string_view msgpack_
     append_peer_object(id_, result.welcome);
     append_msgpack_str("wire", result.welcome);
     append_msgpack_str(result.native ? wire_native : wire_json, result.welcome);
-    append_features(result.welcome);
+    append_features(result.welcome, true);
     return result;
 }
 
@@ -411,6 +433,38 @@ std::error_code parse_json_cancel(std::string_view msgpack_data, NativeFrame& ou
         }
         if (!reader.error() && !has_id) reader.missing("id");
     }
+    if (detail && reader.error()) *detail = reader.detail();
+    return reader.error();
+}
+
+std::string make_topics_message(const std::vector<std::string>& topics) {
+    std::string out;
+    append_msgpack_map_header(1, out);
+    append_topics(topics, out);
+    return out;
+}
+
+std::error_code parse_topics_message(std::string_view msgpack_data, std::vector<std::string>& topics,
+                                     std::string* detail) {
+    ObjectReader reader(msgpack_data, "ipcxx.topics");
+    bool seen = false;
+    if (reader.begin()) {
+        std::string_view key;
+        while (reader.next(key)) {
+            if (key != "topics") {
+                if (!reader.skip()) break;
+                continue;
+            }
+            seen = true;
+            topics.clear();
+            if (!reader.strings(key, [&](std::string_view topic) { topics.emplace_back(topic); })) break;
+            if (topics.size() > max_topics) {
+                reader.invalid("'topics' lists more than " + std::to_string(max_topics) + " topics");
+                break;
+            }
+        }
+    }
+    if (!reader.error() && !seen) reader.missing("topics");
     if (detail && reader.error()) *detail = reader.detail();
     return reader.error();
 }

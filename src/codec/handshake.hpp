@@ -25,6 +25,10 @@ constexpr std::string_view welcome_event = "ipcxx.welcome";
 constexpr std::string_view request_event = "ipcxx.request";
 constexpr std::string_view response_event = "ipcxx.response";
 constexpr std::string_view cancel_event = "ipcxx.cancel";
+// Client to server: the topics it subscribes to from now on (protocol/PROTOCOL.md, topics).
+constexpr std::string_view topics_event = "ipcxx.topics";
+// At most this many topics in a hello or an ipcxx.topics: a bound on what a peer can make a server keep.
+constexpr std::size_t max_topics = 4096;
 // Error codes of error responses defined by the protocol; applications may send their own.
 constexpr std::string_view no_handler_code = "no_handler";
 constexpr std::string_view handler_exception_code = "handler_exception";
@@ -49,6 +53,9 @@ struct Negotiated {
     bool request = false;        // both sides support request/response
     bool deadline = false;       // the peer takes requests with deadlines and cancel frames (kinds 6, 7)
     std::vector<std::string> handles;  // hello: the request events the client answers ("*": any)
+    // hello: the event names or prefixes the client subscribes to; nothing: every broadcast.
+    std::optional<std::vector<std::string>> topics;
+    bool takes_topics = false;  // welcome: the server takes ipcxx.topics (feature "topics")
 };
 
 class ClientHandshake {
@@ -56,8 +63,10 @@ public:
     ClientHandshake(WireMode mode, std::string client_id);
 
     // A new connection: starts over. Returns the data of the ipcxx.hello to send as the first
-    // frame, or nothing in json mode. `handles`: the request events this client answers.
-    std::optional<std::string> on_connected(const std::vector<std::string>& handles = {});
+    // frame, or nothing in json mode. `handles`: the request events this client answers; `topics`:
+    // the broadcasts it subscribes to (nothing: all of them).
+    std::optional<std::string> on_connected(const std::vector<std::string>& handles = {},
+                                            const std::optional<std::vector<std::string>>& topics = std::nullopt);
     // An ipcxx.welcome arrived. Errors: invalid_message (malformed, or no hello is outstanding),
     // native_wire_refused (native mode and the server chose JSON).
     Negotiated on_welcome(std::string_view msgpack_data);
@@ -115,5 +124,11 @@ std::string make_json_error_response(std::uint64_t id, std::string_view code, st
 std::error_code parse_json_request(std::string_view msgpack_data, NativeFrame& out, std::string* detail = nullptr);
 std::error_code parse_json_response(std::string_view msgpack_data, NativeFrame& out, std::string* detail = nullptr);
 std::error_code parse_json_cancel(std::string_view msgpack_data, NativeFrame& out, std::string* detail = nullptr);
+
+// The data of an ipcxx.topics message, {"topics": [...]}, on either wire.
+std::string make_topics_message(const std::vector<std::string>& topics);
+// Errors: invalid_message (not such an object, or more than max_topics topics).
+std::error_code parse_topics_message(std::string_view msgpack_data, std::vector<std::string>& topics,
+                                     std::string* detail = nullptr);
 
 }  // namespace ipcxx::detail

@@ -186,9 +186,9 @@ std::error_code Connection::emit_with_tail(std::string_view event, std::string_v
     return accept_push(outbox_->push(frame, tail.bytes, nullptr, false, tail.owner));
 }
 
-std::error_code Connection::push_frame(std::string_view frame) {
+std::error_code Connection::push_frame(std::string_view frame, std::size_t* evicted) {
     if (!open()) return make_error_code(errc::not_connected);
-    return accept_push(outbox_->push(frame));
+    return accept_push(evicted ? outbox_->push_evicting(frame, *evicted) : outbox_->push(frame));
 }
 
 void Connection::close(std::error_code reason) {
@@ -331,6 +331,10 @@ bool Connection::deliver(const NativeFrame& frame, bool large) {
         std::string detail;
         if (auto ec = check_received_name_length(config_, frame.name, detail)) return fail_input(ec, detail);
     }
+    if (frame.kind == FrameKind::event && frame.name == topics_event) {  // the one protocol event of the native wire
+        if (auto owner = owner_.lock()) owner->on_handshake(*this, frame.name, frame.data);
+        return !close_fsm_.closing();
+    }
     if (frame.kind == FrameKind::event && is_reserved_event(frame.name)) {
         return fail_input(make_error_code(errc::reserved_event),
                           "received event '" + std::string(frame.name) + "' uses a reserved name");
@@ -361,7 +365,7 @@ bool Connection::handle_json(std::string_view text) {
     frame.data = decoded.data;
     if (is_protocol_event(decoded.type)) {
         std::string detail;
-        if (decoded.type == hello_event || decoded.type == welcome_event) {
+        if (decoded.type == hello_event || decoded.type == welcome_event || decoded.type == topics_event) {
             if (auto owner = owner_.lock()) owner->on_handshake(*this, decoded.type, decoded.data);
             return !close_fsm_.closing();
         }

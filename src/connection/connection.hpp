@@ -53,7 +53,7 @@ public:
     virtual ~ConnectionOwner() = default;
     // An event, request, response or error response, from either wire. `data` is the frame's data.
     virtual void on_frame(Connection& conn, const NativeFrame& frame, const Payload& data) = 0;
-    // ipcxx.hello or ipcxx.welcome (JSON wire).
+    // ipcxx.hello or ipcxx.welcome (JSON wire), or ipcxx.topics (either wire).
     virtual void on_handshake(Connection& conn, std::string_view event, std::string_view msgpack_data) = 0;
     // raw_buffer mode: bytes exactly as read, no framing.
     virtual void on_raw_data(Connection& conn, std::string_view bytes) = 0;
@@ -93,8 +93,9 @@ public:
     std::error_code emit(std::string_view event, std::string_view msgpack_data);
     // An event whose data is `head` then `tail`; on the native wire the tail is queued by reference.
     std::error_code emit_with_tail(std::string_view event, std::string_view head, const PackTail& tail);
-    // Queues an already encoded frame (broadcast), or raw_buffer bytes; any thread.
-    std::error_code push_frame(std::string_view frame);
+    // Queues an already encoded frame (broadcast), or raw_buffer bytes; any thread. With `evicted`,
+    // older queued frames make room when it does not fit (Outbox::push_evicting), and their count goes there.
+    std::error_code push_frame(std::string_view frame, std::size_t* evicted = nullptr);
     // Closes the link; any thread. `reason` is what on_closed reports; on_closed never runs inside
     // this call.
     void close(std::error_code reason = {});

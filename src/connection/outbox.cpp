@@ -139,6 +139,12 @@ Outbox::Push Outbox::push(std::string_view head, std::string_view tail, std::uin
         refused_ = true;
         return Push::full;
     }
+    return append_locked(head, tail, sequence, request, std::move(tail_owner));
+}
+
+Outbox::Push Outbox::append_locked(std::string_view head, std::string_view tail, std::uint64_t* sequence,
+                                   bool request, std::shared_ptr<const void> tail_owner) {
+    const std::size_t size = head.size() + tail.size();
     pending_.bytes.append(head.data(), head.size());
     if (tail_owner && tail.size() >= share_threshold) {
         pending_.shared.push_back({pending_.bytes.size(), tail, std::move(tail_owner)});
@@ -155,6 +161,35 @@ Outbox::Push Outbox::push(std::string_view head, std::string_view tail, std::uin
         return Push::start_write;
     }
     return Push::queued;
+}
+
+Outbox::Push Outbox::push_evicting(std::string_view frame, std::size_t& evicted) {
+    evicted = 0;
+    std::vector<SharedPiece> released;  // destroyed after the lock (see release_shared)
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) return Push::closed;
+    if (frame.size() > std::numeric_limits<std::uint32_t>::max()) return Push::full;  // as push()
+    const std::size_t held = held_bytes_locked();
+    if (max_bytes_ == 0 || held + frame.size() <= max_bytes_) return append_locked(frame, {}, nullptr, false, {});
+    // The pending frames are the last ones pushed; those before the first pending request may go.
+    const std::uint64_t first_pending = pushed_ - pending_.sizes.size();
+    const auto first_request = std::upper_bound(requests_.begin(), requests_.end(), first_pending);
+    const std::size_t evictable =
+        first_request == requests_.end() ? pending_.sizes.size() : static_cast<std::size_t>(*first_request - first_pending - 1);
+    std::size_t frames = 0;
+    std::size_t length = 0;
+    while (frames < evictable && held - length + frame.size() > max_bytes_) length += pending_.sizes[frames++];
+    if (held - length + frame.size() > max_bytes_) {
+        refused_ = true;
+        return Push::full;
+    }
+    pending_.drop_front(frames, length, released);
+    // Numbered as if the discarded frames had never been pushed, so that sequences still count
+    // written frames (requests_ and the acknowledgement tracking rely on it).
+    pushed_ -= frames;
+    for (auto it = first_request; it != requests_.end(); ++it) *it -= frames;
+    evicted = frames;
+    return append_locked(frame, {}, nullptr, false, {});
 }
 
 bool Outbox::link_up() {

@@ -52,6 +52,13 @@ public:
     Push push(std::string_view head, std::string_view tail, std::uint64_t* sequence = nullptr, bool request = false,
               std::shared_ptr<const void> tail_owner = {});
 
+    // push() for a subscriber whose policy drops the oldest messages: when `frame` does not fit,
+    // whole queued frames not yet being written are discarded, oldest first, until it does; a
+    // request frame is never discarded and stops the discarding. `evicted` receives how many were
+    // discarded (they are not undelivered: the policy dropped them). Full, discarding nothing,
+    // when even that would not make room.
+    Push push_evicting(std::string_view frame, std::size_t& evicted);
+
     // Writer side. The link starts down; while down, frames accumulate.
     // Returns true when the caller must start the writer.
     bool link_up();
@@ -168,6 +175,9 @@ private:
 
     // Bytes counted against max_bytes: queued plus in flight (while its messages are accounted).
     std::size_t held_bytes_locked() const;
+    // Appends one frame to pending_ and numbers it; the caller checked that it fits.
+    Push append_locked(std::string_view head, std::string_view tail, std::uint64_t* sequence, bool request,
+                       std::shared_ptr<const void> tail_owner);
     // How many request frames were pushed after frame `sequence`.
     std::size_t requests_after_locked(std::uint64_t sequence) const;
     // Hands the first `frames` frames of the batch in flight, and the bytes written of the next, to acks_.

@@ -9,6 +9,7 @@
 #include <system_error>
 #include <vector>
 
+#include "ipcxx/broadcast_result.hpp"
 #include "ipcxx/socket.hpp"
 
 namespace ipcxx::detail {
@@ -24,8 +25,8 @@ public:
     virtual std::string describe() const = 0;
     virtual std::string path() const = 0;
     virtual std::uint16_t port() const = 0;
-    virtual std::error_code broadcast(std::string_view event, std::string_view msgpack_data) = 0;
-    virtual std::error_code broadcast_raw(std::string_view bytes) = 0;
+    virtual BroadcastResult broadcast(std::string_view event, std::string_view msgpack_data) = 0;
+    virtual BroadcastResult broadcast_raw(std::string_view bytes) = 0;
     virtual std::vector<Socket> sockets() = 0;
     // A handle on any address, to emit to a peer that has sent nothing yet (UDP only).
     virtual std::error_code peer_at(const std::string& host, std::uint16_t port, Socket& out, std::string& detail) = 0;

@@ -156,15 +156,16 @@ bool Server::running() const { return listeners_->current().running(); }
 std::string Server::path() const { return listeners_->current().path(); }
 std::uint16_t Server::port() const { return listeners_->current().port(); }
 
-std::error_code Server::broadcast_packed(std::string_view event, std::string_view msgpack_data) {
+BroadcastResult Server::broadcast_packed(std::string_view event, std::string_view msgpack_data) {
     return listeners_->current().broadcast(event, msgpack_data);
 }
 
-std::error_code Server::broadcast_raw(std::string_view bytes) { return listeners_->current().broadcast_raw(bytes); }
+BroadcastResult Server::broadcast_raw(std::string_view bytes) { return listeners_->current().broadcast_raw(bytes); }
 
-std::error_code Server::broadcast_raw_text(std::string_view text) {
+BroadcastResult Server::broadcast_raw_text(std::string_view text) {
     std::string bytes;
-    if (auto ec = detail::raw_text_bytes(text, impl_->config(), bytes)) return ec;
+    BroadcastResult failed;
+    if ((failed.error = detail::raw_text_bytes(text, impl_->config(), bytes))) return failed;
     return broadcast_raw(bytes);
 }
 

@@ -2,6 +2,7 @@
 
 #include <asio/bind_executor.hpp>
 
+#include "ipcxx/error.hpp"
 #include "server/stream_link.hpp"
 
 namespace ipcxx::detail {
@@ -25,7 +26,8 @@ ServerConnection::ServerConnection(Strand strand, Stream stream, std::shared_ptr
       // With an authenticate hook, the connection waits for its verdict, which comes when its
       // `connect` is due (connect_gate): until then it gets no broadcast.
       admitted_(!this->config().authenticate),
-      identity_timer_(this->strand()) {}
+      identity_timer_(this->strand()),
+      overflow_(this->config().slow_subscriber.disconnect_after, this->config().slow_subscriber.report_interval) {}
 
 Socket ServerConnection::handle() {
     return stream_socket(std::static_pointer_cast<ServerConnection>(shared_from_this()));
@@ -41,6 +43,45 @@ void ServerConnection::wait_for_identity(std::chrono::milliseconds timeout,
             if (ec || self->closing()) return;
             on_timeout(*self);
         }));
+}
+
+ServerConnection::BroadcastPush ServerConnection::push_broadcast(std::string_view frame,
+                                                                OverflowMonitor::Clock::time_point now) {
+    const SlowSubscriberPolicy policy = config().slow_subscriber.policy;
+    std::size_t evicted = 0;
+    BroadcastPush out;
+    // Held across the push, so that concurrent broadcasts reach the monitor in the queue's order.
+    std::lock_guard<std::mutex> lock(overflow_mutex_);
+    out.error = push_frame(frame, policy == SlowSubscriberPolicy::drop_oldest ? &evicted : nullptr);
+    if (!out.error) {
+        if (evicted > 0) out.outcome = BroadcastPush::Outcome::dropped;
+        out.verdict = overflow_.on_queued(now, evicted);
+    } else if (out.error == errc::not_connected) {
+        out.outcome = BroadcastPush::Outcome::closed;
+    } else if (out.error == errc::queue_full) {
+        const bool dropped = policy != SlowSubscriberPolicy::refuse;
+        out.outcome = dropped ? BroadcastPush::Outcome::dropped : BroadcastPush::Outcome::refused;
+        out.verdict = overflow_.on_overflow(now, dropped);
+    } else {
+        out.outcome = BroadcastPush::Outcome::refused;
+    }
+    return out;
+}
+
+std::size_t ServerConnection::take_unreported_drops() {
+    std::lock_guard<std::mutex> lock(overflow_mutex_);
+    return overflow_.take_unreported();
+}
+
+bool ServerConnection::wants(std::string_view event) const {
+    std::lock_guard<std::mutex> lock(topics_mutex_);
+    return !topics_ || topics_->matches(event);
+}
+
+void ServerConnection::set_topics(std::vector<std::string> topics) {
+    auto filter = std::make_shared<const TopicFilter>(std::move(topics));
+    std::lock_guard<std::mutex> lock(topics_mutex_);
+    topics_ = std::move(filter);
 }
 
 std::string ServerConnection::peer_id() const {

@@ -18,6 +18,8 @@
 #include "ipcxx/socket.hpp"
 #include "runtime/handler_pool.hpp"
 #include "server/connect_gate.hpp"
+#include "server/overflow_monitor.hpp"
+#include "server/topic_filter.hpp"
 
 namespace ipcxx::detail {
 
@@ -51,6 +53,23 @@ public:
     void wait_for_identity(std::chrono::milliseconds timeout, std::function<void(ServerConnection&)> on_timeout);
     void stop_waiting_for_identity() { identity_timer_.cancel(); }
 
+    // What a broadcast did for this subscriber (push_broadcast).
+    struct BroadcastPush {
+        enum class Outcome { queued, dropped, refused, closed } outcome = Outcome::queued;
+        std::error_code error;         // refused: why
+        OverflowMonitor::Verdict verdict;  // drops to report now, and whether to disconnect
+    };
+    // Queues one broadcast frame under config.slow_subscriber's policy, at time `now`. Any thread.
+    BroadcastPush push_broadcast(std::string_view frame, OverflowMonitor::Clock::time_point now);
+    // Broadcasts dropped for this subscriber and not reported yet (it is closing). Any thread.
+    std::size_t take_unreported_drops();
+
+    // Whether a broadcast of `event` is for this subscriber: true unless it subscribed to topics
+    // (in its hello or with ipcxx.topics) and none matches. Any thread.
+    bool wants(std::string_view event) const;
+    // From now on, only broadcasts matching `topics` reach it. On the strand.
+    void set_topics(std::vector<std::string> topics);
+
     // The negotiation state of this connection, and when its `connect` is due. On the strand only.
     ServerHandshake handshake;
     ConnectGate connect_gate;
@@ -66,6 +85,11 @@ private:
     mutable std::mutex peer_mutex_;
     std::string peer_id_;
     asio::steady_timer identity_timer_;
+    std::mutex overflow_mutex_;  // concurrent broadcasts from several threads
+    OverflowMonitor overflow_;
+    // Null until the client subscribed: every broadcast. Replaced whole, read under the mutex.
+    mutable std::mutex topics_mutex_;
+    std::shared_ptr<const TopicFilter> topics_;
 };
 
 }  // namespace ipcxx::detail

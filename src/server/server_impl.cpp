@@ -7,6 +7,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
 
+#include "codec/event_names.hpp"
 #include "codec/handshake.hpp"
 #include "connection/message_encoder.hpp"
 #include "connection/raw_write.hpp"
@@ -353,41 +354,90 @@ std::vector<Socket> ServerImpl::sockets() {
 }
 
 template <class FrameFor>
-std::error_code ServerImpl::push_to_all(std::string_view label, FrameFor&& frame_for) {
+BroadcastResult ServerImpl::push_to_all(std::string_view label, bool by_topic, FrameFor&& frame_for) {
     std::vector<std::shared_ptr<ServerConnection>> targets;
     {
         std::lock_guard<std::mutex> guard(mutex_);
         targets.reserve(connections_.size());
         for (const auto& entry : connections_) {
-            if (entry.second->admitted()) targets.push_back(entry.second);
+            // Subscribers of other topics are left out before any encoding is done for them.
+            if (entry.second->admitted() && (!by_topic || entry.second->wants(label))) targets.push_back(entry.second);
         }
     }
-    std::error_code first;
+    BroadcastResult result;
+    const auto now = OverflowMonitor::Clock::now();
     for (const auto& conn : targets) {
         std::string_view frame;
-        std::error_code ec = frame_for(*conn, frame);
-        if (!ec) ec = conn->push_frame(frame);
-        if (ec && ec != errc::not_connected) {
-            asio::post(conn->strand(), [self = shared_from_this(), ec, event = std::string(label),
-                                        message = "broadcast '" + std::string(label) + "' not queued for " +
-                                                  conn->remote() + ": " + ec.message(),
-                                        handle = conn->handle()]() mutable {
-                self->report_error(ec, std::move(message), std::move(handle), 1, std::move(event));
-            });
-            if (!first) first = ec;
+        ServerConnection::BroadcastPush push;
+        push.error = frame_for(*conn, frame);
+        if (push.error) {
+            push.outcome = ServerConnection::BroadcastPush::Outcome::refused;
+        } else {
+            push = conn->push_broadcast(frame, now);
         }
+        switch (push.outcome) {
+            case ServerConnection::BroadcastPush::Outcome::closed: break;
+            case ServerConnection::BroadcastPush::Outcome::queued: ++result.queued; break;
+            case ServerConnection::BroadcastPush::Outcome::dropped: ++result.dropped; break;
+            case ServerConnection::BroadcastPush::Outcome::refused:
+                ++result.refused;
+                if (!result.error) result.error = push.error;
+                report_later(*conn, push.error,
+                             "broadcast '" + std::string(label) + "' not queued for " + conn->remote() + ": " +
+                                 push.error.message(),
+                             1, std::string(label));
+                break;
+        }
+        if (push.verdict.report > 0) report_drops(*conn, push.verdict.report);
+        if (push.verdict.disconnect) disconnect_slow(*conn);
     }
-    return first;
+    return result;
 }
 
-std::error_code ServerImpl::broadcast(std::string_view event, std::string_view msgpack_data) {
-    if (config_.raw_buffer) return make_error_code(errc::invalid_argument);  // no frames: broadcast_raw()
+void ServerImpl::report_later(ServerConnection& conn, std::error_code ec, std::string message, std::size_t count,
+                              std::string event) {
+    // On the connection's strand, never inside the broadcasting caller.
+    asio::post(conn.strand(), [self = shared_from_this(), ec, message = std::move(message), count,
+                               event = std::move(event), handle = conn.handle()]() mutable {
+        self->report_error(ec, std::move(message), std::move(handle), count, std::move(event));
+    });
+}
+
+void ServerImpl::report_drops(ServerConnection& conn, std::size_t count) {
+    report_later(conn, make_error_code(errc::messages_dropped),
+                 std::to_string(count) + " broadcast message(s) to " + describe_subscriber(conn) +
+                     " dropped since the last report: its send queue is over max_pending_bytes (slow_subscriber policy " +
+                     policy_name(config_.slow_subscriber.policy) + ")",
+                 count);
+}
+
+std::string ServerImpl::describe_subscriber(ServerConnection& conn) {
+    const std::string id = conn.peer_id();
+    return "socket " + std::to_string(conn.serial()) + " (" + conn.remote() + (id.empty() ? "" : ", id '" + id + "'") + ")";
+}
+
+void ServerImpl::disconnect_slow(ServerConnection& conn) {
+    const auto ec = make_error_code(errc::subscriber_too_slow);
+    report_later(conn, ec,
+                 "disconnecting " + describe_subscriber(conn) + ": its send queue stayed over max_pending_bytes for " +
+                     std::to_string(config_.slow_subscriber.disconnect_after.count()) +
+                     " ms (slow_subscriber.disconnect_after)",
+                 0);
+    conn.close(ec);
+}
+
+BroadcastResult ServerImpl::broadcast(std::string_view event, std::string_view msgpack_data) {
+    BroadcastResult failed;
+    if (config_.raw_buffer) {  // no frames: broadcast_raw()
+        failed.error = make_error_code(errc::invalid_argument);
+        return failed;
+    }
     // Encoded once per wire in use: node-ipc clients get the JSON frame, ipcxx clients the native one.
     std::string& json = encode_buffer();
     std::string native;
     std::string detail;
-    if (auto ec = encode_event(event, msgpack_data, false, config_, json, detail)) return ec;
-    return push_to_all(event, [&](ServerConnection& conn, std::string_view& frame) -> std::error_code {
+    if ((failed.error = encode_event(event, msgpack_data, false, config_, json, detail))) return failed;
+    return push_to_all(event, true, [&](ServerConnection& conn, std::string_view& frame) -> std::error_code {
         if (!conn.native()) {
             frame = json;
             return {};
@@ -400,9 +450,10 @@ std::error_code ServerImpl::broadcast(std::string_view event, std::string_view m
     });
 }
 
-std::error_code ServerImpl::broadcast_raw(std::string_view bytes) {
-    if (auto ec = check_raw_write(bytes, config_)) return ec;
-    return push_to_all("data", [&](ServerConnection&, std::string_view& frame) -> std::error_code {
+BroadcastResult ServerImpl::broadcast_raw(std::string_view bytes) {
+    BroadcastResult failed;
+    if ((failed.error = check_raw_write(bytes, config_))) return failed;
+    return push_to_all("data", false, [&](ServerConnection&, std::string_view& frame) -> std::error_code {
         frame = bytes;
         return {};
     });
@@ -485,13 +536,15 @@ void ServerImpl::serve(ServerConnection& conn, const NativeFrame& request, const
 }
 
 void ServerImpl::on_handshake(Connection& link, std::string_view event, std::string_view msgpack_data) {
-    if (event != hello_event) return;  // a welcome means nothing to a server
     ServerConnection& conn = ServerConnection::of(link);
+    if (event == topics_event) return on_topics(conn, msgpack_data);
+    if (event != hello_event) return;  // a welcome means nothing to a server
     auto result = conn.handshake.on_hello(msgpack_data);
     if (result.error) {
         on_input_error(conn, result.error, result.detail);
         return conn.close(result.error);
     }
+    if (result.topics && !accept_topics(conn, std::move(*result.topics))) return;
     conn.set_peer_id(result.peer_id);
     conn.set_peer_takes_deadlines(result.deadline);
     // A hello after handshake_timeout still sets the id and the wire, but `connect` was published.
@@ -504,6 +557,29 @@ void ServerImpl::on_handshake(Connection& link, std::string_view event, std::str
     // Before `connect`, so that its handler sees the wire the client will be sent.
     if (result.native) conn.use_native();
     if (due) publish_connect(conn);
+}
+
+void ServerImpl::on_topics(ServerConnection& conn, std::string_view msgpack_data) {
+    std::vector<std::string> topics;
+    std::string detail;
+    if (auto ec = parse_topics_message(msgpack_data, topics, &detail)) {
+        on_input_error(conn, ec, detail);
+        return conn.close(ec);
+    }
+    accept_topics(conn, std::move(topics));
+}
+
+bool ServerImpl::accept_topics(ServerConnection& conn, std::vector<std::string> topics) {
+    for (const std::string& topic : topics) {
+        std::string detail;
+        if (auto ec = check_received_name_length(config_, topic, detail)) {
+            on_input_error(conn, ec, "topic: " + detail);
+            conn.close(ec);
+            return false;
+        }
+    }
+    conn.set_topics(std::move(topics));
+    return true;
 }
 
 void ServerImpl::on_identity_timeout(ServerConnection& conn) {
@@ -553,6 +629,13 @@ void ServerImpl::on_closed(Connection& link, std::error_code reason) {
         connections_.erase(conn.serial());
     }
     Socket handle = conn.handle();
+    if (const std::size_t dropped = conn.take_unreported_drops()) {
+        report_error(make_error_code(errc::messages_dropped),
+                     std::to_string(dropped) + " broadcast message(s) to " + describe_subscriber(conn) +
+                         " dropped since the last report (slow_subscriber policy " +
+                         policy_name(config_.slow_subscriber.policy) + "); the connection closed",
+                     handle, dropped);
+    }
     if (lost > 0) {
         report_error(make_error_code(errc::undelivered),
                      std::to_string(lost) + " message(s) to " + conn.remote() + " not delivered: connection closed" +

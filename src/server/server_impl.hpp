@@ -64,8 +64,8 @@ public:
     std::string path() const override;
     std::uint16_t port() const override;
 
-    std::error_code broadcast(std::string_view event, std::string_view msgpack_data) override;
-    std::error_code broadcast_raw(std::string_view bytes) override;
+    BroadcastResult broadcast(std::string_view event, std::string_view msgpack_data) override;
+    BroadcastResult broadcast_raw(std::string_view bytes) override;
     std::error_code emit_to(std::string_view client_id, std::string_view event, std::string_view msgpack_data);
     RequestId request(const Socket& to, std::string_view event, std::string_view msgpack_args,
                       std::chrono::milliseconds timeout, ResponseHandler on_response);
@@ -94,10 +94,24 @@ private:
     // connection concerned; `undelivered`: the messages it reports lost; `event`: the event concerned.
     void report_error(std::error_code ec, std::string message, Socket socket = {}, std::size_t undelivered = 0,
                       std::string event = {});
-    // Queues on every connection the frame `frame_for(conn, frame)` gives; failures are reported
-    // per connection as `error` events, and the first is returned.
+    // Queues on every connection the frame `frame_for(conn, frame)` gives, under the slow-subscriber
+    // policy; refusals are reported per connection as `error` events, drops in coalesced counts.
+    // `by_topic`: only to the subscribers of event `label` (TopicFilter).
     template <class FrameFor>
-    std::error_code push_to_all(std::string_view label, FrameFor&& frame_for);
+    BroadcastResult push_to_all(std::string_view label, bool by_topic, FrameFor&& frame_for);
+    // An ipcxx.topics arrived: the connection's subscriptions from now on.
+    void on_topics(ServerConnection& conn, std::string_view msgpack_data);
+    // Subscribes `conn` to `topics`, or closes it (reported) when one is longer than an event name may be.
+    bool accept_topics(ServerConnection& conn, std::vector<std::string> topics);
+    // report_error posted to the connection's strand: never inside the caller.
+    void report_later(ServerConnection& conn, std::error_code ec, std::string message, std::size_t count,
+                      std::string event = {});
+    // One coalesced report of `count` broadcasts the policy dropped for `conn` (errc::messages_dropped).
+    void report_drops(ServerConnection& conn, std::size_t count);
+    // "socket 3 (unix:/path, id 'worker')": which subscriber a report is about.
+    static std::string describe_subscriber(ServerConnection& conn);
+    // Closes a subscriber that stayed over its limit too long (errc::subscriber_too_slow).
+    void disconnect_slow(ServerConnection& conn);
     void serve(ServerConnection& conn, const NativeFrame& request, const Payload& args);
     // Runs `f` on the connection's handler lane (handler_threads), else at once.
     template <class F>

@@ -139,26 +139,37 @@ std::error_code UdpServer::emit_raw(const std::shared_ptr<UdpPeer>& to, std::str
     return send(to, bytes);
 }
 
-std::error_code UdpServer::broadcast(std::string_view event, std::string_view msgpack_data) {
-    if (config_.raw_buffer) return make_error_code(errc::invalid_argument);
+BroadcastResult UdpServer::broadcast(std::string_view event, std::string_view msgpack_data) {
+    BroadcastResult failed;
+    if (config_.raw_buffer) {
+        failed.error = make_error_code(errc::invalid_argument);
+        return failed;
+    }
     std::string& frame = encode_buffer();
     std::string detail;
-    if (auto ec = encode_event(event, msgpack_data, false, config_, frame, detail)) return ec;
+    if ((failed.error = encode_event(event, msgpack_data, false, config_, frame, detail))) return failed;
     return send_to_all(frame);
 }
 
-std::error_code UdpServer::broadcast_raw(std::string_view bytes) {
-    if (auto ec = check_raw_write(bytes, config_)) return ec;
+BroadcastResult UdpServer::broadcast_raw(std::string_view bytes) {
+    BroadcastResult failed;
+    if ((failed.error = check_raw_write(bytes, config_))) return failed;
     return send_to_all(bytes);
 }
 
-std::error_code UdpServer::send_to_all(std::string_view datagram) {
-    std::error_code first;
+BroadcastResult UdpServer::send_to_all(std::string_view datagram) {
+    // One send queue for every peer: no per-subscriber policy applies, a full queue refuses.
+    BroadcastResult result;
     for (const auto& peer : peers_.active(Clock::now())) {
         const auto ec = send(peer, datagram);
-        if (ec && !first) first = ec;
+        if (!ec) {
+            ++result.queued;
+            continue;
+        }
+        ++result.refused;
+        if (!result.error) result.error = ec;
     }
-    return first;
+    return result;
 }
 
 std::error_code UdpServer::send(const std::shared_ptr<UdpPeer>& to, std::string_view datagram) {

@@ -54,8 +54,8 @@ public:
 
     std::error_code emit(const std::shared_ptr<UdpPeer>& to, std::string_view event, std::string_view msgpack_data);
     std::error_code emit_raw(const std::shared_ptr<UdpPeer>& to, std::string_view bytes);
-    std::error_code broadcast(std::string_view event, std::string_view msgpack_data) override;
-    std::error_code broadcast_raw(std::string_view bytes) override;
+    BroadcastResult broadcast(std::string_view event, std::string_view msgpack_data) override;
+    BroadcastResult broadcast_raw(std::string_view bytes) override;
     void forget(const UdpPeer& peer) { peers_.forget(peer); }
     const Config& config() const noexcept { return config_; }
 
@@ -65,7 +65,7 @@ private:
         std::string bytes;
     };
     std::error_code send(const std::shared_ptr<UdpPeer>& to, std::string_view datagram);
-    std::error_code send_to_all(std::string_view datagram);
+    BroadcastResult send_to_all(std::string_view datagram);
     void do_receive(std::uint64_t generation);
     void on_receive(std::uint64_t generation, std::error_code ec, std::size_t n);
     // Dispatches the frames a datagram completed; false after bad input (reported, partial dropped).

@@ -129,3 +129,10 @@ TEST_CASE("cli options: usage errors name the problem", "[cli]") {
     CHECK(error_of({"connect", "--wire", "msgpack"}).find("'msgpack' is not supported") != std::string::npos);
 }
 
+TEST_CASE("cli options: --topic subscribes connect to broadcasts, repeatable, connect only", "[cli]") {
+    const ParseResult result = parse({"connect", "--topic", "ticks.", "--topic=news"});
+    REQUIRE(result.action == Action::run);
+    CHECK(result.options.topics == std::vector<std::string>{"ticks.", "news"});
+    CHECK(parse({"connect"}).options.topics.empty());
+    CHECK(error_of({"serve", "--topic", "x"}) == "option '--topic' is only for 'connect'");
+}

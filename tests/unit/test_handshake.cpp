@@ -1,10 +1,12 @@
 // Negotiation of the native wire and the JSON-wire request/response convention, without sockets.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include <msgpack.hpp>
 
@@ -49,6 +51,18 @@ std::error_code code_of(std::optional<errc> e) { return e ? make_error_code(*e) 
 
 const char* mode_name(WireMode m) { return m == WireMode::auto_ ? "auto" : m == WireMode::json ? "json" : "native"; }
 
+// "a,b" -> {"a", "b"}; "" -> {}.
+std::vector<std::string> topics_of(const std::string& list) {
+    std::vector<std::string> out;
+    std::size_t from = 0;
+    while (from < list.size()) {
+        const std::size_t comma = std::min(list.find(',', from), list.size());
+        out.push_back(list.substr(from, comma - from));
+        from = comma + 1;
+    }
+    return out;
+}
+
 std::string hello_with(const std::string& fields) { return mp("{" + fields + "}"); }
 
 ServerHandshake::HelloResult hello_to(WireMode server_mode, const std::string& json) {
@@ -83,11 +97,21 @@ TEST_CASE("handshake golden vectors, both ways", "[handshake][golden]") {
         if (role == "hello") {
             CHECK(event == ipcxx::detail::hello_event);
             ClientHandshake client(mode_named(v.at("mode")), v.at("id"));
-            CHECK(client.on_connected() == data);
+            const auto topics = v.count("topics") ? std::optional<std::vector<std::string>>(topics_of(v.at("topics")))
+                                                  : std::nullopt;
+            CHECK(client.on_connected({}, topics) == data);
             ServerHandshake server(WireMode::auto_, "x");
             const auto result = server.on_hello(received);
             REQUIRE_FALSE(result.error);
             CHECK(result.peer_id == v.at("id"));
+            CHECK(result.topics == topics);
+        } else if (role == "topics") {
+            CHECK(event == ipcxx::detail::topics_event);
+            const auto topics = topics_of(v.at("topics"));
+            CHECK(ipcxx::detail::make_topics_message(topics) == data);
+            std::vector<std::string> parsed{"stale"};
+            REQUIRE_FALSE(ipcxx::detail::parse_topics_message(received, parsed));
+            CHECK(parsed == topics);
         } else if (role == "welcome") {
             CHECK(event == ipcxx::detail::welcome_event);
             ServerHandshake server(mode_named(v.at("mode")), v.at("id"));
@@ -100,6 +124,7 @@ TEST_CASE("handshake golden vectors, both ways", "[handshake][golden]") {
             REQUIRE_FALSE(welcome.error);
             CHECK(welcome.native == (v.at("mode") != "json"));
             CHECK(welcome.peer_id == v.at("id"));
+            CHECK(welcome.takes_topics);
         } else {
             const std::uint64_t id = std::stoull(v.at("id"));
             const std::string value = v.count("value") && v.at("value") != "-" ? test::from_hex(v.at("value")) : "";
@@ -240,13 +265,13 @@ TEST_CASE("versions: peers speak the lower one; unknown fields, wires and featur
     CHECK(result.protocol == 1);
     CHECK(result.native);
     CHECK(result.request);
-    CHECK(to_json(result.welcome) == R"({"protocol":1,"id":"world","wire":"native","features":["request","deadline"]})");
+    CHECK(to_json(result.welcome) == R"({"protocol":1,"id":"world","wire":"native","features":["request","deadline","topics"]})");
 
     const auto no_features = hello_to(WireMode::auto_, R"({"protocol":1,"id":"old","wire":["json"]})");
     REQUIRE_FALSE(no_features.error);
     CHECK_FALSE(no_features.request);
     CHECK_FALSE(no_features.native);  // the client did not offer native
-    CHECK(to_json(no_features.welcome) == R"({"protocol":1,"id":"world","wire":"json","features":["request","deadline"]})");
+    CHECK(to_json(no_features.welcome) == R"({"protocol":1,"id":"world","wire":"json","features":["request","deadline","topics"]})");
 
     ClientHandshake client(WireMode::auto_, "hello");
     client.on_connected();

@@ -123,7 +123,7 @@ private:
     static bool takes_value(const std::string& flag) {
         return flag == "--id" || flag == "--unix" || flag == "--tcp" || flag == "--retry" ||
                flag == "--max-retries" || flag == "--wire" || flag == "--timeout" || flag == "--tls-cert" ||
-               flag == "--tls-key" || flag == "--tls-ca" || flag == "--tls-server-name";
+               flag == "--tls-key" || flag == "--tls-ca" || flag == "--tls-server-name" || flag == "--topic";
     }
 
     void only_for(const std::string& flag, Command command) const {
@@ -199,6 +199,9 @@ private:
             } else {
                 throw UsageError{"option '--wire': '" + value + "' is not supported (auto, json or native)"};
             }
+        } else if (flag == "--topic") {
+            only_for(flag, Command::connect);
+            options_.topics.push_back(value);
         } else if (flag == "--timeout") {
             only_for(flag, Command::request);
             options_.timeout = parse_ms(flag, value);

@@ -31,6 +31,7 @@ struct Options {
     std::uint16_t port = 0;
     bool echo = false;         // serve
     bool exit_on_eof = false;  // connect
+    std::vector<std::string> topics;  // connect: --topic, the broadcasts to subscribe to (empty: all)
     bool quiet = false;
     std::chrono::milliseconds retry{500};
     std::size_t max_retries = ipcxx::unlimited;

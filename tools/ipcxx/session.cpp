@@ -10,6 +10,7 @@ ipcxx::Config make_config(const Options& options, Output& output) {
     config.retry = options.retry;
     config.max_retries = options.max_retries;
     config.wire = options.wire;
+    config.topics = options.topics;
     config.logger = [&output](std::string_view line) { output.note(line); };
     config.tls = options.tls;
     if (options.tls.insecure_skip_verify) {

@@ -32,6 +32,8 @@ Options:
   --echo             serve: send every event received back to its sender, and answer every
                      request with its own arguments
   --exit-on-eof      connect: once stdin ends, exit when every event read has been written
+  --topic PREFIX     connect: only broadcasts whose event starts with PREFIX (repeatable; an
+                     ipcxx server filters them; default: every broadcast)
   --timeout MS       request: how long to wait for the response, connecting included (default 5000)
   --retry MS         delay before each reconnect attempt (default 500)
   --max-retries N    reconnect attempts after a close, or "unlimited" (default)

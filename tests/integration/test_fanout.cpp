@@ -1,0 +1,214 @@
+// Slow subscribers: one stuck subscriber (a raw socket that never reads) beside healthy clients,
+// under each policy of Config::slow_subscriber.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "support/fixtures.hpp"
+#include "support/raw_peer.hpp"
+
+using namespace std::chrono_literals;
+
+namespace fanout_test {
+
+constexpr std::size_t healthy_count = 2;
+constexpr std::size_t rounds = 40;
+constexpr std::size_t per_round = 25;
+constexpr std::size_t message_size = 1000;
+
+// The server's drop reports and other errors, as they came.
+struct Reports {
+    std::mutex mutex;
+    std::vector<ipcxx::ErrorEvent> errors;
+    std::vector<std::chrono::steady_clock::time_point> drop_times;
+
+    void add(const ipcxx::ErrorEvent& e) {
+        std::lock_guard<std::mutex> lock(mutex);
+        errors.push_back(e);
+        if (e.code == ipcxx::errc::messages_dropped) drop_times.push_back(std::chrono::steady_clock::now());
+    }
+    std::size_t count(ipcxx::errc code) {
+        std::lock_guard<std::mutex> lock(mutex);
+        std::size_t n = 0;
+        for (const auto& e : errors) n += e.code == code;
+        return n;
+    }
+    std::size_t dropped_total() {
+        std::lock_guard<std::mutex> lock(mutex);
+        std::size_t n = 0;
+        for (const auto& e : errors) n += e.code == ipcxx::errc::messages_dropped ? e.undelivered : 0;
+        return n;
+    }
+};
+
+// A server, healthy clients that count what they receive, and one raw subscriber that never reads.
+struct Fanout {
+    // What the handlers write to is declared first: destroyed after the server and clients.
+    test::TempDir dir;
+    std::vector<std::unique_ptr<std::atomic<std::size_t>>> received;
+    Reports reports;
+    test::Log log;
+    std::atomic<std::size_t> stuck_serial{0};
+    std::unique_ptr<ipcxx::Server> server;
+    std::vector<std::unique_ptr<ipcxx::Client>> healthy;
+    std::unique_ptr<test::RawPeer> stuck;
+
+    explicit Fanout(ipcxx::SlowSubscriberConfig policy) {
+        auto config = test::config_in(dir);
+        config.max_message_size = 4096;
+        config.max_pending_bytes = 32 * 1024;
+        config.unix_send_buffer = 0;  // the system default: the stuck one fills it sooner
+        config.slow_subscriber = policy;
+        // The raw subscriber says nothing: its `connect` (and so its `socket.disconnected`) comes after this.
+        config.handshake_timeout = 100ms;
+        server = std::make_unique<ipcxx::Server>(config);
+        server->on("error", [this](const ipcxx::ErrorEvent& e) { reports.add(e); });
+        server->on("connect", [this](ipcxx::Socket& s) { log.add(s.id().empty() ? "connect raw" : "connect " + s.id()); });
+        server->on("socket.disconnected", [this](ipcxx::Socket& s) {
+            if (s.serial() == stuck_serial.load()) log.add("stuck disconnected");
+        });
+        server->serve();
+        for (std::size_t i = 0; i < healthy_count; ++i) {
+            received.push_back(std::make_unique<std::atomic<std::size_t>>(0));
+            auto client = std::make_unique<ipcxx::Client>(test::config_in(dir, "healthy" + std::to_string(i)));
+            client->on("tick", [counter = received.back().get()](const ipcxx::Payload&) { ++*counter; });
+            client->connect_to("world");
+            REQUIRE(log.wait_for("connect healthy" + std::to_string(i)));
+            healthy.push_back(std::move(client));
+        }
+        stuck = std::make_unique<test::RawPeer>(test::RawPeer::unix_socket(server->path()));
+        REQUIRE(stuck->connected());
+        REQUIRE(log.wait_for("connect raw"));
+        REQUIRE(server->sockets().size() == healthy_count + 1);
+        for (const auto& s : server->sockets()) {
+            if (s.id().empty()) stuck_serial = s.serial();
+        }
+    }
+
+    bool healthy_got(std::size_t n) {
+        return test::eventually([&] {
+            for (const auto& r : received) {
+                if (r->load() < n) return false;
+            }
+            return true;
+        });
+    }
+
+    // Broadcasts rounds of messages, letting the healthy clients catch up after each round, so that
+    // only the stuck subscriber falls behind. Stops early once `until` holds.
+    template <class Check>
+    ipcxx::BroadcastResult run(Check&& check_each, const std::function<bool()>& until = {},
+                               std::size_t max_rounds = rounds) {
+        ipcxx::BroadcastResult total;
+        const std::string body(message_size, 'x');
+        std::size_t sent = 0;
+        for (std::size_t round = 0; round < max_rounds; ++round) {
+            for (std::size_t i = 0; i < per_round; ++i) {
+                const auto result = server->broadcast("tick", body);
+                check_each(result);
+                total.queued += result.queued;
+                total.dropped += result.dropped;
+                total.refused += result.refused;
+                if (!total.error) total.error = result.error;
+                ++sent;
+            }
+            REQUIRE(healthy_got(sent));
+            if (until && until()) break;
+        }
+        return total;
+    }
+};
+
+}  // namespace fanout_test
+
+using fanout_test::Fanout;
+
+TEST_CASE("drop_newest: a stuck subscriber's drops are counted and reported per interval, the others get everything",
+          "[fanout]") {
+    ipcxx::SlowSubscriberConfig policy;
+    policy.policy = ipcxx::SlowSubscriberPolicy::drop_newest;
+    policy.disconnect_after = 0ms;
+    policy.report_interval = 200ms;
+    Fanout f(policy);
+    const auto start = std::chrono::steady_clock::now();
+    const auto total = f.run([](const ipcxx::BroadcastResult& r) {
+        REQUIRE_FALSE(r);  // never fails because of the stuck one
+        CHECK(r.refused == 0);
+        CHECK(r.queued + r.dropped == fanout_test::healthy_count + 1);
+        CHECK(r.queued >= fanout_test::healthy_count);
+    });
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    CHECK(total.dropped > 0);
+    CHECK(f.reports.count(ipcxx::errc::queue_full) == 0);
+    // Once per interval at most: the first at once, then one per 200 ms that had drops.
+    const auto reports = f.reports.count(ipcxx::errc::messages_dropped);
+    CHECK(reports >= 1);
+    CHECK(reports <= 2 + static_cast<std::size_t>(elapsed / 200ms));
+    {
+        std::lock_guard<std::mutex> lock(f.reports.mutex);
+        for (std::size_t i = 1; i < f.reports.drop_times.size(); ++i) {
+            CHECK(f.reports.drop_times[i] - f.reports.drop_times[i - 1] >= 150ms);
+        }
+    }
+    // What was held back is reported when the subscriber goes: the counts add up to every drop.
+    f.stuck->close();
+    REQUIRE(test::eventually([&] { return f.reports.dropped_total() == total.dropped; }));
+}
+
+TEST_CASE("drop_oldest: older queued messages make room, the others get everything", "[fanout]") {
+    ipcxx::SlowSubscriberConfig policy;
+    policy.policy = ipcxx::SlowSubscriberPolicy::drop_oldest;
+    policy.disconnect_after = 0ms;
+    policy.report_interval = 200ms;
+    Fanout f(policy);
+    const auto total = f.run([](const ipcxx::BroadcastResult& r) {
+        REQUIRE_FALSE(r);
+        CHECK(r.refused == 0);
+        CHECK(r.queued + r.dropped == fanout_test::healthy_count + 1);
+    });
+    CHECK(total.dropped > 0);
+    CHECK(f.reports.count(ipcxx::errc::messages_dropped) >= 1);
+    CHECK(f.reports.count(ipcxx::errc::queue_full) == 0);
+    // The stuck subscriber keeps its newest messages: its queue stays full.
+    const auto sockets = f.server->sockets();
+    for (const auto& s : sockets) {
+        if (s.serial() == f.stuck_serial.load()) CHECK(s.pending_messages() > 0);
+    }
+}
+
+TEST_CASE("refuse: the broadcast reports queue_full with counts, the others get everything", "[fanout]") {
+    ipcxx::SlowSubscriberConfig policy;
+    policy.policy = ipcxx::SlowSubscriberPolicy::refuse;
+    policy.disconnect_after = 0ms;
+    Fanout f(policy);
+    const auto total = f.run([](const ipcxx::BroadcastResult& r) {
+        CHECK(r.dropped == 0);
+        CHECK(r.queued >= fanout_test::healthy_count);
+        if (r.refused > 0) CHECK(r == ipcxx::errc::queue_full);
+    });
+    CHECK(total.refused > 0);
+    CHECK(total == ipcxx::errc::queue_full);
+    CHECK(f.reports.count(ipcxx::errc::messages_dropped) == 0);
+    CHECK(test::eventually([&] { return f.reports.count(ipcxx::errc::queue_full) == total.refused; }));
+}
+
+TEST_CASE("disconnect_after: a subscriber over its limit that long is disconnected as too slow", "[fanout]") {
+    ipcxx::SlowSubscriberConfig policy;
+    policy.policy = ipcxx::SlowSubscriberPolicy::drop_newest;
+    policy.disconnect_after = 300ms;
+    policy.report_interval = 100ms;
+    Fanout f(policy);
+    f.run([](const ipcxx::BroadcastResult& r) { REQUIRE_FALSE(r); },
+          [&] { return f.log.count("stuck disconnected") > 0; }, 100 * fanout_test::rounds);
+    CHECK(f.log.wait_for("stuck disconnected"));
+    CHECK(test::eventually([&] { return f.reports.count(ipcxx::errc::subscriber_too_slow) == 1; }));
+    CHECK(f.server->sockets().size() == fanout_test::healthy_count);
+    bool closed = false;
+    f.stuck->read_until_closed(10s, &closed);
+    CHECK(closed);
+}
