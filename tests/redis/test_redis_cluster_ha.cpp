@@ -65,7 +65,9 @@ TEST_CASE("a master killed and its replica promoted: commands go on, nothing ack
     REQUIRE(cluster.wait_replicated(replica, 10s));
 
     cluster.node(0).kill();
-    // Sent while its master is down: it waits, and goes to the new master once the map names it.
+    // Sent once the client has seen its master go (one written before that ends with connection_lost,
+    // as documented): it waits, and goes to the new master once the map names it.
+    REQUIRE(test::eventually([&] { return !client.connected(); }));
     auto waiting = test::redis_outcome(client, {"INCR", "{" + tag + "}:count"});
     // TAKEOVER: the replica promotes itself without waiting for the others to agree.
     CHECK(cluster.cli(replica, {"CLUSTER", "FAILOVER", "TAKEOVER"}) == "OK");
