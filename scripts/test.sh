@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Builds ipcxx and runs the whole test suite (in $IPCXX_BUILD_DIR, with $IPCXX_SANITIZE: see build.sh).
+# Arguments go to ctest (-L integration: those tests only).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${IPCXX_BUILD_DIR:-$root/build}
@@ -10,4 +11,4 @@ build=${IPCXX_BUILD_DIR:-$root/build}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
-ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 120
+ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 120 "$@"
