@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bench.hpp"
+#include "socket_address.hpp"
 
 namespace raw {
 
@@ -30,20 +31,7 @@ inline void check(bool ok, const char* what) {
 }
 
 inline sockaddr_storage address(const bench::Options& o, socklen_t& len) {
-    sockaddr_storage ss{};
-    if (o.tcp()) {
-        auto* in = reinterpret_cast<sockaddr_in*>(&ss);
-        in->sin_family = AF_INET;
-        in->sin_port = htons(o.port());
-        check(inet_pton(AF_INET, o.host().c_str(), &in->sin_addr) == 1, "inet_pton");
-        len = sizeof(sockaddr_in);
-    } else {
-        auto* un = reinterpret_cast<sockaddr_un*>(&ss);
-        un->sun_family = AF_UNIX;
-        std::strncpy(un->sun_path, o.endpoint.c_str(), sizeof(un->sun_path) - 1);
-        len = sizeof(sockaddr_un);
-    }
-    return ss;
+    return bench::socket_address(o, len, bench::fail);
 }
 
 inline void no_delay(const bench::Options& o, int fd) {
