@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <future>
+#include <thread>
 #include <mutex>
 
 #include "ipcxx/error.hpp"
@@ -134,8 +135,11 @@ TEST_CASE("an empty command ends with invalid_argument, after command() returned
     std::atomic<bool> ran_inside{false};
     std::promise<std::error_code> ended;
     ipcxx::RedisClient client(test::redis_options(server.unix_url()));
+    // Inside the call means on this thread before command() returned; the I/O thread may run the
+    // callback before `returned` is stored, and that is not inside.
+    const auto caller = std::this_thread::get_id();
     client.command({}, [&](std::error_code ec, RedisReply) {
-        if (!returned) ran_inside = true;
+        if (!returned && std::this_thread::get_id() == caller) ran_inside = true;
         ended.set_value(ec);
     });
     returned = true;
