@@ -25,10 +25,12 @@ void run_io(asio::io_context& io, std::chrono::microseconds busy_poll) {
         if (policy.keep_spinning(now)) {
             // A poll() that ran handlers ended by finding the reactor empty: polling again at once
             // would only ask the kernel the same question a second time.
+            const auto before_yield = Clock::now();
             std::this_thread::yield();
             // Read after the yield, which can last long on a busy CPU: work found after it came
             // that late.
             now = Clock::now();
+            policy.yielded(before_yield, now);
             if (io.poll() == 0) {
                 if (io.stopped()) return;
                 continue;
@@ -37,7 +39,12 @@ void run_io(asio::io_context& io, std::chrono::microseconds busy_poll) {
         } else {
             if (io.run_one() == 0) return;
             policy.found_work(Clock::now());
-            io.poll();  // the rest of what is ready
+            // The rest of what is ready. When the next idle period sleeps anyway, the next
+            // run_one() runs it before it waits, where poll() would end by asking the kernel once
+            // more and finding nothing (half the epoll_wait calls of a ping-pong with a peer on the
+            // same CPU). The policy then counts each of those handlers as an idle period, so that
+            // its tries come a little more often.
+            if (policy.next_idle_spins()) io.poll();
         }
         if (io.stopped()) return;
         now = Clock::now();

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <vector>
 
 using ipcxx::detail::SpinPolicy;
@@ -27,6 +28,37 @@ public:
         now_ += spun ? gap_when_spinning : gap_when_sleeping;
         policy_.found_work(now_);
         now_ += 3us;  // the handlers
+        return spun;
+    }
+
+    // An idle period whose event comes from a peer on the same CPU: it comes `peer_turn` later, while
+    // the spinning thread's first yield lets the peer run (or while the thread sleeps).
+    bool idle_sharing_cpu(SpinPolicy::Clock::duration peer_turn) {
+        policy_.went_idle(now_);
+        const bool spun = policy_.keep_spinning(now_);
+        if (spun) policy_.yielded(now_, now_ + peer_turn);
+        now_ += peer_turn;
+        policy_.found_work(now_);
+        now_ += 3us;
+        return spun;
+    }
+
+    // An idle period on a CPU of its own: each yield returns at once (`yield` later) and each poll
+    // takes 1 us, until the event `gap` after the thread went idle.
+    bool idle_polling(SpinPolicy::Clock::duration gap, SpinPolicy::Clock::duration yield) {
+        policy_.went_idle(now_);
+        const auto event = now_ + gap;
+        bool spun = false;
+        while (policy_.keep_spinning(now_)) {
+            spun = true;
+            policy_.yielded(now_, now_ + yield);
+            now_ += yield;
+            if (now_ >= event) break;
+            now_ += 1us;
+        }
+        now_ = std::max(now_, event);
+        policy_.found_work(now_);
+        now_ += 3us;
         return spun;
     }
 
@@ -141,4 +173,80 @@ TEST_CASE("spin policy: a sleep that was not a try teaches nothing", "[spin_poli
     }
     CHECK(spun_a == spun_b);
     CHECK_FALSE(b.policy().spinning_mode());
+}
+
+TEST_CASE("spin policy: work that came while a yield let another thread run stops the spinning", "[spin_policy]") {
+    // Ping-pong with the peer on the same CPU: each answer comes in during the thread's first
+    // yield, which lasts the peer's turn. Spinning saves no wake-up there, and costs a yield and a
+    // poll more per message than sleeping in the kernel, which hands the CPU over just as well.
+    // Only nearly all of them: it takes over 32 in a row from none.
+    FakeThread thread(50us);
+    int spins = 0;
+    for (int i = 0; i < 32; ++i) spins += thread.idle_sharing_cpu(3us) ? 1 : 0;
+    CHECK(spins == 32);
+    CHECK(thread.policy().spinning_mode());
+    thread.idle_sharing_cpu(3us);
+    CHECK_FALSE(thread.policy().spinning_mode());
+    spins = 0;
+    for (int i = 0; i < 1000; ++i) spins += thread.idle_sharing_cpu(3us) ? 1 : 0;
+    CHECK(spins <= 21);  // the tries, one idle period in 2, 4, ... 64
+    CHECK_FALSE(thread.policy().spinning_mode());
+}
+
+TEST_CASE("spin policy: hand-offs between short gaps do not stop the spinning", "[spin_policy]") {
+    // A paced client: its own thread, on the same CPU, emits each request while the I/O thread
+    // yields (a hand-off); the reply comes from another CPU a few polls later (a short gap), which
+    // a spin catches without a wake-up.
+    FakeThread thread(50us);
+    int spins = 0;
+    for (int i = 0; i < 1000; ++i) {
+        spins += thread.idle_sharing_cpu(3us) ? 1 : 0;
+        spins += thread.idle_polling(10us, 200ns) ? 1 : 0;
+    }
+    CHECK(spins == 2000);
+    CHECK(thread.policy().spinning_mode());
+}
+
+TEST_CASE("spin policy: yields that return at once keep the thread spinning", "[spin_policy]") {
+    // The peer on another CPU: the thread's yields find nothing else to run (0.2 us), and the answer
+    // comes after a few polls. Gaps this short are what spinning is for.
+    FakeThread thread(50us);
+    int spins = 0;
+    for (int i = 0; i < 1000; ++i) spins += thread.idle_polling(5us, 200ns) ? 1 : 0;
+    CHECK(spins == 1000);
+    CHECK(thread.policy().spinning_mode());
+    SECTION("and so does an answer caught by the first poll after such a yield") {
+        for (int i = 0; i < 1000; ++i) spins += thread.idle_polling(100ns, 200ns) ? 1 : 0;
+        CHECK(spins == 2000);
+        CHECK(thread.policy().spinning_mode());
+    }
+}
+
+TEST_CASE("spin policy: a sleeping thread spins again once its yields stop handing the CPU over", "[spin_policy]") {
+    // The peer moved to another CPU: the tries find short gaps behind yields that returned at once.
+    FakeThread thread(50us);
+    for (int i = 0; i < 2000; ++i) thread.idle_sharing_cpu(3us);
+    REQUIRE_FALSE(thread.policy().spinning_mode());
+    for (int i = 0; i < 22 * 64; ++i) thread.idle_polling(5us, 200ns);
+    CHECK(thread.policy().spinning_mode());
+}
+
+TEST_CASE("spin policy: next_idle_spins says whether the next idle period spins", "[spin_policy]") {
+    SpinPolicy::Clock::time_point now = t0;
+    SpinPolicy policy(50us);
+    // Spinning mode, then sleeping mode with its tries: the forecast matches every idle period.
+    std::vector<SpinPolicy::Clock::duration> gaps(20, 10us);
+    gaps.insert(gaps.end(), 300, 1ms);
+    int tries = 0;
+    for (const auto gap : gaps) {
+        const bool forecast = policy.next_idle_spins();
+        policy.went_idle(now);
+        const bool spun = policy.keep_spinning(now);
+        REQUIRE(forecast == spun);
+        if (!policy.spinning_mode() && spun) ++tries;
+        now += gap;
+        policy.found_work(now);
+        now += 3us;
+    }
+    CHECK(tries > 0);
 }
