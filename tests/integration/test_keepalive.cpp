@@ -95,9 +95,13 @@ Ends connected_ends(std::uint16_t port) {
 TEST_CASE("mode automatic over TCP: an idle native client is not closed by its server's watch, nor its server by "
           "the client",
           "[keepalive]") {
+    // A server in mode ping watches as every ipcxx server did before Config::heartbeat: only clients
+    // that ping.
+    const HeartbeatMode server_mode = GENERATE(HeartbeatMode::automatic, HeartbeatMode::ping);
+    INFO("server in mode " << test_keepalive::name(server_mode));
     test::TempDir dir;
     test::Log log;
-    ipcxx::Server server{test_keepalive::short_heartbeats(dir, "world", HeartbeatMode::automatic)};
+    ipcxx::Server server{test_keepalive::short_heartbeats(dir, "world", server_mode)};
     server.on("socket.disconnected", [&](ipcxx::Socket&) { log.add("server lost client"); });
     server.on("error", [&](const ipcxx::ErrorEvent& e) { log.add("server error " + e.message); });
     server.on("hi", [](const ipcxx::Payload& d, ipcxx::Socket& from) { from.emit("hi back", d); });
