@@ -176,3 +176,7 @@ list(APPEND IPCXX_SOURCES
 list(APPEND IPCXX_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/runtime/spin_policy.cpp
 )
+# The kernel's watch of TCP links (Config::heartbeat): keepalive and TCP_USER_TIMEOUT.
+list(APPEND IPCXX_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/transport/tcp_keepalive.cpp
+)

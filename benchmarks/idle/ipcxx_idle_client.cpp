@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
     ipcxx::Config config;
     config.silent = true;
     config.wire = IPCXX_IDLE_JSON ? ipcxx::Wire::json : ipcxx::Wire::native;
+    config.heartbeat = IPCXX_IDLE_PING ? ipcxx::HeartbeatMode::ping : ipcxx::HeartbeatMode::automatic;
     config.stop_retrying = true;
     std::mutex mutex;
     std::condition_variable changed;

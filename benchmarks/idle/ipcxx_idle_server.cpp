@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
     config.id = "idle";
     config.silent = true;
     config.wire = IPCXX_IDLE_JSON ? ipcxx::Wire::json : ipcxx::Wire::native;
+    config.heartbeat = IPCXX_IDLE_PING ? ipcxx::HeartbeatMode::ping : ipcxx::HeartbeatMode::automatic;
     config.max_connections = o.clients;
     ipcxx::Server server{config};
     std::mutex mutex;

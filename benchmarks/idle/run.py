@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Memory per idle connection and idle CPU, for ipcxx (native and JSON wires), ZeroMQ ROUTER/DEALER
-and a raw epoll server, in one run (benchmarks/README.md, "Idle connections").
+"""Memory per idle connection and idle CPU, for ipcxx (native and JSON wires; ipcxx_ping: the native
+wire with Config::heartbeat = ping), ZeroMQ ROUTER/DEALER and a raw epoll server, in one run
+(benchmarks/README.md, "Idle connections").
 
 For each system and transport: the server starts (CPU 0) and the client process (CPU 1) raises
 its descriptor limit and waits; both memories are read (VmRSS), then the client opens N connections,
@@ -8,7 +9,7 @@ sends one message on each and waits for every answer. After a second to settle, 
 CPU time (utime + stime from /proc/<pid>/stat) is read at the start and end of T idle seconds, and
 their memories at the end. Memory per connection = VmRSS growth / N.
 
-    run.py --bin BUILD/benchmarks/bin [--clients 10000] [--idle 10] [--systems raw,zmq,ipcxx,ipcxx_json]
+    run.py --bin BUILD/benchmarks/bin [--clients 10000] [--idle 10] [--systems raw,zmq,ipcxx,ipcxx_json,ipcxx_ping]
            [--transports unix,tcp]
     run.py --bin ... --smoke      # N = 200, T = 1: exits 1 unless every system answered every connection
 """
@@ -102,7 +103,7 @@ def main():
     parser.add_argument("--bin", required=True, help="the build's benchmarks/bin")
     parser.add_argument("--clients", type=int, default=10000)
     parser.add_argument("--idle", type=float, default=10, help="idle seconds measured")
-    parser.add_argument("--systems", default="raw,zmq,ipcxx,ipcxx_json")
+    parser.add_argument("--systems", default="raw,zmq,ipcxx,ipcxx_json,ipcxx_ping")
     parser.add_argument("--transports", default="unix,tcp")
     parser.add_argument("--smoke", action="store_true", help="N = 200, T = 1; a failure exits 1")
     args = parser.parse_args()

@@ -94,6 +94,9 @@ int main(int argc, char** argv) {
 
     ipcxx::Config config;
     config.id = id;  // the hello's id: Response::answered_by on the dispatcher
+    // Pings, not only the kernel's watch: the dispatcher then also drops a worker whose process is
+    // alive but whose I/O thread is stuck, and sends its jobs elsewhere.
+    config.heartbeat = ipcxx::HeartbeatMode::ping;
     if (handler_threads > 0) config.handler_threads = static_cast<std::size_t>(handler_threads);
     ipcxx::Client client{config};
     // Handling "job" puts it in the hello's "handles": the dispatcher's distribute picks this client.

@@ -48,6 +48,21 @@ struct TlsConfig {
 /// it, a server or client with tls.enabled fails with errc::tls_unavailable.
 IPCXX_API bool tls_available() noexcept;
 
+/// What watches a stream link for a dead peer (docs/reliability.md, "Dead peers and links").
+/// The kernel's watch costs no wake-up while a link is idle; application pings also catch a peer
+/// process that is alive but hung, which the kernel cannot see, at the price of a ping and a pong
+/// per heartbeat_interval on every idle link. UDP is unaffected.
+enum class HeartbeatMode {
+    automatic,  ///< the kernel watches: a Unix socket ends when the peer's process dies; TCP and TLS
+                ///< links have TCP keepalive (probes from heartbeat_interval) and TCP_USER_TIMEOUT
+                ///< (heartbeat_timeout): no pings
+    ping,       ///< native wire: a client pings every heartbeat_interval (over Unix sockets too) and
+                ///< both ends close after heartbeat_timeout of silence; TCP keepalive as in automatic,
+                ///< without TCP_USER_TIMEOUT
+    off,        ///< nothing watches: no pings, no keepalive, no TCP_USER_TIMEOUT; a pinging peer is
+                ///< still answered, but never closed for silence
+};
+
 /// What a server does with a broadcast that does not fit in one subscriber's send queue (its
 /// max_pending_bytes), as ZeroMQ's high-water mark and Redis's client-output-buffer-limit do.
 /// docs/fanout.md explains the choice of default.
@@ -152,8 +167,9 @@ struct IPCXX_API Config {
     /// backoff, graceful close. 0 turns a duration off.
     std::size_t max_event_name_length = 1024;       ///< longest event name accepted or sent, in bytes
     std::chrono::milliseconds message_timeout{30000};     ///< a frame left incomplete with no new byte for this long closes the link
-    std::chrono::milliseconds heartbeat_interval{5000};   ///< native wire: a client pings this often (not over a Unix socket, whose peer's death the kernel reports: docs/memory.md)
-    std::chrono::milliseconds heartbeat_timeout{15000};   ///< native wire: silence beyond this closes the link
+    HeartbeatMode heartbeat = HeartbeatMode::automatic;  ///< what watches a link for a dead peer (HeartbeatMode)
+    std::chrono::milliseconds heartbeat_interval{5000};   ///< automatic: the TCP keepalive idle time and probe interval (whole seconds); ping: a client pings this often
+    std::chrono::milliseconds heartbeat_timeout{15000};   ///< automatic: TCP_USER_TIMEOUT and the end of keepalive probing; ping: silence beyond this closes the link
     std::chrono::milliseconds retry_backoff_max{0};       ///< > retry: reconnect delays double up to this cap
     double retry_jitter = 0.0;                      ///< 0..1: each reconnect delay varies by +/- this fraction
     std::chrono::milliseconds disconnect_timeout{5000};   ///< client disconnect(): how long queued messages may take to flush

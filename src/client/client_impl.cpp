@@ -462,7 +462,7 @@ void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_v
         }
     }
     if (result.native) {
-        // Only an ipcxx peer answers pings; a JSON-wire link relies on TCP keepalive.
+        // Only an ipcxx peer answers pings (HeartbeatMode::ping); a JSON-wire link relies on the kernel's watch.
         if (conn_) conn_->start_heartbeat();
     }
     if (config_.wire == Wire::native && conn_) {

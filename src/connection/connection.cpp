@@ -5,6 +5,7 @@
 
 #include <asio/bind_executor.hpp>
 #include <asio/dispatch.hpp>
+#include <asio/error.hpp>
 #include <asio/post.hpp>
 
 #include "connection/shared_pack.hpp"
@@ -45,7 +46,15 @@ Liveness::Settings liveness_settings(const Config& config) {
     if (shortest.count() == 0 || (config.message_timeout.count() > 0 && config.message_timeout < shortest)) {
         shortest = config.message_timeout;
     }
-    return {config.message_timeout, config.heartbeat_interval, config.heartbeat_timeout, shortest / 4, quiet_period};
+    return {config.message_timeout, config.heartbeat_interval, config.heartbeat_timeout, shortest / 4, quiet_period,
+            config.heartbeat};
+}
+
+// How a TCP socket fails when the kernel gives up on its peer (tcp_write_err): ETIMEDOUT, or the last
+// unreachable error it met meanwhile (a route or interface gone, an ICMP report).
+bool kernel_gave_up(std::error_code reason) {
+    return reason == asio::error::timed_out || reason == asio::error::host_unreachable ||
+           reason == asio::error::network_unreachable;
 }
 
 }  // namespace
@@ -72,9 +81,10 @@ Connection::Connection(Strand strand, Stream stream, std::shared_ptr<Outbox> out
 void Connection::start(std::string preface, bool open_outbox) {
     if (close_fsm_.closing()) return;
     open_.store(true, std::memory_order_release);
-    // Only heartbeats tell a dead link, and only plain TCP's bytes map to frames.
-    track_acks_ = config_.heartbeat_timeout.count() > 0 && stream_.plain_tcp() &&
-                 stream_.unacknowledged_bytes().has_value();
+    // Only heartbeats or the kernel's watch (close_failed) tell a dead link, and only plain TCP's
+    // bytes map to frames.
+    track_acks_ = config_.heartbeat != HeartbeatMode::off && config_.heartbeat_timeout.count() > 0 &&
+                  stream_.plain_tcp() && stream_.unacknowledged_bytes().has_value();
     outbox_->track_acknowledgements(track_acks_);
     next_ack_check_ = min_ack_check;
     preface_ = std::move(preface);
@@ -96,12 +106,11 @@ void Connection::send_control(const std::string& frame) {
 }
 
 void Connection::start_heartbeat() {
-    // Not on a Unix socket: the kernel ends the stream when the peer's process dies, however it
-    // dies, so pings would only cost every idle link wake-ups on both sides (docs/memory.md).
-    if (close_fsm_.closing() || liveness_.pinging() || stream_.plain_unix()) return;
-    liveness_.send_pings(Liveness::Clock::now());
-    liveness_.watch_silence();
-    check_liveness();
+    // Pings only in mode ping: otherwise the kernel watches the link, and pings would only cost
+    // every idle link wake-ups on both sides (docs/memory.md).
+    if (close_fsm_.closing() || liveness_.pinging()) return;
+    liveness_.native_client_ready(Liveness::Clock::now());
+    if (liveness_.pinging()) check_liveness();
 }
 
 void Connection::check_liveness() {
@@ -264,7 +273,7 @@ void Connection::on_read(std::error_code ec, std::size_t n) {
     if (stream_.plain()) reader_.return_lent(thread_read_buffer());
     switch (action) {
     case ReaderFsm::Action::finish: return maybe_finish();
-    case ReaderFsm::Action::close: return close_on_strand(read_fsm_.reason());
+    case ReaderFsm::Action::close: return close_failed(read_fsm_.reason());
     default: break;
     }
     if (more) do_read();
@@ -308,11 +317,7 @@ bool Connection::handle_frame(const Frame& frame) {
     std::string detail;
     if (auto ec = decode_native_body_unchecked_data(frame.bytes, decoded, &detail)) return fail_input(ec, detail);
     if (decoded.kind == FrameKind::ping) {
-        // A peer that pings will keep doing so: from now on its silence means a dead link.
-        if (!liveness_.watching() && config_.heartbeat_timeout.count() > 0) {
-            liveness_.watch_silence();
-            check_liveness();
-        }
+        if (liveness_.peer_pinged()) check_liveness();
         // Answered here, ahead of queued messages, so a busy link still proves it is alive.
         Outgoing pong;
         pong.kind = FrameKind::pong;
@@ -459,7 +464,20 @@ void Connection::write_failed(std::error_code ec) {
     // to the end of the stream rather than drop them with the socket.
     open_.store(false, std::memory_order_release);
     stream_.shutdown_send();
-    if (!read_fsm_.busy()) close_on_strand(ec);
+    if (!read_fsm_.busy()) close_failed(ec);
+}
+
+void Connection::close_failed(std::error_code reason) {
+    // In mode automatic the kernel watches for heartbeat_timeout (TCP_USER_TIMEOUT, keepalive): its
+    // verdict is reported as the pings' would be, and what the dead link took is counted the same way.
+    if (config_.heartbeat == HeartbeatMode::automatic && kernel_gave_up(reason)) {
+        fail_input(make_error_code(errc::heartbeat_timeout),
+                   "nothing acknowledged for " + std::to_string(config_.heartbeat_timeout.count()) +
+                       " ms (heartbeat_timeout, found by the kernel's TCP keepalive or TCP_USER_TIMEOUT): the "
+                       "peer or the link is dead");
+        return;
+    }
+    close_on_strand(reason);
 }
 
 void Connection::forget_acknowledged() {

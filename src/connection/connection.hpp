@@ -85,8 +85,8 @@ public:
     bool defer_write_to_batch_end();
     // Writes a protocol frame (welcome) ahead of the outbox, outside its accounting. On the strand.
     void send_control(const std::string& frame);
-    // Client side, once the native wire is up: ping every heartbeat_interval and close the link
-    // after heartbeat_timeout of silence. On the strand.
+    // Client side, once the native wire is up: with Config::heartbeat ping, ping every
+    // heartbeat_interval and close the link after heartbeat_timeout of silence. On the strand.
     void start_heartbeat();
     // Queues one message on the wire this connection speaks; any thread. `sequence` as Outbox::push.
     std::error_code send(const Outgoing& message, std::uint64_t* sequence = nullptr);
@@ -159,6 +159,9 @@ private:
     bool finish_write(std::error_code ec, std::size_t n);
     // The write side failed: the peer stopped reading. Reads what it sent until it closes.
     void write_failed(std::error_code ec);
+    // The socket failed (read or write): closes for `reason`, reported as heartbeat_timeout when
+    // the kernel's watch ended the link.
+    void close_failed(std::error_code reason);
     // Asks the socket what the peer acknowledged, so that the outbox forgets those frames.
     void forget_acknowledged();
     // `finish_later`: the owner's on_closed runs from a task of its own, not inside the caller.
@@ -198,7 +201,7 @@ private:
     // Plain socket: read before waiting for readiness, since the last read filled the buffer, or
     // (at first) since bytes that came before the first wait may have signalled it to nobody.
     bool more_to_read_ = true;
-    bool track_acks_ = false;  // plain TCP with heartbeats: frames tracked until acknowledged
+    bool track_acks_ = false;  // plain TCP watched for a dead link: frames tracked until acknowledged
     std::size_t next_ack_check_ = 0;  // frames tracked at which to ask the socket again
     std::optional<std::uint64_t> unacknowledged_at_close_;  // bytes a dead link took with it
 };

@@ -11,6 +11,18 @@ void Liveness::send_pings(Clock::time_point now) {
     next_ping_ = now + settings_.heartbeat_interval;
 }
 
+void Liveness::native_client_ready(Clock::time_point now) {
+    if (settings_.heartbeat != HeartbeatMode::ping || pinging_) return;
+    send_pings(now);
+    watch_silence();
+}
+
+bool Liveness::peer_pinged() noexcept {
+    if (watching_ || settings_.heartbeat == HeartbeatMode::off) return false;
+    watch_silence();
+    return watching_;
+}
+
 Liveness::Verdict Liveness::check(Clock::time_point now, bool frame_incomplete) {
     Verdict verdict;
     // Run late: this side stalled, and silence counts from the end of the stall.

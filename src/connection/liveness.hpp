@@ -2,7 +2,9 @@
 //   - message_timeout: a frame left incomplete with no new byte for this long (a peer that keeps
 //     delivering bytes, however slowly, is never cut off);
 //   - heartbeats: pings every heartbeat_interval (on the side that sends them) and silence, no
-//     byte at all, beyond heartbeat_timeout (on the side that watches for it).
+//     byte at all, beyond heartbeat_timeout (on the side that watches for it). Config::heartbeat
+//     decides who does which (native_client_ready, peer_pinged): in automatic mode the kernel
+//     watches the link (transport/tcp_keepalive.*) and nothing here wakes an idle link for it.
 // The owner asks check() when the deadline it returned last has passed; between checks it only
 // records arrivals, so the read path never touches a timer.
 // A check that runs late by more than stall_threshold means this side's own thread was held up
@@ -13,6 +15,8 @@
 
 #include <chrono>
 #include <system_error>
+
+#include "ipcxx/config.hpp"
 
 namespace ipcxx::detail {
 
@@ -29,6 +33,7 @@ public:
         // check within this time, and a check that finds none says the link is quiet (Verdict::quiet):
         // the owner lets go of the memory a busy link keeps, within about this time of going quiet.
         std::chrono::milliseconds quiet_period{0};
+        HeartbeatMode heartbeat = HeartbeatMode::automatic;
     };
 
     explicit Liveness(Settings settings) : settings_(settings) {}
@@ -44,6 +49,13 @@ public:
     void send_pings(Clock::time_point now);
     // From now on, silence beyond heartbeat_timeout (when it is set) fails the link.
     void watch_silence() noexcept { watching_ = settings_.heartbeat_timeout.count() > 0; }
+
+    // A client's native wire is up. Mode ping: it pings and watches for silence from now on.
+    // Automatic (the kernel watches) and off: nothing.
+    void native_client_ready(Clock::time_point now);
+    // The peer sent a ping, and a peer that pings keeps doing so: unless heartbeats are off, its
+    // silence beyond heartbeat_timeout fails the link from now on. True when that watch starts now.
+    bool peer_pinged() noexcept;
 
     bool pinging() const noexcept { return pinging_; }
     bool watching() const noexcept { return watching_; }

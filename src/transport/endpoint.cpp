@@ -8,7 +8,6 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <asio/ip/tcp.hpp>
 #include <asio/local/stream_protocol.hpp>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "ipcxx/error.hpp"
+#include "transport/tcp_keepalive.hpp"
 
 namespace ipcxx::detail {
 namespace {
@@ -145,17 +145,7 @@ std::error_code resolve_tcp(const std::string& host, std::uint16_t port, std::ve
 void prepare_tcp(GenericSocket& socket, const Config& config) noexcept {
     std::error_code ignored;
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-    socket.set_option(asio::socket_base::keep_alive(true), ignored);
-    const auto interval = config.heartbeat_interval.count();
-    const auto timeout = config.heartbeat_timeout.count();
-    if (interval <= 0 || timeout <= 0) return;
-    // Whole seconds, at least one; the probes that fit in the timeout after the first idle period.
-    const int idle = static_cast<int>(std::max<long long>(1, interval / 1000));
-    const int count = static_cast<int>(std::max<long long>(1, (timeout - interval) / std::max<long long>(1000, interval)));
-    const int fd = socket.native_handle();
-    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof(idle));
-    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+    apply_tcp_keepalive(socket.native_handle(), tcp_keepalive(config));
 }
 
 void prepare_unix(GenericSocket& socket, const Config& config) noexcept {

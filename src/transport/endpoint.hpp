@@ -49,10 +49,8 @@ bool is_tcp(const GenericEndpoint& endpoint) noexcept;
 asio::ip::tcp::endpoint ip_endpoint(const GenericEndpoint& endpoint);
 std::string describe_ip(const asio::ip::address& address, std::uint16_t port);
 
-// Options of every TCP connection: no Nagle delay, and keepalive probes so that a dead link is
-// noticed also where no heartbeat runs (JSON-wire peers cannot answer pings): probes start after
-// heartbeat_interval of idleness and the link fails after about heartbeat_timeout (kernel
-// defaults when heartbeats are off).
+// Options of every TCP connection, whatever its wire: no Nagle delay, and the kernel's watch for a
+// dead link that Config::heartbeat asks for (transport/tcp_keepalive.hpp).
 void prepare_tcp(GenericSocket& socket, const Config& config) noexcept;
 
 // Options of every Unix-socket connection: config.unix_send_buffer.

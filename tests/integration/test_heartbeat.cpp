@@ -1,6 +1,7 @@
-// Heartbeats on the native wire: a client notices a server or link that went silent and
-// reconnects; a server drops a client that pinged and then went silent; JSON-wire peers, which
-// cannot answer pings, are never pinged nor dropped for silence.
+// Heartbeats on the native wire (Config::heartbeat = ping): a client notices a server or link that
+// went silent and reconnects; a server (in any mode but off) drops a client that pinged and then
+// went silent; JSON-wire peers, which cannot answer pings, are never pinged nor dropped for silence.
+// Mode automatic, where the kernel watches instead: test_keepalive.cpp.
 #include <catch2/catch.hpp>
 
 #include <thread>
@@ -15,8 +16,10 @@ using test::Transport;
 
 namespace {
 
-ipcxx::Config fast_heartbeat(const test::TempDir& dir, const std::string& id) {
+ipcxx::Config fast_heartbeat(const test::TempDir& dir, const std::string& id,
+                             ipcxx::HeartbeatMode mode = ipcxx::HeartbeatMode::ping) {
     auto config = test::config_in(dir, id);
+    config.heartbeat = mode;
     config.heartbeat_interval = 50ms;
     config.heartbeat_timeout = 400ms;
     return config;
@@ -87,10 +90,13 @@ TEST_CASE("a client whose server stops answering closes with heartbeat_timeout a
 
 TEST_CASE("a server drops a client that pinged and then went silent", "[heartbeat]") {
     const Transport transport = GENERATE(Transport::unix_socket, Transport::tcp);
-    INFO(test::name(transport));
+    // A server in mode automatic watches a pinging client (of an older ipcxx, or in mode ping) as one
+    // in mode ping does.
+    const auto mode = GENERATE(ipcxx::HeartbeatMode::automatic, ipcxx::HeartbeatMode::ping);
+    INFO(test::name(transport) << (mode == ipcxx::HeartbeatMode::ping ? " ping" : " automatic"));
     test::TempDir dir;
     test::Log log;
-    ipcxx::Server server{fast_heartbeat(dir, "world")};
+    ipcxx::Server server{fast_heartbeat(dir, "world", mode)};
     server.on("error", [&](const ipcxx::ErrorEvent& e) {
         log.add(e.code == ipcxx::errc::heartbeat_timeout ? "heartbeat_timeout " + std::to_string(e.socket.serial())
                                                           : "other error");
@@ -174,12 +180,13 @@ TEST_CASE("a client whose own thread stalled beyond heartbeat_timeout does not b
     CHECK(log.entries() == std::vector<std::string>{"connect", "stalled", "after"});
 }
 
-TEST_CASE("a client on a Unix socket does not ping: the kernel ends the stream of a dead server", "[heartbeat]") {
+TEST_CASE("a client on a Unix socket in mode automatic does not ping: the kernel ends the stream of a dead server",
+          "[heartbeat]") {
     test::TempDir dir;
     test::Log log;
     const std::string path = dir.path() + "/fake.sock";
     test::SilentListener listener(path);
-    ipcxx::Client client{fast_heartbeat(dir, "hello")};
+    ipcxx::Client client{fast_heartbeat(dir, "hello", ipcxx::HeartbeatMode::automatic)};
     client.on("disconnect", [&] { log.add("disconnect"); });
     client.on("error", [&](const ipcxx::ErrorEvent& e) { log.add("error " + e.message); });
     client.connect_to("fake", path);

@@ -23,6 +23,7 @@ constexpr auto blocked_for = 1200ms;
 ipcxx::Config pooled(const test::TempDir& dir, const std::string& id) {
     auto config = test::config_in(dir, id);
     config.handler_threads = 2;
+    config.heartbeat = ipcxx::HeartbeatMode::ping;
     config.heartbeat_interval = 100ms;
     config.heartbeat_timeout = 300ms;
     return config;

@@ -12,8 +12,8 @@
 //     prints {"ev":"served","count":N} once every one got its "reply", then idles until EOF
 //   test_peer half-frame HOST PORT json|native   writes the first half of a frame, prints
 //     {"ev":"written"}, and waits (to be killed)
-// Options after the arguments: --heartbeat INTERVAL_MS,TIMEOUT_MS sets heartbeat_interval and
-// heartbeat_timeout (a server only watches for silence, so only its timeout matters).
+// Options after the arguments: --heartbeat INTERVAL_MS,TIMEOUT_MS[,MODE] sets heartbeat_interval,
+// heartbeat_timeout and (automatic, ping or off) Config::heartbeat.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -71,8 +71,16 @@ bool parse_options(std::vector<std::string>& args) {
     const std::string value = at + 1 == args.end() ? "" : *(at + 1);
     const auto comma = value.find(',');
     if (comma == std::string::npos) return false;
+    const auto mode_comma = value.find(',', comma + 1);
     base_config.heartbeat_interval = std::chrono::milliseconds(std::stol(value.substr(0, comma)));
-    base_config.heartbeat_timeout = std::chrono::milliseconds(std::stol(value.substr(comma + 1)));
+    base_config.heartbeat_timeout = std::chrono::milliseconds(std::stol(value.substr(comma + 1, mode_comma - comma - 1)));
+    if (mode_comma != std::string::npos) {
+        const std::string mode = value.substr(mode_comma + 1);
+        if (mode == "automatic") base_config.heartbeat = ipcxx::HeartbeatMode::automatic;
+        else if (mode == "ping") base_config.heartbeat = ipcxx::HeartbeatMode::ping;
+        else if (mode == "off") base_config.heartbeat = ipcxx::HeartbeatMode::off;
+        else return false;
+    }
     args.erase(at, at + 2);
     return true;
 }
@@ -187,6 +195,6 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::cerr << "usage: test_peer server HOST PORT | client HOST PORT ID | many-clients HOST PORT N | "
-                 "half-frame HOST PORT json|native  [--heartbeat INTERVAL_MS,TIMEOUT_MS]\n";
+                 "half-frame HOST PORT json|native  [--heartbeat INTERVAL_MS,TIMEOUT_MS[,automatic|ping|off]]\n";
     return 2;
 }

@@ -32,6 +32,7 @@ TEST_CASE("config: reliability defaults are on and valid", "[config]") {
     CHECK(config.message_timeout == 30s);
     CHECK(config.heartbeat_interval == 5s);
     CHECK(config.heartbeat_timeout == 15s);
+    CHECK(config.heartbeat == ipcxx::HeartbeatMode::automatic);
     CHECK(config.retry_backoff_max == 0ms);
     CHECK(config.retry_jitter == 0.0);
     CHECK(config.disconnect_timeout == 5s);

@@ -203,3 +203,69 @@ TEST_CASE("liveness: a link is reported quiet at the first check that finds noth
         CHECK(v.next == t0 + 32000ms);
     }
 }
+
+namespace {
+
+Liveness::Settings in_mode(ipcxx::HeartbeatMode mode) {
+    auto s = settings(30000ms, 100ms, 350ms);
+    s.heartbeat = mode;
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("liveness: mode ping: a native client pings and watches, a peer's ping starts the watch",
+          "[liveness][heartbeat_mode]") {
+    Liveness client(in_mode(ipcxx::HeartbeatMode::ping));
+    client.start(t0);
+    client.native_client_ready(t0);
+    CHECK(client.pinging());
+    CHECK(client.watching());
+    CHECK(client.check(t0 + 100ms, false).ping);
+    Liveness server(in_mode(ipcxx::HeartbeatMode::ping));
+    server.start(t0);
+    CHECK(server.peer_pinged());
+    CHECK_FALSE(server.peer_pinged());  // already watching
+    CHECK(server.watching());
+    CHECK_FALSE(server.pinging());
+}
+
+TEST_CASE("liveness: mode automatic: no pings and no wake-ups beyond message_timeout on an idle link, yet a "
+          "pinging peer is watched",
+          "[liveness][heartbeat_mode]") {
+    Liveness client(in_mode(ipcxx::HeartbeatMode::automatic));
+    client.start(t0);
+    client.native_client_ready(t0);
+    CHECK_FALSE(client.pinging());
+    CHECK_FALSE(client.watching());
+    // The kernel watches the link: the only check due is message_timeout's, once per 30 s.
+    auto now = t0;
+    for (int step = 0; step < 10; ++step) {
+        const auto v = client.check(now, false);
+        REQUIRE_FALSE(v.failure);
+        REQUIRE_FALSE(v.ping);
+        REQUIRE(v.next == now + 30000ms);
+        now = v.next;
+    }
+    // A client of an older ipcxx, or one in mode ping, pings: its silence is watched.
+    Liveness server(in_mode(ipcxx::HeartbeatMode::automatic));
+    server.start(t0);
+    CHECK(server.peer_pinged());
+    CHECK(server.watching());
+    CHECK(server.check(t0 + 350ms, false).failure == errc::heartbeat_timeout);
+}
+
+TEST_CASE("liveness: mode off: neither pings nor watches, even a pinging peer", "[liveness][heartbeat_mode]") {
+    Liveness client(in_mode(ipcxx::HeartbeatMode::off));
+    client.start(t0);
+    client.native_client_ready(t0);
+    CHECK_FALSE(client.pinging());
+    CHECK_FALSE(client.watching());
+    Liveness server(in_mode(ipcxx::HeartbeatMode::off));
+    server.start(t0);
+    CHECK_FALSE(server.peer_pinged());
+    CHECK_FALSE(server.watching());
+    const auto v = server.check(t0 + 1h, false);
+    CHECK_FALSE(v.failure);
+    CHECK_FALSE(v.ping);
+}
