@@ -25,12 +25,14 @@ constexpr std::size_t message_size = 1000;
 struct Reports {
     std::mutex mutex;
     std::vector<ipcxx::ErrorEvent> errors;
-    std::vector<std::chrono::steady_clock::time_point> drop_times;
+    std::vector<std::chrono::steady_clock::time_point> drop_times;  // messages_dropped or queue_full
 
     void add(const ipcxx::ErrorEvent& e) {
         std::lock_guard<std::mutex> lock(mutex);
         errors.push_back(e);
-        if (e.code == ipcxx::errc::messages_dropped) drop_times.push_back(std::chrono::steady_clock::now());
+        if (e.code == ipcxx::errc::messages_dropped || e.code == ipcxx::errc::queue_full) {
+            drop_times.push_back(std::chrono::steady_clock::now());
+        }
     }
     std::size_t count(ipcxx::errc code) {
         std::lock_guard<std::mutex> lock(mutex);
@@ -38,11 +40,19 @@ struct Reports {
         for (const auto& e : errors) n += e.code == code;
         return n;
     }
-    std::size_t dropped_total() {
+    // The messages the reports of `code` count.
+    std::size_t total(ipcxx::errc code) {
         std::lock_guard<std::mutex> lock(mutex);
         std::size_t n = 0;
-        for (const auto& e : errors) n += e.code == ipcxx::errc::messages_dropped ? e.undelivered : 0;
+        for (const auto& e : errors) n += e.code == code ? e.undelivered : 0;
         return n;
+    }
+    // At most one report per interval: the first at once, then one per interval that had any.
+    void check_coalesced(std::chrono::steady_clock::duration elapsed, std::chrono::milliseconds interval) {
+        std::lock_guard<std::mutex> lock(mutex);
+        CHECK(drop_times.size() >= 1);
+        CHECK(drop_times.size() <= 2 + static_cast<std::size_t>(elapsed / interval));
+        for (std::size_t i = 1; i < drop_times.size(); ++i) CHECK(drop_times[i] - drop_times[i - 1] >= interval * 3 / 4);
     }
 };
 
@@ -145,19 +155,10 @@ TEST_CASE("drop_newest: a stuck subscriber's drops are counted and reported per 
     const auto elapsed = std::chrono::steady_clock::now() - start;
     CHECK(total.dropped > 0);
     CHECK(f.reports.count(ipcxx::errc::queue_full) == 0);
-    // Once per interval at most: the first at once, then one per 200 ms that had drops.
-    const auto reports = f.reports.count(ipcxx::errc::messages_dropped);
-    CHECK(reports >= 1);
-    CHECK(reports <= 2 + static_cast<std::size_t>(elapsed / 200ms));
-    {
-        std::lock_guard<std::mutex> lock(f.reports.mutex);
-        for (std::size_t i = 1; i < f.reports.drop_times.size(); ++i) {
-            CHECK(f.reports.drop_times[i] - f.reports.drop_times[i - 1] >= 150ms);
-        }
-    }
+    f.reports.check_coalesced(elapsed, policy.report_interval);
     // What was held back is reported when the subscriber goes: the counts add up to every drop.
     f.stuck->close();
-    REQUIRE(test::eventually([&] { return f.reports.dropped_total() == total.dropped; }));
+    REQUIRE(test::eventually([&] { return f.reports.total(ipcxx::errc::messages_dropped) == total.dropped; }));
 }
 
 TEST_CASE("drop_oldest: older queued messages make room, the others get everything", "[fanout]") {
@@ -181,20 +182,28 @@ TEST_CASE("drop_oldest: older queued messages make room, the others get everythi
     }
 }
 
-TEST_CASE("refuse: the broadcast reports queue_full with counts, the others get everything", "[fanout]") {
+TEST_CASE("refuse: the broadcast reports queue_full, refusals are reported coalesced, the others get everything",
+          "[fanout]") {
     ipcxx::SlowSubscriberConfig policy;
     policy.policy = ipcxx::SlowSubscriberPolicy::refuse;
     policy.disconnect_after = 0ms;
+    policy.report_interval = 200ms;
     Fanout f(policy);
+    const auto start = std::chrono::steady_clock::now();
     const auto total = f.run([](const ipcxx::BroadcastResult& r) {
         CHECK(r.dropped == 0);
         CHECK(r.queued >= fanout_test::healthy_count);
         if (r.refused > 0) CHECK(r == ipcxx::errc::queue_full);
     });
+    const auto elapsed = std::chrono::steady_clock::now() - start;
     CHECK(total.refused > 0);
     CHECK(total == ipcxx::errc::queue_full);
     CHECK(f.reports.count(ipcxx::errc::messages_dropped) == 0);
-    CHECK(test::eventually([&] { return f.reports.count(ipcxx::errc::queue_full) == total.refused; }));
+    // Not one error event per refused message: counts, at most one report per interval.
+    CHECK(f.reports.count(ipcxx::errc::queue_full) < total.refused);
+    f.reports.check_coalesced(elapsed, policy.report_interval);
+    f.stuck->close();
+    REQUIRE(test::eventually([&] { return f.reports.total(ipcxx::errc::queue_full) == total.refused; }));
 }
 
 TEST_CASE("disconnect_after: a subscriber over its limit that long is disconnected as too slow", "[fanout]") {
