@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/fixtures.hpp"
@@ -17,8 +18,11 @@ using namespace std::chrono_literals;
 namespace fanout_test {
 
 constexpr std::size_t healthy_count = 2;
-constexpr std::size_t rounds = 40;
-constexpr std::size_t per_round = 25;
+// A round (about 12 KB) stays under half a healthy subscriber's queue limit (32 KiB): its last
+// write of the round before may still be counted there when the next round starts (the client
+// has the bytes before the server has seen its write complete).
+constexpr std::size_t rounds = 80;
+constexpr std::size_t per_round = 12;
 constexpr std::size_t message_size = 1000;
 
 // The server's drop reports and other errors, as they came.
@@ -56,6 +60,15 @@ struct Reports {
     }
 };
 
+ipcxx::SlowSubscriberConfig slow_subscriber(ipcxx::SlowSubscriberPolicy policy, std::chrono::milliseconds disconnect_after,
+                                            std::chrono::milliseconds report_interval) {
+    ipcxx::SlowSubscriberConfig config;
+    config.policy = policy;
+    config.disconnect_after = disconnect_after;
+    config.report_interval = report_interval;
+    return config;
+}
+
 // A server, healthy clients that count what they receive, and one raw subscriber that never reads.
 struct Fanout {
     // What the handlers write to is declared first: destroyed after the server and clients.
@@ -68,8 +81,9 @@ struct Fanout {
     std::vector<std::unique_ptr<ipcxx::Client>> healthy;
     std::unique_ptr<test::RawPeer> stuck;
 
-    explicit Fanout(ipcxx::SlowSubscriberConfig policy) {
+    explicit Fanout(ipcxx::SlowSubscriberConfig policy, std::size_t io_threads = 1) {
         auto config = test::config_in(dir);
+        config.io_threads = io_threads;
         config.max_message_size = 4096;
         config.max_pending_bytes = 32 * 1024;
         config.unix_send_buffer = 0;  // the system default: the stuck one fills it sooner
@@ -101,12 +115,13 @@ struct Fanout {
     }
 
     bool healthy_got(std::size_t n) {
-        return test::eventually([&] {
+        const bool ok = test::eventually([&] {
             for (const auto& r : received) {
                 if (r->load() < n) return false;
             }
             return true;
         });
+        return ok;
     }
 
     // Broadcasts rounds of messages, letting the healthy clients catch up after each round, so that
@@ -140,10 +155,7 @@ using fanout_test::Fanout;
 
 TEST_CASE("drop_newest: a stuck subscriber's drops are counted and reported per interval, the others get everything",
           "[fanout]") {
-    ipcxx::SlowSubscriberConfig policy;
-    policy.policy = ipcxx::SlowSubscriberPolicy::drop_newest;
-    policy.disconnect_after = 0ms;
-    policy.report_interval = 200ms;
+    const auto policy = fanout_test::slow_subscriber(ipcxx::SlowSubscriberPolicy::drop_newest, 0ms, 200ms);
     Fanout f(policy);
     const auto start = std::chrono::steady_clock::now();
     const auto total = f.run([](const ipcxx::BroadcastResult& r) {
@@ -162,10 +174,7 @@ TEST_CASE("drop_newest: a stuck subscriber's drops are counted and reported per 
 }
 
 TEST_CASE("drop_oldest: older queued messages make room, the others get everything", "[fanout]") {
-    ipcxx::SlowSubscriberConfig policy;
-    policy.policy = ipcxx::SlowSubscriberPolicy::drop_oldest;
-    policy.disconnect_after = 0ms;
-    policy.report_interval = 200ms;
+    const auto policy = fanout_test::slow_subscriber(ipcxx::SlowSubscriberPolicy::drop_oldest, 0ms, 200ms);
     Fanout f(policy);
     const auto total = f.run([](const ipcxx::BroadcastResult& r) {
         REQUIRE_FALSE(r);
@@ -184,10 +193,7 @@ TEST_CASE("drop_oldest: older queued messages make room, the others get everythi
 
 TEST_CASE("refuse: the broadcast reports queue_full, refusals are reported coalesced, the others get everything",
           "[fanout]") {
-    ipcxx::SlowSubscriberConfig policy;
-    policy.policy = ipcxx::SlowSubscriberPolicy::refuse;
-    policy.disconnect_after = 0ms;
-    policy.report_interval = 200ms;
+    const auto policy = fanout_test::slow_subscriber(ipcxx::SlowSubscriberPolicy::refuse, 0ms, 200ms);
     Fanout f(policy);
     const auto start = std::chrono::steady_clock::now();
     const auto total = f.run([](const ipcxx::BroadcastResult& r) {
@@ -207,10 +213,7 @@ TEST_CASE("refuse: the broadcast reports queue_full, refusals are reported coale
 }
 
 TEST_CASE("disconnect_after: a subscriber over its limit that long is disconnected as too slow", "[fanout]") {
-    ipcxx::SlowSubscriberConfig policy;
-    policy.policy = ipcxx::SlowSubscriberPolicy::drop_newest;
-    policy.disconnect_after = 300ms;
-    policy.report_interval = 100ms;
+    const auto policy = fanout_test::slow_subscriber(ipcxx::SlowSubscriberPolicy::drop_newest, 300ms, 100ms);
     Fanout f(policy);
     f.run([](const ipcxx::BroadcastResult& r) { REQUIRE_FALSE(r); },
           [&] { return f.log.count("stuck disconnected") > 0; }, 100 * fanout_test::rounds);
@@ -220,4 +223,35 @@ TEST_CASE("disconnect_after: a subscriber over its limit that long is disconnect
     bool closed = false;
     f.stuck->read_until_closed(10s, &closed);
     CHECK(closed);
+}
+
+TEST_CASE("broadcasts from two threads at once, connections on two I/O threads: each counted once, every drop reported",
+          "[fanout]") {
+    const auto policy = fanout_test::slow_subscriber(ipcxx::SlowSubscriberPolicy::drop_newest, 0ms, 50ms);
+    Fanout f(policy, 2);
+    const std::string body(fanout_test::message_size, 'x');
+    // Half a round each, so that the healthy subscribers' queues hold a whole round as in run().
+    const std::size_t per_thread = fanout_test::per_round / 2;
+    std::atomic<std::size_t> dropped{0};
+    std::atomic<std::size_t> miscounted{0};
+    std::size_t sent = 0;
+    for (std::size_t round = 0; round < fanout_test::rounds; ++round) {
+        auto broadcast = [&] {
+            for (std::size_t i = 0; i < per_thread; ++i) {
+                const auto r = f.server->broadcast("tick", body);
+                if (r || r.queued + r.dropped != fanout_test::healthy_count + 1) ++miscounted;
+                dropped += r.dropped;
+            }
+        };
+        std::thread other(broadcast);
+        broadcast();
+        other.join();
+        sent += 2 * per_thread;
+        REQUIRE(f.healthy_got(sent));
+    }
+    CHECK(miscounted.load() == 0);
+    CHECK(dropped.load() > 0);
+    // Drops judged on either thread, with or without the monitor's lock, all reach the reports.
+    f.stuck->close();
+    REQUIRE(test::eventually([&] { return f.reports.total(ipcxx::errc::messages_dropped) == dropped.load(); }));
 }
