@@ -17,7 +17,7 @@ namespace bench {
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-    std::string workload = "W1";  // W1, W2, W2c, W3s, W3b, W4
+    std::string workload = "W1";  // W1, W2, W2c, W3s, W3b, W4, W4s
     std::string transport = "tcp";  // tcp | unix
     std::string endpoint;         // tcp: HOST:PORT; unix: socket path
     std::uint64_t messages = 1000;
@@ -29,6 +29,10 @@ struct Options {
     std::size_t io_threads = 1;   // the server's I/O threads (ipcxx's Config::io_threads, ZeroMQ's context)
 
     bool tcp() const { return transport == "tcp"; }
+    // W4s: W4 with one subscriber more, which subscribes and then never reads.
+    bool stuck() const { return workload == "W4s"; }
+    // The subscribers a fan-out server waits for before broadcasting.
+    std::size_t subscribers() const { return clients + (stuck() ? 1 : 0); }
     std::string host() const { return endpoint.substr(0, endpoint.rfind(':')); }
     std::uint16_t port() const { return static_cast<std::uint16_t>(std::stoul(endpoint.substr(endpoint.rfind(':') + 1))); }
 };
@@ -66,8 +70,8 @@ inline Options parse(int argc, char** argv) {
     if (argc % 2 == 0) fail("flags come in pairs: --flag value");
     if (o.endpoint.empty()) fail("--endpoint is required");
     if (o.transport != "tcp" && o.transport != "unix") fail("--transport is tcp or unix");
-    if (std::string(" W1 W2 W2c W3s W3b W4 P1k P10k ").find(" " + o.workload + " ") == std::string::npos)
-        fail("--workload is one of W1 W2 W2c W3s W3b W4 P1k P10k");
+    if (std::string(" W1 W2 W2c W3s W3b W4 W4s P1k P10k ").find(" " + o.workload + " ") == std::string::npos)
+        fail("--workload is one of W1 W2 W2c W3s W3b W4 W4s P1k P10k");
     if ((o.workload[0] == 'P') != (o.rate > 0)) fail("--rate is given for the paced workloads P1k and P10k only");
     if (o.size < 16) o.size = 16;  // room for the sequence number in byte-oriented systems
     if (o.inflight < 1) o.inflight = 1;

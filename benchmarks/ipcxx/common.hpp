@@ -25,7 +25,7 @@ inline ipcxx::Config config(const bench::Options& o, std::string id) {
     c.id = std::move(id);
     c.silent = true;
     c.wire = IPCXX_BENCH_JSON ? ipcxx::Wire::json : ipcxx::Wire::native;
-    c.max_connections = std::max<std::size_t>(c.max_connections, o.clients);
+    c.max_connections = std::max<std::size_t>(c.max_connections, o.subscribers());
     c.stop_retrying = true;  // a lost connection is a failed run, not something to wait out
     if (IPCXX_BENCH_NO_BUSY_POLL) c.busy_poll = std::chrono::microseconds(0);
     // The send queues keep their default bound (16 MiB): W4's 10,000 broadcasts queue about 1 MB per

@@ -182,9 +182,36 @@ void stream(const bench::Options& o) {
     stream_of(o, ipcxx::SharedBytes(std::string(o.size, 'x'), ipcxx::SharedBytes::Kind::text));
 }
 
+// W4s's subscriber that never reads: a client on its own I/O thread whose handler blocks from the
+// first broadcast until release(), so that its socket is not read meanwhile.
+class StuckSubscriber {
+public:
+    explicit StuckSubscriber(const bench::Options& o) : client_(ipcxx_bench::config(o, "stuck")) {
+        client_.on("b", [this](const ipcxx::Payload&) {
+            std::unique_lock<std::mutex> lock(mutex_);
+            released_.wait(lock, [this] { return release_; });
+        });
+        connect(client_, o);
+    }
+    ~StuckSubscriber() { release(); }
+    void release() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        release_ = true;
+        released_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable released_;
+    bool release_ = false;
+    ipcxx::Client client_;  // last: its I/O thread ends before what the handler uses
+};
+
 // All connections share one io_context, run by this thread (one I/O thread, like the other systems'
 // fan-out clients).
 void fan_out(const bench::Options& o) {
+    std::unique_ptr<StuckSubscriber> stuck;
+    if (o.stuck()) stuck = std::make_unique<StuckSubscriber>(o);
     asio::io_context io;
     std::vector<std::unique_ptr<ipcxx::Client>> clients;
     std::vector<std::uint64_t> received(o.clients, 0);  // per connection, also the next sequence wanted
@@ -220,6 +247,7 @@ void fan_out(const bench::Options& o) {
     bench::report(ipcxx_bench::system_name, o, o.messages * o.clients, seconds);
     clients.clear();
     io.poll();  // let the closes finish
+    if (stuck) stuck->release();
 }
 
 }  // namespace

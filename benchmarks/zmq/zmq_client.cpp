@@ -1,5 +1,6 @@
-// zmq_client: a DEALER (W1-W3) or 100 SUB sockets on one thread (W4).
+// zmq_client: a DEALER (W1-W3) or 100 SUB sockets on one thread (W4, and W4s with one more never read).
 #include <memory>
+#include <optional>
 
 #include "zmq_common.hpp"
 
@@ -104,6 +105,13 @@ void fan_out(const bench::Options& o, zmq::context_t& ctx) {
         subs.back().connect(zmq_bench::endpoint(o));
     }
     for (auto& s : subs) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
+    // W4s: one subscriber more, with ZeroMQ's default receive high-water mark, never read from.
+    std::optional<zmq::socket_t> stuck;
+    if (o.stuck()) {
+        stuck.emplace(ctx, zmq::socket_type::sub);
+        stuck->set(zmq::sockopt::subscribe, "");
+        stuck->connect(zmq_bench::endpoint(o));
+    }
     zmq::socket_t control(ctx, zmq::socket_type::dealer);
     control.connect(zmq_bench::control_endpoint(o));
     std::vector<std::uint64_t> received(o.clients, 0);  // per connection, also the next sequence wanted

@@ -29,14 +29,17 @@ void router(const bench::Options& o, zmq::context_t& ctx) {
 
 void publisher(const bench::Options& o, zmq::context_t& ctx) {
     zmq::socket_t pub(ctx, zmq::socket_type::xpub);
-    pub.set(zmq::sockopt::sndhwm, 0);      // no high-water mark: nothing is dropped
+    // No high-water mark: nothing is dropped. With ZeroMQ's default (1,000 messages per subscriber)
+    // healthy subscribers lose broadcasts at this rate too, so W4s keeps it off as well: the
+    // publisher then queues without bound for the stuck subscriber.
+    pub.set(zmq::sockopt::sndhwm, 0);
     pub.set(zmq::sockopt::xpub_verbose, 1);  // every subscription arrives, so each client can be counted
     pub.bind(zmq_bench::endpoint(o));
     zmq::socket_t control(ctx, zmq::socket_type::router);
     control.bind(zmq_bench::control_endpoint(o));
     bench::ready();
     // Broadcasting before every SUB has subscribed would lose messages (the slow joiner).
-    for (std::size_t i = 0; i < o.clients; ++i) {
+    for (std::size_t i = 0; i < o.subscribers(); ++i) {
         zmq::message_t subscription;
         if (!pub.recv(subscription)) bench::fail("recv");
     }

@@ -157,10 +157,14 @@ void Connection::send_ping() {
 }
 
 std::error_code Connection::accept_push(Outbox::Push result) {
+    start_writer_if(result);
+    return push_error(result);
+}
+
+void Connection::start_writer_if(Outbox::Push result) {
     if (result == Outbox::Push::start_write && !defer_write_to_batch_end()) {
         asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
     }
-    return push_error(result);
 }
 
 bool Connection::defer_write_to_batch_end() {
@@ -196,8 +200,14 @@ std::error_code Connection::emit_with_tail(std::string_view event, std::string_v
 }
 
 std::error_code Connection::push_frame(std::string_view frame, std::size_t* evicted) {
-    if (!open()) return make_error_code(errc::not_connected);
-    return accept_push(evicted ? outbox_->push_evicting(frame, *evicted) : outbox_->push(frame));
+    return push_error(queue_frame(frame, evicted));
+}
+
+Outbox::Push Connection::queue_frame(std::string_view frame, std::size_t* evicted) {
+    if (!open()) return Outbox::Push::closed;
+    const Outbox::Push result = evicted ? outbox_->push_evicting(frame, *evicted) : outbox_->push(frame);
+    start_writer_if(result);
+    return result;
 }
 
 void Connection::close(std::error_code reason) {

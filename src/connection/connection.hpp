@@ -96,6 +96,9 @@ public:
     // Queues an already encoded frame (broadcast), or raw_buffer bytes; any thread. With `evicted`,
     // older queued frames make room when it does not fit (Outbox::push_evicting), and their count goes there.
     std::error_code push_frame(std::string_view frame, std::size_t* evicted = nullptr);
+    // push_frame with the outbox's own answer (closed when the link is): no error_code to make
+    // for each of a broadcast's subscribers.
+    Outbox::Push queue_frame(std::string_view frame, std::size_t* evicted = nullptr);
     // Closes the link; any thread. `reason` is what on_closed reports; on_closed never runs inside
     // this call.
     void close(std::error_code reason = {});
@@ -130,6 +133,9 @@ protected:
 
 private:
     std::error_code accept_push(Outbox::Push result);
+    // Posts the writer when a push asked for it (Outbox::Push::start_write), unless a batch of
+    // handlers on the strand writes at its end anyway.
+    void start_writer_if(Outbox::Push result);
     void do_read();
     // Plain socket: waits until it is readable, then on_readable.
     void wait_readable();

@@ -126,25 +126,36 @@ std::size_t Outbox::requests_after_locked(std::uint64_t sequence) const {
     return static_cast<std::size_t>(requests_.end() - std::upper_bound(requests_.begin(), requests_.end(), sequence));
 }
 
-Outbox::Push Outbox::push(std::string_view head, std::string_view tail, std::uint64_t* sequence, bool request,
-                          std::shared_ptr<const void> tail_owner) {
-    const std::size_t size = head.size() + tail.size();
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (closed_) {
-        return Push::closed;
-    }
+Outbox::Push Outbox::admits_locked(std::size_t size) {
+    if (closed_) return Push::closed;
     // Sizes are kept as u32 (the wire length prefix): a larger frame can never be queued.
     const bool too_big = size > std::numeric_limits<std::uint32_t>::max();
     if (too_big || (max_bytes_ != 0 && held_bytes_locked() + size > max_bytes_)) {
         refused_ = true;
         return Push::full;
     }
+    return Push::queued;
+}
+
+Outbox::Push Outbox::push(std::string_view frame, std::uint64_t* sequence, bool request) {
+    // The one-piece case on its own (every broadcast, once per subscriber): no owner to pass along.
+    std::lock_guard<std::mutex> lock(mutex_);
+    const Push admitted = admits_locked(frame.size());
+    if (admitted != Push::queued) return admitted;
+    pending_.bytes.append(frame.data(), frame.size());
+    return appended_locked(frame.size(), sequence, request);
+}
+
+Outbox::Push Outbox::push(std::string_view head, std::string_view tail, std::uint64_t* sequence, bool request,
+                          std::shared_ptr<const void> tail_owner) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const Push admitted = admits_locked(head.size() + tail.size());
+    if (admitted != Push::queued) return admitted;
     return append_locked(head, tail, sequence, request, std::move(tail_owner));
 }
 
 Outbox::Push Outbox::append_locked(std::string_view head, std::string_view tail, std::uint64_t* sequence,
                                    bool request, std::shared_ptr<const void> tail_owner) {
-    const std::size_t size = head.size() + tail.size();
     pending_.bytes.append(head.data(), head.size());
     if (tail_owner && tail.size() >= share_threshold) {
         pending_.shared.push_back({pending_.bytes.size(), tail, std::move(tail_owner)});
@@ -152,6 +163,10 @@ Outbox::Push Outbox::append_locked(std::string_view head, std::string_view tail,
     } else {
         pending_.bytes.append(tail.data(), tail.size());
     }
+    return appended_locked(head.size() + tail.size(), sequence, request);
+}
+
+Outbox::Push Outbox::appended_locked(std::size_t size, std::uint64_t* sequence, bool request) {
     pending_.sizes.push_back(static_cast<std::uint32_t>(size));
     ++pushed_;
     if (sequence) *sequence = pushed_;

@@ -43,9 +43,7 @@ public:
     // place in push order (1, 2, ...): frames are written in that order, so a frame is on the
     // socket once written_count() has reached its sequence. A `request` frame's loss is reported
     // by its requester (the request's own error), so it never counts as undelivered here.
-    Push push(std::string_view frame, std::uint64_t* sequence = nullptr, bool request = false) {
-        return push(frame, {}, sequence, request);
-    }
+    Push push(std::string_view frame, std::uint64_t* sequence = nullptr, bool request = false);
     // The same for one frame given in two consecutive pieces (head and tail). With `tail_owner`
     // (something that keeps `tail`'s bytes alive and unchanged), a tail of share_threshold bytes
     // or more is held by reference rather than copied.
@@ -175,9 +173,13 @@ private:
 
     // Bytes counted against max_bytes: queued plus in flight (while its messages are accounted).
     std::size_t held_bytes_locked() const;
+    // Whether a frame of `size` bytes may be queued now: queued (it may), full or closed.
+    Push admits_locked(std::size_t size);
     // Appends one frame to pending_ and numbers it; the caller checked that it fits.
     Push append_locked(std::string_view head, std::string_view tail, std::uint64_t* sequence, bool request,
                        std::shared_ptr<const void> tail_owner);
+    // Numbers the frame of `size` bytes just appended to pending_.bytes; says whether to start the writer.
+    Push appended_locked(std::size_t size, std::uint64_t* sequence, bool request);
     // How many request frames were pushed after frame `sequence`.
     std::size_t requests_after_locked(std::uint64_t sequence) const;
     // Hands the first `frames` frames of the batch in flight, and the bytes written of the next, to acks_.

@@ -21,9 +21,9 @@ OverflowMonitor::Verdict OverflowMonitor::on_queued(Clock::time_point now, std::
     return verdict(now);
 }
 
-OverflowMonitor::Verdict OverflowMonitor::on_overflow(Clock::time_point now, bool dropped) {
+OverflowMonitor::Verdict OverflowMonitor::on_overflow(Clock::time_point now) {
     if (!over_since_) over_since_ = now;
-    if (dropped) ++unreported_;
+    ++unreported_;
     return verdict(now);
 }
 

@@ -1,7 +1,7 @@
 // One subscriber's standing against its send-queue limit, without sockets or clocks of its own:
 // how long it has been over the limit (for SlowSubscriberConfig::disconnect_after) and how many
-// broadcasts its policy dropped since the last report (coalesced, at most one report per
-// report_interval). Not thread-safe: its owner serialises the calls.
+// broadcasts its policy dropped or refused since the last report (coalesced, at most one report
+// per report_interval). Not thread-safe: its owner serialises the calls.
 #pragma once
 
 #include <chrono>
@@ -30,13 +30,16 @@ public:
     // A broadcast was queued; `evicted` older messages were discarded to make room (drop_oldest),
     // which keeps the subscriber over its limit. Without eviction it is under its limit again.
     Verdict on_queued(Clock::time_point now, std::size_t evicted);
-    // A broadcast did not fit: `dropped` by the policy (counted for a report) or refused (reported
-    // by the caller on its own); either way the subscriber is over its limit.
-    Verdict on_overflow(Clock::time_point now, bool dropped);
-    // The drops not reported yet, now forgotten (the subscriber is going away).
+    // A broadcast did not fit: dropped or refused by the policy, counted for a report either way;
+    // the subscriber is over its limit.
+    Verdict on_overflow(Clock::time_point now);
+    // The drops or refusals not reported yet, now forgotten (the subscriber is going away).
     std::size_t take_unreported() noexcept;
 
     bool over_limit() const noexcept { return over_since_.has_value(); }
+    // Whether a broadcast that fits without discarding anything would change anything here: false
+    // when under the limit with nothing held back, so such a broadcast may skip the monitor.
+    bool watching() const noexcept { return over_since_.has_value() || unreported_ > 0; }
 
 private:
     Verdict verdict(Clock::time_point now);

@@ -47,41 +47,70 @@ void ServerConnection::wait_for_identity(std::chrono::milliseconds timeout,
 
 ServerConnection::BroadcastPush ServerConnection::push_broadcast(std::string_view frame,
                                                                 OverflowMonitor::Clock::time_point now) {
-    const SlowSubscriberPolicy policy = config().slow_subscriber.policy;
     std::size_t evicted = 0;
-    BroadcastPush out;
+    std::size_t* evict = config().slow_subscriber.policy == SlowSubscriberPolicy::drop_oldest ? &evicted : nullptr;
+    if (!overflow_watching_.load(std::memory_order_acquire)) {
+        const Outbox::Push pushed = queue_frame(frame, evict);
+        const bool fitted = pushed == Outbox::Push::queued || pushed == Outbox::Push::start_write;
+        if ((fitted && evicted == 0) || pushed == Outbox::Push::closed) return judge_push(pushed, evicted);
+        // A broadcast racing this one may have judged a later push first; it fits or not the same,
+        // and the next broadcast that fits ends the time over the limit.
+        std::lock_guard<std::mutex> lock(overflow_mutex_);
+        return judge_push_locked(pushed, evicted, now);
+    }
     // Held across the push, so that concurrent broadcasts reach the monitor in the queue's order.
     std::lock_guard<std::mutex> lock(overflow_mutex_);
-    out.error = push_frame(frame, policy == SlowSubscriberPolicy::drop_oldest ? &evicted : nullptr);
-    if (!out.error) {
-        if (evicted > 0) out.outcome = BroadcastPush::Outcome::dropped;
-        out.verdict = overflow_.on_queued(now, evicted);
-    } else if (out.error == errc::not_connected) {
-        out.outcome = BroadcastPush::Outcome::closed;
-    } else if (out.error == errc::queue_full) {
-        const bool dropped = policy != SlowSubscriberPolicy::refuse;
-        out.outcome = dropped ? BroadcastPush::Outcome::dropped : BroadcastPush::Outcome::refused;
-        out.verdict = overflow_.on_overflow(now, dropped);
-    } else {
-        out.outcome = BroadcastPush::Outcome::refused;
+    return judge_push_locked(queue_frame(frame, evict), evicted, now);
+}
+
+ServerConnection::BroadcastPush ServerConnection::judge_push(Outbox::Push pushed, std::size_t evicted) const {
+    BroadcastPush out;
+    switch (pushed) {
+        case Outbox::Push::queued:
+        case Outbox::Push::start_write:
+            if (evicted > 0) out.outcome = BroadcastPush::Outcome::dropped;
+            break;
+        case Outbox::Push::closed: out.outcome = BroadcastPush::Outcome::closed; break;
+        case Outbox::Push::full:
+            out.error = make_error_code(errc::queue_full);
+            out.outcome = config().slow_subscriber.policy == SlowSubscriberPolicy::refuse
+                              ? BroadcastPush::Outcome::refused
+                              : BroadcastPush::Outcome::dropped;
+            break;
     }
+    return out;
+}
+
+ServerConnection::BroadcastPush ServerConnection::judge_push_locked(Outbox::Push pushed, std::size_t evicted,
+                                                                    OverflowMonitor::Clock::time_point now) {
+    BroadcastPush out = judge_push(pushed, evicted);
+    if (pushed == Outbox::Push::full) {
+        out.verdict = overflow_.on_overflow(now);
+    } else if (pushed != Outbox::Push::closed) {
+        out.verdict = overflow_.on_queued(now, evicted);
+    }
+    overflow_watching_.store(overflow_.watching(), std::memory_order_release);
     return out;
 }
 
 std::size_t ServerConnection::take_unreported_drops() {
     std::lock_guard<std::mutex> lock(overflow_mutex_);
-    return overflow_.take_unreported();
+    const std::size_t count = overflow_.take_unreported();
+    overflow_watching_.store(overflow_.watching(), std::memory_order_release);
+    return count;
 }
 
 bool ServerConnection::wants(std::string_view event) const {
+    if (!subscribed_.load(std::memory_order_acquire)) return true;
     std::lock_guard<std::mutex> lock(topics_mutex_);
-    return !topics_ || topics_->matches(event);
+    return topics_->matches(event);
 }
 
 void ServerConnection::set_topics(std::vector<std::string> topics) {
     auto filter = std::make_shared<const TopicFilter>(std::move(topics));
     std::lock_guard<std::mutex> lock(topics_mutex_);
     topics_ = std::move(filter);
+    subscribed_.store(true, std::memory_order_release);
 }
 
 std::string ServerConnection::peer_id() const {

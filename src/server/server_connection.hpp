@@ -57,11 +57,11 @@ public:
     struct BroadcastPush {
         enum class Outcome { queued, dropped, refused, closed } outcome = Outcome::queued;
         std::error_code error;         // refused: why
-        OverflowMonitor::Verdict verdict;  // drops to report now, and whether to disconnect
+        OverflowMonitor::Verdict verdict;  // drops or refusals to report now, and whether to disconnect
     };
     // Queues one broadcast frame under config.slow_subscriber's policy, at time `now`. Any thread.
     BroadcastPush push_broadcast(std::string_view frame, OverflowMonitor::Clock::time_point now);
-    // Broadcasts dropped for this subscriber and not reported yet (it is closing). Any thread.
+    // Broadcasts dropped or refused for this subscriber and not reported yet (it is closing). Any thread.
     std::size_t take_unreported_drops();
 
     // Whether a broadcast of `event` is for this subscriber: true unless it subscribed to topics
@@ -76,6 +76,10 @@ public:
 
 private:
     void on_link_closed() override { identity_timer_.cancel(); }
+    // What a push's result (with `evicted` older frames discarded) means to the broadcast.
+    BroadcastPush judge_push(Outbox::Push pushed, std::size_t evicted) const;
+    // The same, told to the monitor too; under overflow_mutex_.
+    BroadcastPush judge_push_locked(Outbox::Push pushed, std::size_t evicted, OverflowMonitor::Clock::time_point now);
 
     // Kept for as long as the lane: a connection may outlive its server in a Socket or Responder
     // the user holds, and a strand must not outlive its io_context.
@@ -87,9 +91,13 @@ private:
     asio::steady_timer identity_timer_;
     std::mutex overflow_mutex_;  // concurrent broadcasts from several threads
     OverflowMonitor overflow_;
+    // overflow_.watching(), readable without the mutex: while false, a broadcast that fits takes
+    // neither the mutex nor the monitor (the common case, one lock less per subscriber).
+    std::atomic<bool> overflow_watching_{false};
     // Null until the client subscribed: every broadcast. Replaced whole, read under the mutex.
     mutable std::mutex topics_mutex_;
     std::shared_ptr<const TopicFilter> topics_;
+    std::atomic<bool> subscribed_{false};  // topics_ set: before that, wants() takes no lock
 };
 
 }  // namespace ipcxx::detail

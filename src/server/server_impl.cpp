@@ -218,6 +218,7 @@ void ServerImpl::add_connection(std::uint64_t generation, const ConnectionThread
         if (generation != generation_) return;
         std::lock_guard<std::mutex> guard(mutex_);
         connections_.emplace(conn->serial(), conn);
+        subscribers_.reset();
     }
     // On the connection's strand, where its reads complete: no message is dispatched before `connect`.
     asio::post(strand, [self = shared_from_this(), conn] {
@@ -353,20 +354,25 @@ std::vector<Socket> ServerImpl::sockets() {
     return out;
 }
 
+std::shared_ptr<const ServerImpl::Subscribers> ServerImpl::broadcast_targets() {
+    std::lock_guard<std::mutex> guard(mutex_);
+    if (!subscribers_) {
+        auto all = std::make_shared<Subscribers>();
+        all->reserve(connections_.size());
+        for (const auto& entry : connections_) all->push_back(entry.second);
+        subscribers_ = std::move(all);
+    }
+    return subscribers_;
+}
+
 template <class FrameFor>
 BroadcastResult ServerImpl::push_to_all(std::string_view label, bool by_topic, FrameFor&& frame_for) {
-    std::vector<std::shared_ptr<ServerConnection>> targets;
-    {
-        std::lock_guard<std::mutex> guard(mutex_);
-        targets.reserve(connections_.size());
-        for (const auto& entry : connections_) {
-            // Subscribers of other topics are left out before any encoding is done for them.
-            if (entry.second->admitted() && (!by_topic || entry.second->wants(label))) targets.push_back(entry.second);
-        }
-    }
+    const auto targets = broadcast_targets();
     BroadcastResult result;
     const auto now = OverflowMonitor::Clock::now();
-    for (const auto& conn : targets) {
+    for (const auto& conn : *targets) {
+        // Subscribers of other topics are left out before any encoding is done for them.
+        if (!conn->admitted() || (by_topic && !conn->wants(label))) continue;
         std::string_view frame;
         ServerConnection::BroadcastPush push;
         push.error = frame_for(*conn, frame);
@@ -382,13 +388,15 @@ BroadcastResult ServerImpl::push_to_all(std::string_view label, bool by_topic, F
             case ServerConnection::BroadcastPush::Outcome::refused:
                 ++result.refused;
                 if (!result.error) result.error = push.error;
+                // A full queue's refusals are counted and reported coalesced (the verdict below).
+                if (push.error == errc::queue_full) break;
                 report_later(*conn, push.error,
                              "broadcast '" + std::string(label) + "' not queued for " + conn->remote() + ": " +
                                  push.error.message(),
                              1, std::string(label));
                 break;
         }
-        if (push.verdict.report > 0) report_drops(*conn, push.verdict.report);
+        if (push.verdict.report > 0) report_overflow(*conn, push.verdict.report);
         if (push.verdict.disconnect) disconnect_slow(*conn);
     }
     return result;
@@ -403,12 +411,22 @@ void ServerImpl::report_later(ServerConnection& conn, std::error_code ec, std::s
     });
 }
 
-void ServerImpl::report_drops(ServerConnection& conn, std::size_t count) {
-    report_later(conn, make_error_code(errc::messages_dropped),
-                 std::to_string(count) + " broadcast message(s) to " + describe_subscriber(conn) +
-                     " dropped since the last report: its send queue is over max_pending_bytes (slow_subscriber policy " +
+void ServerImpl::report_overflow(ServerConnection& conn, std::size_t count) {
+    report_later(conn, overflow_code(),
+                 overflow_message(conn, count) + ": its send queue is over max_pending_bytes (slow_subscriber policy " +
                      policy_name(config_.slow_subscriber.policy) + ")",
                  count);
+}
+
+std::error_code ServerImpl::overflow_code() const {
+    const bool refuse = config_.slow_subscriber.policy == SlowSubscriberPolicy::refuse;
+    return make_error_code(refuse ? errc::queue_full : errc::messages_dropped);
+}
+
+std::string ServerImpl::overflow_message(ServerConnection& conn, std::size_t count) {
+    const bool refuse = config_.slow_subscriber.policy == SlowSubscriberPolicy::refuse;
+    return std::to_string(count) + " broadcast message(s) to " + describe_subscriber(conn) +
+           (refuse ? " refused" : " dropped") + " since the last report";
 }
 
 std::string ServerImpl::describe_subscriber(ServerConnection& conn) {
@@ -432,20 +450,23 @@ BroadcastResult ServerImpl::broadcast(std::string_view event, std::string_view m
         failed.error = make_error_code(errc::invalid_argument);
         return failed;
     }
-    // Encoded once per wire in use: node-ipc clients get the JSON frame, ipcxx clients the native one.
-    std::string& json = encode_buffer();
-    std::string native;
+    // Encoded once per wire in use: node-ipc clients get the JSON frame, ipcxx clients the native
+    // one. The server's own wire is encoded first, so that a broadcast it refuses fails as a whole;
+    // a native server has no JSON clients at all.
+    std::string& first = encode_buffer();
+    std::string second;
     std::string detail;
-    if ((failed.error = encode_event(event, msgpack_data, false, config_, json, detail))) return failed;
+    const bool native_first = config_.wire == Wire::native;
+    if ((failed.error = encode_event(event, msgpack_data, native_first, config_, first, detail))) return failed;
     return push_to_all(event, true, [&](ServerConnection& conn, std::string_view& frame) -> std::error_code {
-        if (!conn.native()) {
-            frame = json;
+        if (conn.native() == native_first) {
+            frame = first;
             return {};
         }
-        if (native.empty()) {
-            if (auto ec = encode_event(event, msgpack_data, true, config_, native, detail)) return ec;
+        if (second.empty()) {
+            if (auto ec = encode_event(event, msgpack_data, !native_first, config_, second, detail)) return ec;
         }
-        frame = native;
+        frame = second;
         return {};
     });
 }
@@ -627,14 +648,14 @@ void ServerImpl::on_closed(Connection& link, std::error_code reason) {
     {
         std::lock_guard<std::mutex> guard(mutex_);
         connections_.erase(conn.serial());
+        subscribers_.reset();
     }
     Socket handle = conn.handle();
-    if (const std::size_t dropped = conn.take_unreported_drops()) {
-        report_error(make_error_code(errc::messages_dropped),
-                     std::to_string(dropped) + " broadcast message(s) to " + describe_subscriber(conn) +
-                         " dropped since the last report (slow_subscriber policy " +
+    if (const std::size_t held = conn.take_unreported_drops()) {
+        report_error(overflow_code(),
+                     overflow_message(conn, held) + " (slow_subscriber policy " +
                          policy_name(config_.slow_subscriber.policy) + "); the connection closed",
-                     handle, dropped);
+                     handle, held);
     }
     if (lost > 0) {
         report_error(make_error_code(errc::undelivered),

@@ -97,6 +97,9 @@ private:
     // Queues on every connection the frame `frame_for(conn, frame)` gives, under the slow-subscriber
     // policy; refusals are reported per connection as `error` events, drops in coalesced counts.
     // `by_topic`: only to the subscribers of event `label` (TopicFilter).
+    using Subscribers = std::vector<std::shared_ptr<ServerConnection>>;
+    // The connections a broadcast goes to (admitted and topics still to check). Any thread.
+    std::shared_ptr<const Subscribers> broadcast_targets();
     template <class FrameFor>
     BroadcastResult push_to_all(std::string_view label, bool by_topic, FrameFor&& frame_for);
     // An ipcxx.topics arrived: the connection's subscriptions from now on.
@@ -106,8 +109,12 @@ private:
     // report_error posted to the connection's strand: never inside the caller.
     void report_later(ServerConnection& conn, std::error_code ec, std::string message, std::size_t count,
                       std::string event = {});
-    // One coalesced report of `count` broadcasts the policy dropped for `conn` (errc::messages_dropped).
-    void report_drops(ServerConnection& conn, std::size_t count);
+    // One coalesced report of `count` broadcasts the policy dropped (errc::messages_dropped) or
+    // refused (errc::queue_full) for `conn`.
+    void report_overflow(ServerConnection& conn, std::size_t count);
+    std::error_code overflow_code() const;
+    // "12 broadcast message(s) to socket 3 (...) dropped since the last report".
+    std::string overflow_message(ServerConnection& conn, std::size_t count);
     // "socket 3 (unix:/path, id 'worker')": which subscriber a report is about.
     static std::string describe_subscriber(ServerConnection& conn);
     // Closes a subscriber that stayed over its limit too long (errc::subscriber_too_slow).
@@ -183,6 +190,9 @@ private:
     mutable std::mutex acceptor_mutex_;  // the acceptor is used from callers' threads and the strand
     mutable std::mutex mutex_;  // guards connections_ and the listening info read by path()/port()
     std::map<std::uint64_t, std::shared_ptr<ServerConnection>> connections_;
+    // connections_ as a vector for broadcasts, made again only after connections_ changed: a
+    // broadcast takes one reference to it instead of one per connection. Guarded by mutex_.
+    std::shared_ptr<const Subscribers> subscribers_;
     std::unordered_map<const TlsHandshake*, std::weak_ptr<TlsHandshake>> handshakes_;  // TLS handshakes in progress
     std::shared_ptr<TlsContext> tls_context_;  // TCP with tls.enabled; per listen, so new files are read on start()
     std::atomic<std::uint64_t> next_serial_{1};
