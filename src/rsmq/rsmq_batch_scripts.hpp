@@ -1,0 +1,127 @@
+// ipcxx's batch scripts: several waiting sends, receives or deletes on one queue in one call each.
+// Each does for every operation of its batch what rsmq 0.12.4's commands do for one (same keys,
+// values, ids and realtime notification), with rsmq's queue lookup done once inside the script.
+// They call TIME before writing, which Redis 7 allows: it replicates a script's effects, never the
+// script itself. Every key is in KEYS (the queue's sorted set and hash), so on a cluster they run
+// as they are when the namespace has a hash tag.
+#pragma once
+
+#include <string_view>
+
+namespace ipcxx::detail::rsmq {
+
+// KEYS: queue key, queue hash. ARGV: the realtime channel or "" (none), then per message its delay
+// in seconds or "" (the queue's), its length in UTF-16 code units, 22 random id characters and its
+// body. Returns one element per message: its id (the microseconds of TIME plus its position in the
+// batch, in base 36, then its random part), or the queue's maxsize (an integer) when it is longer;
+// or the error reply "queueNotFound". One PUBLISH of the queue's size after the batch.
+inline constexpr std::string_view batch_send_script =
+    "local q = redis.call(\"HMGET\", KEYS[2], \"vt\", \"delay\", \"maxsize\")\n"
+    "if not q[1] or not q[2] or not q[3] then\n"
+    "\treturn redis.error_reply(\"queueNotFound\")\n"
+    "end\n"
+    "local maxsize = tonumber(q[3])\n"
+    "local t = redis.call(\"TIME\")\n"
+    "local base = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
+    "local digits = \"0123456789abcdefghijklmnopqrstuvwxyz\"\n"
+    "local out = {}\n"
+    "local scored = {}\n"
+    "local bodies = {}\n"
+    "for i = 2, #ARGV, 4 do\n"
+    "\tif maxsize ~= -1 and tonumber(ARGV[i + 1]) > maxsize then\n"
+    "\t\tout[#out + 1] = maxsize\n"
+    "\telse\n"
+    "\t\tlocal micros = base + (i - 2) / 4\n"
+    "\t\tlocal ms = math.floor(micros / 1000)\n"
+    "\t\tlocal id = \"\"\n"
+    "\t\trepeat\n"
+    "\t\t\tlocal d = micros % 36\n"
+    "\t\t\tid = string.sub(digits, d + 1, d + 1) .. id\n"
+    "\t\t\tmicros = (micros - d) / 36\n"
+    "\t\tuntil micros == 0\n"
+    "\t\tid = id .. ARGV[i + 2]\n"
+    "\t\tlocal delay = ARGV[i]\n"
+    "\t\tif delay == \"\" then\n"
+    "\t\t\tdelay = q[2]\n"
+    "\t\tend\n"
+    "\t\tscored[#scored + 1] = ms + tonumber(delay) * 1000\n"
+    "\t\tscored[#scored + 1] = id\n"
+    "\t\tbodies[#bodies + 1] = id\n"
+    "\t\tbodies[#bodies + 1] = ARGV[i + 3]\n"
+    "\t\tout[#out + 1] = id\n"
+    "\tend\n"
+    "end\n"
+    "if #scored > 0 then\n"
+    "\tredis.call(\"ZADD\", KEYS[1], unpack(scored))\n"
+    "\tredis.call(\"HSET\", KEYS[2], unpack(bodies))\n"
+    "\tredis.call(\"HINCRBY\", KEYS[2], \"totalsent\", #bodies / 2)\n"
+    "\tif ARGV[1] ~= \"\" then\n"
+    "\t\tredis.call(\"PUBLISH\", ARGV[1], redis.call(\"ZCARD\", KEYS[1]))\n"
+    "\tend\n"
+    "end\n"
+    "return out";
+
+// KEYS: queue key, queue hash. ARGV: vt in seconds or "" (the queue's), the most messages to take.
+// Takes up to that many visible messages, oldest first, each as rsmq's receive script does (hidden
+// until now + vt, totalrecv, rc, fr). Returns {now, id, body, rc, fr, id, body, rc, fr, ...} with
+// now the server's time in ms, or the error reply "queueNotFound".
+inline constexpr std::string_view batch_receive_script =
+    "local q = redis.call(\"HMGET\", KEYS[2], \"vt\", \"delay\", \"maxsize\")\n"
+    "if not q[1] or not q[2] or not q[3] then\n"
+    "\treturn redis.error_reply(\"queueNotFound\")\n"
+    "end\n"
+    "local vt = q[1]\n"
+    "if ARGV[1] ~= \"\" then\n"
+    "\tvt = ARGV[1]\n"
+    "end\n"
+    "local t = redis.call(\"TIME\")\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local ids = redis.call(\"ZRANGEBYSCORE\", KEYS[1], \"-inf\", now, \"LIMIT\", \"0\", ARGV[2])\n"
+    "local out = {now}\n"
+    "if #ids == 0 then\n"
+    "\treturn out\n"
+    "end\n"
+    "local hidden = {}\n"
+    "for i, id in ipairs(ids) do\n"
+    "\thidden[2 * i - 1] = now + tonumber(vt) * 1000\n"
+    "\thidden[2 * i] = id\n"
+    "end\n"
+    "redis.call(\"ZADD\", KEYS[1], unpack(hidden))\n"
+    "redis.call(\"HINCRBY\", KEYS[2], \"totalrecv\", #ids)\n"
+    "local bodies = redis.call(\"HMGET\", KEYS[2], unpack(ids))\n"
+    "local first = {}\n"
+    "for i, id in ipairs(ids) do\n"
+    "\tlocal rc = redis.call(\"HINCRBY\", KEYS[2], id .. \":rc\", 1)\n"
+    "\tlocal fr = now\n"
+    "\tif rc == 1 then\n"
+    "\t\tfirst[#first + 1] = id .. \":fr\"\n"
+    "\t\tfirst[#first + 1] = now\n"
+    "\telse\n"
+    "\t\tfr = redis.call(\"HGET\", KEYS[2], id .. \":fr\")\n"
+    "\tend\n"
+    "\tout[#out + 1] = id\n"
+    "\tout[#out + 1] = bodies[i]\n"
+    "\tout[#out + 1] = rc\n"
+    "\tout[#out + 1] = fr\n"
+    "end\n"
+    "if #first > 0 then\n"
+    "\tredis.call(\"HSET\", KEYS[2], unpack(first))\n"
+    "end\n"
+    "return out";
+
+// KEYS: queue key, queue hash. ARGV: message ids. Per id, in order, rsmq's deleteMessage (ZREM,
+// then HDEL of the body, rc and fr): 1 when both removed something, else 0.
+inline constexpr std::string_view batch_delete_script =
+    "local out = {}\n"
+    "for i, id in ipairs(ARGV) do\n"
+    "\tlocal removed = redis.call(\"ZREM\", KEYS[1], id)\n"
+    "\tlocal cleared = redis.call(\"HDEL\", KEYS[2], id, id .. \":rc\", id .. \":fr\")\n"
+    "\tif removed == 1 and cleared > 0 then\n"
+    "\t\tout[i] = 1\n"
+    "\telse\n"
+    "\t\tout[i] = 0\n"
+    "\tend\n"
+    "end\n"
+    "return out";
+
+}  // namespace ipcxx::detail::rsmq
