@@ -1,6 +1,7 @@
 // Batching without a timer: per lane (a queue and an operation), one call in flight at a time; the
 // operations that arrive meanwhile wait and go out together as the lane's next call, as the outbox
-// coalesces writes. A lone operation goes out at once. Socket-free; safe from any thread.
+// coalesces writes. An operation on an idle lane goes out as soon as the I/O thread gets to it (with
+// whatever joined it by then, e.g. from the same run of callbacks). Socket-free; safe from any thread.
 #pragma once
 
 #include <algorithm>
@@ -20,23 +21,18 @@ class BatchLanes {
 public:
     explicit BatchLanes(std::size_t max_batch) : max_batch_(std::max<std::size_t>(1, max_batch)) {}
 
-    // Adds `item` to lane `lane`. With no call of that lane in flight, the lane becomes busy and the
-    // item comes back alone, to be issued now; otherwise it waits for the lane's next call and
-    // nothing comes back.
-    std::vector<Item> add(const std::string& lane, Item item) {
-        std::vector<Item> now;
+    // Adds `item` to lane `lane`, where it waits for the lane's next call. True when the lane was
+    // idle: it is busy from now on, and the caller must start its first call (with next()).
+    bool add(const std::string& lane, Item item) {
         std::lock_guard<std::mutex> lock(mutex_);
         auto [it, idle] = lanes_.try_emplace(lane);
-        if (idle) {
-            now.push_back(std::move(item));
-        } else {
-            it->second.push_back(std::move(item));
-        }
-        return now;
+        it->second.push_back(std::move(item));
+        return idle;
     }
 
-    // The call of lane `lane` ended: the items that waited meanwhile (the oldest, at most max_batch),
-    // to be issued as its next call; none when nothing waited, and the lane is idle again.
+    // The lane's call is to start (after add() returned true) or has ended: the items waiting (the
+    // oldest, at most max_batch), to be issued as its next call; none when nothing waits, and the
+    // lane is idle again.
     std::vector<Item> next(const std::string& lane) {
         std::vector<Item> batch;
         std::lock_guard<std::mutex> lock(mutex_);
@@ -56,7 +52,7 @@ public:
 private:
     const std::size_t max_batch_;
     std::mutex mutex_;  // a leaf: nothing is called while it is held
-    std::map<std::string, std::deque<Item>> lanes_;  // a lane is here while a call of it is in flight
+    std::map<std::string, std::deque<Item>> lanes_;  // a lane is here while it is busy
 };
 
 }  // namespace ipcxx::detail::rsmq

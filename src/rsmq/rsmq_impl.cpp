@@ -241,8 +241,9 @@ void RsmqImpl::send_message(std::string qname, std::string message, std::optiona
     const bool exact = options_.rsmq_commands || (delay && rsmq::check_seconds("delay", *delay)) ||
                        rsmq::check_message(message, rsmq::unlimited_maxsize);
     if (exact) return send_message_rsmq(std::move(qname), std::move(message), delay, std::move(done));
-    auto batch = send_lanes_.add(qname, PendingSend{std::move(message), delay, std::move(done)});
-    if (!batch.empty()) send_batch(qname, std::move(batch));
+    if (send_lanes_.add(qname, PendingSend{std::move(message), delay, std::move(done)})) {
+        asio::post(io_, [self = shared_from_this(), qname] { self->send_batch(qname, self->send_lanes_.next(qname)); });
+    }
 }
 
 void RsmqImpl::send_message_rsmq(std::string qname, std::string message, std::optional<long long> delay,
@@ -305,8 +306,11 @@ void RsmqImpl::delete_message(std::string qname, std::string id, Rsmq::FoundHand
                                 [&] { return rsmq::check_message_id(id); });
     if (bad) return post([done, bad] { done(to_error(bad), false); });
     if (!options_.rsmq_commands) {
-        auto batch = delete_lanes_.add(qname, PendingDelete{std::move(id), std::move(done)});
-        if (!batch.empty()) delete_batch(qname, std::move(batch));
+        if (delete_lanes_.add(qname, PendingDelete{std::move(id), std::move(done)})) {
+            asio::post(io_, [self = shared_from_this(), qname] {
+                self->delete_batch(qname, self->delete_lanes_.next(qname));
+            });
+        }
         return;
     }
     const auto keys = rsmq::queue_keys(options_.ns, qname);
@@ -376,8 +380,9 @@ void RsmqImpl::attempt(std::shared_ptr<Wait> wait) {
         return attempt_rsmq(std::move(wait));
     }
     const std::string lane = receive_lane(wait->qname, vt);
-    auto batch = receive_lanes_.add(lane, std::move(wait));
-    if (!batch.empty()) receive_batch(lane, std::move(batch));
+    if (receive_lanes_.add(lane, std::move(wait))) {
+        asio::post(io_, [self = shared_from_this(), lane] { self->receive_batch(lane, self->receive_lanes_.next(lane)); });
+    }
 }
 
 void RsmqImpl::attempt_rsmq(std::shared_ptr<Wait> wait) {

@@ -184,4 +184,29 @@ TEST_CASE("rsmq batch: receives with different visibility timeouts go in calls o
     }
 }
 
+TEST_CASE("rsmq batch: a message received again in a batch counts rc up and keeps its first receive", "[rsmq]") {
+    Setup s;
+    s.rsmq.create_queue({"q", 0}).get();  // vt 0: visible again at once
+    s.rsmq.send_message("q", "x").get();
+    s.rsmq.send_message("q", "y").get();
+    std::vector<RsmqMessage> first;
+    for (long long rc = 1; rc <= 2; ++rc) {
+        test::Outcomes<std::optional<RsmqMessage>> received(2);
+        test::together(s.rsmq, [&] {
+            for (std::size_t i = 0; i < 2; ++i) s.rsmq.receive_message("q", std::nullopt, received.slot(i));
+        });
+        auto outcomes = received.wait();
+        for (std::size_t i = 0; i < 2; ++i) {
+            REQUIRE(outcomes[i].second);
+            const auto& message = *outcomes[i].second;
+            CHECK(message.rc == rc);
+            if (rc == 1) first.push_back(message);
+            REQUIRE(first.size() > i);
+            CHECK(message.id == first[i].id);
+            CHECK(message.fr == first[i].fr);
+        }
+    }
+    CHECK(s.rsmq.get_queue_attributes("q").get().totalrecv == 4);
+}
+
 }  // namespace test_rsmq_batch

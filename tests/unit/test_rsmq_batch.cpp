@@ -105,17 +105,19 @@ TEST_CASE("rsmq batch: delete replies", "[rsmq]") {
     }
 }
 
-TEST_CASE("rsmq batch: a lane sends a lone operation at once and gathers the ones that wait", "[rsmq]") {
+TEST_CASE("rsmq batch: a lane starts a call when idle and gathers what waits meanwhile", "[rsmq]") {
     BatchLanes<int> lanes(3);
-    CHECK(lanes.add("q", 1) == std::vector<int>{1});  // idle: out at once, alone
-    CHECK(lanes.add("q", 2).empty());                 // one in flight: waits
-    CHECK(lanes.add("q", 3).empty());
-    CHECK(lanes.add("other", 9) == std::vector<int>{9});  // lanes are independent
-    for (int i = 4; i <= 6; ++i) CHECK(lanes.add("q", i).empty());
-    CHECK(lanes.next("q") == std::vector<int>{2, 3, 4});  // at most max_batch, oldest first
-    CHECK(lanes.next("q") == std::vector<int>{5, 6});
-    CHECK(lanes.next("q").empty());                       // nothing waited: idle again
-    CHECK(lanes.add("q", 7) == std::vector<int>{7});
+    CHECK(lanes.add("q", 1));         // idle: the caller starts a call
+    CHECK_FALSE(lanes.add("q", 2));   // joins it before it starts
+    CHECK(lanes.next("q") == std::vector<int>{1, 2});
+    CHECK_FALSE(lanes.add("q", 3));   // a call in flight: waits
+    CHECK(lanes.add("other", 9));     // lanes are independent
+    for (int i = 4; i <= 6; ++i) CHECK_FALSE(lanes.add("q", i));
+    CHECK(lanes.next("q") == std::vector<int>{3, 4, 5});  // at most max_batch, oldest first
+    CHECK(lanes.next("q") == std::vector<int>{6});
+    CHECK(lanes.next("q").empty());   // nothing waited: idle again
+    CHECK(lanes.add("q", 7));
+    CHECK(lanes.next("other") == std::vector<int>{9});
     CHECK(lanes.next("other").empty());
     CHECK(lanes.next("never").empty());
 }
