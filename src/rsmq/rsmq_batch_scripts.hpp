@@ -116,11 +116,11 @@ inline constexpr std::string_view batch_receive_script =
     "\t\trc_text = tostring(rc)\n"
     "\tend\n"
     "\tlocal fr = values[3 * i]\n"
-    "\tcounts[#counts + 1] = id .. \":rc\"\n"
+    "\tcounts[#counts + 1] = fields[3 * i - 1]\n"
     "\tcounts[#counts + 1] = rc_text\n"
     "\tif rc == 1 then\n"
     "\t\tfr = now_text\n"
-    "\t\tcounts[#counts + 1] = id .. \":fr\"\n"
+    "\t\tcounts[#counts + 1] = fields[3 * i]\n"
     "\t\tcounts[#counts + 1] = now_text\n"
     "\tend\n"
     "\tout[#out + 1] = id\n"
@@ -133,11 +133,16 @@ inline constexpr std::string_view batch_receive_script =
 
 // KEYS: queue key, queue hash. ARGV: message ids. Per id, in order, rsmq's deleteMessage (ZREM, then
 // HDEL of the body, rc and fr): 1 when both would remove something, else 0 (so an id given twice is
-// found once); the removals are one ZREM and one HDEL for the whole batch, and only an id without a
-// body costs calls of its own. Needs ZMSCORE (Redis 6.2).
+// found once); the removals are one ZREM and one HDEL for the whole batch. Whether an id has fields
+// is read from its receive count (short, and there once it was received, as before most deletes);
+// only an id without one costs calls of its own. Needs ZMSCORE (Redis 6.2).
 inline constexpr std::string_view batch_delete_script =
+    "local counts = {}\n"
+    "for i, id in ipairs(ARGV) do\n"
+    "\tcounts[i] = id .. \":rc\"\n"
+    "end\n"
     "local scores = redis.call(\"ZMSCORE\", KEYS[1], unpack(ARGV))\n"
-    "local bodies = redis.call(\"HMGET\", KEYS[2], unpack(ARGV))\n"
+    "local received = redis.call(\"HMGET\", KEYS[2], unpack(counts))\n"
     "local out = {}\n"
     "local seen = {}\n"
     "local members = {}\n"
@@ -146,7 +151,7 @@ inline constexpr std::string_view batch_delete_script =
     "\tout[i] = 0\n"
     "\tif not seen[id] then\n"
     "\t\tseen[id] = true\n"
-    "\t\tlocal held = bodies[i] or redis.call(\"HEXISTS\", KEYS[2], id .. \":rc\") == 1 or\n"
+    "\t\tlocal held = received[i] or redis.call(\"HEXISTS\", KEYS[2], id) == 1 or\n"
     "\t\t\tredis.call(\"HEXISTS\", KEYS[2], id .. \":fr\") == 1\n"
     "\t\tif scores[i] and held then\n"
     "\t\t\tout[i] = 1\n"
@@ -156,7 +161,7 @@ inline constexpr std::string_view batch_delete_script =
     "\t\tend\n"
     "\t\tif held then\n"
     "\t\t\tcleared[#cleared + 1] = id\n"
-    "\t\t\tcleared[#cleared + 1] = id .. \":rc\"\n"
+    "\t\t\tcleared[#cleared + 1] = counts[i]\n"
     "\t\t\tcleared[#cleared + 1] = id .. \":fr\"\n"
     "\t\tend\n"
     "\tend\n"

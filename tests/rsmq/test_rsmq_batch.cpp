@@ -209,4 +209,26 @@ TEST_CASE("rsmq batch: a message received again in a batch counts rc up and keep
     CHECK(s.rsmq.get_queue_attributes("q").get().totalrecv == 4);
 }
 
+TEST_CASE("rsmq batch: deletes find a message never received, and not an unknown id", "[rsmq]") {
+    Setup s;
+    s.rsmq.create_queue({"q"}).get();
+    const std::string received = s.rsmq.send_message("q", "x").get();
+    REQUIRE(s.rsmq.receive_message("q").get()->id == received);
+    const std::string never_received = s.rsmq.send_message("q", "y").get();
+    const std::string unknown(32, 'a');
+    test::Outcomes<bool> deleted(3);
+    test::together(s.rsmq, [&] {
+        s.rsmq.delete_message("q", unknown, deleted.slot(0));
+        s.rsmq.delete_message("q", never_received, deleted.slot(1));
+        s.rsmq.delete_message("q", received, deleted.slot(2));
+    });
+    auto outcomes = deleted.wait();
+    CHECK(outcomes[0].second == false);
+    CHECK(outcomes[1].second == true);
+    CHECK(outcomes[2].second == true);
+    auto left = test::redis_run(s.stats, {"HLEN", "rsmq:q:Q"});
+    REQUIRE(left.ended);
+    CHECK(left.reply.integer == 7);  // vt, delay, maxsize, created, modified, totalsent, totalrecv: no message fields
+}
+
 }  // namespace test_rsmq_batch
