@@ -180,3 +180,7 @@ list(APPEND IPCXX_SOURCES
 list(APPEND IPCXX_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/transport/tcp_keepalive.cpp
 )
+# rsmq batching: the batch scripts' arguments and replies (socket-free).
+list(APPEND IPCXX_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/rsmq/rsmq_batch.cpp
+)

@@ -1,7 +1,8 @@
 // The C++ side of benchmarks/rsmq: sends N messages, then receives and deletes them, with W
 // operations in flight, on an rsmq queue through ipcxx::Rsmq. Prints one JSON line: the count, the
 // seconds of each phase and this process's CPU seconds over both.
-// Usage: bench_rsmq REDIS_URL QUEUE MESSAGES WINDOW
+// Usage: bench_rsmq [--rsmq-commands] REDIS_URL QUEUE MESSAGES WINDOW (--rsmq-commands: rsmq's own
+// command sequence instead of ipcxx's batches)
 #include <sys/resource.h>
 
 #include <chrono>
@@ -72,8 +73,14 @@ double run_phase(long count, long window, const std::function<void(long, std::fu
 }  // namespace
 
 int main(int argc, char** argv) {
+    ipcxx::RsmqOptions options;
+    if (argc > 1 && std::string(argv[1]) == "--rsmq-commands") {
+        options.rsmq_commands = true;
+        --argc;
+        ++argv;
+    }
     if (argc < 5) {
-        std::cerr << "usage: bench_rsmq REDIS_URL QUEUE MESSAGES WINDOW\n";
+        std::cerr << "usage: bench_rsmq [--rsmq-commands] REDIS_URL QUEUE MESSAGES WINDOW\n";
         return 2;
     }
     ipcxx::RedisOptions redis;
@@ -81,7 +88,7 @@ int main(int argc, char** argv) {
     const std::string queue = argv[2];
     const long count = std::atol(argv[3]);
     const long window = std::atol(argv[4]);
-    ipcxx::Rsmq rsmq(redis);
+    ipcxx::Rsmq rsmq(redis, options);
     rsmq.create_queue({queue}).get();
     const std::string body(100, 'x');
     const double cpu_before = cpu_seconds();

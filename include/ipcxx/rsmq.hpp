@@ -31,6 +31,12 @@ struct RsmqOptions {
     std::string ns = "rsmq";
     /// After each send, `PUBLISH <ns>:rt:<queue> <messages in the queue>` (rsmq's `realtime`).
     bool realtime = false;
+    /// Issue rsmq 0.12.4's own command sequence for every operation (a `MULTI HMGET TIME EXEC`
+    /// lookup before each send and receive, `MULTI ZREM HDEL EXEC` per delete). By default sends,
+    /// receives (with the same `vt`) and deletes on one queue that wait while a call of the same kind
+    /// is in flight go out together as one script call of ipcxx's: the same keys, ids, values,
+    /// notifications, results and errors in fewer Redis calls.
+    bool rsmq_commands = false;
 };
 
 /// A queue's settings at creation (rsmq's createQueue options).

@@ -8,6 +8,8 @@
 
 #include "ipcxx/error.hpp"
 #include "redis/cluster_script.hpp"
+#include "rsmq/rsmq_batch.hpp"
+#include "rsmq/rsmq_batch_scripts.hpp"
 #include "rsmq/rsmq_rules.hpp"
 #include "rsmq/rsmq_scripts.hpp"
 
@@ -29,6 +31,10 @@ Verdict first_failure(Checks&&... checks) {
 }
 
 std::string decimal(long long v) { return std::to_string(v); }
+
+std::string receive_lane(const std::string& qname, std::optional<long long> vt) {
+    return qname + "\n" + (vt ? decimal(*vt) : std::string());
+}
 
 }  // namespace rsmq_impl
 
@@ -52,7 +58,13 @@ RsmqImpl::RsmqImpl(asio::io_context& io, std::shared_ptr<IoThread> thread, std::
       receive_script_(std::string(rsmq::receive_message_script)),
       pop_script_(std::string(rsmq::pop_message_script)),
       visibility_script_(std::string(rsmq::change_message_visibility_script)),
-      dead_letter_script_(std::string(rsmq::receive_or_dead_letter_script)) {
+      dead_letter_script_(std::string(rsmq::receive_or_dead_letter_script)),
+      batch_send_script_(std::string(rsmq::batch_send_script)),
+      batch_receive_script_(std::string(rsmq::batch_receive_script)),
+      batch_delete_script_(std::string(rsmq::batch_delete_script)),
+      send_lanes_(rsmq::max_batch),
+      receive_lanes_(rsmq::max_batch),
+      delete_lanes_(rsmq::max_batch) {
     for (const RedisScript* script : {&receive_script_, &pop_script_, &visibility_script_}) {
         cluster_scripts_.emplace(script->sha1, RedisScript(cluster_script_variant(script->text, 1)));
     }
@@ -225,6 +237,17 @@ void RsmqImpl::set_queue_attributes(std::string qname, RsmqAttributeChanges chan
 void RsmqImpl::send_message(std::string qname, std::string message, std::optional<long long> delay,
                             Rsmq::IdHandler done) {
     if (Verdict bad = rsmq::check_queue_name(qname)) return post([done, bad] { done(to_error(bad), std::string()); });
+    // A bad delay or body goes rsmq's way, which reports a missing queue before either.
+    const bool exact = options_.rsmq_commands || (delay && rsmq::check_seconds("delay", *delay)) ||
+                       rsmq::check_message(message, rsmq::unlimited_maxsize);
+    if (exact) return send_message_rsmq(std::move(qname), std::move(message), delay, std::move(done));
+    if (send_lanes_.add(qname, PendingSend{std::move(message), delay, std::move(done)})) {
+        asio::post(io_, [self = shared_from_this(), qname] { self->send_batch(qname, self->send_lanes_.next(qname)); });
+    }
+}
+
+void RsmqImpl::send_message_rsmq(std::string qname, std::string message, std::optional<long long> delay,
+                                 Rsmq::IdHandler done) {
     auto self = shared_from_this();
     lookup(qname, [self, qname, message = std::move(message), delay, done](const RsmqError& error,
                                                                           const rsmq::QueueState& q) {
@@ -282,6 +305,14 @@ void RsmqImpl::delete_message(std::string qname, std::string id, Rsmq::FoundHand
     Verdict bad = first_failure([&] { return rsmq::check_queue_name(qname); },
                                 [&] { return rsmq::check_message_id(id); });
     if (bad) return post([done, bad] { done(to_error(bad), false); });
+    if (!options_.rsmq_commands) {
+        if (delete_lanes_.add(qname, PendingDelete{std::move(id), std::move(done)})) {
+            asio::post(io_, [self = shared_from_this(), qname] {
+                self->delete_batch(qname, self->delete_lanes_.next(qname));
+            });
+        }
+        return;
+    }
     const auto keys = rsmq::queue_keys(options_.ns, qname);
     transaction({{"ZREM", keys.messages, id}, {"HDEL", keys.hash, id, id + ":rc", id + ":fr"}},
                 [done](const RsmqError& error, const RedisReply& exec) {
@@ -343,6 +374,18 @@ void RsmqImpl::attempt(std::shared_ptr<Wait> wait) {
         std::lock_guard<std::mutex> lock(timers_mutex_);
         wait->notifications_seen = notifications_[wait->qname];
     }
+    const auto& vt = wait->options.vt;
+    // A bad vt goes rsmq's way, which reports a missing queue before it.
+    if (options_.rsmq_commands || wait->options.max_receive_count > 0 || (vt && rsmq::check_seconds("vt", *vt))) {
+        return attempt_rsmq(std::move(wait));
+    }
+    const std::string lane = receive_lane(wait->qname, vt);
+    if (receive_lanes_.add(lane, std::move(wait))) {
+        asio::post(io_, [self = shared_from_this(), lane] { self->receive_batch(lane, self->receive_lanes_.next(lane)); });
+    }
+}
+
+void RsmqImpl::attempt_rsmq(std::shared_ptr<Wait> wait) {
     auto self = shared_from_this();
     lookup(wait->qname, [self, wait](const RsmqError& error, const rsmq::QueueState& q) {
         if (error) return wait->done(error, std::nullopt);
@@ -355,15 +398,7 @@ void RsmqImpl::attempt(std::shared_ptr<Wait> wait) {
             std::optional<RsmqMessage> message;
             bool dead = false;
             RsmqError result = ec ? rsmq::from_redis_error(ec, reply) : rsmq::parse_received(reply, message, dead);
-            if (dead) {
-                result = {make_error_code(errc::dead_lettered),
-                          "message " + message->id + " was received " + decimal(message->rc) +
-                              " times and moved to queue " + wait->options.dead_letter_queue};
-            }
-            if (result || message || std::chrono::steady_clock::now() >= wait->deadline) {
-                return call([&] { wait->done(result, std::move(message)); });
-            }
-            self->wait_then_attempt(wait, now);
+            self->attempted(wait, now, std::move(result), std::move(message), dead);
         };
         if (wait->options.max_receive_count > 0) {
             const auto dead_keys = rsmq::queue_keys(self->options_.ns, wait->options.dead_letter_queue);
@@ -375,6 +410,106 @@ void RsmqImpl::attempt(std::shared_ptr<Wait> wait) {
                                 std::move(on_reply));
         }
     });
+}
+
+void RsmqImpl::attempted(const std::shared_ptr<Wait>& wait, long long server_now_ms, RsmqError result,
+                         std::optional<RsmqMessage> message, bool dead) {
+    if (dead) {
+        result = {make_error_code(errc::dead_lettered),
+                  "message " + message->id + " was received " + decimal(message->rc) +
+                      " times and moved to queue " + wait->options.dead_letter_queue};
+    }
+    if (result || message || std::chrono::steady_clock::now() >= wait->deadline) {
+        return call([&] { wait->done(result, std::move(message)); });
+    }
+    wait_then_attempt(wait, server_now_ms);
+}
+
+void RsmqImpl::batch_call(const RedisScript& script, const std::string& qname, std::vector<std::string> args,
+                          ExecHandler done) {
+    if (closed()) return post([done] { done(closed_error(), RedisReply{}); });
+    const auto keys = rsmq::queue_keys(options_.ns, qname);
+    eval(script, {keys.messages, keys.hash}, std::move(args),
+         [done = std::move(done)](std::error_code ec, RedisReply reply) {
+             done(ec ? rsmq::from_redis_error(ec, reply) : RsmqError{}, reply);
+         });
+}
+
+void RsmqImpl::send_batch(const std::string& qname, std::vector<PendingSend> batch) {
+    std::vector<std::string> randoms(batch.size());
+    for (auto& random : randoms) random = rsmq::random_id_suffix();
+    std::vector<rsmq::BatchSend> sends;
+    for (std::size_t i = 0; i < batch.size(); ++i) sends.push_back({batch[i].message, batch[i].delay, randoms[i]});
+    const std::string channel = options_.realtime ? rsmq::queue_keys(options_.ns, qname).realtime : std::string();
+    auto args = rsmq::batch_send_args(channel, sends);
+    auto self = shared_from_this();
+    batch_call(batch_send_script_, qname, std::move(args),
+               [self, qname, batch = std::move(batch)](const RsmqError& error, const RedisReply& reply) mutable {
+                   self->sent_batch(qname, std::move(batch), error, reply);
+               });
+}
+
+void RsmqImpl::sent_batch(const std::string& qname, std::vector<PendingSend> batch, const RsmqError& error,
+                          const RedisReply& reply) {
+    std::vector<std::string_view> messages;
+    for (const auto& pending : batch) messages.push_back(pending.message);
+    std::vector<rsmq::SendResult> results;
+    const RsmqError failed = error ? error : rsmq::parse_batch_sent(reply, messages, results);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (failed) {
+            call([&] { batch[i].done(failed, std::string()); });
+        } else {
+            call([&] { batch[i].done(results[i].error, std::move(results[i].id)); });
+        }
+    }
+    // After the callbacks, so that what they send joins the next call.
+    auto next = send_lanes_.next(qname);
+    if (!next.empty()) send_batch(qname, std::move(next));
+}
+
+void RsmqImpl::receive_batch(const std::string& lane, std::vector<std::shared_ptr<Wait>> batch) {
+    const auto& first = *batch.front();
+    auto args = rsmq::batch_receive_args(first.options.vt, batch.size());
+    auto self = shared_from_this();
+    batch_call(batch_receive_script_, first.qname, std::move(args),
+               [self, lane, batch](const RsmqError& error, const RedisReply& reply) mutable {
+                   self->received_batch(lane, std::move(batch), error, reply);
+               });
+}
+
+void RsmqImpl::received_batch(const std::string& lane, std::vector<std::shared_ptr<Wait>> batch,
+                              const RsmqError& error, const RedisReply& reply) {
+    std::vector<RsmqMessage> messages;
+    long long now = 0;
+    const RsmqError failed = error ? error : rsmq::parse_batch_received(reply, batch.size(), messages, now);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        std::optional<RsmqMessage> message;
+        if (!failed && i < messages.size()) message = std::move(messages[i]);
+        attempted(batch[i], now, failed, std::move(message), false);
+    }
+    auto next = receive_lanes_.next(lane);
+    if (!next.empty()) receive_batch(lane, std::move(next));
+}
+
+void RsmqImpl::delete_batch(const std::string& qname, std::vector<PendingDelete> batch) {
+    std::vector<std::string> ids;
+    for (const auto& pending : batch) ids.push_back(pending.id);
+    auto self = shared_from_this();
+    batch_call(batch_delete_script_, qname, std::move(ids),
+               [self, qname, batch = std::move(batch)](const RsmqError& error, const RedisReply& reply) mutable {
+                   self->deleted_batch(qname, std::move(batch), error, reply);
+               });
+}
+
+void RsmqImpl::deleted_batch(const std::string& qname, std::vector<PendingDelete> batch, const RsmqError& error,
+                             const RedisReply& reply) {
+    std::vector<bool> found;
+    const RsmqError failed = error ? error : rsmq::parse_batch_deleted(reply, batch.size(), found);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        call([&] { batch[i].done(failed, !failed && found[i]); });
+    }
+    auto next = delete_lanes_.next(qname);
+    if (!next.empty()) delete_batch(qname, std::move(next));
 }
 
 void RsmqImpl::wait_then_attempt(std::shared_ptr<Wait> wait, long long server_now_ms) {

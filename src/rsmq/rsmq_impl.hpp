@@ -1,5 +1,6 @@
 // RsmqImpl: rsmq's operations as runs of Redis commands on a RedisClient, the blocking receive
-// and the dead-letter receive of ipcxx.
+// and the dead-letter receive of ipcxx; by default sends, receives and deletes waiting on one queue
+// go out together as one batch script call.
 #pragma once
 
 #include <atomic>
@@ -19,6 +20,7 @@
 #include "ipcxx/redis.hpp"
 #include "ipcxx/redis_subscriber.hpp"
 #include "ipcxx/rsmq.hpp"
+#include "rsmq/rsmq_batch_lanes.hpp"
 #include "rsmq/rsmq_replies.hpp"
 #include "runtime/io_thread.hpp"
 
@@ -61,8 +63,40 @@ private:
               RedisClient::ReplyHandler done);
     // rsmq's _getQueue: the queue's settings and the server's time.
     void lookup(const std::string& qname, std::function<void(const RsmqError&, const rsmq::QueueState&)> done);
-    // One call to the receive script (or the dead-letter one) for a wait.
+    // rsmq's send: the lookup, then MULTI ZADD HSET HINCRBY [ZCARD] EXEC [PUBLISH].
+    void send_message_rsmq(std::string qname, std::string message, std::optional<long long> delay,
+                           Rsmq::IdHandler done);
+    // One look for a wait: in the queue's batch of receives, or the lookup and then rsmq's receive
+    // script (or the dead-letter one).
     void attempt(std::shared_ptr<Wait> wait);
+    void attempt_rsmq(std::shared_ptr<Wait> wait);
+    // The outcome of a look: hands on a message or an error, or waits and looks again.
+    void attempted(const std::shared_ptr<Wait>& wait, long long server_now_ms, RsmqError result,
+                   std::optional<RsmqMessage> message, bool dead);
+
+    // Batches: each call of a lane carries what waited while the previous one was in flight.
+    struct PendingSend {
+        std::string message;
+        std::optional<long long> delay;
+        Rsmq::IdHandler done;
+    };
+    struct PendingDelete {
+        std::string id;
+        Rsmq::FoundHandler done;
+    };
+    // One batch script on the queue's two keys; `done` gets its reply or the error.
+    void batch_call(const RedisScript& script, const std::string& qname, std::vector<std::string> args,
+                    ExecHandler done);
+    void send_batch(const std::string& qname, std::vector<PendingSend> batch);
+    void sent_batch(const std::string& qname, std::vector<PendingSend> batch, const RsmqError& error,
+                    const RedisReply& reply);
+    // Receive lanes are named "<qname>\n<vt>" (vt empty: the queue's).
+    void receive_batch(const std::string& lane, std::vector<std::shared_ptr<Wait>> batch);
+    void received_batch(const std::string& lane, std::vector<std::shared_ptr<Wait>> batch, const RsmqError& error,
+                        const RedisReply& reply);
+    void delete_batch(const std::string& qname, std::vector<PendingDelete> batch);
+    void deleted_batch(const std::string& qname, std::vector<PendingDelete> batch, const RsmqError& error,
+                       const RedisReply& reply);
     void wait_then_attempt(std::shared_ptr<Wait> wait, long long server_now_ms);
     // Subscribes to the queue's realtime channel (once per queue).
     void watch(const std::string& qname);
@@ -83,6 +117,12 @@ private:
     RedisScript pop_script_;
     RedisScript visibility_script_;
     RedisScript dead_letter_script_;
+    RedisScript batch_send_script_;
+    RedisScript batch_receive_script_;
+    RedisScript batch_delete_script_;
+    rsmq::BatchLanes<PendingSend> send_lanes_;
+    rsmq::BatchLanes<std::shared_ptr<Wait>> receive_lanes_;
+    rsmq::BatchLanes<PendingDelete> delete_lanes_;
     // On a cluster: variants of the three above taking their values in ARGV, by the SHA1 of rsmq's text.
     std::map<std::string, RedisScript> cluster_scripts_;
     std::atomic<bool> closed_{false};

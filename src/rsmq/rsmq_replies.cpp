@@ -7,12 +7,19 @@
 namespace ipcxx::detail::rsmq {
 namespace rsmq_replies_impl {
 
+bool is_array(const RedisReply& reply, std::size_t size) {
+    return reply.kind == RedisReply::Kind::array && reply.elements.size() == size;
+}
+
+}  // namespace rsmq_replies_impl
+
+using namespace rsmq_replies_impl;
+
 RsmqError malformed(const std::string& what) {
     return {make_error_code(errc::redis_protocol_error), "unexpected reply to rsmq's " + what};
 }
 
-// parseInt of a bulk string or an integer reply; none for nil or a non-number.
-std::optional<long long> to_integer(const RedisReply& reply) {
+std::optional<long long> reply_integer(const RedisReply& reply) {
     if (reply.kind == RedisReply::Kind::integer) return reply.integer;
     if (reply.kind != RedisReply::Kind::bulk && reply.kind != RedisReply::Kind::status) return std::nullopt;
     long long value = 0;
@@ -23,20 +30,25 @@ std::optional<long long> to_integer(const RedisReply& reply) {
     return value;
 }
 
-bool is_array(const RedisReply& reply, std::size_t size) {
-    return reply.kind == RedisReply::Kind::array && reply.elements.size() == size;
+bool read_message(const RedisReply* fields, RsmqMessage& out) {
+    auto rc = reply_integer(fields[2]);
+    auto fr = reply_integer(fields[3]);
+    if (fields[0].kind != RedisReply::Kind::bulk || !rc || !fr) return false;
+    out.id = fields[0].text;
+    // A message whose body was deleted under it reads as nil; rsmq hands that on as null.
+    out.message = fields[1].kind == RedisReply::Kind::bulk ? fields[1].text : std::string();
+    out.rc = *rc;
+    out.fr = *fr;
+    out.sent = sent_from_id(out.id);
+    return true;
 }
-
-}  // namespace rsmq_replies_impl
-
-using namespace rsmq_replies_impl;
 
 RsmqError queue_not_found() { return {make_error_code(errc::rsmq_queue_not_found), "Queue not found"}; }
 
 std::optional<ServerTime> parse_time(const RedisReply& reply) {
     if (!is_array(reply, 2)) return std::nullopt;
-    auto seconds = to_integer(reply.elements[0]);
-    auto micros = to_integer(reply.elements[1]);
+    auto seconds = reply_integer(reply.elements[0]);
+    auto micros = reply_integer(reply.elements[1]);
     if (!seconds || !micros || *seconds < 0 || *micros < 0 || *micros > 999999) return std::nullopt;
     return ServerTime{*seconds, *micros};
 }
@@ -47,9 +59,9 @@ RsmqError parse_queue_state(const RedisReply& exec, QueueState& out) {
     for (const auto& setting : settings) {
         if (setting.is_nil()) return queue_not_found();
     }
-    auto vt = to_integer(settings[0]);
-    auto delay = to_integer(settings[1]);
-    auto maxsize = to_integer(settings[2]);
+    auto vt = reply_integer(settings[0]);
+    auto delay = reply_integer(settings[1]);
+    auto maxsize = reply_integer(settings[2]);
     auto time = parse_time(exec.elements[1]);
     if (!vt || !delay || !maxsize || !time) return malformed("queue lookup");
     out = {*vt, *delay, *maxsize, *time};
@@ -63,16 +75,8 @@ RsmqError parse_received(const RedisReply& reply, std::optional<RsmqMessage>& ou
     if (reply.elements.empty()) return {};
     const auto& e = reply.elements;
     if (e.size() != 4 && e.size() != 5) return malformed("receive script");
-    auto rc = to_integer(e[2]);
-    auto fr = to_integer(e[3]);
-    if (e[0].kind != RedisReply::Kind::bulk || !rc || !fr) return malformed("receive script");
     RsmqMessage message;
-    message.id = e[0].text;
-    // A message whose body was deleted under it reads as nil; rsmq hands that on as null.
-    message.message = e[1].kind == RedisReply::Kind::bulk ? e[1].text : std::string();
-    message.rc = *rc;
-    message.fr = *fr;
-    message.sent = sent_from_id(message.id);
+    if (!read_message(e.data(), message)) return malformed("receive script");
     dead_lettered = e.size() == 5;
     out = std::move(message);
     return {};
@@ -85,9 +89,9 @@ RsmqError parse_attributes(const RedisReply& exec, RsmqQueueAttributes& out) {
     // rsmq: parseInt(...) for the settings, `|| 0` for the counters that start missing.
     long long* targets[] = {&out.vt, &out.delay, &out.maxsize, &out.totalrecv, &out.totalsent,
                             &out.created, &out.modified};
-    for (std::size_t i = 0; i < 7; ++i) *targets[i] = to_integer(fields[i]).value_or(0);
-    auto msgs = to_integer(exec.elements[1]);
-    auto hidden = to_integer(exec.elements[2]);
+    for (std::size_t i = 0; i < 7; ++i) *targets[i] = reply_integer(fields[i]).value_or(0);
+    auto msgs = reply_integer(exec.elements[1]);
+    auto hidden = reply_integer(exec.elements[2]);
     if (!msgs || !hidden) return malformed("queue attributes");
     out.msgs = *msgs;
     out.hiddenmsgs = *hidden;

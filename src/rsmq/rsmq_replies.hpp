@@ -30,6 +30,12 @@ RsmqError parse_received(const RedisReply& reply, std::optional<RsmqMessage>& ou
 // The EXEC reply of `HMGET <q>:Q vt delay maxsize totalrecv totalsent created modified; ZCARD;
 // ZCOUNT`: queueNotFound when vt is missing.
 RsmqError parse_attributes(const RedisReply& exec, RsmqQueueAttributes& out);
+// A message's four fields {id, body, rc, fr} from `fields` (four replies); false when malformed.
+bool read_message(const RedisReply* fields, RsmqMessage& out);
+// parseInt of a bulk string or an integer reply; none for nil or a non-number.
+std::optional<long long> reply_integer(const RedisReply& reply);
+// errc::redis_protocol_error naming the reply of `what` that did not read.
+RsmqError malformed(const std::string& what);
 // A Redis error reply as an RsmqError: our script's "queueNotFound" as rsmq's code.
 RsmqError from_redis_error(std::error_code code, const RedisReply& reply);
 // rsmq's queueNotFound.

@@ -1,6 +1,6 @@
-// The Redis commands ipcxx::Rsmq issues are rsmq 0.12.4's: the same operations run by rsmq in node
-// and by ipcxx, each captured with `redis-cli monitor`, give the same commands once ids, times and
-// the namespace are normalised.
+// With RsmqOptions::rsmq_commands the Redis commands ipcxx::Rsmq issues are rsmq 0.12.4's: the same
+// operations run by rsmq in node and by ipcxx, each captured with `redis-cli monitor`, give the same
+// commands once ids, times and the namespace are normalised.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -108,6 +108,7 @@ TEST_CASE("rsmq commands: every operation issues rsmq's own commands", "[rsmq]")
     ipcxx::RsmqOptions options;
     options.ns = "c";
     options.realtime = true;
+    options.rsmq_commands = true;
     ipcxx::Rsmq rsmq(test::redis_options(server.unix_url()), options);
     rsmq.list_queues().get();  // connected (its handshake is not one of rsmq's commands)
     monitor.take("c");

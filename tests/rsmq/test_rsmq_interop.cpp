@@ -16,6 +16,7 @@
 #include "ipcxx/error.hpp"
 #include "ipcxx/rsmq.hpp"
 #include "redis/redis_test_support.hpp"
+#include "rsmq/rsmq_batch_support.hpp"
 #include "rsmq/rsmq_rules.hpp"
 #include "rsmq/rsmq_scripts.hpp"
 #include "support/child_process.hpp"
@@ -111,7 +112,10 @@ std::string js_text(double v) {
 }
 
 TEST_CASE("rsmq interop: both share Redis's script cache", "[rsmq]") {
-    Both both;
+    // The receive runs rsmq's script with rsmq's commands; by default it is ipcxx's batch script.
+    ipcxx::RsmqOptions exact;
+    exact.rsmq_commands = true;
+    Both both(exact);
     auto shas = both.ask("shas");
     namespace scripts = ipcxx::detail::rsmq;
     auto sha1 = [](std::string_view text) { return ipcxx::RedisScript(std::string(text)).sha1; };
@@ -436,6 +440,63 @@ TEST_CASE("rsmq extension: a message received too often goes to the dead-letter 
     REQUIRE(missing);
     CHECK(missing.code == errc::rsmq_queue_not_found);
     CHECK(run(both.rsmq.get_queue_attributes("jobs")).msgs == 1);  // left where it was
+}
+
+TEST_CASE("rsmq interop: messages sent in a batch are read by rsmq, and rsmq's by a batch", "[rsmq]") {
+    ipcxx::RsmqOptions options;
+    options.realtime = true;
+    Both both(options, "realtime");
+    run(both.rsmq.create_queue({"q"}));
+    REQUIRE(both.ask("subscribe", R"({"qname":"q"})").is("ok"));
+    constexpr std::size_t n = 8;
+    test::Outcomes<std::string> sent(n);
+    test::together(both.rsmq, [&] {
+        for (std::size_t i = 0; i < n; ++i) both.rsmq.send_message("q", "b" + std::to_string(i), std::nullopt, sent.slot(i));
+    });
+    std::vector<std::string> ids;
+    for (auto& [error, id] : sent.wait()) {
+        REQUIRE_FALSE(error);
+        ids.push_back(id);
+    }
+    // One notification per call, the last with every message counted.
+    auto note = both.node.wait_line([](const PeerLine& l) { return l.is("notification") && l.num("count") == static_cast<std::int64_t>(n); }, 10s);
+    CHECK(note);
+    for (std::size_t i = 0; i < n; ++i) {
+        // Oldest first: in the order sent.
+        auto got = both.ask("receiveMessage", R"({"qname":"q"})");
+        CHECK(got.str("id") == ids[i]);
+        CHECK(got.str("message") == "b" + std::to_string(i));
+        CHECK(got.num("rc") == 1);
+        CHECK(got.str("sentText") == js_text(ipcxx::detail::rsmq::sent_from_id(ids[i])));
+        CHECK(both.ask("deleteMessage", "{\"qname\":\"q\",\"id\":" + json_string(ids[i]) + "}").num("value") == 1);
+    }
+
+    std::vector<std::string> node_ids;
+    for (std::size_t i = 0; i < n; ++i) {
+        node_ids.push_back(both.ask("sendMessage", "{\"qname\":\"q\",\"message\":\"n" + std::to_string(i) + "\"}").str("value"));
+    }
+    test::Outcomes<std::optional<RsmqMessage>> received(n);
+    test::together(both.rsmq, [&] {
+        for (std::size_t i = 0; i < n; ++i) both.rsmq.receive_message("q", 20, received.slot(i));
+    });
+    std::vector<std::string> got;
+    for (auto& [error, message] : received.wait()) {
+        REQUIRE_FALSE(error);
+        REQUIRE(message);
+        got.push_back(message->id);
+    }
+    CHECK(got == node_ids);
+    // Hidden for 20 s, as rsmq's receive would: node sees none of them.
+    CHECK(both.ask("receiveMessage", R"({"qname":"q"})").str("id").empty());
+    test::Outcomes<bool> deleted(n);
+    test::together(both.rsmq, [&] {
+        for (std::size_t i = 0; i < n; ++i) both.rsmq.delete_message("q", got[i], deleted.slot(i));
+    });
+    for (auto& [error, found] : deleted.wait()) CHECK((!error && found));
+    auto attributes = both.ask("getQueueAttributes", R"({"qname":"q"})");
+    CHECK(attributes.num("msgs") == 0);
+    CHECK(attributes.num("totalsent") == 2 * static_cast<long long>(n));
+    CHECK(attributes.num("totalrecv") == 2 * static_cast<long long>(n));
 }
 
 }  // namespace test_rsmq_interop
