@@ -184,3 +184,7 @@ list(APPEND IPCXX_SOURCES
 list(APPEND IPCXX_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/rsmq/rsmq_batch.cpp
 )
+# Clients built from equal Configs share one immutable copy of it (docs/memory.md).
+list(APPEND IPCXX_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/config_sharing.cpp
+)

@@ -10,6 +10,7 @@
 #include <asio/post.hpp>
 
 #include "codec/handshake.hpp"
+#include "config_sharing.hpp"
 #include "connection/message_encoder.hpp"
 #include "connection/raw_write.hpp"
 #include "connection/shared_pack.hpp"
@@ -40,7 +41,7 @@ std::uint64_t jitter_seed() {
 
 ClientImpl::ClientImpl(asio::io_context& io, Config config, std::shared_ptr<void> io_keepalive)
     : io_keepalive_(std::move(io_keepalive)),
-      config_holder_((config.validate(), std::make_shared<const Config>(std::move(config)))),
+      config_holder_((config.validate(), shared_config(std::move(config)))),
       config_(*config_holder_),
       events_(Side::client, config_),
       strand_(asio::make_strand(io)),
@@ -48,15 +49,10 @@ ClientImpl::ClientImpl(asio::io_context& io, Config config, std::shared_ptr<void
       fsm_(reconnect_settings(config_), jitter_seed()),
       // Raw bytes have no frames, so no hello either.
       handshake_(wire_mode(config_.raw_buffer ? Wire::json : config_.wire), config_.id),
-      pending_(std::make_shared<PendingRequests>(strand_, [this](const std::string& what) {
-          report_error(make_error_code(errc::handler_exception), "response handler threw: " + what);
-      }, [this](RequestId id, std::uint64_t) { send_cancel(id); })),
       pool_(config_.handler_threads > 0 ? HandlerPool::start(config_.handler_threads) : nullptr),
-      timer_(strand_),
-      handshake_timer_(strand_),
-      socket_(strand_) {
-    if (config_.sync) sync_.emplace(config_.max_pending_bytes);
-    if (pool_) lane_ = pool_->make_lane();
+      timer_(strand_.get_inner_executor()),
+      sync_(config_.sync ? std::make_unique<Sync>(config_.max_pending_bytes) : nullptr) {
+    if (pool_) lane_ = std::make_unique<Strand>(pool_->make_lane());
     if (!config_.topics.empty()) topics_ = config_.topics;
 }
 
@@ -81,7 +77,9 @@ void ClientImpl::reply_undelivered(const ReceivedRequest& request, std::error_co
 
 void ClientImpl::reply_dropped(const ReceivedRequest&) { dropped_replies_.fetch_add(1, std::memory_order_relaxed); }
 
-void ClientImpl::forget(std::uint64_t link, RequestId id) { active_.forget(link, id); }
+void ClientImpl::forget(std::uint64_t link, RequestId id) {
+    if (auto* served = made_served()) served->active.forget(link, id);
+}
 
 void ClientImpl::run_handler(std::uint64_t, std::function<void()> f) {
     auto task = [self = shared_from_this(), f = std::move(f)] { self->events_.run_guarded("handler", f); };
@@ -103,7 +101,7 @@ void ClientImpl::start(std::string server_id, Target target) {
         throw Error(make_error_code(errc::invalid_argument), "client already connects to '" + current + "'");
     }
     if (run_ == Run::ending) {
-        next_run_ = NextRun{std::move(server_id), std::move(target)};
+        next_run_ = std::make_unique<NextRun>(NextRun{std::move(server_id), std::move(target)});
         return;
     }
     server_id_ = std::move(server_id);
@@ -186,31 +184,31 @@ void ClientImpl::start_writing(Outbox::Push pushed) {
 std::error_code ClientImpl::send(const Outgoing& message, std::uint64_t* sequence) {
     if (config_.raw_buffer) return make_error_code(errc::invalid_argument);  // no frames: emit_raw()
     if (!sync_) return push(message, sequence);
-    std::lock_guard<std::mutex> lock(sync_mutex_);
-    if (!sync_->closed()) {
+    std::lock_guard<std::mutex> lock(sync_->mutex);
+    if (!sync_->gate.closed()) {
         const auto ec = push(message, sequence);
-        if (!ec) sync_->sent();
+        if (!ec) sync_->gate.sent();
         return ec;
     }
     // Checked now, so that a held message is refused by emit() as it would be when sent at once.
     std::string detail;
     if (auto ec = encode_outgoing(message, native(), config_, encode_buffer(), detail)) return ec;
-    return sync_->hold(HeldMessage::copy_of(message)) ? std::error_code() : make_error_code(errc::queue_full);
+    return sync_->gate.hold(HeldMessage::copy_of(message)) ? std::error_code() : make_error_code(errc::queue_full);
 }
 
 std::error_code ClientImpl::send_raw(std::string_view bytes) {
     if (auto ec = check_raw_write(bytes, config_)) return ec;
     if (!sync_) return push_raw(bytes);
-    std::lock_guard<std::mutex> lock(sync_mutex_);
-    if (!sync_->closed()) {
+    std::lock_guard<std::mutex> lock(sync_->mutex);
+    if (!sync_->gate.closed()) {
         const auto ec = push_raw(bytes);
-        if (!ec) sync_->sent();
+        if (!ec) sync_->gate.sent();
         return ec;
     }
     HeldMessage held;
     held.raw = true;
     held.data = bytes;
-    return sync_->hold(std::move(held)) ? std::error_code() : make_error_code(errc::queue_full);
+    return sync_->gate.hold(std::move(held)) ? std::error_code() : make_error_code(errc::queue_full);
 }
 
 std::error_code ClientImpl::emit_raw(std::string_view bytes) { return send_raw(bytes); }
@@ -225,14 +223,14 @@ void ClientImpl::release_held() {
     if (!sync_) return;
     std::vector<std::pair<HeldMessage, std::error_code>> failed;
     {
-        std::lock_guard<std::mutex> lock(sync_mutex_);
+        std::lock_guard<std::mutex> lock(sync_->mutex);
         HeldMessage next;
         // One goes out per reception; one that cannot be queued is reported and the next tried.
-        while (sync_->release(next)) {
+        while (sync_->gate.release(next)) {
             std::uint64_t sequence = 0;
             const auto ec = next.raw ? push_raw(next.data) : push(next.view(), &sequence);
             if (!ec) {
-                if (!next.raw && next.kind == FrameKind::request) pending_->set_sequence(next.id, sequence);
+                if (!next.raw && next.kind == FrameKind::request) pending().set_sequence(next.id, sequence);
                 break;
             }
             failed.emplace_back(std::move(next), ec);
@@ -241,7 +239,7 @@ void ClientImpl::release_held() {
     // Reported without the lock: error handlers may emit.
     for (const auto& [message, ec] : failed) {
         if (!message.raw && message.kind == FrameKind::request) {
-            pending_->complete_later(message.id, failure(ec, "request '" + message.name + "' not sent: " + ec.message()));
+            pending().complete_later(message.id, failure(ec, "request '" + message.name + "' not sent: " + ec.message()));
         } else {
             report_error(make_error_code(errc::undelivered),
                          "held message not delivered (sync): " + ec.message(), 1);
@@ -252,8 +250,8 @@ void ClientImpl::release_held() {
 std::size_t ClientImpl::pending_messages() const {
     std::size_t held = 0;
     if (sync_) {
-        std::lock_guard<std::mutex> lock(sync_mutex_);
-        held = sync_->held();
+        std::lock_guard<std::mutex> lock(sync_->mutex);
+        held = sync_->gate.held();
     }
     return outbox_->pending_messages() + held;
 }
@@ -287,8 +285,9 @@ std::error_code ClientImpl::emit_with_tail(std::string_view event, std::string_v
 
 RequestId ClientImpl::request(std::string_view event, std::string_view msgpack_args,
                               std::chrono::milliseconds timeout, ResponseHandler on_response) {
-    const RequestId id = pending_->next_id();
-    pending_->add(id, 0, std::move(on_response), timeout);
+    PendingRequests& pending = this->pending();
+    const RequestId id = pending.next_id();
+    pending.add(id, 0, std::move(on_response), timeout);
     Outgoing message;
     message.kind = FrameKind::request;
     message.id = id;
@@ -297,14 +296,28 @@ RequestId ClientImpl::request(std::string_view event, std::string_view msgpack_a
     message.timeout_ms = static_cast<std::uint64_t>(timeout.count());
     std::uint64_t sequence = 0;
     if (auto ec = send(message, &sequence)) {
-        pending_->complete_later(id, failure(ec, "request '" + std::string(event) + "' not sent: " + ec.message()));
+        pending.complete_later(id, failure(ec, "request '" + std::string(event) + "' not sent: " + ec.message()));
     } else {
-        pending_->set_sequence(id, sequence);
+        pending.set_sequence(id, sequence);
     }
     return id;
 }
 
-void ClientImpl::cancel(RequestId id) { pending_->cancel_later(id); }
+void ClientImpl::cancel(RequestId id) {
+    if (auto* pending = made_pending()) pending->cancel_later(id);
+}
+
+PendingRequests& ClientImpl::pending() {
+    return pending_.get([this] {
+        return std::make_shared<PendingRequests>(strand_, [this](const std::string& what) {
+            report_error(make_error_code(errc::handler_exception), "response handler threw: " + what);
+        }, [this](RequestId id, std::uint64_t) { send_cancel(id); });
+    });
+}
+
+ClientImpl::Served& ClientImpl::served() {
+    return served_.get([] { return std::make_shared<Served>(); });
+}
 
 void ClientImpl::attempt() {
     if (connector_) return attempt_with_connector();
@@ -324,8 +337,10 @@ void ClientImpl::attempt() {
         return handle_closed(CloseCause::closed);
     }
     const std::uint64_t id = ++attempt_;
-    socket_ = GenericSocket(strand_);
-    asio::async_connect(socket_, endpoints,
+    // Assigned in place, never replaced: a cancelled attempt's connect may still refer to it.
+    if (socket_) *socket_ = GenericSocket(strand_);
+    else socket_ = std::make_unique<GenericSocket>(strand_);
+    asio::async_connect(*socket_, endpoints,
                         asio::bind_executor(strand_, [self = shared_from_this(), id](std::error_code ec,
                                                                                      const GenericEndpoint&) {
                             self->on_connect(id, ec);
@@ -337,9 +352,9 @@ void ClientImpl::attempt_with_connector() {
     asio::post(strand_, [self = shared_from_this(), id = ++attempt_] {
         if (id != self->attempt_ || self->fsm_.state() != ReconnectFsm::State::connecting) return;
         std::error_code ec;
-        auto stream = self->connector_(ec);
+        auto stream = (*self->connector_)(ec);
         if (ec) return self->connect_failed(ec);
-        self->on_link(Stream(std::move(stream), self->socket_.get_executor()), self->target_.describe());
+        self->on_link(Stream(std::move(stream), GenericSocket::executor_type(self->strand_)), self->target_.describe());
     });
 }
 
@@ -352,17 +367,20 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
     if (attempt != attempt_ || fsm_.state() != ReconnectFsm::State::connecting) return;
     if (ec) return connect_failed(ec);
     std::error_code ignored;
-    const auto remote = socket_.remote_endpoint(ignored);
-    set_close_on_exec(socket_.native_handle());
-    if (is_tcp(remote)) prepare_tcp(socket_, config_);
-    else prepare_unix(socket_, config_);
+    GenericSocket& socket = *socket_;
+    const auto remote = socket.remote_endpoint(ignored);
+    set_close_on_exec(socket.native_handle());
+    if (is_tcp(remote)) prepare_tcp(socket, config_);
+    else prepare_unix(socket, config_);
     if (!is_tcp(remote) || !config_.tls.enabled) {
-        return on_link(Stream(std::move(socket_)), describe_endpoint(remote, target_.path));
+        Stream stream(std::move(socket));
+        socket_.reset();  // its connect is complete: an idle client keeps no spare socket object
+        return on_link(std::move(stream), describe_endpoint(remote, target_.path));
     }
     std::string detail;
     std::error_code tls_ec;
     if (!tls_context_) tls_ec = make_tls_context(config_.tls, TlsRole::client, tls_context_, detail);
-    auto tls = tls_ec ? nullptr : make_tls_handshake(std::move(socket_), tls_context_, TlsRole::client);
+    auto tls = tls_ec ? nullptr : make_tls_handshake(std::move(socket), tls_context_, TlsRole::client);
     if (tls) tls_ec = tls->expect_server_name(config_.tls, target_.host, detail);
     if (tls_ec) {
         // A configuration that cannot work will not work on the next attempt either.
@@ -398,7 +416,8 @@ void ClientImpl::on_link(Stream stream, std::string remote) {
         server_takes_topics_ = false;
         topics_changed_ = false;
     }
-    const auto hello = handshake_.on_connected(request_handlers_.events(), topics);
+    const auto* served = made_served();
+    const auto hello = handshake_.on_connected(served ? served->handlers.events() : std::vector<std::string>(), topics);
     if (hello) encode_protocol_event(hello_event, *hello, config_, preface);
     const bool hold_until_welcome = config_.wire == Wire::native;
     {
@@ -418,8 +437,8 @@ void ClientImpl::on_link(Stream stream, std::string remote) {
         peer_deadlines_ = false;
     }
     if (hold_until_welcome) {
-        handshake_timer_.expires_after(config_.handshake_timeout);
-        handshake_timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this(), conn = conn_](std::error_code e) {
+        timer_.expires_after(config_.handshake_timeout);
+        timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this(), conn = conn_](std::error_code e) {
             if (!e && self->conn_ == conn) self->on_handshake_timeout();
         }));
     }
@@ -448,7 +467,7 @@ void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_v
     if (event != welcome_event) return;
     const Negotiated result = handshake_.on_welcome(msgpack_data);
     if (result.error) return protocol_failure(result.error, result.detail);
-    handshake_timer_.cancel();
+    timer_.cancel();
     {
         std::lock_guard<std::mutex> lock(send_mutex_);
         if (result.native) {
@@ -542,9 +561,8 @@ void ClientImpl::disconnect() {
             return;
         }
         self->timer_.cancel();
-        self->handshake_timer_.cancel();
         std::error_code ignored;
-        self->socket_.close(ignored);
+        if (self->socket_) self->socket_->close(ignored);
         if (self->tls_handshake_) self->tls_handshake_->abort();
         if (self->conn_) {
             // Accounting is final only once the connection's write has completed.
@@ -570,16 +588,22 @@ void ClientImpl::on_frame(Connection&, const NativeFrame& frame, const Payload& 
         case FrameKind::request: {
             ReceivedRequest received{frame.id, link_.load(std::memory_order_relaxed), std::string(frame.name), data,
                                      Socket(), frame.timeout_ms};
-            serve_request(request_handlers_, active_, shared_from_this(), std::move(received), strand_, lane_.has_value());
+            Served& served = this->served();
+            serve_request(served.handlers, served.active, shared_from_this(), std::move(received), strand_,
+                          lane_ != nullptr);
             break;
         }
         case FrameKind::cancel:
-            if (auto state = active_.take(link_.load(std::memory_order_relaxed), frame.id)) {
-                state->cancel(make_error_code(errc::request_cancelled));
+            if (auto* served = made_served()) {
+                if (auto state = served->active.take(link_.load(std::memory_order_relaxed), frame.id)) {
+                    state->cancel(make_error_code(errc::request_cancelled));
+                }
             }
             break;
         case FrameKind::response:
-        case FrameKind::error_response: pending_->complete(frame.id, response_from(frame)); break;
+        case FrameKind::error_response:
+            if (auto* pending = made_pending()) pending->complete(frame.id, response_from(frame));
+            break;
         case FrameKind::ping:
         case FrameKind::pong: return;
     }
@@ -615,13 +639,17 @@ void ClientImpl::on_closed(Connection&, std::error_code reason) {
     conn_.reset();
     connected_.store(false, std::memory_order_release);
     const std::uint64_t link = link_.exchange(0, std::memory_order_acq_rel);
-    for (const auto& state : active_.take_link(link)) state->cancel(make_error_code(errc::connection_lost));
-    handshake_timer_.cancel();
+    if (auto* served = made_served()) {
+        for (const auto& state : served->active.take_link(link)) state->cancel(make_error_code(errc::connection_lost));
+    }
+    timer_.cancel();
     // Requests already on the socket cannot be answered on another connection; the others wait.
     const std::uint64_t written = outbox_->written_count();
-    pending_->fail_where(
-        [written](std::uint64_t, std::uint64_t sequence) { return sequence != 0 && sequence <= written; },
-        make_error_code(errc::connection_lost), "connection closed before the response arrived");
+    if (auto* pending = made_pending()) {
+        pending->fail_where(
+            [written](std::uint64_t, std::uint64_t sequence) { return sequence != 0 && sequence <= written; },
+            make_error_code(errc::connection_lost), "connection closed before the response arrived");
+    }
     if (explicit_disconnect_) {
         const ReconnectStep step = *explicit_disconnect_;
         explicit_disconnect_.reset();
@@ -651,11 +679,13 @@ void ClientImpl::apply(const ReconnectStep& step) {
 void ClientImpl::finish() {
     std::size_t lost = outbox_->close();
     if (sync_) {
-        std::lock_guard<std::mutex> lock(sync_mutex_);
-        lost += sync_->clear();
+        std::lock_guard<std::mutex> lock(sync_->mutex);
+        lost += sync_->gate.clear();
     }
-    pending_->fail_where([](std::uint64_t, std::uint64_t) { return true; }, make_error_code(errc::not_connected),
-                         "client destroyed before the response arrived");
+    if (auto* pending = made_pending()) {
+        pending->fail_where([](std::uint64_t, std::uint64_t) { return true; }, make_error_code(errc::not_connected),
+                            "client destroyed before the response arrived");
+    }
     if (lost > 0) {
         report_error(make_error_code(errc::undelivered),
                      std::to_string(lost) + " message(s) to '" + server_id_ + "' not delivered: client destroyed",

@@ -11,8 +11,8 @@
 #include <string>
 
 #include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
 
+#include "client/made_once.hpp"
 #include "client/reconnect_fsm.hpp"
 #include "client/sync_gate.hpp"
 #include "connection/shared_pack.hpp"
@@ -22,6 +22,7 @@
 #include "dispatch/requests.hpp"
 #include "dispatch/responder_state.hpp"
 #include "runtime/handler_pool.hpp"
+#include "runtime/strand_timer.hpp"
 #include "transport/endpoint.hpp"
 #include "transport/tls.hpp"
 
@@ -40,7 +41,7 @@ public:
     std::uint64_t dropped_replies() const noexcept { return dropped_replies_.load(std::memory_order_relaxed); }
 
     EventSink& events() noexcept { return events_; }
-    RequestHandlers& request_handlers() noexcept { return request_handlers_; }
+    RequestHandlers& request_handlers() { return served().handlers; }
     const Config& config() const noexcept { return config_; }
 
     // Any thread. Starts a run: attempts under the reconnect rules until disconnect() or giving
@@ -51,7 +52,7 @@ public:
     // in-memory test stream today). Called on the strand; `ec` set means the connect failed. Set
     // before start().
     using Connector = std::function<std::unique_ptr<ByteStream>(std::error_code& ec)>;
-    void set_connector(Connector connector) { connector_ = std::move(connector); }
+    void set_connector(Connector connector) { connector_ = std::make_unique<Connector>(std::move(connector)); }
     std::error_code emit(std::string_view event, std::string_view msgpack_data);
     // An event whose data is `head` then `tail`; the tail is queued by reference when it can be.
     std::error_code emit_with_tail(std::string_view event, std::string_view head, const PackTail& tail);
@@ -123,19 +124,28 @@ private:
     std::shared_ptr<Outbox> outbox_;
     ReconnectFsm fsm_;
     ClientHandshake handshake_;
-    RequestHandlers request_handlers_;
-    std::shared_ptr<PendingRequests> pending_;
+    // Requests sent, made by the first one; requests served, made by the first handler or request.
+    struct Served {
+        RequestHandlers handlers;
+        ActiveRequests active;
+    };
+    PendingRequests& pending();
+    PendingRequests* made_pending() const noexcept { return pending_.if_made(); }
+    Served& served();
+    Served* made_served() const noexcept { return served_.if_made(); }
+    MadeOnce<PendingRequests> pending_;
+    MadeOnce<Served> served_;
     const std::shared_ptr<HandlerPool> pool_;  // Config::handler_threads; null when 0
-    std::optional<Strand> lane_;               // where handlers run on the pool
-    ActiveRequests active_;
+    std::unique_ptr<Strand> lane_;             // where handlers run on the pool
     std::atomic<std::uint64_t> dropped_replies_{0};
     // Numbers each connection, so that an answer never goes out on a later one than its request's.
     std::uint64_t links_ = 0;               // strand only
     std::atomic<std::uint64_t> link_{0};    // the open connection's number; 0 while none is
-    asio::steady_timer timer_;
-    asio::steady_timer handshake_timer_;
-    GenericSocket socket_;  // the attempt in progress
-    Connector connector_;   // set: attempts use it, not socket_
+    // The delay before a reconnect attempt, or (wire = native) the wait for the welcome on a new
+    // link: never both at once, since an attempt starts only once the delay is over.
+    StrandTimer timer_;
+    std::unique_ptr<GenericSocket> socket_;  // the attempt in progress; null once its link started
+    std::unique_ptr<Connector> connector_;  // set: attempts use it, not socket_
     std::shared_ptr<TlsContext> tls_context_;  // made at the first TLS attempt
     std::shared_ptr<TlsHandshake> tls_handshake_;  // the attempt in progress, during its TLS handshake
     std::shared_ptr<Connection> conn_;
@@ -166,13 +176,18 @@ private:
     mutable std::mutex run_mutex_;
     Run run_ = Run::idle;
     std::uint64_t run_id_ = 0;  // the current (or last) run; a disconnect() applies to its own
-    std::optional<NextRun> next_run_;  // connect_to while a run was ending
+    std::unique_ptr<NextRun> next_run_;  // connect_to while a run was ending
     std::string server_id_;
     Target target_;
 
-    // config.sync; taken before send_mutex_ so that what the gate lets through is queued in its order.
-    mutable std::mutex sync_mutex_;
-    std::optional<SyncGate> sync_;
+    // config.sync; its mutex is taken before send_mutex_, so that what the gate lets through is
+    // queued in its order.
+    struct Sync {
+        explicit Sync(std::size_t max_held_bytes) : gate(max_held_bytes) {}
+        std::mutex mutex;
+        SyncGate gate;
+    };
+    const std::unique_ptr<Sync> sync_;  // null unless config.sync: most clients pay a pointer for it
 };
 
 }  // namespace ipcxx::detail

@@ -3,17 +3,41 @@
 #include "codec/json_wire.hpp"
 #include "ipcxx/error.hpp"
 
+#include <utility>
+
 namespace ipcxx::detail {
 
 struct JsonFrameDecoder::State {
     JsonSaxParser parser;
 };
 
+namespace json_decode {
+
+// One parser per thread, lent to the decoder that parses and given back by its release() (a
+// connection's, after each JSON frame): thousands of JSON-wire links keep none between frames
+// (docs/memory.md). A decoder that finds the thread's spare taken (a handler parsing another
+// link's frame on the same thread) makes its own, which the spare slot takes or lets go.
+struct SpareState {
+    void* state = nullptr;
+    void (*destroy)(void*) = nullptr;
+    ~SpareState() {
+        if (state) destroy(state);
+    }
+};
+thread_local SpareState spare;
+
+}  // namespace json_decode
+
 JsonFrameDecoder::JsonFrameDecoder() = default;
-JsonFrameDecoder::~JsonFrameDecoder() { delete state_; }
+JsonFrameDecoder::~JsonFrameDecoder() { delete state_; }  // not lent: the thread's spare may be gone already
 
 void JsonFrameDecoder::release() noexcept {
-    delete state_;
+    if (state_ && !json_decode::spare.state) {
+        json_decode::spare.state = state_;
+        json_decode::spare.destroy = [](void* state) { delete static_cast<State*>(state); };
+    } else {
+        delete state_;
+    }
     state_ = nullptr;
     std::string().swap(detail_);
 }
@@ -25,6 +49,7 @@ std::error_code JsonFrameDecoder::decode(std::string_view frame, DecodedFrame& o
         detail_ = "empty frame";
         return make_error_code(errc::empty_frame);
     }
+    if (!state_) state_ = static_cast<State*>(std::exchange(json_decode::spare.state, nullptr));
     if (!state_) state_ = new State;
     if (const std::error_code ec = state_->parser.parse(frame, true, detail_)) return ec;
 

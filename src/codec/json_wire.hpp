@@ -37,7 +37,7 @@ struct DecodedFrame {
 };
 
 // Decodes the text of one frame (delimiter already removed) into an event name and msgpack data,
-// without building a DOM. Reuses its buffers across calls; not thread-safe.
+// without building a DOM. Keeps its parser across calls until release(); not thread-safe.
 class JsonFrameDecoder {
 public:
     JsonFrameDecoder();
@@ -48,8 +48,8 @@ public:
     std::error_code decode(std::string_view frame, DecodedFrame& out);
     // After a failed decode: what was wrong, for the error event ("invalid JSON at offset 7: ...").
     const std::string& error_detail() const noexcept { return detail_; }
-    // Lets the parser's buffers go (a link with nothing to read for now); the next decode makes
-    // them again. Invalidates the views of the last DecodedFrame.
+    // Gives the parser back to the thread (its one spare, else it goes); the next decode takes the
+    // thread's spare or makes one. Invalidates the views of the last DecodedFrame.
     void release() noexcept;
 
 private:

@@ -75,8 +75,7 @@ Connection::Connection(Strand strand, Stream stream, std::shared_ptr<Outbox> out
       peer_(std::move(peer)),
       reader_(config_.delimiter, config_.max_message_size),
       liveness_(liveness_settings(config_)),
-      liveness_timer_(strand_),
-      close_timer_(strand_) {}
+      liveness_timer_(strand_.get_inner_executor()) {}
 
 void Connection::start(std::string preface, bool open_outbox) {
     if (close_fsm_.closing()) return;
@@ -227,8 +226,9 @@ void Connection::close_gracefully(std::chrono::milliseconds timeout) {
         case WriterFsm::Drain::close_now: return self->close_on_strand({});
         case WriterFsm::Drain::drain: break;
         }
-        self->close_timer_.expires_after(timeout);
-        self->close_timer_.async_wait(asio::bind_executor(self->strand_, [self](std::error_code ec) {
+        if (!self->close_timer_) self->close_timer_ = std::make_unique<StrandTimer>(self->strand_.get_inner_executor());
+        self->close_timer_->expires_after(timeout);
+        self->close_timer_->async_wait(asio::bind_executor(self->strand_, [self](std::error_code ec) {
             if (!ec) self->close_on_strand({});
         }));
         self->do_write();
@@ -370,6 +370,12 @@ bool Connection::deliver(const NativeFrame& frame, bool large) {
 }
 
 bool Connection::handle_json(std::string_view text) {
+    // The thread's parser is lent for this frame only (JsonFrameDecoder::release): an idle
+    // JSON-wire link keeps none, and a busy thread reuses one (docs/memory.md).
+    struct GiveBack {
+        JsonFrameDecoder& decoder;
+        ~GiveBack() { decoder.release(); }
+    } give_back{decoder_};
     DecodedFrame decoded;
     if (auto ec = decoder_.decode(text, decoded)) {
         return fail_input(ec, ec == errc::empty_frame ? "received an empty frame" : decoder_.error_detail());
@@ -460,7 +466,9 @@ bool Connection::finish_write(std::error_code ec, std::size_t n) {
         if (result.tracked >= next_ack_check_ && !close_fsm_.closing()) forget_acknowledged();
     } else {
         if (track_acks_) outbox_->written_other(n);
-        preface_.clear();
+        // The hello or a pong: rare, so their memory goes now. Kept until the quiet check, it would
+        // leave a hole among the objects of connections made meanwhile (docs/memory.md).
+        std::string().swap(preface_);
     }
     switch (write_fsm_.after_write(ec)) {
     case WriterFsm::Action::write_more: return true;
@@ -506,7 +514,7 @@ void Connection::close_on_strand(std::error_code reason, bool finish_later) {
     read_fsm_.stop();
     write_fsm_.close();
     liveness_timer_.cancel();
-    close_timer_.cancel();
+    if (close_timer_) close_timer_->cancel();
     on_link_closed();
     open_.store(false, std::memory_order_release);
     // The link is dead: what the peer did not acknowledge is lost with it, and reported.

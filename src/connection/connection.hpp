@@ -22,7 +22,6 @@
 #include <system_error>
 #include <vector>
 
-#include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 
 #include "codec/frame_reader.hpp"
@@ -40,6 +39,7 @@
 #include "ipcxx/payload.hpp"
 #include "payload_data.hpp"
 #include "runtime/strand.hpp"
+#include "runtime/strand_timer.hpp"
 #include "transport/endpoint.hpp"
 #include "transport/peer_identity.hpp"
 #include "transport/stream.hpp"
@@ -190,8 +190,8 @@ private:
     JsonFrameDecoder decoder_;
     PayloadPool payloads_;
     Liveness liveness_;
-    asio::steady_timer liveness_timer_;
-    asio::steady_timer close_timer_;  // bounds a graceful close
+    StrandTimer liveness_timer_;
+    std::unique_ptr<StrandTimer> close_timer_;  // bounds a graceful close; made by the first one
     std::uint64_t ping_nonce_ = 0;
     std::string ping_frame_;
     std::string preface_;  // protocol frames being written, or next, ahead of the outbox: hello, pongs

@@ -49,7 +49,9 @@ void HandlerRegistry::publish_locked(std::shared_ptr<Table> next) {
 
 void HandlerRegistry::reclaim_locked() {
     if (running_.load(std::memory_order_seq_cst) != 0) return;
-    retired_.clear();
+    // Its capacity too: most registries change only while their handlers are added, and each of
+    // thousands of idle clients would keep it (docs/memory.md).
+    std::vector<std::shared_ptr<const Table>>().swap(retired_);
     has_retired_.store(false, std::memory_order_seq_cst);
 }
 

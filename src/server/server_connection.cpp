@@ -26,7 +26,7 @@ ServerConnection::ServerConnection(Strand strand, Stream stream, std::shared_ptr
       // With an authenticate hook, the connection waits for its verdict, which comes when its
       // `connect` is due (connect_gate): until then it gets no broadcast.
       admitted_(!this->config().authenticate),
-      identity_timer_(this->strand()),
+      identity_timer_(this->strand().get_inner_executor()),
       overflow_(this->config().slow_subscriber.disconnect_after, this->config().slow_subscriber.report_interval) {}
 
 Socket ServerConnection::handle() {

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include <asio/steady_timer.hpp>
+#include "runtime/strand_timer.hpp"
 
 #include "codec/handshake.hpp"
 #include "connection/connection.hpp"
@@ -88,7 +88,7 @@ private:
     std::atomic<bool> admitted_;
     mutable std::mutex peer_mutex_;
     std::string peer_id_;
-    asio::steady_timer identity_timer_;
+    StrandTimer identity_timer_;
     std::mutex overflow_mutex_;  // concurrent broadcasts from several threads
     OverflowMonitor overflow_;
     // overflow_.watching(), readable without the mutex: while false, a broadcast that fits takes

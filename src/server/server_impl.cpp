@@ -200,7 +200,9 @@ void ServerImpl::on_accept(std::uint64_t generation, const Strand& strand, std::
         if (generation != self->generation_now()) return;  // stopped meanwhile
         if (ec) return self->report_error(ec, "TLS handshake with " + remote + " failed: " + detail);
         PeerIdentity identity;
-        identity.certificate = std::move(link->peer_certificate);
+        if (link->peer_certificate) {
+            identity.certificate = std::make_shared<const CertificateIdentity>(std::move(*link->peer_certificate));
+        }
         self->add_connection(generation, place, std::move(link->stream), remote, std::move(identity));
     });
 }
@@ -260,7 +262,7 @@ bool ServerImpl::admit(ServerConnection& conn, bool said_hello) {
     hello.id = conn.peer_id();
     hello.remote_address = conn.remote();
     hello.credentials = conn.peer().credentials;
-    hello.certificate = conn.peer().certificate;
+    if (conn.peer().certificate) hello.certificate = *conn.peer().certificate;
     std::string why = "refused by the authenticate hook";
     bool accepted = false;
     try {

@@ -17,7 +17,9 @@ std::optional<PeerCredentials> Socket::credentials() const {
 }
 
 std::optional<CertificateIdentity> Socket::certificate() const {
-    return link_ ? link_->identity(peer_).certificate : std::nullopt;
+    if (!link_) return std::nullopt;
+    const auto certificate = link_->identity(peer_).certificate;
+    return certificate ? std::optional<CertificateIdentity>(*certificate) : std::nullopt;
 }
 
 bool Socket::native() const noexcept { return link_ && link_->native(peer_); }

@@ -1,6 +1,7 @@
 // What the transport established about the peer before the first byte; fixed for the connection.
 #pragma once
 
+#include <memory>
 #include <optional>
 
 #include "ipcxx/peer.hpp"
@@ -9,7 +10,8 @@ namespace ipcxx::detail {
 
 struct PeerIdentity {
     std::optional<PeerCredentials> credentials;
-    std::optional<CertificateIdentity> certificate;
+    // Mutual TLS only: held apart, so that every other connection keeps a pointer, not four strings.
+    std::shared_ptr<const CertificateIdentity> certificate;
 };
 
 }  // namespace ipcxx::detail
