@@ -12,7 +12,7 @@ namespace config_sharing {
 // A field added to Config must be compared in same_config, or two clients that differ in it would
 // share one copy: this bound fails to compile until it is (the layout of libstdc++ on x86-64).
 #if defined(__x86_64__) && defined(__GLIBCXX__) && !defined(_GLIBCXX_DEBUG)
-static_assert(sizeof(Config) == 704, "a field was added to Config: compare it in same_config, then update this size");
+static_assert(sizeof(Config) == 712, "a field was added to Config: compare it in same_config, then update this size");
 #endif
 
 auto tls_fields(const TlsConfig& t) {
@@ -30,7 +30,7 @@ auto value_fields(const Config& c) {
                     c.wire, c.handshake_timeout, c.request_timeout, c.handler_threads, c.io_threads,
                     c.max_message_size, c.max_pending_bytes, c.take_over, c.abstract_socket, c.allowed_uids,
                     c.allowed_events, c.sync, c.raw_buffer, c.encoding, c.udp_peer_expiry, c.busy_poll,
-                    c.unix_send_buffer, c.max_event_name_length, c.message_timeout, c.heartbeat_interval,
+                    c.unix_send_buffer, c.max_event_name_length, c.message_timeout, c.heartbeat, c.heartbeat_interval,
                     c.heartbeat_timeout, c.retry_backoff_max, c.retry_jitter, c.disconnect_timeout, c.topics,
                     c.silent);
 }
