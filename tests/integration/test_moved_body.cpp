@@ -6,6 +6,7 @@
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "support/fixtures.hpp"
 
@@ -69,6 +70,28 @@ TEST_CASE("bodies moved into emit arrive intact and in order, the large ones tak
     CHECK(server_log.entries()[total] == "alone");
     CHECK(server_log.entries()[total + 1] == std::to_string(total));
     CHECK(client_log.entries()[total] == std::to_string(total));
+}
+
+TEST_CASE("a body moved into emit on the JSON wire arrives as the same string", "[json]") {
+    test::TempDir dir;
+    test::Log server_log;
+    ipcxx::Server server{test::config_in(dir)};
+    server.on("m", [&](const ipcxx::Payload& data) {
+        const auto [i, text] = data.as<std::tuple<int, std::string>>();
+        server_log.add(text == body(i) ? std::to_string(i) : "corrupt " + std::to_string(i));
+    });
+    server.serve();
+    auto config = test::config_in(dir, "hello");
+    config.wire = ipcxx::Wire::json;
+    ipcxx::Client client{config};
+    client.connect_to("world");
+    REQUIRE(test::eventually([&] { return client.connected(); }));
+    for (int i = 0; i < 3; ++i) {
+        std::string text = body(i);
+        REQUIRE_FALSE(client.emit("m", std::forward_as_tuple(i, std::move(text))));
+    }
+    REQUIRE(server_log.wait_for_size(3));
+    CHECK(server_log.entries() == std::vector<std::string>{"0", "1", "2"});
 }
 
 TEST_CASE("a moved body whose emit is refused stays with the caller", "[native]") {
