@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ipcxx/config.hpp"
+#include "ipcxx/detail/moved_body.hpp"
 #include "ipcxx/export.hpp"
 #include "ipcxx/handlers.hpp"
 #include "ipcxx/payload.hpp"
@@ -103,6 +104,15 @@ public:
     template <class T>
     std::error_code emit(std::string_view event, const T& data) {
         return emit_pack(event, detail::pack_for_emit(data));
+    }
+    /// Emits a value moved in: a std::string, or a std::tuple / std::pair ending in one (or a tuple
+    /// ending in a std::string&&, from std::forward_as_tuple(n, std::move(text))). A body of 64 KiB
+    /// or more is taken over and queued by reference (no copy; as a SharedBytes text body), a
+    /// smaller one is copied; the wire is the same as for a `const T&`. When the message is
+    /// refused, the string is left where it was, as it was.
+    template <class T, std::enable_if_t<detail::takes_body_v<T>, int> = 0>
+    std::error_code emit(std::string_view event, T&& data) {
+        return detail::emit_taking_body(data, [&](const auto& value) { return emit_pack(event, detail::pack_for_emit(value)); });
     }
     /// Emits `event` with an already packed Payload.
     std::error_code emit(std::string_view event, const Payload& data) { return emit_packed(event, data.msgpack()); }
