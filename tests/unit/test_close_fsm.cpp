@@ -42,6 +42,13 @@ struct Link {
         writer.close();
         settle();
     }
+    // Connection::close_on_strand from a handler of this connection's own batch (stop() or
+    // Socket::disconnect() inside a handler): the settle is posted, run later by settle().
+    void close_from_handler(std::error_code reason) {
+        if (close.close(reason) != Action::close_stream) return;
+        reader.stop();
+        writer.close();
+    }
     // Connection::on_read.
     void read_completes(std::error_code ec) {
         switch (reader.on_read(ec, writer.error())) {
@@ -165,6 +172,64 @@ TEST_CASE("close fsm: a write that fails with the reader idle closes at once", "
     CHECK_FALSE(link.write_completes(asio::error::broken_pipe));
     CHECK(link.notified == 1);
     CHECK(link.close.reason() == asio::error::broken_pipe);
+}
+
+TEST_CASE("close fsm: closed from a handler of its own batch, the owner hears of it once, after the batch",
+          "[close_fsm]") {
+    Link link;
+    REQUIRE(link.reader.on_read({}, {}) == ReaderFsm::Action::handle);
+    link.reader.begin_batch();
+    SECTION("nothing else in flight: the posted settle finishes") {
+        link.close_from_handler({});
+        CHECK(link.notified == 0);  // never inside the handler's call
+        CHECK(link.reader.end_batch() == ReaderFsm::Action::none);
+        CHECK(link.reader.read() == ReaderFsm::Action::none);  // the batch's end starts no read
+        CHECK(link.notified == 0);
+        link.settle();
+        CHECK(link.notified == 1);
+    }
+    SECTION("a reply owed to the batch's end is not written") {
+        CHECK(link.reader.defer_write());
+        link.close_from_handler({});
+        CHECK(link.reader.end_batch() == ReaderFsm::Action::none);
+        CHECK(link.writer.next(false) == WriterFsm::Action::none);
+        link.settle();
+        CHECK(link.notified == 1);
+    }
+    SECTION("a write in flight: its completion finishes, after the posted settle") {
+        link.start_batch_write();
+        link.close_from_handler({});
+        link.reader.end_batch();
+        link.settle();
+        CHECK(link.notified == 0);
+        CHECK(link.close.state() == State::waiting);
+        CHECK_FALSE(link.write_completes(asio::error::operation_aborted));
+        CHECK(link.notified == 1);
+    }
+    SECTION("a write in flight: its completion finishes before the posted settle, which adds nothing") {
+        link.start_batch_write();
+        link.close_from_handler({});
+        link.reader.end_batch();
+        CHECK_FALSE(link.write_completes({}));
+        CHECK(link.notified == 1);
+        link.settle();
+        CHECK(link.notified == 1);
+    }
+    // A second close (stop() after Socket::disconnect(), the peer's end) changes nothing.
+    link.close_with(ipcxx::errc::connection_lost);
+    link.settle();
+    CHECK(link.notified == 1);
+    CHECK(link.close.reason() == std::error_code{});
+}
+
+TEST_CASE("close fsm: closed from elsewhere while its next read was posted, not waited for", "[close_fsm]") {
+    // The read loop posted a read without waiting for readiness (the last read filled the buffer):
+    // the close comes first, and that read then completes without an error and without reading.
+    Link link;
+    link.close_with({});
+    CHECK(link.close.state() == State::waiting);
+    link.read_completes({});
+    CHECK(link.notified == 1);
 }
 
 TEST_CASE("close fsm: graceful close: drain, shut the write side down, wait for the peer's close", "[close_fsm]") {
