@@ -188,3 +188,7 @@ list(APPEND IPCXX_SOURCES
 list(APPEND IPCXX_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/config_sharing.cpp
 )
+# A broadcast's writer starts, one posted task per I/O thread (docs/fanout.md).
+list(APPEND IPCXX_SOURCES
+    ${IPCXX_SOURCE_ROOT}/src/server/write_starts.cpp
+)

@@ -50,9 +50,14 @@ ServerConnection::BroadcastPush ServerConnection::push_broadcast(std::string_vie
     std::size_t evicted = 0;
     std::size_t* evict = config().slow_subscriber.policy == SlowSubscriberPolicy::drop_oldest ? &evicted : nullptr;
     if (!overflow_watching_.load(std::memory_order_acquire)) {
-        const Outbox::Push pushed = queue_frame(frame, evict);
-        const bool fitted = pushed == Outbox::Push::queued || pushed == Outbox::Push::start_write;
-        if ((fitted && evicted == 0) || pushed == Outbox::Push::closed) return judge_push(pushed, evicted);
+        const Outbox::Push pushed = queue_unstarted(frame, evict);
+        // The common case, a frame that fits with nothing discarded: no lock, no monitor.
+        if (evicted == 0 && pushed != Outbox::Push::full) {
+            BroadcastPush out;
+            if (pushed == Outbox::Push::closed) out.outcome = BroadcastPush::Outcome::closed;
+            out.start_write = pushed == Outbox::Push::start_write;
+            return out;
+        }
         // A broadcast racing this one may have judged a later push first; it fits or not the same,
         // and the next broadcast that fits ends the time over the limit.
         std::lock_guard<std::mutex> lock(overflow_mutex_);
@@ -60,34 +65,31 @@ ServerConnection::BroadcastPush ServerConnection::push_broadcast(std::string_vie
     }
     // Held across the push, so that concurrent broadcasts reach the monitor in the queue's order.
     std::lock_guard<std::mutex> lock(overflow_mutex_);
-    return judge_push_locked(queue_frame(frame, evict), evicted, now);
+    return judge_push_locked(queue_unstarted(frame, evict), evicted, now);
 }
 
-ServerConnection::BroadcastPush ServerConnection::judge_push(Outbox::Push pushed, std::size_t evicted) const {
-    BroadcastPush out;
-    switch (pushed) {
-        case Outbox::Push::queued:
-        case Outbox::Push::start_write:
-            if (evicted > 0) out.outcome = BroadcastPush::Outcome::dropped;
-            break;
-        case Outbox::Push::closed: out.outcome = BroadcastPush::Outcome::closed; break;
-        case Outbox::Push::full:
-            out.error = make_error_code(errc::queue_full);
-            out.outcome = config().slow_subscriber.policy == SlowSubscriberPolicy::refuse
-                              ? BroadcastPush::Outcome::refused
-                              : BroadcastPush::Outcome::dropped;
-            break;
-    }
-    return out;
+Outbox::Push ServerConnection::queue_unstarted(std::string_view frame, std::size_t* evicted) {
+    if (!open()) return Outbox::Push::closed;
+    return evicted ? outbox().push_evicting(frame, *evicted) : outbox().push(frame);
 }
 
 ServerConnection::BroadcastPush ServerConnection::judge_push_locked(Outbox::Push pushed, std::size_t evicted,
                                                                     OverflowMonitor::Clock::time_point now) {
-    BroadcastPush out = judge_push(pushed, evicted);
-    if (pushed == Outbox::Push::full) {
-        out.verdict = overflow_.on_overflow(now);
-    } else if (pushed != Outbox::Push::closed) {
-        out.verdict = overflow_.on_queued(now, evicted);
+    BroadcastPush out;
+    switch (pushed) {
+        case Outbox::Push::queued:
+        case Outbox::Push::start_write:
+            out.start_write = pushed == Outbox::Push::start_write;
+            if (evicted > 0) out.outcome = BroadcastPush::Outcome::dropped;
+            out.verdict = overflow_.on_queued(now, evicted);
+            break;
+        case Outbox::Push::closed: out.outcome = BroadcastPush::Outcome::closed; break;
+        case Outbox::Push::full:
+            out.outcome = config().slow_subscriber.policy == SlowSubscriberPolicy::refuse
+                              ? BroadcastPush::Outcome::refused
+                              : BroadcastPush::Outcome::dropped;
+            out.verdict = overflow_.on_overflow(now);
+            break;
     }
     overflow_watching_.store(overflow_.watching(), std::memory_order_release);
     return out;
@@ -100,8 +102,7 @@ std::size_t ServerConnection::take_unreported_drops() {
     return count;
 }
 
-bool ServerConnection::wants(std::string_view event) const {
-    if (!subscribed_.load(std::memory_order_acquire)) return true;
+bool ServerConnection::matches_topics(std::string_view event) const {
     std::lock_guard<std::mutex> lock(topics_mutex_);
     return topics_->matches(event);
 }

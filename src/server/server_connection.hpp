@@ -53,20 +53,25 @@ public:
     void wait_for_identity(std::chrono::milliseconds timeout, std::function<void(ServerConnection&)> on_timeout);
     void stop_waiting_for_identity() { identity_timer_.cancel(); }
 
-    // What a broadcast did for this subscriber (push_broadcast).
+    // What a broadcast did for this subscriber (push_broadcast). No error_code: refused means the
+    // queue was full, and making one per subscriber costs a call.
     struct BroadcastPush {
         enum class Outcome { queued, dropped, refused, closed } outcome = Outcome::queued;
-        std::error_code error;         // refused: why
+        bool start_write = false;          // queued while the writer was idle: the caller starts it
         OverflowMonitor::Verdict verdict;  // drops or refusals to report now, and whether to disconnect
     };
-    // Queues one broadcast frame under config.slow_subscriber's policy, at time `now`. Any thread.
+    // Queues one broadcast frame under config.slow_subscriber's policy, at time `now`, without
+    // starting the writer (WriteStarts does, one task per I/O thread). Any thread.
     BroadcastPush push_broadcast(std::string_view frame, OverflowMonitor::Clock::time_point now);
     // Broadcasts dropped or refused for this subscriber and not reported yet (it is closing). Any thread.
     std::size_t take_unreported_drops();
 
     // Whether a broadcast of `event` is for this subscriber: true unless it subscribed to topics
     // (in its hello or with ipcxx.topics) and none matches. Any thread.
-    bool wants(std::string_view event) const;
+    bool wants(std::string_view event) const {
+        // Inline: most subscribers never subscribed, and this runs for each one of a broadcast.
+        return !subscribed_.load(std::memory_order_acquire) || matches_topics(event);
+    }
     // From now on, only broadcasts matching `topics` reach it. On the strand.
     void set_topics(std::vector<std::string> topics);
 
@@ -76,9 +81,11 @@ public:
 
 private:
     void on_link_closed() override { identity_timer_.cancel(); }
-    // What a push's result (with `evicted` older frames discarded) means to the broadcast.
-    BroadcastPush judge_push(Outbox::Push pushed, std::size_t evicted) const;
-    // The same, told to the monitor too; under overflow_mutex_.
+    bool matches_topics(std::string_view event) const;
+    // Connection::queue_frame without its writer start.
+    Outbox::Push queue_unstarted(std::string_view frame, std::size_t* evicted);
+    // What a push's result (with `evicted` older frames discarded) means to the broadcast, told to
+    // the monitor too; under overflow_mutex_.
     BroadcastPush judge_push_locked(Outbox::Push pushed, std::size_t evicted, OverflowMonitor::Clock::time_point now);
 
     // Kept for as long as the lane: a connection may outlive its server in a Socket or Responder

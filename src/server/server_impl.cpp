@@ -371,36 +371,44 @@ template <class FrameFor>
 BroadcastResult ServerImpl::push_to_all(std::string_view label, bool by_topic, FrameFor&& frame_for) {
     const auto targets = broadcast_targets();
     BroadcastResult result;
+    WriteStarts starts;
+    std::error_code refusal;  // set by frame_for only when it fails: no error_code made per subscriber
     const auto now = OverflowMonitor::Clock::now();
-    for (const auto& conn : *targets) {
+    const auto count = static_cast<std::uint32_t>(targets->size());
+    for (std::uint32_t i = 0; i < count; ++i) {
+        ServerConnection& conn = *(*targets)[i];
         // Subscribers of other topics are left out before any encoding is done for them.
-        if (!conn->admitted() || (by_topic && !conn->wants(label))) continue;
+        if (!conn.admitted() || (by_topic && !conn.wants(label))) continue;
         std::string_view frame;
-        ServerConnection::BroadcastPush push;
-        push.error = frame_for(*conn, frame);
-        if (push.error) {
-            push.outcome = ServerConnection::BroadcastPush::Outcome::refused;
-        } else {
-            push = conn->push_broadcast(frame, now);
+        if (!frame_for(conn, frame, refusal)) {
+            ++result.refused;
+            if (!result.error) result.error = refusal;
+            report_later(conn, refusal,
+                         "broadcast '" + std::string(label) + "' not queued for " + conn.remote() + ": " +
+                             refusal.message(),
+                         1, std::string(label));
+            continue;
         }
+        const ServerConnection::BroadcastPush push = conn.push_broadcast(frame, now);
         switch (push.outcome) {
             case ServerConnection::BroadcastPush::Outcome::closed: break;
             case ServerConnection::BroadcastPush::Outcome::queued: ++result.queued; break;
             case ServerConnection::BroadcastPush::Outcome::dropped: ++result.dropped; break;
             case ServerConnection::BroadcastPush::Outcome::refused:
+                // A full queue: counted, and reported coalesced (the verdict below).
                 ++result.refused;
-                if (!result.error) result.error = push.error;
-                // A full queue's refusals are counted and reported coalesced (the verdict below).
-                if (push.error == errc::queue_full) break;
-                report_later(*conn, push.error,
-                             "broadcast '" + std::string(label) + "' not queued for " + conn->remote() + ": " +
-                                 push.error.message(),
-                             1, std::string(label));
+                if (!result.error) result.error = make_error_code(errc::queue_full);
                 break;
         }
-        if (push.verdict.report > 0) report_overflow(*conn, push.verdict.report);
-        if (push.verdict.disconnect) disconnect_slow(*conn);
+        // As Connection::queue_frame would, but one task per I/O thread for all of this broadcast's
+        // writers; a handler of this very connection writes at the end of its batch anyway.
+        if (push.start_write && !conn.defer_write_to_batch_end()) {
+            starts.add(conn.strand().get_inner_executor().context(), i);
+        }
+        if (push.verdict.report > 0) report_overflow(conn, push.verdict.report);
+        if (push.verdict.disconnect) disconnect_slow(conn);
     }
+    starts.post(targets);
     return result;
 }
 
@@ -460,25 +468,25 @@ BroadcastResult ServerImpl::broadcast(std::string_view event, std::string_view m
     std::string detail;
     const bool native_first = config_.wire == Wire::native;
     if ((failed.error = encode_event(event, msgpack_data, native_first, config_, first, detail))) return failed;
-    return push_to_all(event, true, [&](ServerConnection& conn, std::string_view& frame) -> std::error_code {
+    return push_to_all(event, true, [&](ServerConnection& conn, std::string_view& frame, std::error_code& error) {
         if (conn.native() == native_first) {
             frame = first;
-            return {};
+            return true;
         }
         if (second.empty()) {
-            if (auto ec = encode_event(event, msgpack_data, !native_first, config_, second, detail)) return ec;
+            if ((error = encode_event(event, msgpack_data, !native_first, config_, second, detail))) return false;
         }
         frame = second;
-        return {};
+        return true;
     });
 }
 
 BroadcastResult ServerImpl::broadcast_raw(std::string_view bytes) {
     BroadcastResult failed;
     if ((failed.error = check_raw_write(bytes, config_))) return failed;
-    return push_to_all("data", false, [&](ServerConnection&, std::string_view& frame) -> std::error_code {
+    return push_to_all("data", false, [&](ServerConnection&, std::string_view& frame, std::error_code&) {
         frame = bytes;
-        return {};
+        return true;
     });
 }
 

@@ -20,6 +20,7 @@
 #include "dispatch/responder_state.hpp"
 #include "server/listener.hpp"
 #include "server/work_distribution.hpp"
+#include "server/write_starts.hpp"
 #include "transport/endpoint.hpp"
 #include "transport/tls.hpp"
 
@@ -94,10 +95,12 @@ private:
     // connection concerned; `undelivered`: the messages it reports lost; `event`: the event concerned.
     void report_error(std::error_code ec, std::string message, Socket socket = {}, std::size_t undelivered = 0,
                       std::string event = {});
-    // Queues on every connection the frame `frame_for(conn, frame)` gives, under the slow-subscriber
-    // policy; refusals are reported per connection as `error` events, drops in coalesced counts.
+    // Queues on every connection the frame `frame_for(conn, frame, error)` gives (false: refused
+    // for that connection, `error` says why), under the slow-subscriber policy, then starts the
+    // idle writers with one task per I/O thread (WriteStarts); refusals are reported per
+    // connection as `error` events, drops in coalesced counts.
     // `by_topic`: only to the subscribers of event `label` (TopicFilter).
-    using Subscribers = std::vector<std::shared_ptr<ServerConnection>>;
+    using Subscribers = WriteStarts::Subscribers;
     // The connections a broadcast goes to (admitted and topics still to check). Any thread.
     std::shared_ptr<const Subscribers> broadcast_targets();
     template <class FrameFor>

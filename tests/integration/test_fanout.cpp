@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -77,6 +78,8 @@ struct Fanout {
     Reports reports;
     test::Log log;
     std::atomic<std::size_t> stuck_serial{0};
+    std::mutex threads_mutex;
+    std::map<std::string, std::thread::id> threads;  // the I/O thread of each connection, by client id ("" raw)
     std::unique_ptr<ipcxx::Server> server;
     std::vector<std::unique_ptr<ipcxx::Client>> healthy;
     std::unique_ptr<test::RawPeer> stuck;
@@ -92,7 +95,13 @@ struct Fanout {
         config.handshake_timeout = 100ms;
         server = std::make_unique<ipcxx::Server>(config);
         server->on("error", [this](const ipcxx::ErrorEvent& e) { reports.add(e); });
-        server->on("connect", [this](ipcxx::Socket& s) { log.add(s.id().empty() ? "connect raw" : "connect " + s.id()); });
+        server->on("connect", [this](ipcxx::Socket& s) {
+            {
+                std::lock_guard<std::mutex> lock(threads_mutex);
+                threads[s.id()] = std::this_thread::get_id();
+            }
+            log.add(s.id().empty() ? "connect raw" : "connect " + s.id());
+        });
         server->on("socket.disconnected", [this](ipcxx::Socket& s) {
             if (s.serial() == stuck_serial.load()) log.add("stuck disconnected");
         });
@@ -112,6 +121,11 @@ struct Fanout {
         for (const auto& s : server->sockets()) {
             if (s.id().empty()) stuck_serial = s.serial();
         }
+    }
+
+    std::thread::id thread_of(const std::string& id) {
+        std::lock_guard<std::mutex> lock(threads_mutex);
+        return threads[id];
     }
 
     bool healthy_got(std::size_t n) {
@@ -254,4 +268,95 @@ TEST_CASE("broadcasts from two threads at once, connections on two I/O threads: 
     // Drops judged on either thread, with or without the monitor's lock, all reach the reports.
     f.stuck->close();
     REQUIRE(test::eventually([&] { return f.reports.total(ipcxx::errc::messages_dropped) == dropped.load(); }));
+}
+
+namespace fanout_test {
+
+// Clients that check the order of what they get: every "tick" is the next number, and a "direct"
+// emit made right after broadcast t comes after tick t and before tick t + 1.
+struct OrderedClients {
+    test::Log log;
+    std::atomic<int> wrong{0};
+    std::vector<std::unique_ptr<std::atomic<int>>> next;  // per client: the tick it expects
+    std::vector<std::unique_ptr<ipcxx::Client>> clients;
+
+    OrderedClients(const test::TempDir& dir, ipcxx::Server& server, std::size_t count, int ticks) {
+        for (std::size_t i = 0; i < count; ++i) {
+            next.push_back(std::make_unique<std::atomic<int>>(0));
+            auto client = std::make_unique<ipcxx::Client>(test::config_in(dir, "c" + std::to_string(i)));
+            auto* expected = next.back().get();
+            client->on("tick", [this, expected, ticks](const ipcxx::Payload& p) {
+                if (p.as<int>() != expected->load()) ++wrong;
+                if (expected->fetch_add(1) + 1 == ticks) log.add("done");
+            });
+            client->on("direct", [this, expected](const ipcxx::Payload& p) {
+                if (p.as<int>() + 1 != expected->load()) ++wrong;
+                log.add("direct");
+            });
+            client->connect_to("world");
+            clients.push_back(std::move(client));
+        }
+        REQUIRE(test::eventually([&] { return server.sockets().size() == count; }));
+    }
+};
+
+}  // namespace fanout_test
+
+TEST_CASE("io_threads: subscribers on two threads get every broadcast in order, each counted, emits in call order",
+          "[fanout][io_threads]") {
+    test::TempDir dir;
+    auto config = test::config_in(dir);
+    config.io_threads = 2;
+    ipcxx::Server server{config};
+    // A broadcast from a handler: its own connection's writer starts at the end of its batch, the
+    // others' on their threads.
+    std::atomic<int> miscounted{0};
+    server.on("go", [&](const ipcxx::Payload& p, ipcxx::Socket& from) {
+        for (int t = p.as<int>(); t < p.as<int>() + 50; ++t) {
+            const auto r = server.broadcast("tick", t);
+            if (r || r.queued != 6) ++miscounted;
+        }
+        from.emit("direct", p.as<int>() + 49);
+    });
+    server.serve();
+    constexpr int ticks = 400;
+    fanout_test::OrderedClients c(dir, server, 6, ticks);
+    const auto sockets = server.sockets();
+    int directs = 0;
+    for (int t = 0; t < ticks - 50; ++t) {
+        const auto r = server.broadcast("tick", t);
+        REQUIRE_FALSE(r);
+        CHECK(r.queued == 6);
+        CHECK(r.dropped + r.refused == 0);
+        if (t % 7 == 0) {
+            REQUIRE_FALSE(sockets[t % sockets.size()].emit("direct", t));
+            ++directs;
+        }
+    }
+    // The last 50 from a handler on the I/O thread of client 3's connection.
+    REQUIRE(c.log.wait_for_count("direct", directs));
+    c.clients[3]->emit("go", ticks - 50);
+    REQUIRE(c.log.wait_for_count("done", 6, 20s));
+    REQUIRE(c.log.wait_for_count("direct", directs + 1));
+    CHECK(c.wrong.load() == 0);
+    CHECK(miscounted.load() == 0);
+}
+
+TEST_CASE("io_threads: a stuck subscriber on one thread holds up none of the subscribers on either thread",
+          "[fanout][io_threads]") {
+    const auto policy = fanout_test::slow_subscriber(ipcxx::SlowSubscriberPolicy::drop_newest, 0ms, 100ms);
+    Fanout f(policy, 2);
+    // Round robin: the stuck one shares its I/O thread with one healthy client, not with the other.
+    REQUIRE(f.thread_of("healthy0") != f.thread_of("healthy1"));
+    REQUIRE((f.thread_of("") == f.thread_of("healthy0") || f.thread_of("") == f.thread_of("healthy1")));
+    const auto total = f.run([](const ipcxx::BroadcastResult& r) {
+        REQUIRE_FALSE(r);
+        CHECK(r.refused == 0);
+        CHECK(r.queued + r.dropped == fanout_test::healthy_count + 1);
+        CHECK(r.queued >= fanout_test::healthy_count);
+    });
+    CHECK(total.queued + total.dropped == (fanout_test::healthy_count + 1) * fanout_test::rounds * fanout_test::per_round);
+    CHECK(total.dropped > 0);
+    f.stuck->close();
+    REQUIRE(test::eventually([&] { return f.reports.total(ipcxx::errc::messages_dropped) == total.dropped; }));
 }
