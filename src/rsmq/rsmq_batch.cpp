@@ -13,7 +13,9 @@ std::vector<std::string> batch_send_args(std::string_view realtime_channel, cons
     args.emplace_back(realtime_channel);
     for (const auto& send : sends) {
         std::string tag(send.random22);
-        const std::size_t units = utf16_length(send.message);
+        // No more units than bytes: a short message without a delay of its own is not even measured.
+        const bool measured = send.delay || send.message.size() > always_fits;
+        const std::size_t units = measured ? utf16_length(send.message) : 0;
         if (send.delay || units > always_fits) {
             tag += ':' + (send.delay ? std::to_string(*send.delay) : std::string()) + ':' + std::to_string(units);
         }
@@ -38,7 +40,9 @@ RsmqError parse_batch_sent(const RedisReply& reply, const std::vector<BatchSend>
     for (std::size_t i = 0; i < sends.size(); ++i) {
         // As the script decides: only a message longer than any maxsize can be too long.
         Verdict too_long;
-        if (utf16_length(sends[i].message) > always_fits) too_long = check_message(sends[i].message, maxsize.integer);
+        if (sends[i].message.size() > always_fits && utf16_length(sends[i].message) > always_fits) {
+            too_long = check_message(sends[i].message, maxsize.integer);
+        }
         if (too_long) {
             results[i].error = {too_long.code, too_long.message};
         } else {
