@@ -241,7 +241,7 @@ void RsmqImpl::send_message(std::string qname, std::string message, std::optiona
     const bool exact = options_.rsmq_commands || (delay && rsmq::check_seconds("delay", *delay)) ||
                        rsmq::check_message(message, rsmq::unlimited_maxsize);
     if (exact) return send_message_rsmq(std::move(qname), std::move(message), delay, std::move(done));
-    if (send_lanes_.add(qname, PendingSend{std::move(message), delay, std::move(done)})) {
+    if (send_lanes_.add(qname, PendingSend{std::move(message), delay, std::move(done), {}})) {
         asio::post(io_, [self = shared_from_this(), qname] { self->send_batch(qname, self->send_lanes_.next(qname)); });
     }
 }
@@ -435,13 +435,17 @@ void RsmqImpl::batch_call(const RedisScript& script, const std::string& qname, s
          });
 }
 
-void RsmqImpl::send_batch(const std::string& qname, std::vector<PendingSend> batch) {
-    std::vector<std::string> randoms(batch.size());
-    for (auto& random : randoms) random = rsmq::random_id_suffix();
+std::vector<rsmq::BatchSend> RsmqImpl::batch_sends(const std::vector<PendingSend>& batch) {
     std::vector<rsmq::BatchSend> sends;
-    for (std::size_t i = 0; i < batch.size(); ++i) sends.push_back({batch[i].message, batch[i].delay, randoms[i]});
+    sends.reserve(batch.size());
+    for (const auto& pending : batch) sends.push_back({pending.message, pending.delay, pending.random22});
+    return sends;
+}
+
+void RsmqImpl::send_batch(const std::string& qname, std::vector<PendingSend> batch) {
+    for (auto& pending : batch) pending.random22 = rsmq::random_id_suffix();
     const std::string channel = options_.realtime ? rsmq::queue_keys(options_.ns, qname).realtime : std::string();
-    auto args = rsmq::batch_send_args(channel, sends);
+    auto args = rsmq::batch_send_args(channel, batch_sends(batch));
     auto self = shared_from_this();
     batch_call(batch_send_script_, qname, std::move(args),
                [self, qname, batch = std::move(batch)](const RsmqError& error, const RedisReply& reply) mutable {
@@ -451,10 +455,8 @@ void RsmqImpl::send_batch(const std::string& qname, std::vector<PendingSend> bat
 
 void RsmqImpl::sent_batch(const std::string& qname, std::vector<PendingSend> batch, const RsmqError& error,
                           const RedisReply& reply) {
-    std::vector<std::string_view> messages;
-    for (const auto& pending : batch) messages.push_back(pending.message);
     std::vector<rsmq::SendResult> results;
-    const RsmqError failed = error ? error : rsmq::parse_batch_sent(reply, messages, results);
+    const RsmqError failed = error ? error : rsmq::parse_batch_sent(reply, batch_sends(batch), results);
     for (std::size_t i = 0; i < batch.size(); ++i) {
         if (failed) {
             call([&] { batch[i].done(failed, std::string()); });
@@ -492,21 +494,26 @@ void RsmqImpl::received_batch(const std::string& lane, std::vector<std::shared_p
 }
 
 void RsmqImpl::delete_batch(const std::string& qname, std::vector<PendingDelete> batch) {
-    std::vector<std::string> ids;
+    std::vector<std::string_view> ids;
     for (const auto& pending : batch) ids.push_back(pending.id);
+    auto distinct = rsmq::distinct_ids(ids);
     auto self = shared_from_this();
-    batch_call(batch_delete_script_, qname, std::move(ids),
-               [self, qname, batch = std::move(batch)](const RsmqError& error, const RedisReply& reply) mutable {
-                   self->deleted_batch(qname, std::move(batch), error, reply);
+    batch_call(batch_delete_script_, qname, std::move(distinct.ids),
+               [self, qname, batch = std::move(batch), first = std::move(distinct.first)](
+                   const RsmqError& error, const RedisReply& reply) mutable {
+                   self->deleted_batch(qname, std::move(batch), first, error, reply);
                });
 }
 
-void RsmqImpl::deleted_batch(const std::string& qname, std::vector<PendingDelete> batch, const RsmqError& error,
+void RsmqImpl::deleted_batch(const std::string& qname, std::vector<PendingDelete> batch,
+                             const std::vector<std::optional<std::size_t>>& first, const RsmqError& error,
                              const RedisReply& reply) {
+    const std::size_t distinct = static_cast<std::size_t>(std::count_if(
+        first.begin(), first.end(), [](const auto& index) { return index.has_value(); }));
     std::vector<bool> found;
-    const RsmqError failed = error ? error : rsmq::parse_batch_deleted(reply, batch.size(), found);
+    const RsmqError failed = error ? error : rsmq::parse_batch_deleted(reply, distinct, found);
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        call([&] { batch[i].done(failed, !failed && found[i]); });
+        call([&] { batch[i].done(failed, !failed && first[i] && found[*first[i]]); });
     }
     auto next = delete_lanes_.next(qname);
     if (!next.empty()) delete_batch(qname, std::move(next));

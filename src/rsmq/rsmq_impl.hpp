@@ -20,6 +20,7 @@
 #include "ipcxx/redis.hpp"
 #include "ipcxx/redis_subscriber.hpp"
 #include "ipcxx/rsmq.hpp"
+#include "rsmq/rsmq_batch.hpp"
 #include "rsmq/rsmq_batch_lanes.hpp"
 #include "rsmq/rsmq_replies.hpp"
 #include "runtime/io_thread.hpp"
@@ -79,6 +80,7 @@ private:
         std::string message;
         std::optional<long long> delay;
         Rsmq::IdHandler done;
+        std::string random22;  // its id's random part, drawn when its batch goes out
     };
     struct PendingDelete {
         std::string id;
@@ -87,6 +89,8 @@ private:
     // One batch script on the queue's two keys; `done` gets its reply or the error.
     void batch_call(const RedisScript& script, const std::string& qname, std::vector<std::string> args,
                     ExecHandler done);
+    // The messages of a send batch as its script's arguments take them (views into `batch`).
+    static std::vector<rsmq::BatchSend> batch_sends(const std::vector<PendingSend>& batch);
     void send_batch(const std::string& qname, std::vector<PendingSend> batch);
     void sent_batch(const std::string& qname, std::vector<PendingSend> batch, const RsmqError& error,
                     const RedisReply& reply);
@@ -95,7 +99,9 @@ private:
     void received_batch(const std::string& lane, std::vector<std::shared_ptr<Wait>> batch, const RsmqError& error,
                         const RedisReply& reply);
     void delete_batch(const std::string& qname, std::vector<PendingDelete> batch);
-    void deleted_batch(const std::string& qname, std::vector<PendingDelete> batch, const RsmqError& error,
+    // `first`: per delete of `batch`, its id's index among the distinct ids sent (none: a repeat).
+    void deleted_batch(const std::string& qname, std::vector<PendingDelete> batch,
+                       const std::vector<std::optional<std::size_t>>& first, const RsmqError& error,
                        const RedisReply& reply);
     void wait_then_attempt(std::shared_ptr<Wait> wait, long long server_now_ms);
     // Subscribes to the queue's realtime channel (once per queue).

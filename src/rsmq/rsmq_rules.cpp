@@ -1,5 +1,6 @@
 #include "rsmq/rsmq_rules.hpp"
 
+#include <iterator>
 #include <random>
 
 #include "codec/utf8.hpp"
@@ -95,12 +96,16 @@ long long time_ms(ServerTime time) noexcept { return time.seconds * 1000 + time.
 std::string make_message_id(ServerTime time, std::string_view random22) {
     auto micros = static_cast<unsigned long long>(time.seconds) * 1000000ULL +
                   static_cast<unsigned long long>(time.micros);
-    std::string digits;
+    char digits[16];  // 36^13 > 2^64: 13 are enough
+    char* first = std::end(digits);
     do {
-        digits.insert(digits.begin(), "0123456789abcdefghijklmnopqrstuvwxyz"[micros % 36]);
+        *--first = "0123456789abcdefghijklmnopqrstuvwxyz"[micros % 36];
         micros /= 36;
     } while (micros != 0);
-    return digits + std::string(random22);
+    std::string id;
+    id.reserve(static_cast<std::size_t>(std::end(digits) - first) + random22.size());
+    id.append(first, std::end(digits)).append(random22);
+    return id;
 }
 
 std::string random_id_suffix() {

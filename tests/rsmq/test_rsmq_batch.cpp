@@ -139,6 +139,31 @@ TEST_CASE("rsmq batch: a message too long gets rsmq's error and the others of it
     }
 }
 
+TEST_CASE("rsmq batch: each message of a batch is hidden for its own delay, or the queue's", "[rsmq]") {
+    Setup s;
+    s.rsmq.create_queue({"q", 30, 2, -1}).get();
+    const std::string longer(1100, 'x');  // long enough to travel with its length, on an unlimited queue
+    const std::optional<long long> delays[] = {std::nullopt, 0, 7, std::nullopt, 3};
+    const std::string bodies[] = {"alone", "a", "b", longer, longer};
+    test::Outcomes<std::string> sent(5);
+    test::together(s.rsmq, [&] {
+        for (std::size_t i = 0; i < 5; ++i) s.rsmq.send_message("q", bodies[i], delays[i], sent.slot(i));
+    });
+    auto outcomes = sent.wait();
+    for (std::size_t i = 0; i < 5; ++i) {
+        INFO(i);
+        REQUIRE_FALSE(outcomes[i].first);
+        const std::string& id = outcomes[i].second;
+        auto score = test::redis_run(s.stats, {"ZSCORE", "rsmq:q", id});
+        REQUIRE(score.ended);
+        const auto sent_ms = static_cast<long long>(ipcxx::detail::rsmq::sent_from_id(id));
+        CHECK(std::stoll(score.reply.text) == sent_ms + delays[i].value_or(2) * 1000);
+        auto body = test::redis_run(s.stats, {"HGET", "rsmq:q:Q", id});
+        REQUIRE(body.ended);
+        CHECK(body.reply.text == bodies[i]);
+    }
+}
+
 TEST_CASE("rsmq batch: every caller of a batch on a missing queue gets queueNotFound", "[rsmq]") {
     Setup s;
     constexpr std::size_t n = 3;
@@ -229,6 +254,38 @@ TEST_CASE("rsmq batch: deletes find a message never received, and not an unknown
     auto left = test::redis_run(s.stats, {"HLEN", "rsmq:q:Q"});
     REQUIRE(left.ended);
     CHECK(left.reply.integer == 7);  // vt, delay, maxsize, created, modified, totalsent, totalrecv: no message fields
+    auto members = test::redis_run(s.stats, {"ZCARD", "rsmq:q"});
+    REQUIRE(members.ended);
+    CHECK(members.reply.integer == 0);  // the unknown id's mark is gone too
+}
+
+TEST_CASE("rsmq batch: a delete finds an id only when it is in the queue and has fields, as rsmq", "[rsmq]") {
+    Setup s;
+    s.rsmq.create_queue({"q"}).get();
+    const std::string complete = s.rsmq.send_message("q", "x").get();
+    const std::string fields_gone = s.rsmq.send_message("q", "y").get();
+    const std::string not_queued = s.rsmq.send_message("q", "z").get();
+    REQUIRE(test::redis_run(s.stats, {"HDEL", "rsmq:q:Q", fields_gone}).ended);
+    REQUIRE(test::redis_run(s.stats, {"ZREM", "rsmq:q", not_queued}).ended);
+    test::Outcomes<bool> deleted(4);
+    test::together(s.rsmq, [&] {
+        s.rsmq.delete_message("q", fields_gone, deleted.slot(0));
+        s.rsmq.delete_message("q", complete, deleted.slot(1));
+        s.rsmq.delete_message("q", not_queued, deleted.slot(2));
+        s.rsmq.delete_message("q", complete, deleted.slot(3));
+    });
+    auto outcomes = deleted.wait();
+    for (auto& outcome : outcomes) REQUIRE_FALSE(outcome.first);
+    CHECK(outcomes[0].second == false);
+    CHECK(outcomes[1].second == true);
+    CHECK(outcomes[2].second == false);
+    CHECK(outcomes[3].second == false);  // deleted already, by the same batch
+    auto members = test::redis_run(s.stats, {"ZCARD", "rsmq:q"});
+    REQUIRE(members.ended);
+    CHECK(members.reply.integer == 0);
+    auto fields = test::redis_run(s.stats, {"HLEN", "rsmq:q:Q"});
+    REQUIRE(fields.ended);
+    CHECK(fields.reply.integer == 6);  // vt, delay, maxsize, created, modified, totalsent (nothing received)
 }
 
 }  // namespace test_rsmq_batch
