@@ -15,6 +15,7 @@
 #include "connection/raw_write.hpp"
 #include "connection/shared_pack.hpp"
 #include "payload_data.hpp"
+#include "runtime/strand_stand_in.hpp"
 #include "ipcxx/error.hpp"
 
 namespace ipcxx::detail {
@@ -175,7 +176,9 @@ std::error_code ClientImpl::push_raw(std::string_view bytes) {
 
 void ClientImpl::start_writing(Outbox::Push pushed) {
     if (pushed != Outbox::Push::start_write) return;
-    if (strand_.running_in_this_thread() && conn_ && conn_->defer_write_to_batch_end()) return;
+    // The connection shares our outbox: StrandStandIn::on_strand(outbox) is Connection::on_strand.
+    const bool on_strand = strand_.running_in_this_thread() || StrandStandIn::on_strand(outbox_.get());
+    if (on_strand && conn_ && conn_->defer_write_to_batch_end()) return;
     asio::post(strand_, [self = shared_from_this()] {
         if (self->conn_) self->conn_->write_pending();
     });

@@ -168,7 +168,7 @@ void Connection::start_writer_if(Outbox::Push result) {
 
 bool Connection::defer_write_to_batch_end() {
     // The strand first: the reader's state is the strand's.
-    return strand_.running_in_this_thread() && read_fsm_.defer_write();
+    return on_strand() && read_fsm_.defer_write();
 }
 
 std::error_code Connection::send(const Outgoing& original, std::uint64_t* sequence) {
@@ -214,7 +214,7 @@ void Connection::close(std::error_code reason) {
     // is dispatched, but the owner hears of it only after the caller returns. Elsewhere: posted, as
     // dispatch would run it inline on an idle strand of the same thread (a handler of another
     // connection), publishing socket.disconnected inside the caller's call.
-    if (strand_.running_in_this_thread()) return close_on_strand(reason, true);
+    if (on_strand()) return close_on_strand(reason, true);
     asio::post(strand_, [self = shared_from_this(), reason] { self->close_on_strand(reason); });
 }
 
@@ -253,9 +253,18 @@ void Connection::wait_readable() {
         asio::post(strand_, [self = shared_from_this()] { self->on_readable({}); });
         return;
     }
-    // With the library's own I/O thread (io_keepalive_), one thread runs the io_context.
-    stream_.async_wait_readable(io_keepalive_ != nullptr,
-                                asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec, auto...) {
+    if (io_keepalive_) {
+        // The library's own I/O thread is the only one that runs the io_context: the completion
+        // runs on it directly, standing in for the strand. Through the strand it cost about as
+        // much as reading and dispatching a short frame (docs/performance.md, "Ping-pong on one CPU").
+        stream_.async_wait_readable(true, asio::bind_executor(strand_.get_inner_executor(),
+                                                              [self = shared_from_this()](std::error_code ec, auto...) {
+                                                                  const StrandStandIn on_strand(self->outbox_.get());
+                                                                  self->on_readable(ec);
+                                                              }));
+        return;
+    }
+    stream_.async_wait_readable(false, asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec, auto...) {
                                     self->on_readable(ec);
                                 }));
 }

@@ -39,6 +39,7 @@
 #include "ipcxx/payload.hpp"
 #include "payload_data.hpp"
 #include "runtime/strand.hpp"
+#include "runtime/strand_stand_in.hpp"
 #include "runtime/strand_timer.hpp"
 #include "transport/endpoint.hpp"
 #include "transport/peer_identity.hpp"
@@ -117,6 +118,10 @@ public:
     const std::string& remote() const noexcept { return remote_; }
     const PeerIdentity& peer() const noexcept { return peer_; }
     const Strand& strand() const noexcept { return strand_; }
+    // True on this connection's strand: in work Asio's strand runs, or in a read completion that
+    // the io_context's only thread runs in the strand's stead (wait_readable). The stand-in is
+    // keyed by the outbox, which a client shares with its connections: it can ask with its own.
+    bool on_strand() const noexcept { return strand_.running_in_this_thread() || StrandStandIn::on_strand(outbox_.get()); }
     Outbox& outbox() noexcept { return *outbox_; }
 
     // The peer takes requests with deadlines and cancel frames on the native wire (its hello or
