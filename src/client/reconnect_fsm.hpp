@@ -40,10 +40,10 @@ bool retry_cannot_help(std::error_code ec) noexcept;
 CloseCause cause_of(std::error_code ec) noexcept;
 
 struct ReconnectStep {
+    std::chrono::milliseconds delay{0};
     bool publish_disconnect = false;
     bool publish_destroy = false;
-    bool reconnect = false;                  // schedule an attempt after `delay`
-    std::chrono::milliseconds delay{0};
+    bool reconnect = false;  // schedule an attempt after `delay`
 };
 
 class ReconnectFsm {
