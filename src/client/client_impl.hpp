@@ -151,7 +151,8 @@ private:
     std::atomic<std::uint64_t> link_{0};    // the open connection's number; 0 while none is
     // The delay before a reconnect attempt, or (wire = native) the wait for the welcome on a new
     // link: never both at once, since an attempt starts only once the delay is over. Made for
-    // either, and let go once the welcome came (or the link closed): a connected client has none.
+    // either; let go once the link starts (the delay's) or its welcome came, or when it closed:
+    // a connected client has none.
     StrandTimer& timer();
     std::unique_ptr<StrandTimer> timer_;
     std::unique_ptr<GenericSocket> socket_;  // the attempt in progress; null once its link started
