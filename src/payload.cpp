@@ -91,11 +91,18 @@ Payload unpacked(std::shared_ptr<PayloadData> data) {
 
 }  // namespace
 
+std::shared_ptr<PayloadData> PayloadPool::fresh() {
+    auto data = std::make_shared<PayloadData>();
+    if (warm_) spare_ = data;
+    warm_ = true;
+    return data;
+}
+
 Payload PayloadPool::make(std::string_view msgpack_bytes) {
     if (msgpack_bytes.size() > max_pooled) return unpacked(std::make_shared<PayloadData>(msgpack_bytes));
-    if (spare_is_free()) spare_->reset(msgpack_bytes);
-    else spare_ = std::make_shared<PayloadData>(msgpack_bytes);
-    return unpacked(spare_);
+    auto data = spare_is_free() ? spare_ : fresh();
+    data->reset(msgpack_bytes);
+    return unpacked(std::move(data));
 }
 
 Payload PayloadPool::adopt(ByteBuffer& buffer, std::string_view msgpack_bytes) {
@@ -104,9 +111,9 @@ Payload PayloadPool::adopt(ByteBuffer& buffer, std::string_view msgpack_bytes) {
         own->reset(buffer, msgpack_bytes);
         return unpacked(std::move(own));
     }
-    if (!spare_is_free()) spare_ = std::make_shared<PayloadData>();
-    spare_->reset(buffer, msgpack_bytes);
-    return unpacked(spare_);
+    auto data = spare_is_free() ? spare_ : fresh();
+    data->reset(buffer, msgpack_bytes);
+    return unpacked(std::move(data));
 }
 
 Payload bytes_payload(std::string_view bytes) {

@@ -47,6 +47,9 @@ Payload bytes_payload(std::string_view bytes);
 
 // Payloads for one connection's received messages. A payload no handler kept is reused for the
 // next message, so the steady state allocates nothing. Used on the connection's strand only.
+// The spare is kept from a link's second message on (since it began or was last released): a link
+// that carried one message and went quiet keeps nothing, and its payload is freed right after its
+// handlers, before other connections' objects are placed behind it (docs/memory.md).
 // Messages over max_pooled bytes get payloads of their own, freed with the last copy, so that an
 // idle connection never keeps the memory of the largest message it ever carried.
 class PayloadPool {
@@ -61,12 +64,18 @@ public:
     Payload adopt(ByteBuffer& buffer, std::string_view msgpack_bytes);
 
     std::size_t retained_bytes() const noexcept { return spare_ ? spare_->bytes.capacity() : 0; }
-    // Lets the spare go (a link quiet for a while); the next message makes one again.
-    void release() noexcept { spare_.reset(); }
+    // Lets the spare go (a link quiet for a while); the second message from now makes one again.
+    void release() noexcept {
+        spare_.reset();
+        warm_ = false;
+    }
 
 private:
     bool spare_is_free() const;
+    // A new payload for this message, kept as the spare only if a message came before it.
+    std::shared_ptr<PayloadData> fresh();
     std::shared_ptr<PayloadData> spare_;
+    bool warm_ = false;  // a message came since the start or the last release()
 };
 
 }  // namespace ipcxx::detail

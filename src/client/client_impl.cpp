@@ -42,25 +42,22 @@ std::uint64_t jitter_seed() {
 
 ClientImpl::ClientImpl(asio::io_context& io, Config config, std::shared_ptr<void> io_keepalive)
     : io_keepalive_(std::move(io_keepalive)),
-      config_holder_((config.validate(), shared_config(std::move(config)))),
-      config_(*config_holder_),
-      events_(Side::client, config_),
+      config_((config.validate(), shared_config(std::move(config)))),
+      events_(Side::client, *config_),
       strand_(asio::make_strand(io)),
-      outbox_(std::make_shared<Outbox>(config_.max_pending_bytes, Outbox::OnFailure::requeue)),
-      fsm_(reconnect_settings(config_), jitter_seed()),
+      outbox_(std::make_shared<Outbox>(config_->max_pending_bytes, Outbox::OnFailure::requeue)),
+      fsm_(reconnect_settings(*config_), jitter_seed()),
       // Raw bytes have no frames, so no hello either.
-      handshake_(wire_mode(config_.raw_buffer ? Wire::json : config_.wire), config_.id),
-      pool_(config_.handler_threads > 0 ? HandlerPool::start(config_.handler_threads) : nullptr),
-      timer_(strand_.get_inner_executor()),
-      sync_(config_.sync ? std::make_unique<Sync>(config_.max_pending_bytes) : nullptr) {
-    if (pool_) lane_ = std::make_unique<Strand>(pool_->make_lane());
-    if (!config_.topics.empty()) topics_ = config_.topics;
+      handshake_(wire_mode(config_->raw_buffer ? Wire::json : config_->wire), config_->id),
+      offload_(config_->handler_threads > 0 ? make_offload(config_->handler_threads) : nullptr),
+      sync_(config_->sync ? std::make_unique<Sync>(config_->max_pending_bytes) : nullptr) {
+    if (!config_->topics.empty()) topics_ = std::make_unique<std::vector<std::string>>(config_->topics);
 }
 
 ClientImpl::~ClientImpl() { finish_handlers(); }
 
 void ClientImpl::finish_handlers() {
-    if (pool_) pool_->finish();
+    if (offload_) offload_->pool->finish();
 }
 
 bool ClientImpl::on_io_thread() const noexcept { return strand_.get_inner_executor().running_in_this_thread(); }
@@ -84,7 +81,7 @@ void ClientImpl::forget(std::uint64_t link, RequestId id) {
 
 void ClientImpl::run_handler(std::uint64_t, std::function<void()> f) {
     auto task = [self = shared_from_this(), f = std::move(f)] { self->events_.run_guarded("handler", f); };
-    if (lane_) return asio::post(*lane_, std::move(task));
+    if (auto* lane = this->lane()) return asio::post(*lane, std::move(task));
     asio::post(strand_, std::move(task));
 }
 
@@ -96,7 +93,7 @@ void ClientImpl::send_cancel(RequestId id) {
 }
 
 void ClientImpl::start(std::string server_id, Target target) {
-    std::lock_guard<std::mutex> lock(run_mutex_);
+    std::lock_guard<std::mutex> lock(send_mutex_);
     if (run_ == Run::live || next_run_) {
         const std::string& current = next_run_ ? next_run_->server_id : server_id_;
         throw Error(make_error_code(errc::invalid_argument), "client already connects to '" + current + "'");
@@ -116,7 +113,7 @@ void ClientImpl::start(std::string server_id, Target target) {
 
 void ClientImpl::begin(std::uint64_t run) {
     {
-        std::lock_guard<std::mutex> lock(run_mutex_);
+        std::lock_guard<std::mutex> lock(send_mutex_);
         if (run != run_id_) return;
     }
     give_up_ = false;
@@ -124,7 +121,7 @@ void ClientImpl::begin(std::uint64_t run) {
 }
 
 void ClientImpl::end_run() {
-    std::lock_guard<std::mutex> lock(run_mutex_);
+    std::lock_guard<std::mutex> lock(send_mutex_);
     if (!next_run_) {
         run_ = Run::idle;
         return;
@@ -138,7 +135,7 @@ void ClientImpl::end_run() {
 }
 
 std::string ClientImpl::server_id() const {
-    std::lock_guard<std::mutex> lock(run_mutex_);
+    std::lock_guard<std::mutex> lock(send_mutex_);
     return server_id_;
 }
 
@@ -157,7 +154,7 @@ std::error_code ClientImpl::push(const Outgoing& message, std::uint64_t* sequenc
         const Outgoing* to_send = for_peer(message, native_, peer_deadlines_, scratch);
         if (!to_send) return {};
         std::string_view tail;  // native data: copied once, straight into the outbox, or taken over when large
-        if (auto ec = encode_outgoing(*to_send, native_, config_, frame, detail, &tail)) return ec;
+        if (auto ec = encode_outgoing(*to_send, native_, *config_, frame, detail, &tail)) return ec;
         pushed = outbox_->push(frame, tail, sequence, to_send->kind == FrameKind::request, adopt_packed(tail));
     }
     start_writing(pushed);
@@ -185,7 +182,7 @@ void ClientImpl::start_writing(Outbox::Push pushed) {
 }
 
 std::error_code ClientImpl::send(const Outgoing& message, std::uint64_t* sequence) {
-    if (config_.raw_buffer) return make_error_code(errc::invalid_argument);  // no frames: emit_raw()
+    if (config_->raw_buffer) return make_error_code(errc::invalid_argument);  // no frames: emit_raw()
     if (!sync_) return push(message, sequence);
     std::lock_guard<std::mutex> lock(sync_->mutex);
     if (!sync_->gate.closed()) {
@@ -195,12 +192,12 @@ std::error_code ClientImpl::send(const Outgoing& message, std::uint64_t* sequenc
     }
     // Checked now, so that a held message is refused by emit() as it would be when sent at once.
     std::string detail;
-    if (auto ec = encode_outgoing(message, native(), config_, encode_buffer(), detail)) return ec;
+    if (auto ec = encode_outgoing(message, native(), *config_, encode_buffer(), detail)) return ec;
     return sync_->gate.hold(HeldMessage::copy_of(message)) ? std::error_code() : make_error_code(errc::queue_full);
 }
 
 std::error_code ClientImpl::send_raw(std::string_view bytes) {
-    if (auto ec = check_raw_write(bytes, config_)) return ec;
+    if (auto ec = check_raw_write(bytes, *config_)) return ec;
     if (!sync_) return push_raw(bytes);
     std::lock_guard<std::mutex> lock(sync_->mutex);
     if (!sync_->gate.closed()) {
@@ -218,7 +215,7 @@ std::error_code ClientImpl::emit_raw(std::string_view bytes) { return send_raw(b
 
 std::error_code ClientImpl::emit_raw_text(std::string_view text) {
     std::string bytes;
-    if (auto ec = raw_text_bytes(text, config_, bytes)) return ec;
+    if (auto ec = raw_text_bytes(text, *config_, bytes)) return ec;
     return send_raw(bytes);
 }
 
@@ -266,19 +263,19 @@ std::error_code ClientImpl::emit(std::string_view event, std::string_view msgpac
 }
 
 std::error_code ClientImpl::emit_with_tail(std::string_view event, std::string_view head, const PackTail& tail) {
-    if (config_.raw_buffer || sync_) return emit(event, joined(head, tail));
+    if (config_->raw_buffer || sync_) return emit(event, joined(head, tail));
     std::string& frame = encode_buffer();
     std::string detail;
     Outbox::Push pushed;
     {
         std::lock_guard<std::mutex> lock(send_mutex_);
         if (!native_) {
-            if (auto ec = encode_outgoing(event_message(event, joined(head, tail)), false, config_, frame, detail)) {
+            if (auto ec = encode_outgoing(event_message(event, joined(head, tail)), false, *config_, frame, detail)) {
                 return ec;
             }
             pushed = outbox_->push(frame);
         } else {
-            if (auto ec = encode_native_event_with_tail(event, head, tail.bytes, config_, frame, detail)) return ec;
+            if (auto ec = encode_native_event_with_tail(event, head, tail.bytes, *config_, frame, detail)) return ec;
             pushed = outbox_->push(frame, tail.bytes, nullptr, false, tail.owner);
         }
     }
@@ -311,15 +308,29 @@ void ClientImpl::cancel(RequestId id) {
 }
 
 PendingRequests& ClientImpl::pending() {
-    return pending_.get([this] {
-        return std::make_shared<PendingRequests>(strand_, [this](const std::string& what) {
-            report_error(make_error_code(errc::handler_exception), "response handler threw: " + what);
-        }, [this](RequestId id, std::uint64_t) { send_cancel(id); });
+    return *pending_.get([this] {
+        return std::make_unique<std::shared_ptr<PendingRequests>>(std::make_shared<PendingRequests>(
+            strand_,
+            [this](const std::string& what) {
+                report_error(make_error_code(errc::handler_exception), "response handler threw: " + what);
+            },
+            [this](RequestId id, std::uint64_t) { send_cancel(id); }));
     });
 }
 
 ClientImpl::Served& ClientImpl::served() {
-    return served_.get([] { return std::make_shared<Served>(); });
+    return served_.get([] { return std::make_unique<Served>(); });
+}
+
+std::unique_ptr<ClientImpl::Offload> ClientImpl::make_offload(std::size_t threads) {
+    auto pool = HandlerPool::start(threads);
+    Strand lane = pool->make_lane();
+    return std::make_unique<Offload>(Offload{std::move(pool), std::move(lane)});
+}
+
+StrandTimer& ClientImpl::timer() {
+    if (!timer_) timer_ = std::make_unique<StrandTimer>(strand_.get_inner_executor());
+    return *timer_;
 }
 
 void ClientImpl::attempt() {
@@ -328,7 +339,7 @@ void ClientImpl::attempt() {
     std::string detail;
     if (target_.kind == Target::Kind::unix_socket) {
         GenericEndpoint endpoint;
-        if (unix_endpoint(target_.path, config_.abstract_socket, endpoint)) {
+        if (unix_endpoint(target_.path, config_->abstract_socket, endpoint)) {
             // Retrying cannot make the path shorter.
             report_error(make_error_code(errc::path_too_long),
                          "Unix socket path is too long for the platform: " + target_.path);
@@ -373,29 +384,30 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
     GenericSocket& socket = *socket_;
     const auto remote = socket.remote_endpoint(ignored);
     set_close_on_exec(socket.native_handle());
-    if (is_tcp(remote)) prepare_tcp(socket, config_);
-    else prepare_unix(socket, config_);
-    if (!is_tcp(remote) || !config_.tls.enabled) {
+    if (is_tcp(remote)) prepare_tcp(socket, *config_);
+    else prepare_unix(socket, *config_);
+    if (!is_tcp(remote) || !config_->tls.enabled) {
         Stream stream(std::move(socket));
         socket_.reset();  // its connect is complete: an idle client keeps no spare socket object
         return on_link(std::move(stream), describe_endpoint(remote, target_.path));
     }
     std::string detail;
     std::error_code tls_ec;
-    if (!tls_context_) tls_ec = make_tls_context(config_.tls, TlsRole::client, tls_context_, detail);
-    auto tls = tls_ec ? nullptr : make_tls_handshake(std::move(socket), tls_context_, TlsRole::client);
-    if (tls) tls_ec = tls->expect_server_name(config_.tls, target_.host, detail);
+    if (!tls_) tls_ = std::make_unique<Tls>();
+    if (!tls_->context) tls_ec = make_tls_context(config_->tls, TlsRole::client, tls_->context, detail);
+    auto tls = tls_ec ? nullptr : make_tls_handshake(std::move(socket), tls_->context, TlsRole::client);
+    if (tls) tls_ec = tls->expect_server_name(config_->tls, target_.host, detail);
     if (tls_ec) {
         // A configuration that cannot work will not work on the next attempt either.
         report_error(tls_ec, detail);
         return handle_closed(CloseCause::permanent);
     }
-    tls_handshake_ = tls;
+    tls_->handshake = tls;
     // Completes on the socket's executor, the strand.
-    tls->start(config_.handshake_timeout, [self = shared_from_this(), attempt, remote](
+    tls->start(config_->handshake_timeout, [self = shared_from_this(), attempt, remote](
                                               std::error_code ec, std::string detail, std::optional<TlsLink> link) {
         if (attempt != self->attempt_ || self->fsm_.state() != ReconnectFsm::State::connecting) return;
-        self->tls_handshake_.reset();
+        self->tls_->handshake.reset();
         if (ec) {
             self->report_error(ec, "TLS handshake with " + self->target_.describe() + " failed: " + detail);
             return self->handle_closed(cause_of(ec));
@@ -405,7 +417,7 @@ void ClientImpl::on_connect(std::uint64_t attempt, std::error_code ec) {
 }
 
 void ClientImpl::on_link(Stream stream, std::string remote) {
-    conn_ = std::make_shared<Connection>(strand_, std::move(stream), outbox_, weak_from_this(), config_holder_,
+    conn_ = std::make_shared<Connection>(strand_, std::move(stream), outbox_, weak_from_this(), config_,
                                          io_keepalive_, 0, std::move(remote));
     fsm_.on_connected();
     link_.store(++links_, std::memory_order_release);
@@ -415,35 +427,38 @@ void ClientImpl::on_link(Stream stream, std::string remote) {
     std::optional<std::vector<std::string>> topics;
     {
         std::lock_guard<std::mutex> lock(send_mutex_);
-        topics = topics_;
+        if (topics_) topics = *topics_;
         server_takes_topics_ = false;
         topics_changed_ = false;
     }
     const auto* served = made_served();
     const auto hello = handshake_.on_connected(served ? served->handlers.events() : std::vector<std::string>(), topics);
-    if (hello) encode_protocol_event(hello_event, *hello, config_, preface);
-    const bool hold_until_welcome = config_.wire == Wire::native;
+    if (hello) encode_protocol_event(hello_event, *hello, *config_, preface);
+    const bool hold_until_welcome = config_->wire == Wire::native;
+    std::size_t dropped = 0;
     {
         std::lock_guard<std::mutex> lock(send_mutex_);
         if (!hold_until_welcome && native_) {
             // Queued native frames of the last connection go out as JSON until the welcome.
-            const std::size_t dropped =
-                outbox_->rewrite_pending([this](std::string_view frame, std::string& out) {
-                    return native_to_json(frame, config_, out);
-                });
-            if (dropped > 0) {
-                report_error(make_error_code(errc::undelivered),
-                             std::to_string(dropped) + " queued message(s) cannot be sent on the JSON wire", dropped);
-            }
+            dropped = outbox_->rewrite_pending([this](std::string_view frame, std::string& out) {
+                return native_to_json(frame, *config_, out);
+            });
         }
         native_ = false;
         peer_deadlines_ = false;
     }
+    // Reported without the lock: error handlers may emit.
+    if (dropped > 0) {
+        report_error(make_error_code(errc::undelivered),
+                     std::to_string(dropped) + " queued message(s) cannot be sent on the JSON wire", dropped);
+    }
     if (hold_until_welcome) {
-        timer_.expires_after(config_.handshake_timeout);
-        timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this(), conn = conn_](std::error_code e) {
+        timer().expires_after(config_->handshake_timeout);
+        timer_->async_wait(asio::bind_executor(strand_, [self = shared_from_this(), conn = conn_](std::error_code e) {
             if (!e && self->conn_ == conn) self->on_handshake_timeout();
         }));
+    } else {
+        timer_.reset();  // the reconnect delay's, which is over
     }
     conn_->start(std::move(preface), !hold_until_welcome);
     // With wire = native the link is usable only once the welcome came: `connect` waits for it.
@@ -470,7 +485,8 @@ void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_v
     if (event != welcome_event) return;
     const Negotiated result = handshake_.on_welcome(msgpack_data);
     if (result.error) return protocol_failure(result.error, result.detail);
-    timer_.cancel();
+    timer_.reset();  // cancels the wait for the welcome
+    std::error_code topics_error;
     {
         std::lock_guard<std::mutex> lock(send_mutex_);
         if (result.native) {
@@ -479,15 +495,15 @@ void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_v
         }
         server_takes_topics_ = result.takes_topics;
         // Subscriptions changed after the hello went out: the server hears of them now.
-        if (server_takes_topics_ && topics_changed_) {
-            if (auto ec = send_topics_locked()) report_error(ec, "topics not sent: " + ec.message());
-        }
+        if (server_takes_topics_ && topics_changed_) topics_error = send_topics_locked();
     }
+    // Reported without the lock: error handlers may emit.
+    if (topics_error) report_error(topics_error, "topics not sent: " + topics_error.message());
     if (result.native) {
         // Only an ipcxx peer answers pings (HeartbeatMode::ping); a JSON-wire link relies on the kernel's watch.
         if (conn_) conn_->start_heartbeat();
     }
-    if (config_.wire == Wire::native && conn_) {
+    if (config_->wire == Wire::native && conn_) {
         conn_->open_outbox();
         connected_.store(true, std::memory_order_release);
         events_.publish("connect");
@@ -495,9 +511,9 @@ void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_v
 }
 
 std::error_code ClientImpl::subscribe(std::string_view prefix) {
-    if (prefix.size() > config_.max_event_name_length) return make_error_code(errc::event_name_too_long);
+    if (prefix.size() > config_->max_event_name_length) return make_error_code(errc::event_name_too_long);
     std::lock_guard<std::mutex> lock(send_mutex_);
-    if (!topics_) topics_.emplace();
+    if (!topics_) topics_ = std::make_unique<std::vector<std::string>>();
     if (std::find(topics_->begin(), topics_->end(), prefix) != topics_->end()) return {};
     if (topics_->size() >= max_topics) return make_error_code(errc::invalid_argument);
     topics_->emplace_back(prefix);
@@ -531,8 +547,8 @@ std::error_code ClientImpl::send_topics_locked() {
         event.kind = FrameKind::event;
         event.name = topics_event;
         event.data = message;
-        if (auto ec = append_native_frame(event, config_.max_message_size, frame)) return ec;
-    } else if (auto ec = encode_protocol_event(topics_event, message, config_, frame)) {
+        if (auto ec = append_native_frame(event, config_->max_message_size, frame)) return ec;
+    } else if (auto ec = encode_protocol_event(topics_event, message, *config_, frame)) {
         return ec;
     }
     topics_changed_ = false;
@@ -544,7 +560,7 @@ std::error_code ClientImpl::send_topics_locked() {
 void ClientImpl::disconnect() {
     std::uint64_t run;
     {
-        std::lock_guard<std::mutex> lock(run_mutex_);
+        std::lock_guard<std::mutex> lock(send_mutex_);
         next_run_.reset();
         run_ = Run::ending;
         run = run_id_;
@@ -552,7 +568,7 @@ void ClientImpl::disconnect() {
     asio::post(strand_, [self = shared_from_this(), run] {
         {
             // A run begun after this call (connect_to again) is not the one it ends.
-            std::lock_guard<std::mutex> lock(self->run_mutex_);
+            std::lock_guard<std::mutex> lock(self->send_mutex_);
             if (run != self->run_id_) return;
         }
         const ReconnectStep step = self->fsm_.on_disconnect();
@@ -563,14 +579,14 @@ void ClientImpl::disconnect() {
             if (!self->explicit_disconnect_) self->end_run();
             return;
         }
-        self->timer_.cancel();
+        self->timer_.reset();  // cancels its wait
         std::error_code ignored;
         if (self->socket_) self->socket_->close(ignored);
-        if (self->tls_handshake_) self->tls_handshake_->abort();
+        if (self->tls_ && self->tls_->handshake) self->tls_->handshake->abort();
         if (self->conn_) {
             // Accounting is final only once the connection's write has completed.
             self->explicit_disconnect_ = step;
-            self->conn_->close_gracefully(self->config_.disconnect_timeout);
+            self->conn_->close_gracefully(self->config_->disconnect_timeout);
             return;
         }
         self->apply(step);
@@ -580,8 +596,8 @@ void ClientImpl::disconnect() {
 void ClientImpl::on_frame(Connection&, const NativeFrame& frame, const Payload& data) {
     switch (frame.kind) {
         case FrameKind::event:
-            if (lane_) {
-                asio::post(*lane_, [self = shared_from_this(), name = std::string(frame.name), data] {
+            if (auto* lane = this->lane()) {
+                asio::post(*lane, [self = shared_from_this(), name = std::string(frame.name), data] {
                     self->events_.run_guarded(name, [&] { self->events_.publish_message(name, data, nullptr); });
                 });
             } else {
@@ -593,7 +609,7 @@ void ClientImpl::on_frame(Connection&, const NativeFrame& frame, const Payload& 
                                      Socket(), frame.timeout_ms};
             Served& served = this->served();
             serve_request(served.handlers, served.active, shared_from_this(), std::move(received), strand_,
-                          lane_ != nullptr);
+                          offload_ != nullptr);
             break;
         }
         case FrameKind::cancel:
@@ -645,7 +661,7 @@ void ClientImpl::on_closed(Connection&, std::error_code reason) {
     if (auto* served = made_served()) {
         for (const auto& state : served->active.take_link(link)) state->cancel(make_error_code(errc::connection_lost));
     }
-    timer_.cancel();
+    timer_.reset();  // cancels its wait
     // Requests already on the socket cannot be answered on another connection; the others wait.
     const std::uint64_t written = outbox_->written_count();
     if (auto* pending = made_pending()) {
@@ -672,8 +688,8 @@ void ClientImpl::apply(const ReconnectStep& step) {
     if (step.publish_disconnect) events_.publish("disconnect");
     if (step.publish_destroy) return finish();
     if (step.reconnect) {
-        timer_.expires_after(step.delay);
-        timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec) {
+        timer().expires_after(step.delay);
+        timer_->async_wait(asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec) {
             if (!ec && self->fsm_.on_timer()) self->attempt();
         }));
     }

@@ -42,7 +42,7 @@ public:
 
     EventSink& events() noexcept { return events_; }
     RequestHandlers& request_handlers() { return served().handlers; }
-    const Config& config() const noexcept { return config_; }
+    const Config& config() const noexcept { return *config_; }
 
     // Any thread. Starts a run: attempts under the reconnect rules until disconnect() or giving
     // up, which ends it with `destroy`. While a run is live, throws (invalid_argument); while one
@@ -117,8 +117,7 @@ private:
     void report_error(std::error_code ec, std::string message, std::size_t undelivered = 0);
 
     const std::shared_ptr<void> io_keepalive_;
-    const std::shared_ptr<const Config> config_holder_;  // shared with connections
-    const Config& config_;
+    const std::shared_ptr<const Config> config_;  // shared with connections
     EventSink events_;
     Strand strand_;
     std::shared_ptr<Outbox> outbox_;
@@ -130,51 +129,67 @@ private:
         ActiveRequests active;
     };
     PendingRequests& pending();
-    PendingRequests* made_pending() const noexcept { return pending_.if_made(); }
+    PendingRequests* made_pending() const noexcept {
+        const auto* made = pending_.if_made();
+        return made ? made->get() : nullptr;
+    }
     Served& served();
     Served* made_served() const noexcept { return served_.if_made(); }
-    MadeOnce<PendingRequests> pending_;
+    MadeOnce<std::shared_ptr<PendingRequests>> pending_;  // shared: its posted tasks keep it
     MadeOnce<Served> served_;
-    const std::shared_ptr<HandlerPool> pool_;  // Config::handler_threads; null when 0
-    std::unique_ptr<Strand> lane_;             // where handlers run on the pool
+    // Config::handler_threads: the pool and this client's lane on it; null when 0.
+    struct Offload {
+        std::shared_ptr<HandlerPool> pool;
+        Strand lane;  // where handlers run on the pool
+    };
+    static std::unique_ptr<Offload> make_offload(std::size_t threads);
+    const std::unique_ptr<Offload> offload_;
+    Strand* lane() const noexcept { return offload_ ? &offload_->lane : nullptr; }
     std::atomic<std::uint64_t> dropped_replies_{0};
     // Numbers each connection, so that an answer never goes out on a later one than its request's.
     std::uint64_t links_ = 0;               // strand only
     std::atomic<std::uint64_t> link_{0};    // the open connection's number; 0 while none is
     // The delay before a reconnect attempt, or (wire = native) the wait for the welcome on a new
-    // link: never both at once, since an attempt starts only once the delay is over.
-    StrandTimer timer_;
+    // link: never both at once, since an attempt starts only once the delay is over. Made for
+    // either; let go once the link starts (the delay's) or its welcome came, or when it closed:
+    // a connected client has none.
+    StrandTimer& timer();
+    std::unique_ptr<StrandTimer> timer_;
     std::unique_ptr<GenericSocket> socket_;  // the attempt in progress; null once its link started
     std::unique_ptr<Connector> connector_;  // set: attempts use it, not socket_
-    std::shared_ptr<TlsContext> tls_context_;  // made at the first TLS attempt
-    std::shared_ptr<TlsHandshake> tls_handshake_;  // the attempt in progress, during its TLS handshake
+    struct Tls {
+        std::shared_ptr<TlsContext> context;      // made at the first TLS attempt, kept for the next
+        std::shared_ptr<TlsHandshake> handshake;  // the attempt in progress, during its TLS handshake
+    };
+    std::unique_ptr<Tls> tls_;  // made at the first TLS attempt
     std::shared_ptr<Connection> conn_;
     std::uint64_t attempt_ = 0;  // identifies the attempt a connect completion belongs to
-    std::atomic<bool> connected_{false};
-    bool give_up_ = false;  // the connection closing ends the client: retrying cannot help
     std::optional<ReconnectStep> explicit_disconnect_;  // waits for the live connection to close
 
-    // Which wire emit() encodes for; changed together with rewriting the queue, so that no frame
-    // of the other wire slips in between.
+    // Guards which wire emit() encodes for (native_, peer_deadlines_: changed together with
+    // rewriting the queue, so that no frame of the other wire slips in between), the topics, and
+    // the runs (below): one mutex rather than two per client, neither use holding it long.
     mutable std::mutex send_mutex_;
-    bool native_ = false;
+    // Topics, under send_mutex_: null until the client subscribes (every broadcast reaches it).
+    std::unique_ptr<std::vector<std::string>> topics_;
+    // The flags side by side, so that they share one word.
+    std::atomic<bool> connected_{false};
+    bool give_up_ = false;  // strand only: the connection closing ends the client, retrying cannot help
+    bool native_ = false;  // under send_mutex_, as the three below
     bool peer_deadlines_ = false;  // the server's welcome listed the feature "deadline"
-    // Topics, under send_mutex_: nothing until the client subscribes (every broadcast reaches it).
-    std::optional<std::vector<std::string>> topics_;
     bool server_takes_topics_ = false;  // this link's welcome listed the feature "topics"
     bool topics_changed_ = false;       // since this link's hello: sent once the welcome allows
     // Queues an ipcxx.topics with the current topics on the wire in use. Under send_mutex_.
     std::error_code send_topics_locked();
 
-    // Runs (connect_to ... destroy), started from any thread. server_id_ and target_ change only
-    // when no run is live (under this lock), so the strand reads them without it.
-    enum class Run { idle, live, ending };
+    // Runs (connect_to ... destroy), started from any thread, under send_mutex_. server_id_ and
+    // target_ change only when no run is live (under the lock), so the strand reads them without it.
+    enum class Run : std::uint8_t { idle, live, ending };
     struct NextRun {
         std::string server_id;
         Target target;
     };
-    mutable std::mutex run_mutex_;
-    Run run_ = Run::idle;
+    Run run_ = Run::idle;  // beside the flags above
     std::uint64_t run_id_ = 0;  // the current (or last) run; a disconnect() applies to its own
     std::unique_ptr<NextRun> next_run_;  // connect_to while a run was ending
     std::string server_id_;

@@ -78,7 +78,7 @@ ReconnectStep ReconnectFsm::on_closed(CloseCause cause) {
     if (retries_remaining_ != unlimited) {
         --retries_remaining_;
     }
-    ++consecutive_failures_;
+    if (consecutive_failures_ < std::numeric_limits<std::uint32_t>::max()) ++consecutive_failures_;
     step.reconnect = true;
     step.delay = next_delay();
     state_ = State::waiting;

@@ -40,15 +40,15 @@ bool retry_cannot_help(std::error_code ec) noexcept;
 CloseCause cause_of(std::error_code ec) noexcept;
 
 struct ReconnectStep {
+    std::chrono::milliseconds delay{0};
     bool publish_disconnect = false;
     bool publish_destroy = false;
-    bool reconnect = false;                  // schedule an attempt after `delay`
-    std::chrono::milliseconds delay{0};
+    bool reconnect = false;  // schedule an attempt after `delay`
 };
 
 class ReconnectFsm {
 public:
-    enum class State { idle, connecting, connected, waiting, destroyed };
+    enum class State : std::uint8_t { idle, connecting, connected, waiting, destroyed };
 
     explicit ReconnectFsm(ReconnectSettings settings, std::uint64_t jitter_seed = 0);
 
@@ -74,9 +74,11 @@ private:
     std::chrono::milliseconds next_delay();
 
     ReconnectSettings settings_;
+    // Beside the state, in one word (every client keeps one of these). The count stops at 2^32 - 1:
+    // the backoff reached its cap long before.
     State state_ = State::idle;
+    std::uint32_t consecutive_failures_ = 0;
     std::size_t retries_remaining_;
-    std::size_t consecutive_failures_ = 0;
     std::uint64_t rng_;
 };
 

@@ -29,6 +29,9 @@ HandlerRegistry::Slot& HandlerRegistry::Table::get(std::string event) {
     for (Slot& slot : slots) {
         if (slot.event == event) return slot;
     }
+    // A table is copied for each change, its vectors to their size: one more, not twice as many,
+    // since a client keeps its table for its lifetime (docs/memory.md).
+    slots.reserve(slots.size() + 1);
     slots.push_back(Slot{std::move(event), {}});
     return slots.back();
 }
@@ -75,7 +78,9 @@ HandlerId HandlerRegistry::add(std::string event, Handler handler, bool once) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto next = std::make_shared<Table>(*table_);
     const HandlerId id = next_id_++;
-    next->get(std::move(event)).entries.push_back(
+    auto& entries = next->get(std::move(event)).entries;
+    entries.reserve(entries.size() + 1);
+    entries.push_back(
         Entry{id, std::make_shared<Handler>(std::move(handler)),
               once ? std::make_shared<std::atomic<bool>>(false) : nullptr});
     publish_locked(std::move(next));

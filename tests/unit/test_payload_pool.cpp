@@ -29,6 +29,7 @@ std::string_view fill(ByteBuffer& buffer, const std::string& value) {
 
 TEST_CASE("payload pool: a payload nobody kept is reused, a kept one is left alone", "[payload]") {
     PayloadPool pool;
+    CHECK(pool.make(packed("warm-up")).as<std::string>() == "warm-up");  // the first is not kept
     const char* first_bytes = nullptr;
     {
         const auto payload = pool.make(packed("one"));
@@ -40,6 +41,23 @@ TEST_CASE("payload pool: a payload nobody kept is reused, a kept one is left alo
     CHECK(kept.as<std::string>() == "three");
     CHECK(next.as<std::string>() == "four");
     CHECK(pool.make(std::string("\xc1", 1)).empty());  // not msgpack
+}
+
+TEST_CASE("payload pool: a spare is kept from the second message on, and again after a release", "[payload]") {
+    PayloadPool pool;
+    for (int round = 0; round < 2; ++round) {
+        CHECK(pool.make(packed("first")).as<std::string>() == "first");
+        CHECK(pool.retained_bytes() == 0);  // a link that carried one message keeps nothing
+        CHECK(pool.make(packed("second")).as<std::string>() == "second");
+        CHECK(pool.retained_bytes() > 0);
+        pool.release();
+        CHECK(pool.retained_bytes() == 0);
+    }
+    ByteBuffer reader;
+    CHECK(pool.adopt(reader, fill(reader, packed("adopted"))).as<std::string>() == "adopted");
+    CHECK(pool.retained_bytes() == 0);
+    CHECK(pool.adopt(reader, fill(reader, packed("again"))).as<std::string>() == "again");
+    CHECK(pool.retained_bytes() > 0);
 }
 
 TEST_CASE("payload pool: adopt takes the frame's memory and hands back memory for the next", "[payload]") {
