@@ -199,14 +199,12 @@ std::error_code Connection::emit_with_tail(std::string_view event, std::string_v
 }
 
 std::error_code Connection::push_frame(std::string_view frame, std::size_t* evicted) {
-    return push_error(queue_frame(frame, evicted));
+    return accept_push(queue_unstarted(frame, evicted));
 }
 
-Outbox::Push Connection::queue_frame(std::string_view frame, std::size_t* evicted) {
+Outbox::Push Connection::queue_unstarted(std::string_view frame, std::size_t* evicted) {
     if (!open()) return Outbox::Push::closed;
-    const Outbox::Push result = evicted ? outbox_->push_evicting(frame, *evicted) : outbox_->push(frame);
-    start_writer_if(result);
-    return result;
+    return evicted ? outbox_->push_evicting(frame, *evicted) : outbox_->push(frame);
 }
 
 void Connection::close(std::error_code reason) {

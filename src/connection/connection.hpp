@@ -97,9 +97,10 @@ public:
     // Queues an already encoded frame (broadcast), or raw_buffer bytes; any thread. With `evicted`,
     // older queued frames make room when it does not fit (Outbox::push_evicting), and their count goes there.
     std::error_code push_frame(std::string_view frame, std::size_t* evicted = nullptr);
-    // push_frame with the outbox's own answer (closed when the link is): no error_code to make
-    // for each of a broadcast's subscribers.
-    Outbox::Push queue_frame(std::string_view frame, std::size_t* evicted = nullptr);
+    // push_frame with the outbox's own answer (closed when the link is) and without starting the
+    // writer: a broadcast starts its subscribers' writers itself, one task per I/O thread
+    // (WriteStarts), and makes no error_code per subscriber. Any thread.
+    Outbox::Push queue_unstarted(std::string_view frame, std::size_t* evicted = nullptr);
     // Closes the link; any thread. `reason` is what on_closed reports; on_closed never runs inside
     // this call.
     void close(std::error_code reason = {});

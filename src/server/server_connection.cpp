@@ -68,11 +68,6 @@ ServerConnection::BroadcastPush ServerConnection::push_broadcast(std::string_vie
     return judge_push_locked(queue_unstarted(frame, evict), evicted, now);
 }
 
-Outbox::Push ServerConnection::queue_unstarted(std::string_view frame, std::size_t* evicted) {
-    if (!open()) return Outbox::Push::closed;
-    return evicted ? outbox().push_evicting(frame, *evicted) : outbox().push(frame);
-}
-
 ServerConnection::BroadcastPush ServerConnection::judge_push_locked(Outbox::Push pushed, std::size_t evicted,
                                                                     OverflowMonitor::Clock::time_point now) {
     BroadcastPush out;

@@ -82,8 +82,6 @@ public:
 private:
     void on_link_closed() override { identity_timer_.cancel(); }
     bool matches_topics(std::string_view event) const;
-    // Connection::queue_frame without its writer start.
-    Outbox::Push queue_unstarted(std::string_view frame, std::size_t* evicted);
     // What a push's result (with `evicted` older frames discarded) means to the broadcast, told to
     // the monitor too; under overflow_mutex_.
     BroadcastPush judge_push_locked(Outbox::Push pushed, std::size_t evicted, OverflowMonitor::Clock::time_point now);

@@ -400,7 +400,7 @@ BroadcastResult ServerImpl::push_to_all(std::string_view label, bool by_topic, F
                 if (!result.error) result.error = make_error_code(errc::queue_full);
                 break;
         }
-        // As Connection::queue_frame would, but one task per I/O thread for all of this broadcast's
+        // As Connection::push_frame would, but one task per I/O thread for all of this broadcast's
         // writers; a handler of this very connection writes at the end of its batch anyway.
         if (push.start_write && !conn.defer_write_to_batch_end()) {
             starts.add(conn.strand().get_inner_executor().context(), i);
