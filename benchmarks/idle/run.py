@@ -12,6 +12,12 @@ their memories at the end. Memory per connection = VmRSS growth / N.
     run.py --bin BUILD/benchmarks/bin [--clients 10000] [--idle 10] [--systems raw,zmq,ipcxx,ipcxx_json,ipcxx_ping]
            [--transports unix,tcp]
     run.py --bin ... --smoke      # N = 200, T = 1: exits 1 unless every system answered every connection
+    run.py --bin ... --realtime   # both processes at SCHED_FIFO priority 10 (chrt): see below
+
+On a loaded machine a woken process waits for a CPU, and the timer expiries that came meanwhile are
+handled in one wake-up: idle CPU then reads lower than on a quiet machine, where each expiry can cost
+a wake-up of its own. --realtime runs both processes ahead of the load, so that wake-ups are served
+at once, as on a quiet machine (root or CAP_SYS_NICE).
 """
 import argparse
 import os
@@ -60,16 +66,16 @@ def expect(proc, prefix, seconds):
     raise RuntimeError(f"no '{prefix}' within {seconds} s")
 
 
-def measure(bin_dir, system, transport, clients, idle, directory):
+def measure(bin_dir, system, transport, clients, idle, directory, prefix=()):
     endpoint = (f"127.0.0.1:{free_port()}" if transport == "tcp"
                 else os.path.join(directory, f"{system}.sock"))
     flags = ["--transport", transport, "--endpoint", endpoint, "--clients", str(clients)]
-    server = subprocess.Popen(["taskset", "-c", "0", os.path.join(bin_dir, f"{system}_idle_server")] + flags,
+    server = subprocess.Popen([*prefix, "taskset", "-c", "0", os.path.join(bin_dir, f"{system}_idle_server")] + flags,
                               stdout=subprocess.PIPE, text=True)
     client = None
     try:
         expect(server, "ready", 30)
-        client = subprocess.Popen(["taskset", "-c", "1", os.path.join(bin_dir, f"{system}_idle_client")] + flags,
+        client = subprocess.Popen([*prefix, "taskset", "-c", "1", os.path.join(bin_dir, f"{system}_idle_client")] + flags,
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         expect(client, "ready", 30)
         server_before, client_before = rss_kib(server.pid), rss_kib(client.pid)
@@ -106,6 +112,7 @@ def main():
     parser.add_argument("--systems", default="raw,zmq,ipcxx,ipcxx_json,ipcxx_ping")
     parser.add_argument("--transports", default="unix,tcp")
     parser.add_argument("--smoke", action="store_true", help="N = 200, T = 1; a failure exits 1")
+    parser.add_argument("--realtime", action="store_true", help="run both processes at SCHED_FIFO priority 10")
     args = parser.parse_args()
     if args.smoke:
         args.clients, args.idle = 200, 1
@@ -118,7 +125,8 @@ def main():
         for transport in args.transports.split(","):
             for system in systems:
                 try:
-                    r = measure(args.bin, system, transport, args.clients, args.idle, directory)
+                    r = measure(args.bin, system, transport, args.clients, args.idle, directory,
+                                ["chrt", "-f", "10"] if args.realtime else [])
                 except (RuntimeError, subprocess.TimeoutExpired) as e:
                     print(f"{system:<12}{transport:<11}failed: {e}")
                     failed = True

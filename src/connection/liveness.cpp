@@ -53,9 +53,17 @@ Liveness::Verdict Liveness::check(Clock::time_point now, bool frame_incomplete) 
         verdict.quiet = !arrived;
         if (arrived) verdict.next = std::min(verdict.next, now + settings_.quiet_period);
     }
+    verdict.next = on_grid(verdict.next);
     checked_ = now;
     due_ = verdict.next;
     return verdict;
+}
+
+Liveness::Clock::time_point Liveness::on_grid(Clock::time_point t) const noexcept {
+    const auto step = std::chrono::duration_cast<Clock::duration>(settings_.granularity);
+    if (step.count() <= 0 || t == Clock::time_point::max()) return t;
+    const auto past = t.time_since_epoch() % step;
+    return past.count() == 0 ? t : t + (step - past);
 }
 
 }  // namespace ipcxx::detail

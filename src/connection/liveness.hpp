@@ -34,6 +34,10 @@ public:
         // the owner lets go of the memory a busy link keeps, within about this time of going quiet.
         std::chrono::milliseconds quiet_period{0};
         HeartbeatMode heartbeat = HeartbeatMode::automatic;
+        // 0 = exact. Otherwise every deadline a check returns is rounded up to a multiple of this on
+        // the clock: the checks of many links due at about the same time then share one wake-up of
+        // their thread, where exact deadlines would wake it once per link (docs/memory.md).
+        std::chrono::milliseconds granularity{0};
     };
 
     explicit Liveness(Settings settings) : settings_(settings) {}
@@ -72,6 +76,8 @@ public:
     Verdict check(Clock::time_point now, bool frame_incomplete);
 
 private:
+    Clock::time_point on_grid(Clock::time_point t) const noexcept;
+
     Settings settings_;
     Clock::time_point last_received_{};
     Clock::time_point checked_ = Clock::time_point::min();  // when check() last ran

@@ -269,3 +269,44 @@ TEST_CASE("liveness: mode off: neither pings nor watches, even a pinging peer", 
     CHECK_FALSE(v.failure);
     CHECK_FALSE(v.ping);
 }
+
+TEST_CASE("liveness: with a granularity, deadlines round up onto one grid, so that links due about the same time "
+          "share a wake-up",
+          "[liveness][quiet]") {
+    auto coarse = settings(30000ms, 0ms, 0ms, 7500ms);
+    coarse.quiet_period = 1000ms;
+    coarse.granularity = 250ms;
+    const auto on_grid = [](Liveness::Clock::time_point t) { return t.time_since_epoch() % 250ms == 0ms; };
+    Liveness a(coarse), b(coarse);
+    a.start(t0 + 10ms);
+    b.start(t0 + 190ms);
+    const auto va = a.check(t0 + 10ms, false);
+    const auto vb = b.check(t0 + 190ms, false);
+    CHECK(va.next == vb.next);  // both due within the same quarter second: one wake-up
+    CHECK(on_grid(va.next));
+    CHECK(va.next >= t0 + 1190ms);  // never earlier than the exact deadline of either
+    CHECK(va.next < t0 + 1010ms + 250ms);
+    // A check at the rounded time is on time, not a stall: the link goes quiet as it would.
+    const auto quiet = a.check(va.next, false);
+    CHECK(quiet.quiet);
+    CHECK(on_grid(quiet.next));
+    CHECK(quiet.next >= va.next + 30000ms);
+    SECTION("an incomplete frame still fails, at the first grid time after its timeout") {
+        auto no_quiet = coarse;
+        no_quiet.quiet_period = 0ms;
+        Liveness live(no_quiet);
+        live.start(t0);
+        live.on_received(t0 + 100ms);
+        auto v = live.check(t0 + 500ms, true);
+        CHECK(v.next == t0 + 30250ms);
+        CHECK(live.check(v.next, true).failure == errc::message_timeout);
+    }
+    SECTION("an unreachable deadline stays unreachable") {
+        auto off = coarse;
+        off.message_timeout = 0ms;
+        off.quiet_period = 0ms;
+        Liveness live(off);
+        live.start(t0);
+        CHECK(live.check(t0 + 7ms, false).next == Liveness::Clock::time_point::max());
+    }
+}
