@@ -1,6 +1,7 @@
 // What the ipcxx server and client share. Built three times: IPCXX_BENCH_JSON=0 (`ipcxx`, the native
 // wire between ipcxx peers), IPCXX_BENCH_JSON=1 (`ipcxx_json`, node-ipc's JSON wire) and
-// IPCXX_BENCH_NO_BUSY_POLL=1 (`ipcxx_poll0`, the native wire with busy_poll = 0).
+// IPCXX_BENCH_NO_BUSY_POLL=1 (`ipcxx_poll0`, the native wire with busy_poll = 0); also
+// IPCXX_BENCH_STRING_BODY=1 (`ipcxx_str`, the native wire with large bodies as plain std::string).
 //
 // Events: "req" [seq, payload] is answered by "rep" with the same data (W1, W2); "msg" [seq, payload]
 // is counted and "ack" count answers the end of each phase (W3); "go" n asks for n broadcasts
@@ -18,7 +19,10 @@
 
 namespace ipcxx_bench {
 
-constexpr const char* system_name = IPCXX_BENCH_JSON ? "ipcxx_json" : IPCXX_BENCH_NO_BUSY_POLL ? "ipcxx_poll0" : "ipcxx";
+constexpr const char* system_name = IPCXX_BENCH_JSON                 ? "ipcxx_json"
+                                   : IPCXX_BENCH_NO_BUSY_POLL       ? "ipcxx_poll0"
+                                   : IPCXX_BENCH_STRING_BODY        ? "ipcxx_str"
+                                                                    : "ipcxx";
 
 inline ipcxx::Config config(const bench::Options& o, std::string id) {
     ipcxx::Config c;
