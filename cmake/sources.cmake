@@ -71,6 +71,7 @@ set(IPCXX_RUNTIME_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/runtime/backoff.cpp
     ${IPCXX_SOURCE_ROOT}/src/runtime/handler_pool.cpp
     ${IPCXX_SOURCE_ROOT}/src/runtime/io_thread.cpp
+    ${IPCXX_SOURCE_ROOT}/src/runtime/short_lock.cpp
 )
 set(IPCXX_SERVER_SOURCES
     ${IPCXX_SOURCE_ROOT}/src/server/listener_slot.cpp

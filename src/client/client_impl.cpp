@@ -93,7 +93,7 @@ void ClientImpl::send_cancel(RequestId id) {
 }
 
 void ClientImpl::start(std::string server_id, Target target) {
-    std::lock_guard<std::mutex> lock(send_mutex_);
+    std::lock_guard<ShortLock> lock(send_mutex_);
     if (run_ == Run::live || next_run_) {
         const std::string& current = next_run_ ? next_run_->server_id : server_id_;
         throw Error(make_error_code(errc::invalid_argument), "client already connects to '" + current + "'");
@@ -113,7 +113,7 @@ void ClientImpl::start(std::string server_id, Target target) {
 
 void ClientImpl::begin(std::uint64_t run) {
     {
-        std::lock_guard<std::mutex> lock(send_mutex_);
+        std::lock_guard<ShortLock> lock(send_mutex_);
         if (run != run_id_) return;
     }
     give_up_ = false;
@@ -121,7 +121,7 @@ void ClientImpl::begin(std::uint64_t run) {
 }
 
 void ClientImpl::end_run() {
-    std::lock_guard<std::mutex> lock(send_mutex_);
+    std::lock_guard<ShortLock> lock(send_mutex_);
     if (!next_run_) {
         run_ = Run::idle;
         return;
@@ -135,12 +135,12 @@ void ClientImpl::end_run() {
 }
 
 std::string ClientImpl::server_id() const {
-    std::lock_guard<std::mutex> lock(send_mutex_);
+    std::lock_guard<ShortLock> lock(send_mutex_);
     return server_id_;
 }
 
 bool ClientImpl::native() const noexcept {
-    std::lock_guard<std::mutex> lock(send_mutex_);
+    std::lock_guard<ShortLock> lock(send_mutex_);
     return native_;
 }
 
@@ -149,7 +149,7 @@ std::error_code ClientImpl::push(const Outgoing& message, std::uint64_t* sequenc
     std::string detail;
     Outbox::Push pushed;
     {
-        std::lock_guard<std::mutex> lock(send_mutex_);
+        std::lock_guard<ShortLock> lock(send_mutex_);
         Outgoing scratch;
         const Outgoing* to_send = for_peer(message, native_, peer_deadlines_, scratch);
         if (!to_send) return {};
@@ -164,7 +164,7 @@ std::error_code ClientImpl::push(const Outgoing& message, std::uint64_t* sequenc
 std::error_code ClientImpl::push_raw(std::string_view bytes) {
     Outbox::Push pushed;
     {
-        std::lock_guard<std::mutex> lock(send_mutex_);
+        std::lock_guard<ShortLock> lock(send_mutex_);
         pushed = outbox_->push(bytes);
     }
     start_writing(pushed);
@@ -259,7 +259,22 @@ std::size_t ClientImpl::pending_messages() const {
 
 
 std::error_code ClientImpl::emit(std::string_view event, std::string_view msgpack_data) {
-    return send(event_message(event, msgpack_data));
+    if (config_->raw_buffer || sync_ || msgpack_data.empty()) return send(event_message(event, msgpack_data));
+    // An event with data on the native wire, the common case: its header from the thread's cache.
+    EventHead head;
+    std::string detail;
+    Outbox::Push pushed;
+    {
+        std::unique_lock<ShortLock> lock(send_mutex_);
+        if (!native_) {
+            lock.unlock();
+            return send(event_message(event, msgpack_data));
+        }
+        if (auto ec = encode_event_head(config_, event, msgpack_data.size(), head, detail)) return ec;
+        pushed = outbox_->push(head.view(), msgpack_data, nullptr, false, adopt_packed(msgpack_data));
+    }
+    start_writing(pushed);
+    return push_error(pushed);
 }
 
 std::error_code ClientImpl::emit_with_tail(std::string_view event, std::string_view head, const PackTail& tail) {
@@ -268,7 +283,7 @@ std::error_code ClientImpl::emit_with_tail(std::string_view event, std::string_v
     std::string detail;
     Outbox::Push pushed;
     {
-        std::lock_guard<std::mutex> lock(send_mutex_);
+        std::lock_guard<ShortLock> lock(send_mutex_);
         if (!native_) {
             if (auto ec = encode_outgoing(event_message(event, joined(head, tail)), false, *config_, frame, detail)) {
                 return ec;
@@ -426,7 +441,7 @@ void ClientImpl::on_link(Stream stream, std::string remote) {
     std::string preface;
     std::optional<std::vector<std::string>> topics;
     {
-        std::lock_guard<std::mutex> lock(send_mutex_);
+        std::lock_guard<ShortLock> lock(send_mutex_);
         if (topics_) topics = *topics_;
         server_takes_topics_ = false;
         topics_changed_ = false;
@@ -437,7 +452,7 @@ void ClientImpl::on_link(Stream stream, std::string remote) {
     const bool hold_until_welcome = config_->wire == Wire::native;
     std::size_t dropped = 0;
     {
-        std::lock_guard<std::mutex> lock(send_mutex_);
+        std::lock_guard<ShortLock> lock(send_mutex_);
         if (!hold_until_welcome && native_) {
             // Queued native frames of the last connection go out as JSON until the welcome.
             dropped = outbox_->rewrite_pending([this](std::string_view frame, std::string& out) {
@@ -488,7 +503,7 @@ void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_v
     timer_.reset();  // cancels the wait for the welcome
     std::error_code topics_error;
     {
-        std::lock_guard<std::mutex> lock(send_mutex_);
+        std::lock_guard<ShortLock> lock(send_mutex_);
         if (result.native) {
             native_ = true;
             peer_deadlines_ = result.deadline;
@@ -512,7 +527,7 @@ void ClientImpl::on_handshake(Connection&, std::string_view event, std::string_v
 
 std::error_code ClientImpl::subscribe(std::string_view prefix) {
     if (prefix.size() > config_->max_event_name_length) return make_error_code(errc::event_name_too_long);
-    std::lock_guard<std::mutex> lock(send_mutex_);
+    std::lock_guard<ShortLock> lock(send_mutex_);
     if (!topics_) topics_ = std::make_unique<std::vector<std::string>>();
     if (std::find(topics_->begin(), topics_->end(), prefix) != topics_->end()) return {};
     if (topics_->size() >= max_topics) return make_error_code(errc::invalid_argument);
@@ -521,7 +536,7 @@ std::error_code ClientImpl::subscribe(std::string_view prefix) {
 }
 
 std::error_code ClientImpl::unsubscribe(std::string_view prefix) {
-    std::lock_guard<std::mutex> lock(send_mutex_);
+    std::lock_guard<ShortLock> lock(send_mutex_);
     if (!topics_) return {};
     const auto it = std::find(topics_->begin(), topics_->end(), prefix);
     if (it == topics_->end()) return {};
@@ -530,7 +545,7 @@ std::error_code ClientImpl::unsubscribe(std::string_view prefix) {
 }
 
 std::vector<std::string> ClientImpl::topics() const {
-    std::lock_guard<std::mutex> lock(send_mutex_);
+    std::lock_guard<ShortLock> lock(send_mutex_);
     return topics_ ? *topics_ : std::vector<std::string>();
 }
 
@@ -560,7 +575,7 @@ std::error_code ClientImpl::send_topics_locked() {
 void ClientImpl::disconnect() {
     std::uint64_t run;
     {
-        std::lock_guard<std::mutex> lock(send_mutex_);
+        std::lock_guard<ShortLock> lock(send_mutex_);
         next_run_.reset();
         run_ = Run::ending;
         run = run_id_;
@@ -568,7 +583,7 @@ void ClientImpl::disconnect() {
     asio::post(strand_, [self = shared_from_this(), run] {
         {
             // A run begun after this call (connect_to again) is not the one it ends.
-            std::lock_guard<std::mutex> lock(self->send_mutex_);
+            std::lock_guard<ShortLock> lock(self->send_mutex_);
             if (run != self->run_id_) return;
         }
         const ReconnectStep step = self->fsm_.on_disconnect();

@@ -22,6 +22,7 @@
 #include "dispatch/requests.hpp"
 #include "dispatch/responder_state.hpp"
 #include "runtime/handler_pool.hpp"
+#include "runtime/short_lock.hpp"
 #include "runtime/strand_timer.hpp"
 #include "transport/endpoint.hpp"
 #include "transport/tls.hpp"
@@ -169,7 +170,7 @@ private:
     // Guards which wire emit() encodes for (native_, peer_deadlines_: changed together with
     // rewriting the queue, so that no frame of the other wire slips in between), the topics, and
     // the runs (below): one mutex rather than two per client, neither use holding it long.
-    mutable std::mutex send_mutex_;
+    mutable ShortLock send_mutex_;  // taken by every emit: see short_lock.hpp
     // Topics, under send_mutex_: null until the client subscribes (every broadcast reaches it).
     std::unique_ptr<std::vector<std::string>> topics_;
     // The flags side by side, so that they share one word.

@@ -190,7 +190,13 @@ std::error_code Connection::send(const Outgoing& original, std::uint64_t* sequen
 }
 
 std::error_code Connection::emit(std::string_view event, std::string_view msgpack_data) {
-    return send(event_message(event, msgpack_data));
+    if (msgpack_data.empty() || !native()) return send(event_message(event, msgpack_data));
+    if (!open()) return make_error_code(errc::not_connected);
+    // An event with data on the native wire, the common case: its header from the thread's cache.
+    EventHead head;
+    std::string detail;
+    if (auto ec = encode_event_head(config_holder_, event, msgpack_data.size(), head, detail)) return ec;
+    return accept_push(outbox_->push(head.view(), msgpack_data, nullptr, false, adopt_packed(msgpack_data)));
 }
 
 std::error_code Connection::emit_with_tail(std::string_view event, std::string_view head, const PackTail& tail) {

@@ -5,6 +5,8 @@
 #include "codec/event_names.hpp"
 #include "ipcxx/error.hpp"
 
+#include <cstring>
+
 namespace ipcxx::detail {
 namespace {
 
@@ -80,6 +82,66 @@ std::error_code encode_native_event_with_tail(std::string_view event, std::strin
     std::string_view unused;
     if (auto ec = encode_outgoing(event_message(event, whole), true, config, out, detail, &unused)) return ec;
     out.append(head.data(), head.size());
+    return {};
+}
+
+namespace {
+
+// The last event header a thread encoded, and for which config: the weak reference keeps that
+// config's control block, so no other config can be mistaken for it.
+struct CachedEventHead {
+    std::weak_ptr<const Config> config;
+    std::size_t name_size = 0;  // 0: nothing cached (an event name is never empty)
+    std::size_t max_data = 0;   // data sizes up to this fit max_message_size
+    EventHead head;
+};
+
+bool same_config(const std::weak_ptr<const Config>& cached, const std::shared_ptr<const Config>& config) noexcept {
+    return !cached.owner_before(config) && !config.owner_before(cached);
+}
+
+// Event names are short: a loop costs less than a call to memcmp.
+bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+    for (std::size_t i = 0; i < n; ++i) {
+        if (a[i] != b[i]) return false;
+    }
+    return true;
+}
+
+void put_size(char* head, std::uint32_t body) noexcept {
+    for (int i = 4; i >= 1; --i, body >>= 8) head[i] = static_cast<char>(body & 0xFF);
+}
+
+}  // namespace
+
+std::error_code encode_event_head(const std::shared_ptr<const Config>& config, std::string_view event,
+                                  std::size_t data_size, EventHead& head, std::string& detail) {
+    thread_local CachedEventHead cache;
+    const std::size_t name_at = cache.head.size - cache.name_size;
+    if (event.size() == cache.name_size && data_size <= cache.max_data && data_size > 0 &&
+        same_bytes(event.data(), cache.head.bytes + name_at, event.size()) && same_config(cache.config, config)) {
+        std::memcpy(head.bytes, cache.head.bytes, sizeof head.bytes);  // whole: a copy of constant size is inline
+        head.size = cache.head.size;
+        put_size(head.bytes, static_cast<std::uint32_t>(head.size - native_header_size + data_size));
+        return {};
+    }
+    // Only the data's size is read: a view of that size, never dereferenced.
+    const std::string_view data(event.data(), data_size);
+    std::string_view tail;
+    std::string& out = head.overflow;
+    if (auto ec = encode_outgoing(event_message(event, data), true, *config, out, detail, &tail)) return ec;
+    if (event.size() > EventHead::max_cached_name || data_size == 0) return {};
+    head.size = out.size();
+    std::memcpy(head.bytes, out.data(), out.size());
+    out.clear();
+    const std::size_t limit = config->max_message_size == 0 || config->max_message_size > native_max_body
+                                  ? native_max_body
+                                  : config->max_message_size;
+    cache.config = config;
+    cache.name_size = event.size();
+    cache.max_data = limit - (head.size - native_header_size);
+    std::memcpy(cache.head.bytes, head.bytes, head.size);
+    cache.head.size = head.size;
     return {};
 }
 

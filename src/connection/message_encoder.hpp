@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -54,6 +55,20 @@ inline std::error_code encode_event(std::string_view event, std::string_view msg
 // the frame is `out` followed by `tail` (for Outbox::push(out, tail, ..., owner)).
 std::error_code encode_native_event_with_tail(std::string_view event, std::string_view head, std::string_view tail,
                                               const Config& config, std::string& out, std::string& detail);
+
+// The header of a native event frame whose data (`data_size` bytes, not empty) follows it: the frame
+// is the header followed by the data (Outbox::push(head, data)). Checks and errors as encode_outgoing.
+// A name sent again from the same thread under the same `config` is not checked and encoded again:
+// the thread keeps the last header it made, and only the frame's size changes from one to the next.
+struct EventHead {
+    static constexpr std::size_t max_cached_name = 64;
+    std::string_view view() const noexcept { return overflow.empty() ? std::string_view(bytes, size) : overflow; }
+    char bytes[native_header_size + 9 + max_cached_name];  // magic, size, array and kind, name
+    std::size_t size = 0;
+    std::string overflow;  // the header of a name too long for `bytes`
+};
+std::error_code encode_event_head(const std::shared_ptr<const Config>& config, std::string_view event,
+                                  std::size_t data_size, EventHead& head, std::string& detail);
 
 // A native frame re-encoded for the JSON wire (JSON frames are copied): for a client whose queued
 // messages outlive a native connection. False if the frame cannot be re-encoded.

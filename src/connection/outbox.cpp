@@ -139,7 +139,7 @@ Outbox::Push Outbox::admits_locked(std::size_t size) {
 
 Outbox::Push Outbox::push(std::string_view frame, std::uint64_t* sequence, bool request) {
     // The one-piece case on its own (every broadcast, once per subscriber): no owner to pass along.
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     const Push admitted = admits_locked(frame.size());
     if (admitted != Push::queued) return admitted;
     pending_.bytes.append(frame.data(), frame.size());
@@ -148,7 +148,7 @@ Outbox::Push Outbox::push(std::string_view frame, std::uint64_t* sequence, bool 
 
 Outbox::Push Outbox::push(std::string_view head, std::string_view tail, std::uint64_t* sequence, bool request,
                           std::shared_ptr<const void> tail_owner) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     const Push admitted = admits_locked(head.size() + tail.size());
     if (admitted != Push::queued) return admitted;
     return append_locked(head, tail, sequence, request, std::move(tail_owner));
@@ -181,7 +181,7 @@ Outbox::Push Outbox::appended_locked(std::size_t size, std::uint64_t* sequence, 
 Outbox::Push Outbox::push_evicting(std::string_view frame, std::size_t& evicted) {
     evicted = 0;
     std::vector<SharedPiece> released;  // destroyed after the lock (see release_shared)
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     if (closed_) return Push::closed;
     if (frame.size() > std::numeric_limits<std::uint32_t>::max()) return Push::full;  // as push()
     const std::size_t held = held_bytes_locked();
@@ -208,7 +208,7 @@ Outbox::Push Outbox::push_evicting(std::string_view frame, std::size_t& evicted)
 }
 
 bool Outbox::link_up() {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     up_ = true;
     if (writing_ || pending_.sizes.empty()) {
         return false;
@@ -218,7 +218,7 @@ bool Outbox::link_up() {
 }
 
 bool Outbox::take_batch(Batch& batch) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     // A second writer (started around a link_down/link_up) must not replace the batch being
     // written; the writer that owns it carries on after its complete().
     if (!inflight_.sizes.empty()) {
@@ -244,7 +244,7 @@ bool Outbox::take_batch(Batch& batch) {
 }
 
 void Outbox::release_memory() {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     if (writing_ || !pending_.sizes.empty() || !inflight_.sizes.empty()) return;
     pending_.release_memory();
     inflight_.release_memory();
@@ -253,7 +253,7 @@ void Outbox::release_memory() {
 
 Outbox::Completion Outbox::complete(std::size_t bytes_written, bool failed) {
     std::vector<SharedPiece> released;  // destroyed after the lock (see release_shared)
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     Completion result;
     const std::size_t held_before = held_bytes_locked();
     if (!failed) {
@@ -311,24 +311,24 @@ void Outbox::track_written_locked(std::size_t frames, std::size_t bytes_written)
 }
 
 void Outbox::track_acknowledgements(bool on) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     tracking_ = on;
     acks_.reset();
 }
 
 void Outbox::written_other(std::size_t bytes) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     if (tracking_) acks_.written_other(bytes);
 }
 
 std::size_t Outbox::acknowledged(std::uint64_t unacknowledged_bytes) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     acks_.acknowledged(unacknowledged_bytes);
     return acks_.tracked();
 }
 
 std::size_t Outbox::take_unacknowledged(std::uint64_t unacknowledged_bytes) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     const std::size_t lost = tracking_ ? acks_.unacknowledged_messages(unacknowledged_bytes) : 0;
     tracking_ = false;
     acks_.reset();
@@ -336,7 +336,7 @@ std::size_t Outbox::take_unacknowledged(std::uint64_t unacknowledged_bytes) {
 }
 
 void Outbox::link_down() {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     up_ = false;
     if (inflight_.sizes.empty()) {
         writing_ = false;
@@ -345,7 +345,7 @@ void Outbox::link_down() {
 
 std::size_t Outbox::close() {
     std::vector<SharedPiece> released;  // destroyed after the lock (see release_shared)
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     closed_ = true;
     // Nobody can push again, so a later "room again" would wake no one.
     refused_ = false;
@@ -359,7 +359,7 @@ std::size_t Outbox::close() {
 }
 
 void Outbox::reopen() {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     if (!closed_) return;
     closed_ = false;
     up_ = false;
@@ -372,7 +372,7 @@ void Outbox::reopen() {
 
 std::size_t Outbox::discard_pending() {
     std::vector<SharedPiece> released;  // destroyed after the lock (see release_shared)
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     // The pending frames are the last ones pushed.
     const std::uint64_t first_pending = pushed_ - pending_.sizes.size();
     const std::size_t requests = requests_after_locked(first_pending);
@@ -385,7 +385,7 @@ std::size_t Outbox::discard_pending() {
 
 std::size_t Outbox::rewrite_pending(const std::function<bool(std::string_view, std::string&)>& encode) {
     std::vector<SharedPiece> released;  // destroyed after the lock (see release_shared)
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     Queue rewritten;
     rewritten.sizes.reserve(pending_.sizes.size());
     std::size_t dropped = 0;
@@ -405,17 +405,17 @@ std::size_t Outbox::rewrite_pending(const std::function<bool(std::string_view, s
 }
 
 std::uint64_t Outbox::written_count() const {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     return written_;
 }
 
 std::size_t Outbox::pending_bytes() const {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     return held_bytes_locked();
 }
 
 std::size_t Outbox::pending_messages() const {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<ShortLock> lock(mutex_);
     return pending_.sizes.size() + inflight_.sizes.size();
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "connection/ack_tracker.hpp"
+#include "runtime/short_lock.hpp"
 
 namespace ipcxx::detail {
 
@@ -185,7 +186,7 @@ private:
     // Hands the first `frames` frames of the batch in flight, and the bytes written of the next, to acks_.
     void track_written_locked(std::size_t frames, std::size_t bytes_written);
 
-    mutable std::mutex mutex_;
+    mutable ShortLock mutex_;  // taken once per message pushed: see short_lock.hpp
     const std::size_t max_bytes_;
     const OnFailure on_failure_;
     Queue pending_;

@@ -62,8 +62,7 @@ std::string joined(std::string_view data, const PackTail& tail) {
     return whole;
 }
 
-std::shared_ptr<const void> adopt_packed(std::string_view data) {
-    if (data.size() < Outbox::share_threshold) return {};
+std::shared_ptr<const void> adopt_pack_buffer(std::string_view data) {
     std::string& packed = thread_pack_buffer().bytes;
     if (data.data() != packed.data() || data.size() != packed.size()) return {};
     auto owner = std::shared_ptr<std::string>(new std::string(std::move(packed)), [](std::string* buffer) {

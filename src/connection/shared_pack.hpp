@@ -14,7 +14,11 @@ namespace ipcxx::detail {
 // and at least Outbox::share_threshold long: takes that buffer over and returns its owner, which
 // keeps `data` valid and unchanged; this thread packs into another buffer from then on. Otherwise
 // null (the caller copies `data`).
-std::shared_ptr<const void> adopt_packed(std::string_view data);
+std::shared_ptr<const void> adopt_pack_buffer(std::string_view data);
+// Inline: most messages are short, and the size alone says so.
+inline std::shared_ptr<const void> adopt_packed(std::string_view data) {
+    return data.size() < shared_body_threshold ? nullptr : adopt_pack_buffer(data);
+}
 
 // The whole value, copied, for a path that sends no tail by reference.
 std::string joined(std::string_view data, const PackTail& tail);
