@@ -47,12 +47,16 @@ const msgpack::object& PayloadData::object() const {
 }
 
 bool PayloadData::unpack_checked() {
-    if (!unpack_in_arena(bytes, arena, zone, value)) {
-        std::string_view whole;
-        MsgpackCursor cursor(bytes);
-        if (cursor.skip_value(whole) != MsgpackCursor::Status::ok || !cursor.at_end()) return false;
-        unpack_deep(bytes, zone, value);
-    }
+    if (!unpack_in_arena(bytes, arena, zone, value)) return unpack_checked_deep();
+    state.store(2, std::memory_order_relaxed);
+    return true;
+}
+
+bool PayloadData::unpack_checked_deep() {
+    std::string_view whole;
+    MsgpackCursor cursor(bytes);
+    if (cursor.skip_value(whole) != MsgpackCursor::Status::ok || !cursor.at_end()) return false;
+    unpack_deep(bytes, zone, value);
     state.store(2, std::memory_order_relaxed);
     return true;
 }
@@ -100,9 +104,23 @@ std::shared_ptr<PayloadData> PayloadPool::fresh() {
 
 Payload PayloadPool::make(std::string_view msgpack_bytes) {
     if (msgpack_bytes.size() > max_pooled) return unpacked(std::make_shared<PayloadData>(msgpack_bytes));
-    auto data = spare_is_free() ? spare_ : fresh();
-    data->reset(msgpack_bytes);
-    return unpacked(std::move(data));
+    if (!spare_is_free()) {
+        auto data = fresh();
+        data->reset(msgpack_bytes);
+        return unpacked(std::move(data));
+    }
+    // The steady state, once per received message: the spare refilled and unpacked with no call
+    // in between, and one reference taken for the payload.
+    PayloadData& spare = *spare_;
+    spare.bytes.assign(msgpack_bytes);
+    spare.state.store(0, std::memory_order_relaxed);
+    if (spare.zone) spare.zone->clear();
+    if (unpack_in_arena(spare.bytes, spare.arena, spare.zone, spare.value)) {
+        spare.state.store(2, std::memory_order_relaxed);
+    } else if (!spare.unpack_checked_deep()) {
+        return Payload();
+    }
+    return PayloadAccess::of(spare_);
 }
 
 Payload PayloadPool::adopt(ByteBuffer& buffer, std::string_view msgpack_bytes) {

@@ -26,6 +26,8 @@ struct PayloadData {
     // Unpacks now, before anyone else holds this object; false when `bytes` is not exactly one
     // msgpack value.
     bool unpack_checked();
+    // The same for a value unpack_in_arena did not build (nested deeper than it goes, or invalid).
+    bool unpack_checked_deep();
 
     ByteBuffer bytes;  // refilled for every message a pooled payload carries
     mutable std::atomic<int> state{0};  // 0 packed, 1 unpacking, 2 unpacked

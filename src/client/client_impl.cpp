@@ -219,8 +219,7 @@ std::error_code ClientImpl::emit_raw_text(std::string_view text) {
     return send_raw(bytes);
 }
 
-void ClientImpl::release_held() {
-    if (!sync_) return;
+void ClientImpl::release_one_held() {
     std::vector<std::pair<HeldMessage, std::error_code>> failed;
     {
         std::lock_guard<std::mutex> lock(sync_->mutex);

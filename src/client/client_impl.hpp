@@ -97,8 +97,11 @@ private:
     std::error_code push(const Outgoing& message, std::uint64_t* sequence = nullptr);
     std::error_code push_raw(std::string_view bytes);
     void start_writing(Outbox::Push pushed);
-    // sync: a message was received, so one held message goes out.
-    void release_held();
+    // sync: a message was received, so one held message goes out. Inline: asked for every message.
+    void release_held() {
+        if (sync_) release_one_held();
+    }
+    void release_one_held();
     void attempt();
     void attempt_with_connector();
     void on_connect(std::uint64_t attempt, std::error_code ec);

@@ -6,21 +6,24 @@
 
 namespace ipcxx::detail {
 
-bool is_protocol_event(std::string_view event) noexcept { return event.substr(0, 6) == "ipcxx."; }
-
 bool is_reserved_event(std::string_view event) noexcept {
-    static constexpr std::string_view lifecycle[] = {"start", "connect", "disconnect", "destroy", "close",
-                                                     "socket.disconnected", "error", "data", "*",
-                                                     "drain", "socket.drain"};
-    for (std::string_view name : lifecycle) {
-        if (event == name) return true;
+    // Asked for every received event: the length picks the few names to compare with, and most
+    // names match none of the lengths.
+    switch (event.size()) {
+        case 1: return event[0] == '*';
+        case 4: return event == "data";
+        case 5: return event == "start" || event == "close" || event == "error" || event == "drain";
+        case 7: return event == "connect" || event == "destroy" || is_protocol_event(event);
+        case 10: return event == "disconnect" || is_protocol_event(event);
+        case 12: return event == "socket.drain" || is_protocol_event(event);
+        case 19: return event == "socket.disconnected" || is_protocol_event(event);
+        default: return is_protocol_event(event);
     }
-    return is_protocol_event(event);
 }
 
-bool is_allowed_event(const Config& config, std::string_view event) noexcept {
+bool is_listed_event(const Config& config, std::string_view event) noexcept {
     const auto& allowed = config.allowed_events;
-    return allowed.empty() || std::find(allowed.begin(), allowed.end(), event) != allowed.end();
+    return std::find(allowed.begin(), allowed.end(), event) != allowed.end();
 }
 
 std::error_code check_received_name_length(const Config& config, std::string_view event, std::string& detail) {

@@ -85,7 +85,7 @@ std::string_view FrameReader::take_all() noexcept {
     return all;
 }
 
-bool FrameReader::next_frame(Frame& frame, std::error_code& ec) {
+bool FrameReader::next_frame_in_general(Frame& frame, std::error_code& ec) {
     ec.clear();
     if (large_.length != 0 && !large_.returned) {
         if (large_.filled < large_.length) return false;
@@ -101,9 +101,7 @@ bool FrameReader::next_frame(Frame& frame, std::error_code& ec) {
 bool FrameReader::next_native(Frame& frame, std::error_code& ec) {
     const std::size_t held = end_ - begin_;
     if (held < native_header_size) return false;
-    const auto* header = reinterpret_cast<const unsigned char*>(buf_.data() + begin_);
-    const std::size_t length = (std::size_t{header[1]} << 24) | (std::size_t{header[2]} << 16) |
-                               (std::size_t{header[3]} << 8) | std::size_t{header[4]};
+    const std::size_t length = native_body_length(buf_.data() + begin_);
     // Refused on the header alone, before any of the body is buffered.
     if (length == 0) {
         ec = make_error_code(errc::empty_frame);

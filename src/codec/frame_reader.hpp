@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "codec/byte_buffer.hpp"
+#include "codec/native_wire.hpp"
 
 namespace ipcxx::detail {
 
@@ -62,7 +63,21 @@ public:
     // Extracts the next complete frame. Returns false when none is complete or on error. Sets `ec`
     // to frame_too_large when a complete or partial frame exceeds max_frame_size (for a native frame,
     // as soon as its header is in), or to empty_frame for a native header with length 0.
-    bool next_frame(Frame& frame, std::error_code& ec);
+    bool next_frame(Frame& frame, std::error_code& ec) {
+        // Inline for a native frame wholly in the window, the frame nearly every read is made of.
+        const std::size_t held = end_ - begin_;
+        if (large_.length == 0 && held > native_header_size &&
+            static_cast<unsigned char>(buf_[begin_]) == native_magic) {
+            const std::size_t length = native_body_length(buf_.data() + begin_);
+            if (length != 0 && length <= held - native_header_size && (max_frame_ == 0 || length <= max_frame_)) {
+                if (ec) ec.clear();
+                frame = {Frame::Kind::native, std::string_view(buf_.data() + begin_ + native_header_size, length)};
+                begin_ = scan_ = begin_ + native_header_size + length;
+                return true;
+            }
+        }
+        return next_frame_in_general(frame, ec);
+    }
 
     // Everything received and not yet taken, unframed (raw_buffer mode); valid until the next prepare().
     std::string_view take_all() noexcept;
@@ -82,6 +97,12 @@ public:
     void trim() noexcept;
 
 private:
+    // The length field of the native header at `header`.
+    static std::size_t native_body_length(const char* header) noexcept {
+        const auto* h = reinterpret_cast<const unsigned char*>(header);
+        return (std::size_t{h[1]} << 24) | (std::size_t{h[2]} << 16) | (std::size_t{h[3]} << 8) | std::size_t{h[4]};
+    }
+    bool next_frame_in_general(Frame& frame, std::error_code& ec);
     // A large body handed out at the last next_frame goes; memory beyond large_frame_initial with it.
     void release_returned_large();
     bool next_native(Frame& frame, std::error_code& ec);

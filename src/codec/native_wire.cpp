@@ -49,25 +49,6 @@ std::error_code check_text(std::string_view text, const char* what, std::string*
 struct Arity { std::uint64_t min, max; };
 constexpr Arity arities[] = {{2, 3}, {3, 4}, {2, 3}, {4, 4}, {2, 2}, {2, 2}, {2, 2}, {4, 5}};
 
-// The frame nearly every message is, [0, name, data] or [0, name] with a short ASCII name,
-// recognised without the general walk. Anything else takes the general path.
-bool decode_short_event(std::string_view body, NativeFrame& out) {
-    const auto* p = reinterpret_cast<const unsigned char*>(body.data());
-    if (body.size() < 4 || (p[0] != 0x93 && p[0] != 0x92) || p[1] != 0x00 || (p[2] & 0xE0) != 0xA0) return false;
-    const std::size_t name_end = 3 + (p[2] & 0x1Fu);
-    if (name_end == 3 || name_end > body.size()) return false;
-    unsigned char high_bits = 0;
-    for (std::size_t i = 3; i < name_end; ++i) high_bits |= p[i];
-    if (high_bits & 0x80) return false;
-    const bool with_data = p[0] == 0x93;
-    if (with_data == (name_end == body.size())) return false;
-    out = NativeFrame{};
-    out.kind = FrameKind::event;
-    out.name = body.substr(3, name_end - 3);
-    if (with_data) out.data = body.substr(name_end);
-    return true;
-}
-
 class BodyDecoder {
 public:
     BodyDecoder(std::string_view body, NativeFrame& out, std::string* detail, bool check_data)
@@ -325,6 +306,7 @@ std::error_code decode_native_body(std::string_view body, NativeFrame& out, std:
 }
 
 std::error_code decode_native_body_unchecked_data(std::string_view body, NativeFrame& out, std::string* detail) {
+    out = NativeFrame{};
     if (decode_short_event(body, out)) return {};
     return BodyDecoder(body, out, detail, false).decode();
 }

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -63,6 +64,34 @@ std::error_code decode_native_body(std::string_view body, NativeFrame& out, std:
 // unchecked: for a caller that parses it right away and reports what does not parse
 // (PayloadPool::make), so that the data is not walked twice.
 std::error_code decode_native_body_unchecked_data(std::string_view body, NativeFrame& out, std::string* detail = nullptr);
+
+// The frame nearly every message is, [0, name, data] or [0, name] with a short ASCII name,
+// recognised without the general walk: sets out.kind, out.name and out.data (and nothing else) and
+// returns true, or returns false for anything else, which the general decoder then takes. Inline:
+// it runs for every received message.
+inline bool decode_short_event(std::string_view body, NativeFrame& out) noexcept {
+    const auto* p = reinterpret_cast<const unsigned char*>(body.data());
+    if (body.size() < 4 || (p[0] != 0x93 && p[0] != 0x92) || p[1] != 0x00 || (p[2] & 0xE0) != 0xA0) return false;
+    const std::size_t name_size = p[2] & 0x1Fu;
+    const std::size_t name_end = 3 + name_size;
+    if (name_size == 0 || name_end > body.size()) return false;
+    // ASCII: no byte with its high bit set, eight bytes at a time.
+    std::uint64_t high_bits = 0;
+    std::size_t i = 3;
+    for (; i + 8 <= name_end; i += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, p + i, 8);
+        high_bits |= word;
+    }
+    for (; i < name_end; ++i) high_bits |= p[i];
+    if (high_bits & 0x8080808080808080u) return false;
+    const bool with_data = p[0] == 0x93;
+    if (with_data == (name_end == body.size())) return false;
+    out.kind = FrameKind::event;
+    out.name = std::string_view(body.data() + 3, name_size);
+    if (with_data) out.data = std::string_view(body.data() + name_end, body.size() - name_end);
+    return true;
+}
 
 // Event names on both wires: non-empty UTF-8, lone surrogates in their 3-byte form accepted
 // (JavaScript strings carry them and the JSON wire passes them on). Returns invalid_utf8 or, when

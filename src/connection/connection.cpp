@@ -319,10 +319,15 @@ bool Connection::handle_input() {
     // Replies emitted by handlers during this batch go out together in one write after it (or
     // early in a long batch: see reader_fsm.hpp), rather than through a posted write each.
     read_fsm_.begin_batch();
+    // The owner is held once for the batch, not locked per frame.
+    const auto owner = owner_.lock();
+    batch_owner_ = owner.get();
     while (!close_fsm_.closing() && reader_.next_frame(frame, frame_ec)) {
         if (!handle_frame(frame)) break;
         if (read_fsm_.frame_handled() == ReaderFsm::Action::write) do_write();
     }
+    batch_owner_ = nullptr;
+    on_batch_end();
     if (read_fsm_.end_batch() == ReaderFsm::Action::write) do_write();
     if (close_fsm_.closing()) return false;
     if (frame_ec) {
@@ -341,8 +346,14 @@ bool Connection::fail_input(std::error_code ec, const std::string& detail) {
 bool Connection::handle_frame(const Frame& frame) {
     if (frame.kind == Frame::Kind::json) return handle_json(frame.bytes);
     NativeFrame decoded;
+    if (decode_short_event(frame.bytes, decoded)) return deliver(decoded, reader_.large_frame_returned());
+    return handle_native(frame.bytes);
+}
+
+bool Connection::handle_native(std::string_view body) {
+    NativeFrame decoded;
     std::string detail;
-    if (auto ec = decode_native_body_unchecked_data(frame.bytes, decoded, &detail)) return fail_input(ec, detail);
+    if (auto ec = decode_native_body_unchecked_data(body, decoded, &detail)) return fail_input(ec, detail);
     if (decoded.kind == FrameKind::ping) {
         if (liveness_.peer_pinged()) check_liveness();
         // Answered here, ahead of queued messages, so a busy link still proves it is alive.
@@ -360,20 +371,24 @@ bool Connection::handle_frame(const Frame& frame) {
 
 bool Connection::deliver(const NativeFrame& frame, bool large) {
     if (frame.kind == FrameKind::event || frame.kind == FrameKind::request) {
-        std::string detail;
-        if (auto ec = check_received_name_length(config_, frame.name, detail)) return fail_input(ec, detail);
-    }
-    if (frame.kind == FrameKind::event && frame.name == topics_event) {  // the one protocol event of the native wire
-        if (auto owner = owner_.lock()) owner->on_handshake(*this, frame.name, frame.data);
-        return !close_fsm_.closing();
-    }
-    if (frame.kind == FrameKind::event && is_reserved_event(frame.name)) {
-        return fail_input(make_error_code(errc::reserved_event),
-                          "received event '" + std::string(frame.name) + "' uses a reserved name");
-    }
-    if ((frame.kind == FrameKind::event || frame.kind == FrameKind::request) && !is_allowed_event(config_, frame.name)) {
-        return fail_input(make_error_code(errc::event_not_allowed),
-                          "received event '" + std::string(frame.name) + "' is not in allowed_events");
+        if (frame.name.size() > config_.max_event_name_length) {
+            std::string detail;
+            const auto ec = check_received_name_length(config_, frame.name, detail);
+            return fail_input(ec, detail);
+        }
+        if (frame.kind == FrameKind::event && is_reserved_event(frame.name)) {
+            // The one protocol event of the native wire; every other reserved name is refused.
+            if (frame.name == topics_event) {
+                if (batch_owner_) batch_owner_->on_handshake(*this, frame.name, frame.data);
+                return !close_fsm_.closing();
+            }
+            return fail_input(make_error_code(errc::reserved_event),
+                              "received event '" + std::string(frame.name) + "' uses a reserved name");
+        }
+        if (!is_allowed_event(config_, frame.name)) {
+            return fail_input(make_error_code(errc::event_not_allowed),
+                              "received event '" + std::string(frame.name) + "' is not in allowed_events");
+        }
     }
     // A large frame's memory becomes the payload's: `frame`'s views stay valid, in that memory.
     const Payload payload = frame.data.empty() ? Payload()
@@ -382,7 +397,7 @@ bool Connection::deliver(const NativeFrame& frame, bool large) {
     if (!frame.data.empty() && payload.empty()) {
         return fail_input(make_error_code(errc::invalid_message), "invalid frame: the data is not msgpack");
     }
-    if (auto owner = owner_.lock()) owner->on_frame(*this, frame, payload);
+    if (batch_owner_) batch_owner_->on_frame(*this, frame, payload);
     return !close_fsm_.closing();
 }
 
@@ -404,7 +419,7 @@ bool Connection::handle_json(std::string_view text) {
     if (is_protocol_event(decoded.type)) {
         std::string detail;
         if (decoded.type == hello_event || decoded.type == welcome_event || decoded.type == topics_event) {
-            if (auto owner = owner_.lock()) owner->on_handshake(*this, decoded.type, decoded.data);
+            if (batch_owner_) batch_owner_->on_handshake(*this, decoded.type, decoded.data);
             return !close_fsm_.closing();
         }
         if (decoded.type == request_event) {

@@ -136,6 +136,8 @@ protected:
     // The link just closed (on the strand, once): a subclass stops its own timers here, so that
     // none of them fires after the close or keeps the connection alive.
     virtual void on_link_closed() {}
+    // The frames of one read have been handed to the owner: what a subclass kept for them goes.
+    virtual void on_batch_end() {}
 
 private:
     std::error_code accept_push(Outbox::Push result);
@@ -152,6 +154,8 @@ private:
     bool handle_input();
     // Dispatches one frame; false when the connection must close (already reported).
     bool handle_frame(const Frame& frame);
+    // A native frame other than a short event (decode_short_event): the general decoder's.
+    bool handle_native(std::string_view body);
     bool handle_json(std::string_view text);
     // Checks a received event's or request's name (length, reserved, allowed_events) and unpacks
     // its data (and so checks it), then hands the frame to the owner.
@@ -193,6 +197,7 @@ private:
     const PeerIdentity peer_;
 
     FrameReader reader_;
+    ConnectionOwner* batch_owner_ = nullptr;  // while a read's frames are handled: the owner, held
     JsonFrameDecoder decoder_;
     PayloadPool payloads_;
     Liveness liveness_;

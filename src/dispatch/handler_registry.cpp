@@ -1,26 +1,30 @@
 #include "dispatch/handler_registry.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <thread>
 
 namespace ipcxx::detail {
-namespace {
 
-// How many dispatches of each registry the current thread is inside, so that close() from inside
-// a handler does not wait for itself.
-thread_local std::vector<const HandlerRegistry*> active_on_this_thread;
-
-}  // namespace
+thread_local const HandlerRegistry::Active* HandlerRegistry::innermost_ = nullptr;
 
 HandlerRegistry::Table::Table(const Table& other) : slots(other.slots) { update_wildcard(); }
 
+namespace {
+
+// Names are short: a loop here costs less than the call to memcmp.
+bool same_name(const std::string& a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        if (a[i] != b[i]) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 const HandlerRegistry::Slot* HandlerRegistry::Table::find(std::string_view event) const {
     for (const Slot& slot : slots) {
-        if (slot.event.size() == event.size() &&
-            (event.empty() || (slot.event[0] == event[0] && std::memcmp(slot.event.data(), event.data(), event.size()) == 0))) {
-            return &slot;
-        }
+        if (same_name(slot.event, event)) return &slot;
     }
     return nullptr;
 }
@@ -61,12 +65,10 @@ void HandlerRegistry::reclaim_locked() {
 bool HandlerRegistry::enter_dispatch() {
     if (closed()) return false;
     running_.fetch_add(1, std::memory_order_seq_cst);
-    active_on_this_thread.push_back(this);
     return true;
 }
 
 void HandlerRegistry::leave_dispatch() {
-    active_on_this_thread.pop_back();
     if (running_.fetch_sub(1, std::memory_order_seq_cst) == 1 && has_retired_.load(std::memory_order_seq_cst)) {
         // The last dispatch to leave frees what writers retired meanwhile (e.g. `once` handlers).
         std::lock_guard<std::mutex> lock(mutex_);
@@ -120,8 +122,7 @@ std::shared_ptr<const HandlerRegistry::Table> HandlerRegistry::snapshot() const 
     return table_;
 }
 
-void HandlerRegistry::call(const Entry& entry, const EventArgs& args,
-                           const std::function<void(const std::string&, bool)>& on_exception) {
+void HandlerRegistry::call(const Entry& entry, const EventArgs& args, OnHandlerException on_exception) {
     if (entry.spent) {
         if (entry.spent->exchange(true)) return;
         remove(entry.id);
@@ -137,13 +138,13 @@ void HandlerRegistry::call(const Entry& entry, const EventArgs& args,
     }
 }
 
-std::size_t HandlerRegistry::dispatch(const EventArgs& args, bool wildcard,
-                                      const std::function<void(const std::string&, bool)>& on_exception) {
+std::size_t HandlerRegistry::dispatch(const EventArgs& args, bool wildcard, OnHandlerException on_exception) {
     if (!enter_dispatch()) return 0;
     struct Leave {
         HandlerRegistry* registry;
         ~Leave() { registry->leave_dispatch(); }
     } leave{this};
+    const Active active(this);
     if (closed()) return 0;
     const Table* const table = current_.load(std::memory_order_seq_cst);
     std::size_t called = 0;
@@ -162,8 +163,8 @@ std::size_t HandlerRegistry::dispatch(const EventArgs& args, bool wildcard,
 
 void HandlerRegistry::close() {
     closed_.store(true, std::memory_order_release);
-    const int mine = static_cast<int>(
-        std::count(active_on_this_thread.begin(), active_on_this_thread.end(), this));
+    int mine = 0;
+    for (const Active* a = innermost_; a != nullptr; a = a->outer) mine += a->registry == this;
     // Handlers are user code of unknown length: poll rather than make every dispatch pay for a
     // condition variable.
     while (running_.load(std::memory_order_acquire) > mine) std::this_thread::yield();

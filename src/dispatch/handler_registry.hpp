@@ -7,11 +7,29 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "ipcxx/handlers.hpp"
 
 namespace ipcxx::detail {
+
+// What a dispatch calls when a handler throws: a callable borrowed for the call, so that a dispatch
+// per message does not construct a std::function.
+class OnHandlerException {
+public:
+    template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, OnHandlerException>>>
+    OnHandlerException(F&& f) noexcept  // implicit: callers pass a lambda
+        : target_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+          call_([](void* target, const std::string& what, bool conversion) {
+              (*static_cast<std::remove_reference_t<F>*>(target))(what, conversion);
+          }) {}
+    void operator()(const std::string& what, bool conversion) const { call_(target_, what, conversion); }
+
+private:
+    void* target_;
+    void (*call_)(void*, const std::string&, bool);
+};
 
 class HandlerRegistry {
 public:
@@ -23,8 +41,7 @@ public:
     // Calls the "*" handlers (when `wildcard`), then those of args.event, in registration order.
     // An exception from a handler goes to on_exception(what) and the next handler still runs.
     // Returns the number of handlers called.
-    std::size_t dispatch(const EventArgs& args, bool wildcard,
-                         const std::function<void(const std::string& what, bool conversion)>& on_exception);
+    std::size_t dispatch(const EventArgs& args, bool wildcard, OnHandlerException on_exception);
 
     // Runs `f` (a handler that is not registered here, such as a request handler) under the same
     // rule as dispatched ones: not after close(), and close() waits for it. False if closed.
@@ -35,6 +52,7 @@ public:
             HandlerRegistry* registry;
             ~Leave() { registry->leave_dispatch(); }
         } leave{this};
+        const Active active(this);
         if (closed()) return false;
         f();
         return true;
@@ -68,6 +86,18 @@ private:
         void update_wildcard() { wildcard = find("*"); }
     };
 
+    // A dispatch running on this thread, linked to the one it runs inside (close() from inside a
+    // handler must not wait for itself): on the dispatch's stack, so entering allocates nothing.
+    struct Active {
+        explicit Active(const HandlerRegistry* r) noexcept : registry(r), outer(innermost_) { innermost_ = this; }
+        ~Active() { innermost_ = outer; }
+        Active(const Active&) = delete;
+        Active& operator=(const Active&) = delete;
+        const HandlerRegistry* const registry;
+        const Active* const outer;
+    };
+    static thread_local const Active* innermost_;  // of any registry, on this thread
+
     std::shared_ptr<const Table> snapshot() const;
     // Makes `next` the table dispatches see; the old one is kept until no dispatch runs. mutex_ held.
     void publish_locked(std::shared_ptr<Table> next);
@@ -75,8 +105,7 @@ private:
     void reclaim_locked();
     bool enter_dispatch();  // false if closed (then nothing was entered)
     void leave_dispatch();
-    void call(const Entry& entry, const EventArgs& args,
-              const std::function<void(const std::string&, bool)>& on_exception);
+    void call(const Entry& entry, const EventArgs& args, OnHandlerException on_exception);
 
     mutable std::mutex mutex_;
     std::shared_ptr<const Table> table_ = std::make_shared<Table>();

@@ -19,6 +19,7 @@
 #include "runtime/handler_pool.hpp"
 #include "server/connect_gate.hpp"
 #include "server/overflow_monitor.hpp"
+#include "server/stream_link.hpp"
 #include "server/topic_filter.hpp"
 
 namespace ipcxx::detail {
@@ -35,6 +36,13 @@ public:
     static ServerConnection& of(Connection& conn) noexcept { return static_cast<ServerConnection&>(conn); }
 
     Socket handle();
+    // The handle that the handlers of one read's frames get: made once for the read, not once per
+    // message, and let go at its end so that it does not keep the connection alive. On the strand.
+    Socket& batch_handle() {
+        // A handler may have moved the handle away, or assigned another to it: then it is made again.
+        if (!batch_handle_ || !names_connection(*batch_handle_, *this)) batch_handle_ = handle();
+        return *batch_handle_;
+    }
 
     // False until config.authenticate accepted it (true at once without a hook); such a connection
     // gets no broadcast. (Whether it got its `connect` is connect_gate's business.) Any thread.
@@ -81,6 +89,7 @@ public:
 
 private:
     void on_link_closed() override { identity_timer_.cancel(); }
+    void on_batch_end() override { batch_handle_.reset(); }
     bool matches_topics(std::string_view event) const;
     // What a push's result (with `evicted` older frames discarded) means to the broadcast, told to
     // the monitor too; under overflow_mutex_.
@@ -94,6 +103,7 @@ private:
     mutable std::mutex peer_mutex_;
     std::string peer_id_;
     StrandTimer identity_timer_;
+    std::optional<Socket> batch_handle_;  // while a read's frames are handled
     std::mutex overflow_mutex_;  // concurrent broadcasts from several threads
     OverflowMonitor overflow_;
     // overflow_.watching(), readable without the mutex: while false, a broadcast that fits takes

@@ -536,13 +536,11 @@ void ServerImpl::on_frame(Connection& link, const NativeFrame& frame, const Payl
     switch (frame.kind) {
         case FrameKind::event:
             if (conn.handler_lane()) {
-                return on_lane(conn, [this, name = std::string(frame.name), data, handle = conn.handle()]() mutable {
+                return on_lane(conn, [this, name = std::string(frame.name), data, handle = conn.batch_handle()]() mutable {
                     events_.publish_message(name, data, &handle);
                 });
-            } else {
-                Socket handle = conn.handle();
-                return events_.publish_message(frame.name, data, &handle);
             }
+            return events_.publish_message(frame.name, data, &conn.batch_handle());
         case FrameKind::request: return serve(conn, frame, data);
         case FrameKind::cancel:
             if (auto state = active_.take(conn.serial(), frame.id)) state->cancel(make_error_code(errc::request_cancelled));

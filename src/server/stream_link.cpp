@@ -44,6 +44,10 @@ public:
 
     Socket socket(std::shared_ptr<ServerConnection> conn) const { return handle(std::move(conn)); }
 
+    bool names(const Socket& socket, const ServerConnection& conn) const noexcept {
+        return link_of(socket) == this && peer_of(socket).get() == &conn;
+    }
+
     std::shared_ptr<ServerConnection> connection(const Socket& socket) const {
         if (link_of(socket) != this) return nullptr;
         return std::static_pointer_cast<ServerConnection>(peer_of(socket));
@@ -57,5 +61,9 @@ const StreamLink stream_link_instance{};
 Socket stream_socket(std::shared_ptr<ServerConnection> conn) { return stream_link_instance.socket(std::move(conn)); }
 
 std::shared_ptr<ServerConnection> connection_of(const Socket& socket) { return stream_link_instance.connection(socket); }
+
+bool names_connection(const Socket& socket, const ServerConnection& conn) noexcept {
+    return stream_link_instance.names(socket, conn);
+}
 
 }  // namespace ipcxx::detail

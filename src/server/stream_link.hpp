@@ -13,5 +13,7 @@ class ServerConnection;
 Socket stream_socket(std::shared_ptr<ServerConnection> conn);
 // The connection `socket` names, or null when it names none (empty, or a UDP sender).
 std::shared_ptr<ServerConnection> connection_of(const Socket& socket);
+// Whether `socket` is a handle on `conn` (without the reference count connection_of takes).
+bool names_connection(const Socket& socket, const ServerConnection& conn) noexcept;
 
 }  // namespace ipcxx::detail

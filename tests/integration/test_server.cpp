@@ -147,6 +147,37 @@ TEST_CASE("frames written one byte at a time and many per write", "[server]") {
     CHECK(got == expected);
 }
 
+TEST_CASE("a handler that moves or replaces its Socket& does not change the next message's", "[server]") {
+    // The frames of one read share one handle (made once per read): what a handler does to it
+    // must not reach the handlers of the frames after it.
+    const Transport transport = GENERATE(Transport::unix_socket, Transport::tcp);
+    INFO(test::name(transport));
+    test::TempDir dir;
+    test::Log log;
+    ipcxx::Server server{test::config_in(dir)};
+    std::vector<ipcxx::Socket> taken;
+    ipcxx::Socket other;
+    server.on("connect", [&](ipcxx::Socket& s) {
+        if (other.serial() == 0) other = s;  // the first connection's: the bystander's
+        log.add("connect");
+    });
+    server.on("take", [&](ipcxx::Socket& from) { taken.push_back(std::move(from)); });
+    server.on("swap", [&](ipcxx::Socket& from) { from = other; });
+    server.on("echo", [&](const ipcxx::Payload& data, ipcxx::Socket& from) { from.emit("echo", data); });
+    test::serve(server, transport);
+
+    auto bystander = raw_to(server, transport);
+    REQUIRE(bystander.connected());
+    REQUIRE(log.wait_for_count("connect", 1));
+    auto peer = raw_to(server, transport);
+    REQUIRE(peer.connected());
+    REQUIRE(log.wait_for_count("connect", 2));
+    // One write, so that the server reads the frames in one go.
+    REQUIRE(peer.send("{\"type\":\"take\"}\f{\"type\":\"echo\",\"data\":1}\f"
+                      "{\"type\":\"swap\"}\f{\"type\":\"echo\",\"data\":2}\f"));
+    CHECK(peer.read_frames(2, 10s) == "{\"type\":\"echo\",\"data\":1}\f{\"type\":\"echo\",\"data\":2}\f");
+}
+
 TEST_CASE("handler exceptions become error events and the connection goes on", "[server]") {
     test::TempDir dir;
     test::Log log;

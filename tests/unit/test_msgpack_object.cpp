@@ -118,3 +118,18 @@ TEST_CASE("unpack_in_arena: small values need no zone, larger ones spill into on
     CHECK(arena.used == 2 * sizeof(msgpack::object));  // emptied for the new value
     CHECK(out.via.array.ptr[1].as<std::string>() == std::string(64, 'm'));
 }
+
+TEST_CASE("unpack_in_arena: flat arrays of integers of every width and strings, whole and cut short", "[msgpack]") {
+    const std::uint64_t widths[] = {0, 127, 128, 255, 256, 65535, 65536, 4294967295ull, 4294967296ull,
+                                    std::numeric_limits<std::uint64_t>::max()};
+    for (std::uint64_t seq : widths) {
+        for (const std::string& text : {std::string(), std::string(31, 's'), std::string(32, 't'), std::string(255, 'u')}) {
+            INFO("seq " << seq << ", text of " << text.size());
+            const std::string bytes = packed(std::make_tuple(seq, text, seq));
+            check_same(bytes);
+            msgpack::object out;
+            for (std::size_t n = 0; n < bytes.size(); ++n) CHECK_FALSE(unpack_fresh(bytes.substr(0, n), out));
+            CHECK_FALSE(unpack_fresh(bytes + '\x01', out));
+        }
+    }
+}

@@ -364,3 +364,36 @@ TEST_CASE("mutated bodies decode or fail cleanly; what decodes re-encodes to the
     }
     CHECK(decoded > 0);
 }
+
+TEST_CASE("the short-event decoder takes ASCII names of every length and leaves the rest to the general one", "[native]") {
+    using ipcxx::detail::decode_short_event;
+    for (std::size_t length = 1; length <= 31; ++length) {
+        for (bool with_data : {false, true}) {
+            // ASCII, then a two-byte UTF-8 character at each place (the name one byte longer).
+            for (std::size_t accent = 0; accent <= length; ++accent) {
+                std::string name(length, 'n');
+                if (accent < length) name.replace(accent, 1, "\xc3\xa9");
+                if (name.size() > 31) continue;
+                INFO("name of " << name.size() << " bytes, accent at " << accent << ", data " << with_data);
+                std::string body = std::string(1, with_data ? '\x93' : '\x92') + '\0' +
+                                   static_cast<char>(0xa0 | name.size()) + name;
+                if (with_data) body += msgpack_bytes(std::make_tuple(1, "x"));
+                NativeFrame general;
+                REQUIRE_FALSE(decode_native_body(body, general));
+                NativeFrame fast;
+                const bool taken = decode_short_event(body, fast);
+                CHECK(taken == (accent == length));
+                if (!taken) continue;
+                CHECK(fast.kind == FrameKind::event);
+                CHECK(fast.name == general.name);
+                CHECK(fast.data == general.data);
+                // Cut anywhere up to the name's end: refused (the data, the rest of the body, is
+                // checked as it is unpacked).
+                for (std::size_t n = 0; n <= 3 + name.size() && n < body.size(); ++n) {
+                    NativeFrame prefix;
+                    CHECK_FALSE(decode_short_event(body.substr(0, n), prefix));
+                }
+            }
+        }
+    }
+}
