@@ -20,6 +20,12 @@ void RedisCommands::push_front(RedisCommand command) {
     unwritten_.push_front(std::move(command));
 }
 
+void RedisCommands::push_retry(RedisCommand command) {
+    command.sequence = next_sequence_++;
+    unwritten_bytes_ += command.bytes.size();
+    unwritten_.insert(unwritten_.begin() + static_cast<std::ptrdiff_t>(retries_ahead_++), std::move(command));
+}
+
 std::string RedisCommands::take_batch(std::chrono::steady_clock::time_point now, bool expect_replies) {
     std::string batch;
     batch.reserve(unwritten_bytes_);
@@ -35,6 +41,7 @@ std::string RedisCommands::take_batch(std::chrono::steady_clock::time_point now,
     }
     unwritten_.clear();
     unwritten_bytes_ = 0;
+    retries_ahead_ = 0;
     return batch;
 }
 
@@ -55,6 +62,7 @@ std::vector<RedisCommand> RedisCommands::take_all() {
     taken.insert(taken.end(), std::make_move_iterator(unwritten_.begin()), std::make_move_iterator(unwritten_.end()));
     unwritten_.clear();
     unwritten_bytes_ = 0;
+    retries_ahead_ = 0;
     return taken;
 }
 

@@ -36,6 +36,9 @@ public:
     // Queues a command ahead of every one not written yet (a NOSCRIPT fallback takes the place of
     // the command it replaces, as near as it can; and a reconnect's own commands go first).
     void push_front(RedisCommand command);
+    // Queues a NOSCRIPT fallback ahead of every command not written yet, but behind the fallbacks
+    // queued since the last write: pipelined scripts that all missed the cache run in the order sent.
+    void push_retry(RedisCommand command);
 
     bool has_unwritten() const noexcept { return !unwritten_.empty(); }
     bool has_in_flight() const noexcept { return !in_flight_.empty(); }
@@ -61,6 +64,7 @@ private:
     std::deque<RedisCommand> unwritten_;
     std::deque<RedisCommand> in_flight_;
     std::size_t unwritten_bytes_ = 0;
+    std::size_t retries_ahead_ = 0;  // push_retry's commands at the front of unwritten_
     std::uint64_t next_sequence_ = 1;
 };
 

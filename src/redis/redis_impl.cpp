@@ -437,7 +437,7 @@ bool RedisImpl::handle_reply(RedisReply reply) {
                 // The script is not in the server's cache (a restart, SCRIPT FLUSH): EVAL loads and runs it.
                 command.bytes = std::move(command.fallback);
                 command.fallback.clear();
-                commands_.push_front(std::move(command));
+                commands_.push_retry(std::move(command));
                 flush_posted_ = true;
                 asio::post(strand_, [self = shared_from_this()] { self->flush(); });
                 return true;

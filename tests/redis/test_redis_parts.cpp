@@ -176,6 +176,18 @@ TEST_CASE("the command queue: byte bound, batches, replies in order, what a brea
     commands.push_front(std::move(e));
     CHECK(commands.take_batch(now) == "edd");
     CHECK(commands.take_all().size() == 2);
+
+    // Two pipelined scripts both missed the cache: their fallbacks go first, in the order sent.
+    auto f = make("f");
+    CHECK_FALSE(commands.push(f));
+    commands.push_retry(make("A"));
+    commands.push_retry(make("B"));
+    CHECK(commands.take_batch(now) == "ABf");
+    commands.push_retry(make("C"));  // a new write: the next fallback leads again
+    auto g = make("g");
+    CHECK_FALSE(commands.push(g));
+    commands.push_retry(make("D"));
+    CHECK(commands.take_batch(now) == "CDg");
 }
 
 TEST_CASE("the connection's decisions: reconnect, backoff, give up, close", "[redis_link_fsm]") {
