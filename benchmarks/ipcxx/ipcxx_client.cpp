@@ -1,6 +1,7 @@
 // ipcxx_client / ipcxx_json_client: the client side of every workload, through the public API.
 #include <asio/io_context.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <future>
@@ -138,7 +139,8 @@ void stream_of(const bench::Options& o, const Body& payload) {
     int acks = 0;
     std::mutex room_mutex;
     std::condition_variable room;
-    std::uint64_t drains = 0;
+    // Read before each emit without the mutex, as a sender checks for room only when refused.
+    std::atomic<std::uint64_t> drains{0};
     client.once("connect", [&] { connected.set_value(); });
     client.on("ack", [&](const ipcxx::Payload& p) { ack[acks++].set_value(p.as<std::uint64_t>()); });
     client.on("drain", [&] {
@@ -154,11 +156,9 @@ void stream_of(const bench::Options& o, const Body& payload) {
         for (std::uint64_t end = seq + n; seq < end; ++seq) {
             std::error_code ec;
             for (;;) {
-                std::unique_lock<std::mutex> lock(room_mutex);
-                const std::uint64_t drains_before = drains;
-                lock.unlock();
+                const std::uint64_t drains_before = drains.load();
                 if ((ec = client.emit("msg", message(seq, payload))) != ipcxx::errc::queue_full) break;
-                lock.lock();
+                std::unique_lock<std::mutex> lock(room_mutex);
                 // A drain that came between the refusal and this wait is seen by the count.
                 room.wait_for(lock, std::chrono::milliseconds(100), [&] { return drains != drains_before; });
             }
