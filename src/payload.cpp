@@ -110,8 +110,11 @@ Payload PayloadPool::make(std::string_view msgpack_bytes) {
         return unpacked(std::move(data));
     }
     // The steady state, once per received message: the spare refilled and unpacked with no call
-    // in between, and one reference taken for the payload.
-    PayloadData& spare = *spare_;
+    // in between. The payload's reference is taken before the refill: its atomic increment reads
+    // the last holder's release, which orders the writes below after that holder's reads in a way
+    // ThreadSanitizer sees (it does not model spare_is_free's fence).
+    std::shared_ptr<PayloadData> data = spare_;
+    PayloadData& spare = *data;
     spare.bytes.assign(msgpack_bytes);
     spare.state.store(0, std::memory_order_relaxed);
     if (spare.zone) spare.zone->clear();
@@ -120,7 +123,7 @@ Payload PayloadPool::make(std::string_view msgpack_bytes) {
     } else if (!spare.unpack_checked_deep()) {
         return Payload();
     }
-    return PayloadAccess::of(spare_);
+    return PayloadAccess::of(std::move(data));
 }
 
 Payload PayloadPool::adopt(ByteBuffer& buffer, std::string_view msgpack_bytes) {
