@@ -97,11 +97,6 @@ public:
     void trim() noexcept;
 
 private:
-    // The length field of the native header at `header`.
-    static std::size_t native_body_length(const char* header) noexcept {
-        const auto* h = reinterpret_cast<const unsigned char*>(header);
-        return (std::size_t{h[1]} << 24) | (std::size_t{h[2]} << 16) | (std::size_t{h[3]} << 8) | std::size_t{h[4]};
-    }
     bool next_frame_in_general(Frame& frame, std::error_code& ec);
     // A large body handed out at the last next_frame goes; memory beyond large_frame_initial with it.
     void release_returned_large();

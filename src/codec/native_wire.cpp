@@ -278,8 +278,9 @@ std::error_code append_native_frame_head(const NativeFrame& frame, std::size_t m
     const std::size_t old = out.size();
     out.resize(old + native_header_size + size - data_size);
     char* p = &out[old];
-    *p++ = static_cast<char>(native_magic);
-    p = put_be(p, size, 4);
+    *p = static_cast<char>(native_magic);
+    set_native_body_length(p, static_cast<std::uint32_t>(size));
+    p += native_header_size;
     p = put_array_header(p, count);
     *p++ = static_cast<char>(has_timeout ? request_with_deadline_kind : kind);
     if (has_id) p = put_uint(p, frame.id);

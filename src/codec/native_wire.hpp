@@ -25,6 +25,15 @@ constexpr std::size_t native_header_size = 5;  // magic + u32 length
 // The length field's range; a max_message_size beyond it is capped to it.
 constexpr std::size_t native_max_body = 0xFFFFFFFF;
 
+// The length field of the native header at `header` (native_header_size bytes): read and written.
+inline std::size_t native_body_length(const char* header) noexcept {
+    const auto* h = reinterpret_cast<const unsigned char*>(header);
+    return (std::size_t{h[1]} << 24) | (std::size_t{h[2]} << 16) | (std::size_t{h[3]} << 8) | std::size_t{h[4]};
+}
+inline void set_native_body_length(char* header, std::uint32_t length) noexcept {
+    for (int i = 4; i >= 1; --i, length >>= 8) header[i] = static_cast<char>(length & 0xFF);
+}
+
 enum class FrameKind : std::uint8_t {
     event = 0, request = 1, response = 2, error_response = 3, ping = 4, pong = 5, cancel = 6
 };

@@ -108,10 +108,6 @@ bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
     return true;
 }
 
-void put_size(char* head, std::uint32_t body) noexcept {
-    for (int i = 4; i >= 1; --i, body >>= 8) head[i] = static_cast<char>(body & 0xFF);
-}
-
 }  // namespace
 
 std::error_code encode_event_head(const std::shared_ptr<const Config>& config, std::string_view event,
@@ -122,7 +118,7 @@ std::error_code encode_event_head(const std::shared_ptr<const Config>& config, s
         same_bytes(event.data(), cache.head.bytes + name_at, event.size()) && same_config(cache.config, config)) {
         std::memcpy(head.bytes, cache.head.bytes, sizeof head.bytes);  // whole: a copy of constant size is inline
         head.size = cache.head.size;
-        put_size(head.bytes, static_cast<std::uint32_t>(head.size - native_header_size + data_size));
+        set_native_body_length(head.bytes, static_cast<std::uint32_t>(head.size - native_header_size + data_size));
         return {};
     }
     // Only the data's size is read: a view of that size, never dereferenced.
