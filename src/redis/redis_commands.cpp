@@ -18,12 +18,13 @@ void RedisCommands::push_front(RedisCommand command) {
     command.sequence = next_sequence_++;
     unwritten_bytes_ += command.bytes.size();
     unwritten_.push_front(std::move(command));
+    ++queued_ahead_;  // a fallback queued after it goes behind it
 }
 
 void RedisCommands::push_retry(RedisCommand command) {
     command.sequence = next_sequence_++;
     unwritten_bytes_ += command.bytes.size();
-    unwritten_.insert(unwritten_.begin() + static_cast<std::ptrdiff_t>(retries_ahead_++), std::move(command));
+    unwritten_.insert(unwritten_.begin() + static_cast<std::ptrdiff_t>(queued_ahead_++), std::move(command));
 }
 
 std::string RedisCommands::take_batch(std::chrono::steady_clock::time_point now, bool expect_replies) {
@@ -41,7 +42,7 @@ std::string RedisCommands::take_batch(std::chrono::steady_clock::time_point now,
     }
     unwritten_.clear();
     unwritten_bytes_ = 0;
-    retries_ahead_ = 0;
+    queued_ahead_ = 0;
     return batch;
 }
 
@@ -62,7 +63,7 @@ std::vector<RedisCommand> RedisCommands::take_all() {
     taken.insert(taken.end(), std::make_move_iterator(unwritten_.begin()), std::make_move_iterator(unwritten_.end()));
     unwritten_.clear();
     unwritten_bytes_ = 0;
-    retries_ahead_ = 0;
+    queued_ahead_ = 0;
     return taken;
 }
 

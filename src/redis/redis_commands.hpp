@@ -33,8 +33,7 @@ public:
     // Queues a command to be written (moving it in); errc::queue_full past the byte bound, and then
     // `command` is left as it was.
     std::error_code push(RedisCommand& command);
-    // Queues a command ahead of every one not written yet (a NOSCRIPT fallback takes the place of
-    // the command it replaces, as near as it can; and a reconnect's own commands go first).
+    // Queues a command ahead of every one not written yet (a reconnect's own commands go first).
     void push_front(RedisCommand command);
     // Queues a NOSCRIPT fallback ahead of every command not written yet, but behind the fallbacks
     // queued since the last write: pipelined scripts that all missed the cache run in the order sent.
@@ -64,7 +63,7 @@ private:
     std::deque<RedisCommand> unwritten_;
     std::deque<RedisCommand> in_flight_;
     std::size_t unwritten_bytes_ = 0;
-    std::size_t retries_ahead_ = 0;  // push_retry's commands at the front of unwritten_
+    std::size_t queued_ahead_ = 0;  // push_front's and push_retry's commands at the front of unwritten_
     std::uint64_t next_sequence_ = 1;
 };
 

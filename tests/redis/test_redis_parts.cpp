@@ -188,6 +188,12 @@ TEST_CASE("the command queue: byte bound, batches, replies in order, what a brea
     CHECK_FALSE(commands.push(g));
     commands.push_retry(make("D"));
     CHECK(commands.take_batch(now) == "CDg");
+    // A reconnect's own command stays ahead of a fallback queued after it.
+    auto h = make("h");
+    CHECK_FALSE(commands.push(h));
+    commands.push_front(make("E"));
+    commands.push_retry(make("F"));
+    CHECK(commands.take_batch(now) == "EFh");
 }
 
 TEST_CASE("the connection's decisions: reconnect, backoff, give up, close", "[redis_link_fsm]") {
