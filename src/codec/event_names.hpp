@@ -12,6 +12,15 @@ namespace ipcxx::detail {
 
 // node-ipc's reserved lifecycle names, "*" (the wildcard subscription) and "ipcxx.*".
 bool is_reserved_event(std::string_view event) noexcept;
+// Whether two event names are equal. Names are short: a loop costs less than the call to memcmp,
+// and it runs for every message sent or received.
+inline bool same_event_name(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i] != b[i]) return false;
+    }
+    return true;
+}
 // Names reserved for ipcxx's own protocol messages.
 inline bool is_protocol_event(std::string_view event) noexcept {
     return event.size() >= 6 && std::memcmp(event.data(), "ipcxx.", 6) == 0;

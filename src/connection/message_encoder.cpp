@@ -100,22 +100,15 @@ bool same_config(const std::weak_ptr<const Config>& cached, const std::shared_pt
     return !cached.owner_before(config) && !config.owner_before(cached);
 }
 
-// Event names are short: a loop costs less than a call to memcmp.
-bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
-    for (std::size_t i = 0; i < n; ++i) {
-        if (a[i] != b[i]) return false;
-    }
-    return true;
-}
-
 }  // namespace
 
 std::error_code encode_event_head(const std::shared_ptr<const Config>& config, std::string_view event,
                                   std::size_t data_size, EventHead& head, std::string& detail) {
     thread_local CachedEventHead cache;
     const std::size_t name_at = cache.head.size - cache.name_size;
-    if (event.size() == cache.name_size && data_size <= cache.max_data && data_size > 0 &&
-        same_bytes(event.data(), cache.head.bytes + name_at, event.size()) && same_config(cache.config, config)) {
+    if (data_size <= cache.max_data && data_size > 0 &&
+        same_event_name(event, std::string_view(cache.head.bytes + name_at, cache.name_size)) &&
+        same_config(cache.config, config)) {
         std::memcpy(head.bytes, cache.head.bytes, sizeof head.bytes);  // whole: a copy of constant size is inline
         head.size = cache.head.size;
         set_native_body_length(head.bytes, static_cast<std::uint32_t>(head.size - native_header_size + data_size));

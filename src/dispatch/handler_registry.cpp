@@ -1,5 +1,7 @@
 #include "dispatch/handler_registry.hpp"
 
+#include "codec/event_names.hpp"
+
 #include <algorithm>
 #include <thread>
 
@@ -9,22 +11,9 @@ thread_local const HandlerRegistry::Active* HandlerRegistry::innermost_ = nullpt
 
 HandlerRegistry::Table::Table(const Table& other) : slots(other.slots) { update_wildcard(); }
 
-namespace {
-
-// Names are short: a loop here costs less than the call to memcmp.
-bool same_name(const std::string& a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < b.size(); ++i) {
-        if (a[i] != b[i]) return false;
-    }
-    return true;
-}
-
-}  // namespace
-
 const HandlerRegistry::Slot* HandlerRegistry::Table::find(std::string_view event) const {
     for (const Slot& slot : slots) {
-        if (same_name(slot.event, event)) return &slot;
+        if (same_event_name(slot.event, event)) return &slot;
     }
     return nullptr;
 }
