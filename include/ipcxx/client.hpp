@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ipcxx/config.hpp"
+#include "ipcxx/detail/lent_body.hpp"
 #include "ipcxx/detail/moved_body.hpp"
 #include "ipcxx/export.hpp"
 #include "ipcxx/handlers.hpp"
@@ -101,9 +102,18 @@ public:
 
     /// Emits `event` with `data` packed by msgpack-c. Returns an error code when the message is
     /// refused (nothing is queued then); an accepted one is delivered or reported (see above).
+    /// A std::string or std::string_view body of 64 KiB or more (alone, or last in a std::tuple or
+    /// std::pair) is lent rather than copied: called from a thread that does not run this client's
+    /// I/O, emit waits while the body is written straight from the caller's memory (a few
+    /// milliseconds at most; then what is left is copied), so the caller may change it as soon as
+    /// emit returns.
     template <class T>
     std::error_code emit(std::string_view event, const T& data) {
-        return emit_pack(event, detail::pack_for_emit(data));
+        if constexpr (detail::lends_body_v<T>) {
+            return detail::emit_lending_body(data, [&](const auto& value) { return emit_pack(event, detail::pack_for_emit(value)); });
+        } else {
+            return emit_pack(event, detail::pack_for_emit(data));
+        }
     }
     /// Emits a value moved in: a std::string, or a std::tuple / std::pair ending in one (or a tuple
     /// ending in a std::string&&, from std::forward_as_tuple(n, std::move(text))). A body of 64 KiB

@@ -11,6 +11,7 @@
 
 #include "codec/handshake.hpp"
 #include "config_sharing.hpp"
+#include "connection/lender.hpp"
 #include "connection/message_encoder.hpp"
 #include "connection/raw_write.hpp"
 #include "connection/shared_pack.hpp"
@@ -278,22 +279,33 @@ std::error_code ClientImpl::emit(std::string_view event, std::string_view msgpac
 
 std::error_code ClientImpl::emit_with_tail(std::string_view event, std::string_view head, const PackTail& tail) {
     if (config_->raw_buffer || sync_) return emit(event, joined(head, tail));
+    // A lent body is queued by reference only where waiting for its write cannot wait for this
+    // very thread; elsewhere it is copied (a tail without an owner).
+    Lender lender;
+    bool lend = tail.lent && !on_io_thread();
     std::string& frame = encode_buffer();
     std::string detail;
     Outbox::Push pushed;
     {
         std::lock_guard<ShortLock> lock(send_mutex_);
         if (!native_) {
+            lend = false;  // the JSON wire's frame is made whole
             if (auto ec = encode_outgoing(event_message(event, joined(head, tail)), false, *config_, frame, detail)) {
                 return ec;
             }
             pushed = outbox_->push(frame);
         } else {
             if (auto ec = encode_native_event_with_tail(event, head, tail.bytes, *config_, frame, detail)) return ec;
-            pushed = outbox_->push(frame, tail.bytes, nullptr, false, tail.owner);
+            pushed = outbox_->push(frame, tail.bytes, nullptr, false, lend ? lender.owner() : tail.owner, lend);
         }
     }
     start_writing(pushed);
+    if (lend) {
+        // The writer lets the lender go once the bytes are written, or copies them after
+        // Outbox::lent_wait; still queued behind other writes, or with no link, they are copied here.
+        if (pushed == Outbox::Push::queued) outbox_->copy_lent(&lender, true);
+        while (!lender.released(Outbox::lent_wait)) outbox_->copy_lent(&lender);
+    }
     return push_error(pushed);
 }
 

@@ -478,14 +478,36 @@ bool Connection::write_pieces(const Outbox::Batch& batch, std::size_t round) {
     write_buffers_.clear();
     batch.for_each_piece([this](std::string_view piece) { write_buffers_.emplace_back(piece.data(), piece.size()); });
     std::error_code ec;
-    const std::size_t now = round < synchronous_write_rounds ? stream_.write_now(write_buffers_, ec) : 0;
+    std::size_t now = round < synchronous_write_rounds || batch.lent ? stream_.write_now(write_buffers_, ec) : 0;
+    if (batch.lent && !ec && now < batch.size) now = write_lent(batch, now, ec);
     if (ec || now == batch.size) return finish_write(ec, now);
+    if (batch.lent) {
+        // The lenders may go on once their bytes are copied: the I/O loop writes the copies.
+        outbox_->copy_lent_in_flight();
+        write_buffers_.clear();
+        batch.for_each_piece([this](std::string_view piece) { write_buffers_.emplace_back(piece.data(), piece.size()); });
+    }
     consume_buffers(write_buffers_, now);
     stream_.async_write(write_buffers_,
                         asio::bind_executor(strand_, [self = shared_from_this(), now](std::error_code ec, std::size_t n) {
                             if (self->finish_write(ec, now + n)) self->do_write();
                         }));
     return false;
+}
+
+std::size_t Connection::write_lent(const Outbox::Batch& batch, std::size_t written, std::error_code& ec) {
+    if (!stream_.plain()) return written;
+    const auto deadline = std::chrono::steady_clock::now() + Outbox::lent_wait;
+    consume_buffers(write_buffers_, written);
+    while (written < batch.size) {
+        const auto left = deadline - std::chrono::steady_clock::now();
+        if (left <= left.zero() || !stream_.wait_writable(std::chrono::duration_cast<std::chrono::microseconds>(left))) break;
+        const std::size_t n = stream_.write_now(write_buffers_, ec);
+        if (ec) break;
+        written += n;
+        consume_buffers(write_buffers_, n);
+    }
+    return written;
 }
 
 bool Connection::finish_write(std::error_code ec, std::size_t n) {

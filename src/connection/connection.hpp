@@ -171,6 +171,10 @@ private:
     // Writes a batch that holds shared pieces (one gathered write); false when the write goes on
     // asynchronously or writing must stop.
     bool write_pieces(const Outbox::Batch& batch, std::size_t round);
+    // A batch with lent pieces, `written` bytes of it on the socket: their lenders wait, so it is
+    // written now, waiting for room up to Outbox::lent_wait (plain sockets). Returns the bytes
+    // written in all; `write_buffers_` is left without them.
+    std::size_t write_lent(const Outbox::Batch& batch, std::size_t written, std::error_code& ec);
     // Accounts for a finished write; false when writing must stop (closing, or the write failed).
     bool finish_write(std::error_code ec, std::size_t n);
     // The write side failed: the peer stopped reading. Reads what it sent until it closes.

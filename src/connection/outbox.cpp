@@ -147,18 +147,18 @@ Outbox::Push Outbox::push(std::string_view frame, std::uint64_t* sequence, bool 
 }
 
 Outbox::Push Outbox::push(std::string_view head, std::string_view tail, std::uint64_t* sequence, bool request,
-                          std::shared_ptr<const void> tail_owner) {
+                          std::shared_ptr<const void> tail_owner, bool lent) {
     std::lock_guard<ShortLock> lock(mutex_);
     const Push admitted = admits_locked(head.size() + tail.size());
     if (admitted != Push::queued) return admitted;
-    return append_locked(head, tail, sequence, request, std::move(tail_owner));
+    return append_locked(head, tail, sequence, request, std::move(tail_owner), lent);
 }
 
 Outbox::Push Outbox::append_locked(std::string_view head, std::string_view tail, std::uint64_t* sequence,
-                                   bool request, std::shared_ptr<const void> tail_owner) {
+                                   bool request, std::shared_ptr<const void> tail_owner, bool lent) {
     pending_.bytes.append(head.data(), head.size());
     if (tail_owner && tail.size() >= share_threshold) {
-        pending_.shared.push_back({pending_.bytes.size(), tail, std::move(tail_owner)});
+        pending_.shared.push_back({pending_.bytes.size(), tail, std::move(tail_owner), lent});
         pending_.shared_bytes += tail.size();
     } else {
         pending_.bytes.append(tail.data(), tail.size());
@@ -207,6 +207,32 @@ Outbox::Push Outbox::push_evicting(std::string_view frame, std::size_t& evicted)
     return append_locked(frame, {}, nullptr, false, {});
 }
 
+bool Outbox::copy_lent_locked(Queue& queue, const void* lender, std::vector<SharedPiece>& released) {
+    bool found = false;
+    for (SharedPiece& piece : queue.shared) {
+        if (!piece.lent || (lender && piece.owner.get() != lender)) continue;
+        auto copy = std::make_shared<const std::string>(piece.bytes);
+        released.push_back({piece.at, piece.bytes, std::move(piece.owner), true});
+        piece.bytes = *copy;
+        piece.owner = std::move(copy);
+        piece.lent = false;
+        found = true;
+    }
+    return found;
+}
+
+bool Outbox::copy_lent(const void* lender, bool only_if_down) {
+    std::vector<SharedPiece> released;  // the lender is let go after the lock (see release_shared)
+    std::lock_guard<ShortLock> lock(mutex_);
+    return !(only_if_down && up_) && copy_lent_locked(pending_, lender, released);
+}
+
+void Outbox::copy_lent_in_flight() {
+    std::vector<SharedPiece> released;
+    std::lock_guard<ShortLock> lock(mutex_);
+    copy_lent_locked(inflight_, nullptr, released);
+}
+
 bool Outbox::link_up() {
     std::lock_guard<ShortLock> lock(mutex_);
     up_ = true;
@@ -240,6 +266,7 @@ bool Outbox::take_batch(Batch& batch) {
     batch.shared = &inflight_.shared;
     batch.messages = inflight_.sizes.size();
     batch.size = inflight_.size();
+    batch.lent = std::any_of(inflight_.shared.begin(), inflight_.shared.end(), [](const SharedPiece& piece) { return piece.lent; });
     return true;
 }
 

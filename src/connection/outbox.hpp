@@ -3,6 +3,7 @@
 // Thread-safe: producers (emit from any thread) push; the link's writer takes and completes batches.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -33,6 +34,9 @@ public:
     // A batch stops after this many shared bytes, so that large messages are confirmed written
     // (and their room given back) one by one rather than all at the end of one long write.
     static constexpr std::size_t batch_shared_bytes = 1024 * 1024;
+    // How long a lent piece (see push) may wait for the socket before it is copied: its lender
+    // waits meanwhile. A peer that reads at all takes a megabyte far sooner.
+    static constexpr std::chrono::milliseconds lent_wait{2};
 
     enum class Push {
         queued,       // accepted; a write is already scheduled or the link is down
@@ -47,9 +51,14 @@ public:
     Push push(std::string_view frame, std::uint64_t* sequence = nullptr, bool request = false);
     // The same for one frame given in two consecutive pieces (head and tail). With `tail_owner`
     // (something that keeps `tail`'s bytes alive and unchanged), a tail of share_threshold bytes
-    // or more is held by reference rather than copied.
+    // or more is held by reference rather than copied. `lent`: the owner only lends the bytes
+    // while it waits for them to be written; copy_lent() and copy_lent_in_flight() end the loan.
     Push push(std::string_view head, std::string_view tail, std::uint64_t* sequence = nullptr, bool request = false,
-              std::shared_ptr<const void> tail_owner = {});
+              std::shared_ptr<const void> tail_owner = {}, bool lent = false);
+    // The lender's piece, if it is still queued (not in flight), becomes a copy of its own, so
+    // that the lender is let go. False when it was not found queued. `only_if_down`: only while
+    // the link is down (no write will take it soon).
+    bool copy_lent(const void* lender, bool only_if_down = false);
 
     // push() for a subscriber whose policy drops the oldest messages: when `frame` does not fit,
     // whole queued frames not yet being written are discarded, oldest first, until it does; a
@@ -67,12 +76,14 @@ public:
         std::size_t at = 0;
         std::string_view bytes;
         std::shared_ptr<const void> owner;
+        bool lent = false;
     };
     struct Batch {
         const std::string* bytes = nullptr;               // valid until complete()
         const std::vector<SharedPiece>* shared = nullptr;  // ascending `at`; valid until complete()
         std::size_t messages = 0;
         std::size_t size = 0;  // bytes to write: the copied ones and the shared ones
+        bool lent = false;     // some piece is lent: its lender waits for the write
 
         // Calls f(std::string_view) for each piece to write, in order.
         template <class F>
@@ -89,6 +100,9 @@ public:
     // Moves everything pending into the in-flight batch. Returns false (and marks the writer idle)
     // when nothing is pending or the link is down.
     bool take_batch(Batch& batch);
+    // The writer, about to leave the batch in flight to the I/O loop: its lent pieces become
+    // copies (same bytes, so the batch's offsets hold) and their lenders are let go.
+    void copy_lent_in_flight();
 
     struct Completion {
         std::size_t delivered = 0;    // messages fully written by this batch
@@ -178,7 +192,9 @@ private:
     Push admits_locked(std::size_t size);
     // Appends one frame to pending_ and numbers it; the caller checked that it fits.
     Push append_locked(std::string_view head, std::string_view tail, std::uint64_t* sequence, bool request,
-                       std::shared_ptr<const void> tail_owner);
+                       std::shared_ptr<const void> tail_owner, bool lent = false);
+    // Makes each lent piece of `queue` (or only the lender's) a copy; the lenders go to `released`.
+    static bool copy_lent_locked(Queue& queue, const void* lender, std::vector<SharedPiece>& released);
     // Numbers the frame of `size` bytes just appended to pending_.bytes; says whether to start the writer.
     Push appended_locked(std::size_t size, std::uint64_t* sequence, bool request);
     // How many request frames were pushed after frame `sequence`.

@@ -4,12 +4,14 @@
 // copy beyond the socket's own; the other kinds are one branch away.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <system_error>
 #include <utility>
 
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #if defined(__linux__)
@@ -86,6 +88,14 @@ public:
             return 0;
         }
         return n;
+    }
+
+    // Plain socket only: waits, blocking this thread, until the socket takes bytes or `limit`
+    // passes; true when it takes bytes (or has failed: the next write says how).
+    bool wait_writable(std::chrono::microseconds limit) {
+        pollfd writable{socket_.native_handle(), POLLOUT, 0};
+        const timespec timeout{static_cast<time_t>(limit.count() / 1000000), static_cast<long>(limit.count() % 1000000) * 1000};
+        return ::ppoll(&writable, 1, &timeout, nullptr) > 0;
     }
 
     // No more writes; reads go on until the peer closes.

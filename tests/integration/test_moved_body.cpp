@@ -9,15 +9,11 @@
 #include <vector>
 
 #include "support/fixtures.hpp"
+#include "support/large_bodies.hpp"
 
 namespace moved_body_test {
 
-// Large enough to be taken over (64 KiB or more), with bytes that show a shift or a mix-up.
-std::string body(int i, std::size_t size = 300 * 1024) {
-    std::string text(size, ' ');
-    for (std::size_t k = 0; k < size; ++k) text[k] = static_cast<char>('a' + (k * 7 + static_cast<std::size_t>(i)) % 26);
-    return text;
-}
+using test::large_body;
 
 TEST_CASE("bodies moved into emit arrive intact and in order, the large ones taken over", "[native]") {
     test::TempDir dir;
@@ -27,7 +23,7 @@ TEST_CASE("bodies moved into emit arrive intact and in order, the large ones tak
     server.on("pair", [&](const ipcxx::Payload& data, ipcxx::Socket& from) {
         // No Catch2 assertion here (not thread-safe): the log says what went wrong.
         auto [i, text] = data.as<std::tuple<int, std::string>>();
-        const bool intact = text == body(i, text.size());
+        const bool intact = text == large_body(i, text.size());
         // The server's Socket::emit takes a moved body too; a small one is copied, its string kept.
         const bool large = text.size() >= 64 * 1024;
         std::pair<int, std::string> reply(i, std::move(text));
@@ -37,13 +33,13 @@ TEST_CASE("bodies moved into emit arrive intact and in order, the large ones tak
     });
     server.on("alone", [&](const ipcxx::Payload& data) {
         const auto text = data.as<std::string>();
-        server_log.add(text == body(99) ? "alone" : "corrupt alone");
+        server_log.add(text == large_body(99) ? "alone" : "corrupt alone");
     });
     server.serve();
     ipcxx::Client client{test::config_in(dir, "hello")};
     client.on("back", [&](const ipcxx::Payload& data) {
         const auto [i, text] = data.as<std::pair<int, std::string>>();
-        client_log.add(text == body(i, text.size()) ? std::to_string(i) : "corrupt " + std::to_string(i));
+        client_log.add(text == large_body(i, text.size()) ? std::to_string(i) : "corrupt " + std::to_string(i));
     });
     client.connect_to("world");
     REQUIRE(test::eventually([&] { return client.connected() && client.native(); }));
@@ -51,15 +47,15 @@ TEST_CASE("bodies moved into emit arrive intact and in order, the large ones tak
     constexpr int total = 8;
     for (int i = 0; i < total; ++i) {
         // Every other body is small (copied); all are moved in.
-        std::string text = body(i, i % 2 == 0 ? 300 * 1024 : 100);
+        std::string text = large_body(i, i % 2 == 0 ? 300 * 1024 : 100);
         REQUIRE_FALSE(client.emit("pair", std::forward_as_tuple(i, std::move(text))));
         CHECK(text.size() == (i % 2 == 0 ? 0u : 100u));  // a small body is copied, the string kept
     }
-    std::string alone = body(99);
+    std::string alone = large_body(99);
     REQUIRE_FALSE(client.emit("alone", std::move(alone)));
     CHECK(alone.empty());
     // A tuple that holds its body.
-    auto held = std::make_tuple(total, body(total));
+    auto held = std::make_tuple(total, large_body(total));
     REQUIRE_FALSE(client.emit("pair", std::move(held)));
     CHECK(std::get<1>(held).empty());
 
@@ -78,10 +74,7 @@ TEST_CASE("a body moved into emit on the JSON wire arrives as the same string", 
     test::TempDir dir;
     test::Log server_log;
     ipcxx::Server server{test::config_in(dir)};
-    server.on("m", [&](const ipcxx::Payload& data) {
-        const auto [i, text] = data.as<std::tuple<int, std::string>>();
-        server_log.add(text == body(i) ? std::to_string(i) : "corrupt " + std::to_string(i));
-    });
+    test::log_large_bodies(server, "m", server_log);
     server.serve();
     auto config = test::config_in(dir, "hello");
     config.wire = ipcxx::Wire::json;
@@ -89,7 +82,7 @@ TEST_CASE("a body moved into emit on the JSON wire arrives as the same string", 
     client.connect_to("world");
     REQUIRE(test::eventually([&] { return client.connected(); }));
     for (int i = 0; i < 3; ++i) {
-        std::string text = body(i);
+        std::string text = large_body(i);
         REQUIRE_FALSE(client.emit("m", std::forward_as_tuple(i, std::move(text))));
     }
     REQUIRE(server_log.wait_for_size(3));
@@ -102,11 +95,8 @@ TEST_CASE("a moved body whose emit is refused stays with the caller", "[native]"
     auto released = release.get_future().share();
     test::Log server_log;
     ipcxx::Server server{test::config_in(dir)};
-    server.on("m", [&](const ipcxx::Payload& data) {
-        released.wait();  // the server reads nothing more meanwhile: the client's queue fills
-        const auto [i, text] = data.as<std::tuple<int, std::string>>();
-        server_log.add(text == body(i) ? std::to_string(i) : "corrupt " + std::to_string(i));
-    });
+    // The server reads nothing more meanwhile: the client's queue fills.
+    test::log_large_bodies(server, "m", server_log, [&] { released.wait(); });
     server.serve();
     auto config = test::config_in(dir, "hello");
     config.max_message_size = 1u << 20;
@@ -129,15 +119,15 @@ TEST_CASE("a moved body whose emit is refused stays with the caller", "[native]"
     std::error_code refused;
     // The kernel's buffer and the 1 MiB queue hold a few dozen bodies at most.
     for (int i = 0; i < 200 && !refused; ++i) {
-        auto message = std::make_tuple(i, body(i));
-        std::string text = body(i);
+        auto message = std::make_tuple(i, large_body(i));
+        std::string text = large_body(i);
         // Every other one names the caller's string, the others move a tuple that holds one.
         refused = i % 2 == 0 ? client.emit("m", std::forward_as_tuple(i, std::move(text)))
                              : client.emit("m", std::move(message));
         const std::string& left = i % 2 == 0 ? text : std::get<1>(message);
         if (refused) {
             CHECK(refused == ipcxx::errc::queue_full);
-            CHECK(left == body(i));  // given back whole, ready for a retry
+            CHECK(left == large_body(i));  // given back whole, ready for a retry
         } else {
             CHECK(left.empty());
             ++accepted;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <tuple>
 #include <type_traits>
@@ -44,20 +45,24 @@ std::string& body_of(std::tuple<Ts...>& value) {
 template <class A>
 std::string& body_of(std::pair<A, std::string>& value) { return value.second; }
 
-// The value with its body replaced by `body`, everything else by reference (packs the same).
-inline const SharedBytes& with_body(const std::string&, const SharedBytes& body) { return body; }
-template <class Tuple, std::size_t... I>
-auto with_body_of_tuple(const Tuple& value, const SharedBytes& body, std::index_sequence<I...>) {
-    return std::tuple<const std::remove_reference_t<std::tuple_element_t<I, Tuple>>&..., const SharedBytes&>(
+// The value with its body (a string, or a tuple's or pair's last element) replaced by `body`,
+// everything else by reference (packs the same).
+template <class Body>
+const Body& with_body(const std::string&, const Body& body) { return body; }
+template <class Body>
+const Body& with_body(const std::string_view&, const Body& body) { return body; }
+template <class Tuple, class Body, std::size_t... I>
+auto with_body_of_tuple(const Tuple& value, const Body& body, std::index_sequence<I...>) {
+    return std::tuple<const std::remove_reference_t<std::tuple_element_t<I, Tuple>>&..., const Body&>(
         std::get<I>(value)..., body);
 }
-template <class... Ts>
-auto with_body(const std::tuple<Ts...>& value, const SharedBytes& body) {
+template <class Body, class... Ts>
+auto with_body(const std::tuple<Ts...>& value, const Body& body) {
     return with_body_of_tuple(value, body, std::make_index_sequence<sizeof...(Ts) - 1>());
 }
-template <class A>
-auto with_body(const std::pair<A, std::string>& value, const SharedBytes& body) {
-    return std::tuple<const A&, const SharedBytes&>(value.first, body);
+template <class Body, class A, class B>
+auto with_body(const std::pair<A, B>& value, const Body& body) {
+    return std::tuple<const A&, const Body&>(value.first, body);
 }
 
 // Calls send(value to pack) with the body of `value` taken over when it is large enough to be

@@ -17,10 +17,13 @@ namespace ipcxx::detail {
 constexpr std::size_t shared_body_threshold = 64 * 1024;
 
 // The body of a large SharedBytes that ended a value packed for emit, kept by reference with its
-// owner: what the packer hands over to the emit that queues it (Outbox::push's tail).
+// owner: what the packer hands over to the emit that queues it (Outbox::push's tail). Or a large
+// body lent by the caller for the emit's duration (`lent`, no owner): the emit either sees it
+// written or copies it before it returns (see lent_body.hpp).
 struct PackTail {
     std::shared_ptr<const void> owner;
     std::string_view bytes;
+    bool lent = false;
 };
 
 // A value packed for emit: `head`, the bytes in this thread's pack buffer (valid until the next pack
@@ -37,6 +40,7 @@ struct PackBuffer {
     std::string bytes;
     std::string_view tail;
     std::shared_ptr<const void> tail_owner;
+    bool tail_lent = false;
 
     void write(const char* data, std::size_t size) {
         if (!tail.empty()) settle();
@@ -53,16 +57,25 @@ struct PackBuffer {
         tail = body;
         tail_owner = owner;
     }
+    // A large body the caller lends for the emit's duration: kept by reference as the tail, like
+    // a shared one, but with no owner (copied in by settle() if anything follows it).
+    void write_lent(std::string_view body) {
+        if (!tail.empty()) settle();
+        tail = body;
+        tail_lent = true;
+    }
     // Copies a by-reference tail into `bytes`.
     void settle() {
         bytes.append(tail.data(), tail.size());
         tail = {};
         tail_owner.reset();
+        tail_lent = false;
     }
     void clear() {
         bytes.clear();
         tail = {};
         tail_owner.reset();
+        tail_lent = false;
     }
 };
 
@@ -75,6 +88,7 @@ public:
     void share_body(std::string_view body, const std::shared_ptr<const void>& owner) {
         buffer_.write_shared(body, owner);
     }
+    void lend_body(std::string_view body) { buffer_.write_lent(body); }
 
 private:
     PackBuffer& buffer_;
@@ -100,8 +114,9 @@ PackedForEmit pack_for_emit(const T& value) {
     SharingPacker(buffer).pack(value);
     PackedForEmit packed{buffer.bytes, std::nullopt};
     if (!buffer.tail.empty()) {
-        packed.tail = PackTail{std::move(buffer.tail_owner), buffer.tail};
+        packed.tail = PackTail{std::move(buffer.tail_owner), buffer.tail, buffer.tail_lent};
         buffer.tail = {};
+        buffer.tail_lent = false;
     }
     return packed;
 }
