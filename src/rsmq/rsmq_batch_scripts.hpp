@@ -1,4 +1,4 @@
-// ipcxx's batch scripts: several waiting sends, receives or deletes on one queue in one call each.
+// ipcxx's batch scripts: several waiting sends or receives on one queue in one call each.
 // Each does for every operation of its batch what rsmq 0.12.4's commands do for one (same keys,
 // values, ids and realtime notification), with rsmq's queue lookup done once inside the script.
 // They call TIME before writing, which Redis 7 allows: it replicates a script's effects, never the
@@ -19,7 +19,8 @@ namespace ipcxx::detail::rsmq {
 // (units: its length), so that a message that cannot exceed any maxsize (1024 at least) costs no check.
 // Stores every message that fits, under the id made of TIME's microseconds plus its position in the
 // batch, in base 36, and its random part; the ids are not returned: the caller makes the same ones
-// from the reply {TIME's seconds, TIME's microseconds, the queue's maxsize}. Or the error reply
+// from the reply {TIME's seconds, TIME's microseconds, the queue's maxsize, its delay} (which is also
+// the lookup of the lane's next batch, rsmq_batch.hpp's batch_send_write). Or the error reply
 // "queueNotFound". One PUBLISH of the queue's size after the batch. The base 36 digits above the last
 // two are made once per batch (TIME is far above 36^2 microseconds), not once per message.
 inline constexpr std::string_view batch_send_script =
@@ -83,7 +84,7 @@ inline constexpr std::string_view batch_send_script =
     "\t\tredis.call(\"PUBLISH\", ARGV[1], redis.call(\"ZCARD\", KEYS[1]))\n"
     "\tend\n"
     "end\n"
-    "return {t[1], t[2], maxsize}";
+    "return {t[1], t[2], maxsize, q[2]}";
 
 // KEYS: queue key, queue hash. ARGV: vt in seconds or "" (the queue's), the most messages to take.
 // Takes up to that many visible messages, oldest first, each as rsmq's receive script does (hidden
@@ -157,55 +158,6 @@ inline constexpr std::string_view batch_receive_script =
     "\tend\n"
     "end\n"
     "redis.call(\"HSET\", KEYS[2], unpack(counts, 1, c))\n"
-    "return out";
-
-// KEYS: queue key, queue hash. ARGV: distinct message ids. Per id rsmq's deleteMessage (ZREM, then
-// HDEL of the body, rc and fr), with one ZREM and one HDEL for the whole batch: found when both remove
-// something. Whether an id is in the sorted set is learnt in bulk, by ZADD NX of the missing ones at
-// -inf (no message has that score; the ZREM takes them out again), and only when some are missing per
-// id; whether it has fields, from its receive count (there once it was received, as before most
-// deletes), other calls only for an id without one. Returns the number of ids when all were found,
-// else 1 or 0 per id.
-inline constexpr std::string_view batch_delete_script =
-    "local n = #ARGV\n"
-    "local marks = {unpack(ARGV, 1, 2 * n)}\n"
-    "local counts = {unpack(ARGV)}\n"
-    "local fields = {unpack(ARGV, 1, 3 * n)}\n"
-    "for i = 1, n do\n"
-    "\tlocal id = ARGV[i]\n"
-    "\tlocal rc = id .. \":rc\"\n"
-    "\tmarks[2 * i - 1] = \"-inf\"\n"
-    "\tmarks[2 * i] = id\n"
-    "\tcounts[i] = rc\n"
-    "\tfields[3 * i - 2] = id\n"
-    "\tfields[3 * i - 1] = rc\n"
-    "\tfields[3 * i] = id .. \":fr\"\n"
-    "end\n"
-    "local missing = redis.call(\"ZADD\", KEYS[1], \"NX\", unpack(marks))\n"
-    "local received = redis.call(\"HMGET\", KEYS[2], unpack(counts))\n"
-    "local out = {unpack(ARGV)}\n"
-    "local all = missing == 0\n"
-    "for i = 1, n do\n"
-    "\tout[i] = 1\n"
-    "\tif not (received[i] or redis.call(\"HEXISTS\", KEYS[2], ARGV[i]) == 1 or\n"
-    "\t\tredis.call(\"HEXISTS\", KEYS[2], fields[3 * i]) == 1) then\n"
-    "\t\tout[i] = 0\n"
-    "\t\tall = false\n"
-    "\tend\n"
-    "end\n"
-    "if missing > 0 then\n"
-    "\tlocal scores = redis.call(\"ZMSCORE\", KEYS[1], unpack(ARGV))\n"
-    "\tfor i = 1, n do\n"
-    "\t\tif scores[i] == \"-inf\" then\n"
-    "\t\t\tout[i] = 0\n"
-    "\t\tend\n"
-    "\tend\n"
-    "end\n"
-    "redis.call(\"ZREM\", KEYS[1], unpack(ARGV))\n"
-    "redis.call(\"HDEL\", KEYS[2], unpack(fields))\n"
-    "if all then\n"
-    "\treturn n\n"
-    "end\n"
     "return out";
 
 }  // namespace ipcxx::detail::rsmq
