@@ -121,17 +121,43 @@ std::vector<std::string> batch_receive_args(std::optional<long long> vt, std::si
 RsmqError parse_batch_received(const RedisReply& reply, std::size_t count, std::vector<RsmqMessage>& out,
                                long long& now_ms) {
     out.clear();
+    if (reply.kind != RedisReply::Kind::array) return malformed("batch receive script");
     const auto& e = reply.elements;
-    if (reply.kind != RedisReply::Kind::array || e.empty() || (e.size() - 1) % 4 != 0 || (e.size() - 1) / 4 > count) {
-        return malformed("batch receive script");
+    // Pairs of body and id up to the time, the only integer in a body's place.
+    std::size_t end = 0;
+    while (end < e.size() && e[end].kind != RedisReply::Kind::integer) end += 2;
+    const std::size_t n = end / 2;
+    if (end >= e.size() || n > count || (e.size() - end - 1) % 3 != 0) return malformed("batch receive script");
+    const long long now = e[end].integer;
+    std::vector<RsmqMessage> messages(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& body = e[2 * i];
+        const auto& id = e[2 * i + 1];
+        if ((body.kind != RedisReply::Kind::bulk && !body.is_nil()) || id.kind != RedisReply::Kind::bulk) {
+            return malformed("batch receive script");
+        }
+        auto& message = messages[i];
+        message.id = id.text;
+        // A message whose body was deleted under it reads as nil; rsmq hands that on as null.
+        message.message = body.text;
+        message.rc = 1;
+        message.fr = now;
+        message.sent = sent_from_id(message.id);
     }
-    auto now = reply_integer(e[0]);
-    if (!now) return malformed("batch receive script");
-    std::vector<RsmqMessage> messages((e.size() - 1) / 4);
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-        if (!read_message(&e[1 + 4 * i], messages[i])) return malformed("batch receive script");
+    std::vector<bool> again(n);
+    for (std::size_t at = end + 1; at < e.size(); at += 3) {
+        const auto position = reply_integer(e[at]);
+        const auto rc = reply_integer(e[at + 1]);
+        const auto fr = reply_integer(e[at + 2]);
+        if (!position || *position < 1 || static_cast<std::size_t>(*position) > n || again[*position - 1] || !rc ||
+            !fr) {
+            return malformed("batch receive script");
+        }
+        again[*position - 1] = true;
+        messages[*position - 1].rc = *rc;
+        messages[*position - 1].fr = *fr;
     }
-    now_ms = *now;
+    now_ms = now;
     out = std::move(messages);
     return {};
 }

@@ -89,8 +89,11 @@ inline constexpr std::string_view batch_send_script =
 // KEYS: queue key, queue hash. ARGV: vt in seconds or "" (the queue's), the most messages to take.
 // Takes up to that many visible messages, oldest first, each as rsmq's receive script does (hidden
 // until now + vt, totalrecv, rc incremented, fr set on the first receive), with one call per kind of
-// command for the whole batch; first receives (the usual case) read no fr. Returns {now, id, body,
-// rc, fr, id, body, rc, fr, ...} with now the server's time in ms, or the error reply "queueNotFound".
+// command for the whole batch; first receives (the usual case) read no fr. Returns {body, id, body,
+// id, ..., now} with now the server's time in ms (an integer, where a body is a string or nil), then
+// for each message received before {its position (from 1), rc, fr}: a first receive's rc is 1 and
+// its fr now. The HMGET reply of bodies and counts is the reply, so no table is made for it. Or the
+// error reply "queueNotFound".
 inline constexpr std::string_view batch_receive_script =
     "local q = redis.call(\"HMGET\", KEYS[2], \"vt\", \"delay\", \"maxsize\")\n"
     "if not q[1] or not q[2] or not q[3] then\n"
@@ -108,7 +111,6 @@ inline constexpr std::string_view batch_receive_script =
     "if n == 0 then\n"
     "\treturn {now}\n"
     "end\n"
-    "local out = {now, unpack(ids, 1, 4 * n)}\n"
     "local hidden = {unpack(ids, 1, 2 * n)}\n"
     "local fields = {unpack(ids, 1, 2 * n)}\n"
     "local hidden_until = tostring(now + tonumber(vt) * 1000)\n"
@@ -121,40 +123,29 @@ inline constexpr std::string_view batch_receive_script =
     "end\n"
     "redis.call(\"ZADD\", KEYS[1], unpack(hidden))\n"
     "redis.call(\"HINCRBY\", KEYS[2], \"totalrecv\", n)\n"
-    "local values = redis.call(\"HMGET\", KEYS[2], unpack(fields))\n"
+    "local out = redis.call(\"HMGET\", KEYS[2], unpack(fields))\n"
     "local counts = {unpack(ids, 1, 4 * n)}\n"
     "local c = 0\n"
-    "local again = {}\n"
-    "local again_at = {}\n"
-    "local a = 0\n"
+    "local k = 2 * n + 1\n"
+    "out[k] = now\n"
     "for i = 1, n do\n"
     "\tlocal id = ids[i]\n"
-    "\tlocal rc = values[2 * i]\n"
-    "\tout[4 * i - 2] = id\n"
-    "\tout[4 * i - 1] = values[2 * i - 1]\n"
+    "\tlocal rc = out[2 * i]\n"
+    "\tout[2 * i] = id\n"
     "\tcounts[c + 1] = fields[2 * i]\n"
     "\tif rc then\n"
-    "\t\trc = tonumber(rc) + 1\n"
-    "\t\tout[4 * i] = rc\n"
-    "\t\tout[4 * i + 1] = false\n"
-    "\t\tcounts[c + 2] = tostring(rc)\n"
+    "\t\trc = tostring(tonumber(rc) + 1)\n"
+    "\t\tcounts[c + 2] = rc\n"
     "\t\tc = c + 2\n"
-    "\t\ta = a + 1\n"
-    "\t\tagain[a] = id .. \":fr\"\n"
-    "\t\tagain_at[a] = 4 * i + 1\n"
+    "\t\tout[k + 1] = i\n"
+    "\t\tout[k + 2] = rc\n"
+    "\t\tout[k + 3] = redis.call(\"HGET\", KEYS[2], id .. \":fr\")\n"
+    "\t\tk = k + 3\n"
     "\telse\n"
-    "\t\tout[4 * i] = 1\n"
-    "\t\tout[4 * i + 1] = now\n"
     "\t\tcounts[c + 2] = \"1\"\n"
     "\t\tcounts[c + 3] = id .. \":fr\"\n"
     "\t\tcounts[c + 4] = now_text\n"
     "\t\tc = c + 4\n"
-    "\tend\n"
-    "end\n"
-    "if a > 0 then\n"
-    "\tlocal firsts = redis.call(\"HMGET\", KEYS[2], unpack(again))\n"
-    "\tfor j = 1, a do\n"
-    "\t\tout[again_at[j]] = firsts[j]\n"
     "\tend\n"
     "end\n"
     "redis.call(\"HSET\", KEYS[2], unpack(counts, 1, c))\n"

@@ -142,14 +142,16 @@ TEST_CASE("rsmq batch: receive arguments and replies", "[rsmq]") {
     CHECK(messages.empty());
     CHECK(now == 1796459045000LL);
 
-    auto two = array({integer(1796459045001LL), bulk(id_a), bulk("first"), integer(1), integer(1796459045001LL),
-                      bulk(id_b), nil(), integer(3), bulk("1796459044000")});
+    // The first received for the first time, the second before (its body deleted under it).
+    auto two = array({bulk("first"), bulk(id_a), nil(), bulk(id_b), integer(1796459045001LL), integer(2), bulk("3"),
+                      bulk("1796459044000")});
     REQUIRE_FALSE(parse_batch_received(two, 2, messages, now));
     REQUIRE(messages.size() == 2);
     CHECK(messages[0].id == id_a);
     CHECK(messages[0].message == "first");
     CHECK(messages[0].rc == 1);
     CHECK(messages[0].fr == 1796459045001LL);
+    CHECK(messages[0].sent == sent_from_id(id_a));
     CHECK(messages[1].id == id_b);
     CHECK(messages[1].message.empty());  // deleted under it: rsmq's null
     CHECK(messages[1].rc == 3);
@@ -165,8 +167,16 @@ TEST_CASE("rsmq batch: receive arguments and replies", "[rsmq]") {
     refused(two, 1);                                            // more messages than asked for
     refused(array({}), 1);                                      // no time
     refused(array({bulk("soon")}), 1);                          // the time not a number
-    refused(array({integer(1), bulk(id_a), bulk("b"), integer(1)}), 1);  // a message cut short
-    refused(array({integer(1), integer(7), bulk("b"), integer(1), integer(1)}), 1);  // id not a string
+    refused(array({bulk("b"), bulk(id_a)}), 1);                 // no time after the messages
+    refused(array({bulk("b"), integer(7), integer(1)}), 1);     // id not a string
+    refused(array({integer(1), bulk(id_a), bulk("b")}), 1);     // a body where the time is
+    refused(array({bulk("b"), bulk(id_a), integer(1), integer(1), integer(2)}), 1);  // a receive before cut short
+    refused(array({bulk("b"), bulk(id_a), integer(1), integer(2), integer(2), integer(5)}), 1);  // no such position
+    refused(array({bulk("b"), bulk(id_a), integer(1), integer(0), integer(2), integer(5)}), 1);
+    refused(array({bulk("b"), bulk(id_a), integer(1), integer(1), integer(2), integer(5), integer(1), integer(3),
+                   integer(5)}),
+            1);                                                 // the same message twice
+    refused(array({bulk("b"), bulk(id_a), integer(1), integer(1), integer(2), nil()}), 1);  // fr missing
     refused(integer(0), 1);
 }
 
