@@ -499,4 +499,46 @@ TEST_CASE("rsmq interop: messages sent in a batch are read by rsmq, and rsmq's b
     CHECK(attributes.num("totalrecv") == 2 * static_cast<long long>(n));
 }
 
+TEST_CASE("rsmq interop: messages a busy lane sends by a transaction are read by rsmq", "[rsmq]") {
+    Both both;
+    run(both.rsmq.create_queue({"q"}));
+    ipcxx::RedisClient stats(test::redis_options(both.server.unix_url()));
+    test::reset_stats(stats);
+    constexpr std::size_t n = 4;
+    test::Outcomes<std::string> sent(2 * n);
+    test::together(both.rsmq, [&] {
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t later = n + i;
+            both.rsmq.send_message("q", "b" + std::to_string(i), std::nullopt,
+                                   [&both, &sent, later, first = sent.slot(i)](const ipcxx::RsmqError& error,
+                                                                               std::string id) {
+                                       // Its lane is busy until these callbacks end: the next call.
+                                       both.rsmq.send_message("q", "b" + std::to_string(later), std::nullopt,
+                                                              sent.slot(later));
+                                       first(error, std::move(id));
+                                   });
+        }
+    });
+    std::vector<std::string> ids;
+    for (auto& [error, id] : sent.wait()) {
+        REQUIRE_FALSE(error);
+        ids.push_back(id);
+    }
+    // The first batch by the script (EVALSHA, then EVAL on this fresh server), the later ones by transactions.
+    CHECK(test::command_calls(stats, "evalsha") == 1);
+    CHECK(test::command_calls(stats, "exec") >= 1);
+    for (std::size_t i = 0; i < 2 * n; ++i) {
+        // Oldest first: in the order sent.
+        auto got = both.ask("receiveMessage", R"({"qname":"q"})");
+        CHECK(got.str("id") == ids[i]);
+        CHECK(got.str("message") == "b" + std::to_string(i));
+        CHECK(got.num("rc") == 1);
+        CHECK(got.str("sentText") == js_text(ipcxx::detail::rsmq::sent_from_id(ids[i])));
+        CHECK(both.ask("deleteMessage", "{\"qname\":\"q\",\"id\":" + json_string(ids[i]) + "}").num("value") == 1);
+    }
+    auto attributes = both.ask("getQueueAttributes", R"({"qname":"q"})");
+    CHECK(attributes.num("msgs") == 0);
+    CHECK(attributes.num("totalsent") == 2 * static_cast<long long>(n));
+}
+
 }  // namespace test_rsmq_interop
