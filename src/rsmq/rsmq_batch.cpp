@@ -1,6 +1,6 @@
 #include "rsmq/rsmq_batch.hpp"
 
-#include <unordered_map>
+#include "ipcxx/error.hpp"
 
 #include "rsmq/rsmq_replies.hpp"
 #include "rsmq/rsmq_rules.hpp"
@@ -25,32 +25,92 @@ std::vector<std::string> batch_send_args(std::string_view realtime_channel, cons
     return args;
 }
 
+namespace {
+
+// As the script decides: only a message longer than any maxsize can be too long.
+Verdict too_long(std::string_view message, long long maxsize) {
+    if (message.size() > always_fits && utf16_length(message) > always_fits) return check_message(message, maxsize);
+    return {};
+}
+
+ServerTime time_at(long long micros) { return {micros / 1000000, micros % 1000000}; }
+
+}  // namespace
+
+long long micros_of(ServerTime time) noexcept { return time.seconds * 1000000 + time.micros; }
+
 RsmqError parse_batch_sent(const RedisReply& reply, const std::vector<BatchSend>& sends,
-                           std::vector<SendResult>& out) {
+                           std::vector<SendResult>& out, QueueState& state) {
     out.clear();
-    if (reply.kind != RedisReply::Kind::array || reply.elements.size() != 3) return malformed("batch send script");
+    if (reply.kind != RedisReply::Kind::array || reply.elements.size() != 4) return malformed("batch send script");
     const auto seconds = reply_integer(reply.elements[0]);
     const auto micros = reply_integer(reply.elements[1]);
     const auto& maxsize = reply.elements[2];
+    const auto delay = reply_integer(reply.elements[3]);
     if (!seconds || !micros || *seconds < 0 || *micros < 0 || *micros > 999999 ||
-        maxsize.kind != RedisReply::Kind::integer || check_maxsize(maxsize.integer)) {
+        maxsize.kind != RedisReply::Kind::integer || check_maxsize(maxsize.integer) || !delay ||
+        check_seconds("delay", *delay)) {
         return malformed("batch send script");
     }
     std::vector<SendResult> results(sends.size());
     for (std::size_t i = 0; i < sends.size(); ++i) {
-        // As the script decides: only a message longer than any maxsize can be too long.
-        Verdict too_long;
-        if (sends[i].message.size() > always_fits && utf16_length(sends[i].message) > always_fits) {
-            too_long = check_message(sends[i].message, maxsize.integer);
-        }
-        if (too_long) {
-            results[i].error = {too_long.code, too_long.message};
+        if (Verdict bad = too_long(sends[i].message, maxsize.integer)) {
+            results[i].error = {bad.code, bad.message};
         } else {
             const ServerTime at{*seconds, *micros + static_cast<long long>(i)};  // its position in the batch
             results[i].id = make_message_id(at, sends[i].random22);
         }
     }
     out = std::move(results);
+    state = {0, *delay, maxsize.integer, {*seconds, *micros}};
+    return {};
+}
+
+SendWrite batch_send_write(const QueueKeys& keys, const QueueState& state, long long first_micros,
+                           const std::vector<BatchSend>& sends) {
+    SendWrite write;
+    write.results.resize(sends.size());
+    std::vector<std::string> scored{"ZADD", keys.messages};
+    std::vector<std::string> bodies{"HSET", keys.hash};
+    scored.reserve(2 + 2 * sends.size());
+    bodies.reserve(2 + 2 * sends.size());
+    for (std::size_t i = 0; i < sends.size(); ++i) {
+        if (Verdict bad = too_long(sends[i].message, state.maxsize)) {
+            write.results[i].error = {bad.code, bad.message};
+            continue;
+        }
+        const ServerTime at = time_at(first_micros + static_cast<long long>(i));
+        std::string id = make_message_id(at, sends[i].random22);
+        scored.push_back(std::to_string(time_ms(at) + sends[i].delay.value_or(state.delay) * 1000));
+        scored.push_back(id);
+        bodies.push_back(id);
+        bodies.emplace_back(sends[i].message);
+        write.results[i].id = std::move(id);
+    }
+    const std::size_t written = (scored.size() - 2) / 2;
+    if (written > 0) {
+        write.commands.push_back(std::move(scored));
+        write.commands.push_back(std::move(bodies));
+        write.commands.push_back({"HINCRBY", keys.hash, "totalsent", std::to_string(written)});
+    }
+    write.commands.push_back({"HMGET", keys.hash, "vt", "delay", "maxsize"});
+    write.commands.push_back({"TIME"});
+    return write;
+}
+
+RsmqError parse_batch_written(const RedisReply& exec, std::optional<QueueState>& next) {
+    next.reset();
+    const auto& e = exec.elements;
+    if (exec.kind != RedisReply::Kind::array || (e.size() != 2 && e.size() != 5)) return malformed("batch send");
+    for (std::size_t i = 0; i + 2 < e.size(); ++i) {
+        if (e[i].kind == RedisReply::Kind::error) return from_redis_error(make_error_code(errc::redis_error_reply), e[i]);
+        if (e[i].kind != RedisReply::Kind::integer) return malformed("batch send");
+    }
+    RedisReply lookup;
+    lookup.kind = RedisReply::Kind::array;
+    lookup.elements.assign(e.end() - 2, e.end());
+    QueueState state;
+    if (!parse_queue_state(lookup, state)) next = state;
     return {};
 }
 
@@ -61,50 +121,80 @@ std::vector<std::string> batch_receive_args(std::optional<long long> vt, std::si
 RsmqError parse_batch_received(const RedisReply& reply, std::size_t count, std::vector<RsmqMessage>& out,
                                long long& now_ms) {
     out.clear();
+    if (reply.kind != RedisReply::Kind::array) return malformed("batch receive script");
     const auto& e = reply.elements;
-    if (reply.kind != RedisReply::Kind::array || e.empty() || (e.size() - 1) % 4 != 0 || (e.size() - 1) / 4 > count) {
-        return malformed("batch receive script");
+    // Pairs of body and id up to the time, the only integer in a body's place.
+    std::size_t end = 0;
+    while (end < e.size() && e[end].kind != RedisReply::Kind::integer) end += 2;
+    const std::size_t n = end / 2;
+    if (end >= e.size() || n > count || (e.size() - end - 1) % 3 != 0) return malformed("batch receive script");
+    const long long now = e[end].integer;
+    std::vector<RsmqMessage> messages(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& body = e[2 * i];
+        const auto& id = e[2 * i + 1];
+        if ((body.kind != RedisReply::Kind::bulk && !body.is_nil()) || id.kind != RedisReply::Kind::bulk) {
+            return malformed("batch receive script");
+        }
+        auto& message = messages[i];
+        message.id = id.text;
+        // A message whose body was deleted under it reads as nil; rsmq hands that on as null.
+        message.message = body.text;
+        message.rc = 1;
+        message.fr = now;
+        message.sent = sent_from_id(message.id);
     }
-    auto now = reply_integer(e[0]);
-    if (!now) return malformed("batch receive script");
-    std::vector<RsmqMessage> messages((e.size() - 1) / 4);
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-        if (!read_message(&e[1 + 4 * i], messages[i])) return malformed("batch receive script");
+    std::vector<bool> again(n);
+    for (std::size_t at = end + 1; at < e.size(); at += 3) {
+        const auto position = reply_integer(e[at]);
+        const auto rc = reply_integer(e[at + 1]);
+        const auto fr = reply_integer(e[at + 2]);
+        if (!position || *position < 1 || static_cast<std::size_t>(*position) > n || again[*position - 1] || !rc ||
+            !fr) {
+            return malformed("batch receive script");
+        }
+        again[*position - 1] = true;
+        messages[*position - 1].rc = *rc;
+        messages[*position - 1].fr = *fr;
     }
-    now_ms = *now;
+    now_ms = now;
     out = std::move(messages);
     return {};
 }
 
-DistinctIds distinct_ids(const std::vector<std::string_view>& ids) {
-    DistinctIds distinct;
-    std::unordered_map<std::string_view, std::size_t> seen;
-    for (const auto id : ids) {
-        auto [it, first] = seen.try_emplace(id, distinct.ids.size());
-        if (first) {
-            distinct.first.emplace_back(distinct.ids.size());
-            distinct.ids.emplace_back(id);
-        } else {
-            distinct.first.emplace_back(std::nullopt);
-        }
+std::vector<std::vector<std::string>> batch_delete_commands(const QueueKeys& keys,
+                                                            const std::vector<std::string_view>& ids) {
+    // Built in place: an initializer list would copy every string once more.
+    std::vector<std::vector<std::string>> commands(2 * ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        auto& zrem = commands[2 * i];
+        zrem.reserve(3);
+        zrem.emplace_back("ZREM");
+        zrem.push_back(keys.messages);
+        zrem.emplace_back(ids[i]);
+        auto& hdel = commands[2 * i + 1];
+        hdel.reserve(5);
+        hdel.emplace_back("HDEL");
+        hdel.push_back(keys.hash);
+        hdel.emplace_back(ids[i]);
+        for (const char* suffix : {":rc", ":fr"}) hdel.emplace_back(ids[i]).append(suffix);
     }
-    return distinct;
+    return commands;
 }
 
-RsmqError parse_batch_deleted(const RedisReply& reply, std::size_t count, std::vector<bool>& out) {
+RsmqError parse_batch_deleted(const RedisReply& exec, std::size_t count, std::vector<bool>& out) {
     out.clear();
-    if (reply.kind == RedisReply::Kind::integer && reply.integer >= 0 &&
-        static_cast<std::size_t>(reply.integer) == count) {
-        out.assign(count, true);  // every id was there
-        return {};
-    }
-    if (reply.kind != RedisReply::Kind::array || reply.elements.size() != count) return malformed("batch delete script");
-    std::vector<bool> found;
-    for (const auto& element : reply.elements) {
-        if (element.kind != RedisReply::Kind::integer || (element.integer != 0 && element.integer != 1)) {
-            return malformed("batch delete script");
+    const auto& e = exec.elements;
+    if (exec.kind != RedisReply::Kind::array || e.size() != 2 * count) return malformed("batch delete");
+    std::vector<bool> found(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        for (const auto* removed : {&e[2 * i], &e[2 * i + 1]}) {
+            if (removed->kind == RedisReply::Kind::error) {
+                return from_redis_error(make_error_code(errc::redis_error_reply), *removed);
+            }
+            if (removed->kind != RedisReply::Kind::integer || removed->integer < 0) return malformed("batch delete");
         }
-        found.push_back(element.integer == 1);
+        found[i] = e[2 * i].integer == 1 && e[2 * i + 1].integer > 0;
     }
     out = std::move(found);
     return {};

@@ -1,6 +1,6 @@
-// The arguments of ipcxx's batch scripts (rsmq_batch_scripts.hpp) and the reading of their replies,
-// without a socket. A malformed reply fails the whole batch with errc::redis_protocol_error naming
-// the script.
+// The arguments of ipcxx's batch scripts (rsmq_batch_scripts.hpp), the commands of the batches that
+// need no script, and the reading of their replies, without a socket. A malformed reply fails the
+// whole batch with errc::redis_protocol_error naming the script or transaction.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +11,8 @@
 
 #include "ipcxx/redis.hpp"
 #include "ipcxx/rsmq.hpp"
+#include "rsmq/rsmq_replies.hpp"
+#include "rsmq/rsmq_rules.hpp"
 
 namespace ipcxx::detail::rsmq {
 
@@ -34,22 +36,36 @@ struct SendResult {
 
 // ARGV of batch_send_script.
 std::vector<std::string> batch_send_args(std::string_view realtime_channel, const std::vector<BatchSend>& sends);
-// Its reply: one result per message of `sends` (as sent, in order), with the ids the script gave them.
+// Its reply: one result per message of `sends` (as sent, in order), with the ids the script gave them,
+// and in `state` the queue's delay and maxsize and the TIME the ids start from (vt is not read).
 RsmqError parse_batch_sent(const RedisReply& reply, const std::vector<BatchSend>& sends,
-                           std::vector<SendResult>& out);
+                           std::vector<SendResult>& out, QueueState& state);
+
+// A batch send without a script, after a lookup `state` of the queue: what goes between MULTI and
+// EXEC (ZADD of every message that fits, HSET of their bodies, HINCRBY totalsent; then HMGET of the
+// settings and TIME, the lookup of the lane's next batch), and each message's result. Ids are made
+// from `first_micros` (microseconds since the epoch) plus the message's position in the batch.
+struct SendWrite {
+    std::vector<std::vector<std::string>> commands;
+    std::vector<SendResult> results;
+};
+SendWrite batch_send_write(const QueueKeys& keys, const QueueState& state, long long first_micros,
+                           const std::vector<BatchSend>& sends);
+// The EXEC reply of such a write: a write that failed as its error; the lookup at its end into
+// `next`, none when it did not find the queue.
+RsmqError parse_batch_written(const RedisReply& exec, std::optional<QueueState>& next);
+// Microseconds since the epoch of TIME.
+long long micros_of(ServerTime time) noexcept;
 // ARGV of batch_receive_script: `count` messages with visibility timeout `vt` (none: the queue's).
 std::vector<std::string> batch_receive_args(std::optional<long long> vt, std::size_t count);
 // Its reply: at most `count` messages, oldest first, and the server's time in ms.
 RsmqError parse_batch_received(const RedisReply& reply, std::size_t count, std::vector<RsmqMessage>& out,
                                long long& now_ms);
-// The ids of a batch delete, each once (batch_delete_script's ARGV), and for each id of `ids` the
-// index of its first occurrence there, or none for a repeat (found by the first, not again).
-struct DistinctIds {
-    std::vector<std::string> ids;
-    std::vector<std::optional<std::size_t>> first;
-};
-DistinctIds distinct_ids(const std::vector<std::string_view>& ids);
-// The reply of batch_delete_script for `count` distinct ids: whether each was there.
-RsmqError parse_batch_deleted(const RedisReply& reply, std::size_t count, std::vector<bool>& out);
+// A batch delete: rsmq's commands for each id (ZREM of the id, HDEL of its body, rc and fr), in one
+// MULTI ... EXEC; an id given twice is found by the first only, as two deletes in a row.
+std::vector<std::vector<std::string>> batch_delete_commands(const QueueKeys& keys,
+                                                            const std::vector<std::string_view>& ids);
+// Its EXEC reply for `count` ids: whether each was there (both its ZREM and its HDEL removed something).
+RsmqError parse_batch_deleted(const RedisReply& exec, std::size_t count, std::vector<bool>& out);
 
 }  // namespace ipcxx::detail::rsmq

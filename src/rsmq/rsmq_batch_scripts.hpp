@@ -1,4 +1,4 @@
-// ipcxx's batch scripts: several waiting sends, receives or deletes on one queue in one call each.
+// ipcxx's batch scripts: several waiting sends or receives on one queue in one call each.
 // Each does for every operation of its batch what rsmq 0.12.4's commands do for one (same keys,
 // values, ids and realtime notification), with rsmq's queue lookup done once inside the script.
 // They call TIME before writing, which Redis 7 allows: it replicates a script's effects, never the
@@ -19,7 +19,8 @@ namespace ipcxx::detail::rsmq {
 // (units: its length), so that a message that cannot exceed any maxsize (1024 at least) costs no check.
 // Stores every message that fits, under the id made of TIME's microseconds plus its position in the
 // batch, in base 36, and its random part; the ids are not returned: the caller makes the same ones
-// from the reply {TIME's seconds, TIME's microseconds, the queue's maxsize}. Or the error reply
+// from the reply {TIME's seconds, TIME's microseconds, the queue's maxsize, its delay} (which is also
+// the lookup of the lane's next batch, rsmq_batch.hpp's batch_send_write). Or the error reply
 // "queueNotFound". One PUBLISH of the queue's size after the batch. The base 36 digits above the last
 // two are made once per batch (TIME is far above 36^2 microseconds), not once per message.
 inline constexpr std::string_view batch_send_script =
@@ -83,13 +84,16 @@ inline constexpr std::string_view batch_send_script =
     "\t\tredis.call(\"PUBLISH\", ARGV[1], redis.call(\"ZCARD\", KEYS[1]))\n"
     "\tend\n"
     "end\n"
-    "return {t[1], t[2], maxsize}";
+    "return {t[1], t[2], maxsize, q[2]}";
 
 // KEYS: queue key, queue hash. ARGV: vt in seconds or "" (the queue's), the most messages to take.
 // Takes up to that many visible messages, oldest first, each as rsmq's receive script does (hidden
 // until now + vt, totalrecv, rc incremented, fr set on the first receive), with one call per kind of
-// command for the whole batch; first receives (the usual case) read no fr. Returns {now, id, body,
-// rc, fr, id, body, rc, fr, ...} with now the server's time in ms, or the error reply "queueNotFound".
+// command for the whole batch; first receives (the usual case) read no fr. Returns {body, id, body,
+// id, ..., now} with now the server's time in ms (an integer, where a body is a string or nil), then
+// for each message received before {its position (from 1), rc, fr}: a first receive's rc is 1 and
+// its fr now. The HMGET reply of bodies and counts is the reply, so no table is made for it. Or the
+// error reply "queueNotFound".
 inline constexpr std::string_view batch_receive_script =
     "local q = redis.call(\"HMGET\", KEYS[2], \"vt\", \"delay\", \"maxsize\")\n"
     "if not q[1] or not q[2] or not q[3] then\n"
@@ -107,7 +111,6 @@ inline constexpr std::string_view batch_receive_script =
     "if n == 0 then\n"
     "\treturn {now}\n"
     "end\n"
-    "local out = {now, unpack(ids, 1, 4 * n)}\n"
     "local hidden = {unpack(ids, 1, 2 * n)}\n"
     "local fields = {unpack(ids, 1, 2 * n)}\n"
     "local hidden_until = tostring(now + tonumber(vt) * 1000)\n"
@@ -120,92 +123,32 @@ inline constexpr std::string_view batch_receive_script =
     "end\n"
     "redis.call(\"ZADD\", KEYS[1], unpack(hidden))\n"
     "redis.call(\"HINCRBY\", KEYS[2], \"totalrecv\", n)\n"
-    "local values = redis.call(\"HMGET\", KEYS[2], unpack(fields))\n"
+    "local out = redis.call(\"HMGET\", KEYS[2], unpack(fields))\n"
     "local counts = {unpack(ids, 1, 4 * n)}\n"
     "local c = 0\n"
-    "local again = {}\n"
-    "local again_at = {}\n"
-    "local a = 0\n"
+    "local k = 2 * n + 1\n"
+    "out[k] = now\n"
     "for i = 1, n do\n"
     "\tlocal id = ids[i]\n"
-    "\tlocal rc = values[2 * i]\n"
-    "\tout[4 * i - 2] = id\n"
-    "\tout[4 * i - 1] = values[2 * i - 1]\n"
+    "\tlocal rc = out[2 * i]\n"
+    "\tout[2 * i] = id\n"
     "\tcounts[c + 1] = fields[2 * i]\n"
     "\tif rc then\n"
-    "\t\trc = tonumber(rc) + 1\n"
-    "\t\tout[4 * i] = rc\n"
-    "\t\tout[4 * i + 1] = false\n"
-    "\t\tcounts[c + 2] = tostring(rc)\n"
+    "\t\trc = tostring(tonumber(rc) + 1)\n"
+    "\t\tcounts[c + 2] = rc\n"
     "\t\tc = c + 2\n"
-    "\t\ta = a + 1\n"
-    "\t\tagain[a] = id .. \":fr\"\n"
-    "\t\tagain_at[a] = 4 * i + 1\n"
+    "\t\tout[k + 1] = i\n"
+    "\t\tout[k + 2] = rc\n"
+    "\t\tout[k + 3] = redis.call(\"HGET\", KEYS[2], id .. \":fr\")\n"
+    "\t\tk = k + 3\n"
     "\telse\n"
-    "\t\tout[4 * i] = 1\n"
-    "\t\tout[4 * i + 1] = now\n"
     "\t\tcounts[c + 2] = \"1\"\n"
     "\t\tcounts[c + 3] = id .. \":fr\"\n"
     "\t\tcounts[c + 4] = now_text\n"
     "\t\tc = c + 4\n"
     "\tend\n"
     "end\n"
-    "if a > 0 then\n"
-    "\tlocal firsts = redis.call(\"HMGET\", KEYS[2], unpack(again))\n"
-    "\tfor j = 1, a do\n"
-    "\t\tout[again_at[j]] = firsts[j]\n"
-    "\tend\n"
-    "end\n"
     "redis.call(\"HSET\", KEYS[2], unpack(counts, 1, c))\n"
-    "return out";
-
-// KEYS: queue key, queue hash. ARGV: distinct message ids. Per id rsmq's deleteMessage (ZREM, then
-// HDEL of the body, rc and fr), with one ZREM and one HDEL for the whole batch: found when both remove
-// something. Whether an id is in the sorted set is learnt in bulk, by ZADD NX of the missing ones at
-// -inf (no message has that score; the ZREM takes them out again), and only when some are missing per
-// id; whether it has fields, from its receive count (there once it was received, as before most
-// deletes), other calls only for an id without one. Returns the number of ids when all were found,
-// else 1 or 0 per id.
-inline constexpr std::string_view batch_delete_script =
-    "local n = #ARGV\n"
-    "local marks = {unpack(ARGV, 1, 2 * n)}\n"
-    "local counts = {unpack(ARGV)}\n"
-    "local fields = {unpack(ARGV, 1, 3 * n)}\n"
-    "for i = 1, n do\n"
-    "\tlocal id = ARGV[i]\n"
-    "\tlocal rc = id .. \":rc\"\n"
-    "\tmarks[2 * i - 1] = \"-inf\"\n"
-    "\tmarks[2 * i] = id\n"
-    "\tcounts[i] = rc\n"
-    "\tfields[3 * i - 2] = id\n"
-    "\tfields[3 * i - 1] = rc\n"
-    "\tfields[3 * i] = id .. \":fr\"\n"
-    "end\n"
-    "local missing = redis.call(\"ZADD\", KEYS[1], \"NX\", unpack(marks))\n"
-    "local received = redis.call(\"HMGET\", KEYS[2], unpack(counts))\n"
-    "local out = {unpack(ARGV)}\n"
-    "local all = missing == 0\n"
-    "for i = 1, n do\n"
-    "\tout[i] = 1\n"
-    "\tif not (received[i] or redis.call(\"HEXISTS\", KEYS[2], ARGV[i]) == 1 or\n"
-    "\t\tredis.call(\"HEXISTS\", KEYS[2], fields[3 * i]) == 1) then\n"
-    "\t\tout[i] = 0\n"
-    "\t\tall = false\n"
-    "\tend\n"
-    "end\n"
-    "if missing > 0 then\n"
-    "\tlocal scores = redis.call(\"ZMSCORE\", KEYS[1], unpack(ARGV))\n"
-    "\tfor i = 1, n do\n"
-    "\t\tif scores[i] == \"-inf\" then\n"
-    "\t\t\tout[i] = 0\n"
-    "\t\tend\n"
-    "\tend\n"
-    "end\n"
-    "redis.call(\"ZREM\", KEYS[1], unpack(ARGV))\n"
-    "redis.call(\"HDEL\", KEYS[2], unpack(fields))\n"
-    "if all then\n"
-    "\treturn n\n"
-    "end\n"
     "return out";
 
 }  // namespace ipcxx::detail::rsmq

@@ -61,7 +61,6 @@ RsmqImpl::RsmqImpl(asio::io_context& io, std::shared_ptr<IoThread> thread, std::
       dead_letter_script_(std::string(rsmq::receive_or_dead_letter_script)),
       batch_send_script_(std::string(rsmq::batch_send_script)),
       batch_receive_script_(std::string(rsmq::batch_receive_script)),
-      batch_delete_script_(std::string(rsmq::batch_delete_script)),
       send_lanes_(rsmq::max_batch),
       receive_lanes_(rsmq::max_batch),
       delete_lanes_(rsmq::max_batch) {
@@ -242,7 +241,9 @@ void RsmqImpl::send_message(std::string qname, std::string message, std::optiona
                        rsmq::check_message(message, rsmq::unlimited_maxsize);
     if (exact) return send_message_rsmq(std::move(qname), std::move(message), delay, std::move(done));
     if (send_lanes_.add(qname, PendingSend{std::move(message), delay, std::move(done), {}})) {
-        asio::post(io_, [self = shared_from_this(), qname] { self->send_batch(qname, self->send_lanes_.next(qname)); });
+        asio::post(io_, [self = shared_from_this(), qname] {
+            self->send_batch(qname, self->send_lanes_.next(qname), std::nullopt, 0);
+        });
     }
 }
 
@@ -442,21 +443,42 @@ std::vector<rsmq::BatchSend> RsmqImpl::batch_sends(const std::vector<PendingSend
     return sends;
 }
 
-void RsmqImpl::send_batch(const std::string& qname, std::vector<PendingSend> batch) {
+void RsmqImpl::send_batch(const std::string& qname, std::vector<PendingSend> batch,
+                          std::optional<rsmq::QueueState> looked_up, long long floor_micros) {
     for (auto& pending : batch) pending.random22 = rsmq::random_id_suffix();
+    auto self = shared_from_this();
+    if (looked_up && !options_.realtime) {
+        // No script: the lookup came with the previous call's reply, at most a round trip ago as in
+        // rsmq. Ids keep the order sent across calls, even when TIME has moved less than a batch.
+        const long long first = std::max(rsmq::micros_of(looked_up->time), floor_micros);
+        auto write = rsmq::batch_send_write(rsmq::queue_keys(options_.ns, qname), *looked_up, first, batch_sends(batch));
+        const long long next_floor = first + static_cast<long long>(batch.size());
+        return transaction(std::move(write.commands),
+                           [self, qname, batch = std::move(batch), results = std::move(write.results), next_floor](
+                               const RsmqError& error, const RedisReply& exec) mutable {
+                               std::optional<rsmq::QueueState> next;
+                               const RsmqError failed = error ? error : rsmq::parse_batch_written(exec, next);
+                               self->sent_batch(qname, std::move(batch), failed, std::move(results), next, next_floor);
+                           });
+    }
     const std::string channel = options_.realtime ? rsmq::queue_keys(options_.ns, qname).realtime : std::string();
     auto args = rsmq::batch_send_args(channel, batch_sends(batch));
-    auto self = shared_from_this();
     batch_call(batch_send_script_, qname, std::move(args),
                [self, qname, batch = std::move(batch)](const RsmqError& error, const RedisReply& reply) mutable {
-                   self->sent_batch(qname, std::move(batch), error, reply);
+                   std::vector<rsmq::SendResult> results;
+                   rsmq::QueueState state;
+                   const RsmqError failed =
+                       error ? error : rsmq::parse_batch_sent(reply, batch_sends(batch), results, state);
+                   std::optional<rsmq::QueueState> next;
+                   if (!failed) next = state;
+                   const long long next_floor = rsmq::micros_of(state.time) + static_cast<long long>(batch.size());
+                   self->sent_batch(qname, std::move(batch), failed, std::move(results), next, next_floor);
                });
 }
 
-void RsmqImpl::sent_batch(const std::string& qname, std::vector<PendingSend> batch, const RsmqError& error,
-                          const RedisReply& reply) {
-    std::vector<rsmq::SendResult> results;
-    const RsmqError failed = error ? error : rsmq::parse_batch_sent(reply, batch_sends(batch), results);
+void RsmqImpl::sent_batch(const std::string& qname, std::vector<PendingSend> batch, const RsmqError& failed,
+                          std::vector<rsmq::SendResult> results, std::optional<rsmq::QueueState> next_lookup,
+                          long long next_floor) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
         if (failed) {
             call([&] { batch[i].done(failed, std::string()); });
@@ -466,7 +488,7 @@ void RsmqImpl::sent_batch(const std::string& qname, std::vector<PendingSend> bat
     }
     // After the callbacks, so that what they send joins the next call.
     auto next = send_lanes_.next(qname);
-    if (!next.empty()) send_batch(qname, std::move(next));
+    if (!next.empty()) send_batch(qname, std::move(next), next_lookup, next_floor);
 }
 
 void RsmqImpl::receive_batch(const std::string& lane, std::vector<std::shared_ptr<Wait>> batch) {
@@ -495,25 +517,22 @@ void RsmqImpl::received_batch(const std::string& lane, std::vector<std::shared_p
 
 void RsmqImpl::delete_batch(const std::string& qname, std::vector<PendingDelete> batch) {
     std::vector<std::string_view> ids;
+    ids.reserve(batch.size());
     for (const auto& pending : batch) ids.push_back(pending.id);
-    auto distinct = rsmq::distinct_ids(ids);
+    auto commands = rsmq::batch_delete_commands(rsmq::queue_keys(options_.ns, qname), ids);
     auto self = shared_from_this();
-    batch_call(batch_delete_script_, qname, std::move(distinct.ids),
-               [self, qname, batch = std::move(batch), first = std::move(distinct.first)](
-                   const RsmqError& error, const RedisReply& reply) mutable {
-                   self->deleted_batch(qname, std::move(batch), first, error, reply);
-               });
+    transaction(std::move(commands), [self, qname, batch = std::move(batch)](const RsmqError& error,
+                                                                            const RedisReply& exec) mutable {
+        self->deleted_batch(qname, std::move(batch), error, exec);
+    });
 }
 
-void RsmqImpl::deleted_batch(const std::string& qname, std::vector<PendingDelete> batch,
-                             const std::vector<std::optional<std::size_t>>& first, const RsmqError& error,
-                             const RedisReply& reply) {
-    const std::size_t distinct = static_cast<std::size_t>(std::count_if(
-        first.begin(), first.end(), [](const auto& index) { return index.has_value(); }));
+void RsmqImpl::deleted_batch(const std::string& qname, std::vector<PendingDelete> batch, const RsmqError& error,
+                             const RedisReply& exec) {
     std::vector<bool> found;
-    const RsmqError failed = error ? error : rsmq::parse_batch_deleted(reply, distinct, found);
+    const RsmqError failed = error ? error : rsmq::parse_batch_deleted(exec, batch.size(), found);
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        call([&] { batch[i].done(failed, !failed && first[i] && found[*first[i]]); });
+        call([&] { batch[i].done(failed, !failed && found[i]); });
     }
     auto next = delete_lanes_.next(qname);
     if (!next.empty()) delete_batch(qname, std::move(next));

@@ -1,6 +1,6 @@
 // RsmqImpl: rsmq's operations as runs of Redis commands on a RedisClient, the blocking receive
 // and the dead-letter receive of ipcxx; by default sends, receives and deletes waiting on one queue
-// go out together as one batch script call.
+// go out together as one call: a batch script, or a transaction of plain commands.
 #pragma once
 
 #include <atomic>
@@ -91,18 +91,22 @@ private:
                     ExecHandler done);
     // The messages of a send batch as its script's arguments take them (views into `batch`).
     static std::vector<rsmq::BatchSend> batch_sends(const std::vector<PendingSend>& batch);
-    void send_batch(const std::string& qname, std::vector<PendingSend> batch);
-    void sent_batch(const std::string& qname, std::vector<PendingSend> batch, const RsmqError& error,
-                    const RedisReply& reply);
+    // By the batch send script, or with `looked_up` (the lookup that came with the lane's previous
+    // call) by a transaction of plain commands, with ids from `floor_micros` on at least.
+    void send_batch(const std::string& qname, std::vector<PendingSend> batch,
+                    std::optional<rsmq::QueueState> looked_up, long long floor_micros);
+    // Hands each caller its result, then starts the lane's next batch with the lookup, if any, that
+    // came with this one.
+    void sent_batch(const std::string& qname, std::vector<PendingSend> batch, const RsmqError& failed,
+                    std::vector<rsmq::SendResult> results, std::optional<rsmq::QueueState> next_lookup,
+                    long long next_floor);
     // Receive lanes are named "<qname>\n<vt>" (vt empty: the queue's).
     void receive_batch(const std::string& lane, std::vector<std::shared_ptr<Wait>> batch);
     void received_batch(const std::string& lane, std::vector<std::shared_ptr<Wait>> batch, const RsmqError& error,
                         const RedisReply& reply);
     void delete_batch(const std::string& qname, std::vector<PendingDelete> batch);
-    // `first`: per delete of `batch`, its id's index among the distinct ids sent (none: a repeat).
-    void deleted_batch(const std::string& qname, std::vector<PendingDelete> batch,
-                       const std::vector<std::optional<std::size_t>>& first, const RsmqError& error,
-                       const RedisReply& reply);
+    void deleted_batch(const std::string& qname, std::vector<PendingDelete> batch, const RsmqError& error,
+                       const RedisReply& exec);
     void wait_then_attempt(std::shared_ptr<Wait> wait, long long server_now_ms);
     // Subscribes to the queue's realtime channel (once per queue).
     void watch(const std::string& qname);
@@ -125,7 +129,6 @@ private:
     RedisScript dead_letter_script_;
     RedisScript batch_send_script_;
     RedisScript batch_receive_script_;
-    RedisScript batch_delete_script_;
     rsmq::BatchLanes<PendingSend> send_lanes_;
     rsmq::BatchLanes<std::shared_ptr<Wait>> receive_lanes_;
     rsmq::BatchLanes<PendingDelete> delete_lanes_;

@@ -1,5 +1,5 @@
 // Helpers of the rsmq batch tests: operations started together inside one callback, their outcomes
-// collected with a deadline, and the script calls Redis counted.
+// collected with a deadline, and the script and other calls Redis counted.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -61,16 +61,18 @@ private:
     std::vector<std::future<Outcome>> futures_;
 };
 
-// EVALSHA and EVAL calls since the last CONFIG RESETSTAT, from INFO commandstats.
-inline long long script_calls(ipcxx::RedisClient& client) {
+// Calls of `command` (lower case) since the last CONFIG RESETSTAT, from INFO commandstats.
+inline long long command_calls(ipcxx::RedisClient& client, const std::string& command) {
     auto stats = redis_run(client, {"INFO", "commandstats"});
     REQUIRE(stats.ended);
-    long long calls = 0;
-    for (const std::string name : {"cmdstat_evalsha:calls=", "cmdstat_eval:calls="}) {
-        const auto at = stats.reply.text.find(name);
-        if (at != std::string::npos) calls += std::atoll(stats.reply.text.c_str() + at + name.size());
-    }
-    return calls;
+    const std::string name = "cmdstat_" + command + ":calls=";
+    const auto at = stats.reply.text.find(name);
+    return at == std::string::npos ? 0 : std::atoll(stats.reply.text.c_str() + at + name.size());
+}
+
+// EVALSHA and EVAL calls since the last CONFIG RESETSTAT.
+inline long long script_calls(ipcxx::RedisClient& client) {
+    return command_calls(client, "evalsha") + command_calls(client, "eval");
 }
 
 inline void reset_stats(ipcxx::RedisClient& client) { REQUIRE(redis_run(client, {"CONFIG", "RESETSTAT"}).ended); }

@@ -1,9 +1,12 @@
 // Batching in ipcxx::Rsmq against a real redis-server: operations that wait on one queue go out as
-// one script call, and every caller still gets its own result, as rsmq would give it.
+// one call (a script, or a transaction of rsmq's commands), and every caller still gets its own result, as rsmq would give it.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <future>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -102,6 +105,64 @@ TEST_CASE("rsmq batch: concurrent sends, receives and deletes each get their own
     attributes = s.rsmq.get_queue_attributes("q").get();
     CHECK(attributes.msgs == 0);
     CHECK(attributes.totalrecv == static_cast<long long>(n));
+}
+
+TEST_CASE("rsmq batch: sends that keep their lane busy go without a script, in the order sent", "[rsmq]") {
+    Setup s;
+    s.rsmq.create_queue({"q"}).get();
+    constexpr std::size_t n = 160;
+    constexpr std::size_t window = 16;
+
+    test::reset_stats(s.stats);
+    std::mutex mutex;
+    std::vector<std::string> ids(n);
+    std::size_t started = 0;
+    std::size_t ended = 0;
+    std::promise<void> all_sent;
+    auto sent = all_sent.get_future();
+    // Each send's callback starts the next, on the I/O thread: the lane is never idle until the end.
+    std::function<void()> start_next = [&] {
+        std::size_t i = 0;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (started == n) return;
+            i = started++;
+        }
+        s.rsmq.send_message("q", "m" + std::to_string(i), std::nullopt,
+                            [&, i](const ipcxx::RsmqError& error, std::string id) {
+                                bool last = false;
+                                {
+                                    std::lock_guard<std::mutex> lock(mutex);
+                                    ids[i] = error ? "failed: " + error.message : std::move(id);
+                                    last = ++ended == n;
+                                }
+                                if (last) all_sent.set_value();
+                                start_next();
+                            });
+    };
+    test::together(s.rsmq, [&] {
+        for (std::size_t i = 0; i < window; ++i) start_next();
+    });
+    REQUIRE(sent.wait_for(60s) == std::future_status::ready);
+    // The first batch by the script (EVALSHA, then EVAL on this fresh server), every later one by a
+    // transaction with the lookup of the one before.
+    CHECK(test::command_calls(s.stats, "evalsha") == 1);
+    CHECK(test::command_calls(s.stats, "exec") >= static_cast<long long>((n - window) / window));
+    for (std::size_t i = 0; i < n; ++i) {
+        INFO(i << ": " << ids[i]);
+        REQUIRE(ids[i].size() == 32);
+        if (i > 0) CHECK(ids[i - 1].substr(0, 10) < ids[i].substr(0, 10));
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        auto message = s.rsmq.receive_message("q").get();
+        REQUIRE(message);
+        CHECK(message->id == ids[i]);
+        CHECK(message->message == "m" + std::to_string(i));
+        CHECK(message->sent == ipcxx::detail::rsmq::sent_from_id(message->id));
+    }
+    auto attributes = s.rsmq.get_queue_attributes("q").get();
+    CHECK(attributes.totalsent == static_cast<long long>(n));
+    CHECK(attributes.hiddenmsgs == static_cast<long long>(n));
 }
 
 TEST_CASE("rsmq batch: a message too long gets rsmq's error and the others of its batch their ids", "[rsmq]") {

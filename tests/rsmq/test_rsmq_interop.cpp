@@ -442,6 +442,18 @@ TEST_CASE("rsmq extension: a message received too often goes to the dead-letter 
     CHECK(run(both.rsmq.get_queue_attributes("jobs")).msgs == 1);  // left where it was
 }
 
+// Node receives and deletes the messages "b0", "b1", ... of queue q, oldest first: `ids`, in order.
+void node_receives_in_order(Both& both, const std::vector<std::string>& ids) {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        auto got = both.ask("receiveMessage", R"({"qname":"q"})");
+        CHECK(got.str("id") == ids[i]);
+        CHECK(got.str("message") == "b" + std::to_string(i));
+        CHECK(got.num("rc") == 1);
+        CHECK(got.str("sentText") == js_text(ipcxx::detail::rsmq::sent_from_id(ids[i])));
+        CHECK(both.ask("deleteMessage", "{\"qname\":\"q\",\"id\":" + json_string(ids[i]) + "}").num("value") == 1);
+    }
+}
+
 TEST_CASE("rsmq interop: messages sent in a batch are read by rsmq, and rsmq's by a batch", "[rsmq]") {
     ipcxx::RsmqOptions options;
     options.realtime = true;
@@ -461,15 +473,7 @@ TEST_CASE("rsmq interop: messages sent in a batch are read by rsmq, and rsmq's b
     // One notification per call, the last with every message counted.
     auto note = both.node.wait_line([](const PeerLine& l) { return l.is("notification") && l.num("count") == static_cast<std::int64_t>(n); }, 10s);
     CHECK(note);
-    for (std::size_t i = 0; i < n; ++i) {
-        // Oldest first: in the order sent.
-        auto got = both.ask("receiveMessage", R"({"qname":"q"})");
-        CHECK(got.str("id") == ids[i]);
-        CHECK(got.str("message") == "b" + std::to_string(i));
-        CHECK(got.num("rc") == 1);
-        CHECK(got.str("sentText") == js_text(ipcxx::detail::rsmq::sent_from_id(ids[i])));
-        CHECK(both.ask("deleteMessage", "{\"qname\":\"q\",\"id\":" + json_string(ids[i]) + "}").num("value") == 1);
-    }
+    node_receives_in_order(both, ids);
 
     std::vector<std::string> node_ids;
     for (std::size_t i = 0; i < n; ++i) {
@@ -497,6 +501,40 @@ TEST_CASE("rsmq interop: messages sent in a batch are read by rsmq, and rsmq's b
     CHECK(attributes.num("msgs") == 0);
     CHECK(attributes.num("totalsent") == 2 * static_cast<long long>(n));
     CHECK(attributes.num("totalrecv") == 2 * static_cast<long long>(n));
+}
+
+TEST_CASE("rsmq interop: messages a busy lane sends by a transaction are read by rsmq", "[rsmq]") {
+    Both both;
+    run(both.rsmq.create_queue({"q"}));
+    ipcxx::RedisClient stats(test::redis_options(both.server.unix_url()));
+    test::reset_stats(stats);
+    constexpr std::size_t n = 4;
+    test::Outcomes<std::string> sent(2 * n);
+    test::together(both.rsmq, [&] {
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t later = n + i;
+            both.rsmq.send_message("q", "b" + std::to_string(i), std::nullopt,
+                                   [&both, &sent, later, first = sent.slot(i)](const ipcxx::RsmqError& error,
+                                                                               std::string id) {
+                                       // Its lane is busy until these callbacks end: the next call.
+                                       both.rsmq.send_message("q", "b" + std::to_string(later), std::nullopt,
+                                                              sent.slot(later));
+                                       first(error, std::move(id));
+                                   });
+        }
+    });
+    std::vector<std::string> ids;
+    for (auto& [error, id] : sent.wait()) {
+        REQUIRE_FALSE(error);
+        ids.push_back(id);
+    }
+    // The first batch by the script (EVALSHA, then EVAL on this fresh server), the later ones by transactions.
+    CHECK(test::command_calls(stats, "evalsha") == 1);
+    CHECK(test::command_calls(stats, "exec") >= 1);
+    node_receives_in_order(both, ids);
+    auto attributes = both.ask("getQueueAttributes", R"({"qname":"q"})");
+    CHECK(attributes.num("msgs") == 0);
+    CHECK(attributes.num("totalsent") == 2 * static_cast<long long>(n));
 }
 
 }  // namespace test_rsmq_interop

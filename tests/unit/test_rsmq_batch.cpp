@@ -1,5 +1,6 @@
-// ipcxx's rsmq batches without Redis: the batch scripts' arguments, the reading of their replies
-// (malformed ones refused with a clear error), and the lanes that gather waiting operations.
+// ipcxx's rsmq batches without Redis: the batch scripts' arguments, the commands of the batches
+// without a script, the reading of their replies (malformed ones refused with a clear error), and
+// the lanes that gather waiting operations.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -41,8 +42,10 @@ TEST_CASE("rsmq batch: a send reply gives each message its id from TIME and its 
     std::vector<BatchSend> sends{{"a", std::nullopt, random_a}, {long_body, std::nullopt, "unused"},
                                  {"c", 5, random_c}};
     std::vector<SendResult> results;
+    QueueState state;
     // TIME 1796459044 s 999999 µs: the third message's microseconds roll over into the next second.
-    REQUIRE_FALSE(parse_batch_sent(array({bulk("1796459044"), bulk("999999"), integer(1024)}), sends, results));
+    REQUIRE_FALSE(parse_batch_sent(array({bulk("1796459044"), bulk("999999"), integer(1024), bulk("7")}), sends,
+                                   results, state));
     REQUIRE(results.size() == 3);
     CHECK(results[0].id == make_message_id({1796459044, 999999}, random_a));
     CHECK(results[0].id.size() == 32);
@@ -52,23 +55,81 @@ TEST_CASE("rsmq batch: a send reply gives each message its id from TIME and its 
     CHECK(results[1].id.empty());
     CHECK(results[2].id == make_message_id({1796459045, 1}, random_c));
     CHECK(sent_from_id(results[2].id) == 1796459045000.001);
+    // The lookup for the lane's next batch.
+    CHECK(state.delay == 7);
+    CHECK(state.maxsize == 1024);
+    CHECK(micros_of(state.time) == 1796459044999999LL);
 
     // Without a limit the long one has its id too.
-    REQUIRE_FALSE(parse_batch_sent(array({bulk("1796459044"), bulk("5"), integer(-1)}), sends, results));
+    REQUIRE_FALSE(parse_batch_sent(array({bulk("1796459044"), bulk("5"), integer(-1), bulk("0")}), sends, results, state));
     CHECK(results[1].id == make_message_id({1796459044, 6}, "unused"));
 
     auto refused = [&](const RedisReply& reply) {
-        auto error = parse_batch_sent(reply, sends, results);
+        auto error = parse_batch_sent(reply, sends, results, state);
         CHECK(error.code == errc::redis_protocol_error);
         CHECK(error.message == "unexpected reply to rsmq's batch send script");
         CHECK(results.empty());
     };
     refused(bulk("1796459044"));                                              // not an array
-    refused(array({bulk("1796459044"), bulk("5")}));                          // no maxsize
-    refused(array({bulk("1796459044"), bulk("soon"), integer(1024)}));        // the time not a number
-    refused(array({bulk("1796459044"), bulk("1000000"), integer(1024)}));     // microseconds out of range
-    refused(array({bulk("1796459044"), bulk("5"), integer(100)}));            // not a maxsize rsmq allows
-    refused(array({bulk("1796459044"), bulk("5"), bulk("1024")}));
+    refused(array({bulk("1796459044"), bulk("5"), integer(1024)}));                  // no delay
+    refused(array({bulk("1796459044"), bulk("soon"), integer(1024), bulk("0")}));    // the time not a number
+    refused(array({bulk("1796459044"), bulk("1000000"), integer(1024), bulk("0")})); // microseconds out of range
+    refused(array({bulk("1796459044"), bulk("5"), integer(100), bulk("0")}));        // not a maxsize rsmq allows
+    refused(array({bulk("1796459044"), bulk("5"), bulk("1024"), bulk("0")}));
+    refused(array({bulk("1796459044"), bulk("5"), integer(1024), bulk("-1")}));      // not a delay rsmq allows
+}
+
+TEST_CASE("rsmq batch: a send without a script writes what fits, ids from the floor, and looks up the next", "[rsmq]") {
+    const auto keys = queue_keys("rsmq", "q");
+    const std::string long_body(1025, 'x');
+    const std::string random_a = "exTm3GsPeCMvBDZsbaDYGa";
+    const std::string random_c = "exTm3GsPeCMvBDZsbaDYGc";
+    std::vector<BatchSend> sends{{"a", std::nullopt, random_a}, {long_body, std::nullopt, "unused"},
+                                 {"c", 5, random_c}};
+    const QueueState state{30, 2, 1024, {1796459044, 999999}};
+    // The floor is a microsecond past TIME: the ids start there, the third in the next second.
+    const auto write = batch_send_write(keys, state, 1796459045000000LL - 1, sends);
+    REQUIRE(write.results.size() == 3);
+    const std::string id_first = make_message_id({1796459044, 999999}, random_a);
+    const std::string id_third = make_message_id({1796459045, 1}, random_c);
+    CHECK(write.results[0].id == id_first);
+    CHECK(write.results[1].error.code == errc::rsmq_message_too_long);
+    CHECK(write.results[1].id.empty());
+    CHECK(write.results[2].id == id_third);
+    using Args = std::vector<std::string>;
+    CHECK(write.commands == std::vector<Args>{{"ZADD", "rsmq:q", "1796459046999", id_first, "1796459050000", id_third},
+                                              {"HSET", "rsmq:q:Q", id_first, "a", id_third, "c"},
+                                              {"HINCRBY", "rsmq:q:Q", "totalsent", "2"},
+                                              {"HMGET", "rsmq:q:Q", "vt", "delay", "maxsize"},
+                                              {"TIME"}});
+    // Nothing fits: only the lookup.
+    const auto none = batch_send_write(keys, state, 0, {{long_body, std::nullopt, "unused"}});
+    CHECK(none.commands == std::vector<Args>{{"HMGET", "rsmq:q:Q", "vt", "delay", "maxsize"}, {"TIME"}});
+
+    const auto lookup = array({bulk("30"), bulk("0"), bulk("65536")});
+    const auto time = array({bulk("1796459046"), bulk("12")});
+    std::optional<QueueState> next;
+    REQUIRE_FALSE(parse_batch_written(array({integer(2), integer(2), integer(12), lookup, time}), next));
+    REQUIRE(next);
+    CHECK(next->delay == 0);
+    CHECK(next->maxsize == 65536);
+    CHECK(micros_of(next->time) == 1796459046000012LL);
+    REQUIRE_FALSE(parse_batch_written(array({lookup, time}), next));
+    CHECK(next);
+    // The queue gone meanwhile: written, but no lookup for the next batch.
+    REQUIRE_FALSE(parse_batch_written(array({integer(2), integer(2), integer(12), array({nil(), nil(), nil()}), time}), next));
+    CHECK_FALSE(next);
+
+    auto wrong = error("WRONGTYPE Operation against a key holding the wrong kind of value");
+    auto failed = parse_batch_written(array({wrong, integer(2), integer(12), lookup, time}), next);
+    CHECK(failed.code == errc::redis_error_reply);
+    CHECK(failed.message == wrong.text);
+    for (const auto& bad : {array({integer(2), lookup, time}), array({lookup}), integer(1),
+                            array({bulk("2"), integer(2), integer(12), lookup, time})}) {
+        auto refused = parse_batch_written(bad, next);
+        CHECK(refused.code == errc::redis_protocol_error);
+        CHECK(refused.message == "unexpected reply to rsmq's batch send");
+    }
 }
 
 TEST_CASE("rsmq batch: receive arguments and replies", "[rsmq]") {
@@ -81,14 +142,16 @@ TEST_CASE("rsmq batch: receive arguments and replies", "[rsmq]") {
     CHECK(messages.empty());
     CHECK(now == 1796459045000LL);
 
-    auto two = array({integer(1796459045001LL), bulk(id_a), bulk("first"), integer(1), integer(1796459045001LL),
-                      bulk(id_b), nil(), integer(3), bulk("1796459044000")});
+    // The first received for the first time, the second before (its body deleted under it).
+    auto two = array({bulk("first"), bulk(id_a), nil(), bulk(id_b), integer(1796459045001LL), integer(2), bulk("3"),
+                      bulk("1796459044000")});
     REQUIRE_FALSE(parse_batch_received(two, 2, messages, now));
     REQUIRE(messages.size() == 2);
     CHECK(messages[0].id == id_a);
     CHECK(messages[0].message == "first");
     CHECK(messages[0].rc == 1);
     CHECK(messages[0].fr == 1796459045001LL);
+    CHECK(messages[0].sent == sent_from_id(id_a));
     CHECK(messages[1].id == id_b);
     CHECK(messages[1].message.empty());  // deleted under it: rsmq's null
     CHECK(messages[1].rc == 3);
@@ -104,29 +167,46 @@ TEST_CASE("rsmq batch: receive arguments and replies", "[rsmq]") {
     refused(two, 1);                                            // more messages than asked for
     refused(array({}), 1);                                      // no time
     refused(array({bulk("soon")}), 1);                          // the time not a number
-    refused(array({integer(1), bulk(id_a), bulk("b"), integer(1)}), 1);  // a message cut short
-    refused(array({integer(1), integer(7), bulk("b"), integer(1), integer(1)}), 1);  // id not a string
+    refused(array({bulk("b"), bulk(id_a)}), 1);                 // no time after the messages
+    refused(array({bulk("b"), integer(7), integer(1)}), 1);     // id not a string
+    refused(array({integer(1), bulk(id_a), bulk("b")}), 1);     // a body where the time is
+    refused(array({bulk("b"), bulk(id_a), integer(1), integer(1), integer(2)}), 1);  // a receive before cut short
+    refused(array({bulk("b"), bulk(id_a), integer(1), integer(2), integer(2), integer(5)}), 1);  // no such position
+    refused(array({bulk("b"), bulk(id_a), integer(1), integer(0), integer(2), integer(5)}), 1);
+    refused(array({bulk("b"), bulk(id_a), integer(1), integer(1), integer(2), integer(5), integer(1), integer(3),
+                   integer(5)}),
+            1);                                                 // the same message twice
+    refused(array({bulk("b"), bulk(id_a), integer(1), integer(1), integer(2), nil()}), 1);  // fr missing
     refused(integer(0), 1);
 }
 
-TEST_CASE("rsmq batch: delete replies, and each id sent once", "[rsmq]") {
+TEST_CASE("rsmq batch: deletes are rsmq's commands for each id, found when both removed something", "[rsmq]") {
+    using Args = std::vector<std::string>;
+    CHECK(batch_delete_commands(queue_keys("rsmq", "q"), {id_a, id_b, id_a}) ==
+          std::vector<Args>{{"ZREM", "rsmq:q", id_a},
+                            {"HDEL", "rsmq:q:Q", id_a, id_a + ":rc", id_a + ":fr"},
+                            {"ZREM", "rsmq:q", id_b},
+                            {"HDEL", "rsmq:q:Q", id_b, id_b + ":rc", id_b + ":fr"},
+                            {"ZREM", "rsmq:q", id_a},
+                            {"HDEL", "rsmq:q:Q", id_a, id_a + ":rc", id_a + ":fr"}});
+    CHECK(batch_delete_commands(queue_keys("rsmq", "q"), {}).empty());
+
     std::vector<bool> found;
-    REQUIRE_FALSE(parse_batch_deleted(array({integer(1), integer(0), integer(1)}), 3, found));
-    CHECK(found == std::vector<bool>{true, false, true});
-    REQUIRE_FALSE(parse_batch_deleted(integer(3), 3, found));  // the count: every one found
-    CHECK(found == std::vector<bool>{true, true, true});
-    for (const auto& bad : {array({integer(1)}), array({integer(1), integer(2)}), array({integer(1), bulk("1")}),
-                            integer(1), integer(3), integer(-2)}) {
-        auto error = parse_batch_deleted(bad, 2, found);
-        CHECK(error.code == errc::redis_protocol_error);
-        CHECK(error.message == "unexpected reply to rsmq's batch delete script");
+    // Found; already gone (the same id again); in the set without fields; fields without the set.
+    REQUIRE_FALSE(parse_batch_deleted(
+        array({integer(1), integer(3), integer(0), integer(0), integer(1), integer(0), integer(0), integer(1)}), 4,
+        found));
+    CHECK(found == std::vector<bool>{true, false, false, false});
+    for (const auto& bad : {array({integer(1)}), array({integer(1), integer(1), integer(1)}),
+                            array({integer(1), bulk("1")}), array({integer(-1), integer(1)}), integer(1)}) {
+        auto refused = parse_batch_deleted(bad, 1, found);
+        CHECK(refused.code == errc::redis_protocol_error);
+        CHECK(refused.message == "unexpected reply to rsmq's batch delete");
         CHECK(found.empty());
     }
-
-    const auto distinct = distinct_ids({id_a, id_b, id_a, id_a, id_b});
-    CHECK(distinct.ids == std::vector<std::string>{id_a, id_b});
-    CHECK(distinct.first == std::vector<std::optional<std::size_t>>{0, 1, std::nullopt, std::nullopt, std::nullopt});
-    CHECK(distinct_ids({}).ids.empty());
+    auto failed = parse_batch_deleted(array({error("WRONGTYPE x"), integer(1)}), 1, found);
+    CHECK(failed.code == errc::redis_error_reply);
+    CHECK(found.empty());
 }
 
 TEST_CASE("rsmq batch: a lane starts a call when idle and gathers what waits meanwhile", "[rsmq]") {
