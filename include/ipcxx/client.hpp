@@ -103,10 +103,10 @@ public:
     /// Emits `event` with `data` packed by msgpack-c. Returns an error code when the message is
     /// refused (nothing is queued then); an accepted one is delivered or reported (see above).
     /// A std::string or std::string_view body of 64 KiB or more (alone, or last in a std::tuple or
-    /// std::pair) is lent rather than copied: called from a thread that does not run this client's
-    /// I/O, emit waits while the body is written straight from the caller's memory (a few
-    /// milliseconds at most; then what is left is copied), so the caller may change it as soon as
-    /// emit returns.
+    /// std::pair) is lent rather than copied when the client has an I/O thread of the library's
+    /// and emit is called from another thread: emit waits while the body is written straight from
+    /// the caller's memory (a few milliseconds at most; then what is left is copied), so the caller
+    /// may change it as soon as emit returns. On a caller's io_context it is copied.
     template <class T>
     std::error_code emit(std::string_view event, const T& data) {
         if constexpr (detail::lends_body_v<T>) {

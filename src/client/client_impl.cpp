@@ -279,10 +279,11 @@ std::error_code ClientImpl::emit(std::string_view event, std::string_view msgpac
 
 std::error_code ClientImpl::emit_with_tail(std::string_view event, std::string_view head, const PackTail& tail) {
     if (config_->raw_buffer || sync_) return emit(event, joined(head, tail));
-    // A lent body is queued by reference only where waiting for its write cannot wait for this
-    // very thread; elsewhere it is copied (a tail without an owner).
+    // A lent body is queued by reference only where a thread of the library's own writes it while
+    // this one waits: not on that thread, nor on a caller's io_context, whose loop the caller may be
+    // about to run itself. Elsewhere it is copied (a tail without an owner).
     Lender lender;
-    bool lend = tail.lent && !on_io_thread();
+    bool lend = tail.lent && io_keepalive_ && !on_io_thread();
     std::string& frame = encode_buffer();
     std::string detail;
     Outbox::Push pushed;
