@@ -15,10 +15,11 @@
 
 #include "ipcxx/detail/lent_body.hpp"
 
+// Named, not anonymous: in a unity build the other outbox tests' helpers are in scope too.
+namespace outbox_lent_test {
+
 using ipcxx::detail::Lender;
 using ipcxx::detail::Outbox;
-
-namespace {
 
 constexpr std::size_t big = Outbox::share_threshold;
 constexpr std::chrono::milliseconds now{0};
@@ -39,8 +40,6 @@ ipcxx::detail::PackedForEmit pack_lending(const T& value) {
     });
     return packed;
 }
-
-}  // namespace
 
 TEST_CASE("lent body: a large text body is packed by reference, with the bytes a copy would have", "[outbox]") {
     const std::string text(big, 't');
@@ -147,3 +146,5 @@ TEST_CASE("lent body: a lent piece is let go once written, or when the write fai
         CHECK(lender.released(now));
     }
 }
+
+}  // namespace outbox_lent_test
