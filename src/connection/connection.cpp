@@ -474,9 +474,13 @@ void Connection::do_write() {
     }
 }
 
-bool Connection::write_pieces(const Outbox::Batch& batch, std::size_t round) {
+void Connection::gather_write_buffers(const Outbox::Batch& batch) {
     write_buffers_.clear();
     batch.for_each_piece([this](std::string_view piece) { write_buffers_.emplace_back(piece.data(), piece.size()); });
+}
+
+bool Connection::write_pieces(const Outbox::Batch& batch, std::size_t round) {
+    gather_write_buffers(batch);
     std::error_code ec;
     std::size_t now = round < synchronous_write_rounds || batch.lent ? stream_.write_now(write_buffers_, ec) : 0;
     if (batch.lent && !ec && now < batch.size) now = write_lent(batch, now, ec);
@@ -484,8 +488,7 @@ bool Connection::write_pieces(const Outbox::Batch& batch, std::size_t round) {
     if (batch.lent) {
         // The lenders may go on once their bytes are copied: the I/O loop writes the copies.
         outbox_->copy_lent_in_flight();
-        write_buffers_.clear();
-        batch.for_each_piece([this](std::string_view piece) { write_buffers_.emplace_back(piece.data(), piece.size()); });
+        gather_write_buffers(batch);
     }
     consume_buffers(write_buffers_, now);
     stream_.async_write(write_buffers_,

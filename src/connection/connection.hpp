@@ -171,6 +171,8 @@ private:
     // Writes a batch that holds shared pieces (one gathered write); false when the write goes on
     // asynchronously or writing must stop.
     bool write_pieces(const Outbox::Batch& batch, std::size_t round);
+    // write_buffers_ := the batch's pieces, in order.
+    void gather_write_buffers(const Outbox::Batch& batch);
     // A batch with lent pieces, `written` bytes of it on the socket: their lenders wait, so it is
     // written now, waiting for room up to Outbox::lent_wait (plain sockets). Returns the bytes
     // written in all; `write_buffers_` is left without them.
