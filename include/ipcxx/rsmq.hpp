@@ -33,9 +33,9 @@ struct RsmqOptions {
     bool realtime = false;
     /// Issue rsmq 0.12.4's own command sequence for every operation (a `MULTI HMGET TIME EXEC`
     /// lookup before each send and receive, `MULTI ZREM HDEL EXEC` per delete). By default sends,
-    /// receives (with the same `vt`) and deletes on one queue that wait while a call of the same kind
-    /// is in flight go out together as one script call of ipcxx's: the same keys, ids, values,
-    /// notifications, results and errors in fewer Redis calls.
+    /// receives (with the same `vt`) and deletes on one queue that wait while calls of the same kind
+    /// are in flight (up to two) go out together as one call: the same keys, ids, values,
+    /// notifications, results and errors in fewer Redis calls (docs/rsmq.md, "Batches").
     bool rsmq_commands = false;
 };
 

@@ -402,6 +402,9 @@ void RedisImpl::on_read(std::uint64_t attempt, std::error_code ec, std::size_t n
         }
         if (!handle_reply(std::move(reply))) return;
         if (attempt != attempt_ || !stream_) return;  // a callback closed the client
+        // What the reply's callback sent goes out now, not after the rest of this read: Redis runs it
+        // while the later replies are handled (the next commands gather until this write ends).
+        if (!writing_) flush();
     }
     arm_timeout();
     read();

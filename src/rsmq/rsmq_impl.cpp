@@ -61,9 +61,9 @@ RsmqImpl::RsmqImpl(asio::io_context& io, std::shared_ptr<IoThread> thread, std::
       dead_letter_script_(std::string(rsmq::receive_or_dead_letter_script)),
       batch_send_script_(std::string(rsmq::batch_send_script)),
       batch_receive_script_(std::string(rsmq::batch_receive_script)),
-      send_lanes_(rsmq::max_batch),
-      receive_lanes_(rsmq::max_batch),
-      delete_lanes_(rsmq::max_batch) {
+      send_lanes_(rsmq::max_batch, rsmq::min_split),
+      receive_lanes_(rsmq::max_batch, rsmq::min_split),
+      delete_lanes_(rsmq::max_batch, rsmq::min_split) {
     for (const RedisScript* script : {&receive_script_, &pop_script_, &visibility_script_}) {
         cluster_scripts_.emplace(script->sha1, RedisScript(cluster_script_variant(script->text, 1)));
     }
@@ -241,9 +241,7 @@ void RsmqImpl::send_message(std::string qname, std::string message, std::optiona
                        rsmq::check_message(message, rsmq::unlimited_maxsize);
     if (exact) return send_message_rsmq(std::move(qname), std::move(message), delay, std::move(done));
     if (send_lanes_.add(qname, PendingSend{std::move(message), delay, std::move(done), {}})) {
-        asio::post(io_, [self = shared_from_this(), qname] {
-            self->send_batch(qname, self->send_lanes_.next(qname), std::nullopt, 0);
-        });
+        schedule_start(LaneKind::send, qname);
     }
 }
 
@@ -308,9 +306,7 @@ void RsmqImpl::delete_message(std::string qname, std::string id, Rsmq::FoundHand
     if (bad) return post([done, bad] { done(to_error(bad), false); });
     if (!options_.rsmq_commands) {
         if (delete_lanes_.add(qname, PendingDelete{std::move(id), std::move(done)})) {
-            asio::post(io_, [self = shared_from_this(), qname] {
-                self->delete_batch(qname, self->delete_lanes_.next(qname));
-            });
+            schedule_start(LaneKind::remove, qname);
         }
         return;
     }
@@ -382,7 +378,7 @@ void RsmqImpl::attempt(std::shared_ptr<Wait> wait) {
     }
     const std::string lane = receive_lane(wait->qname, vt);
     if (receive_lanes_.add(lane, std::move(wait))) {
-        asio::post(io_, [self = shared_from_this(), lane] { self->receive_batch(lane, self->receive_lanes_.next(lane)); });
+        schedule_start(LaneKind::receive, lane);
     }
 }
 
@@ -443,22 +439,79 @@ std::vector<rsmq::BatchSend> RsmqImpl::batch_sends(const std::vector<PendingSend
     return sends;
 }
 
-void RsmqImpl::send_batch(const std::string& qname, std::vector<PendingSend> batch,
-                          std::optional<rsmq::QueueState> looked_up, long long floor_micros) {
+void RsmqImpl::schedule_start(LaneKind kind, const std::string& lane) {
+    bool first = false;
+    {
+        std::lock_guard<std::mutex> lock(starts_mutex_);
+        first = starts_.empty();
+        starts_.emplace_back(kind, lane);
+    }
+    if (first) asio::post(io_, [self = shared_from_this()] { self->run_starts(); });
+}
+
+void RsmqImpl::run_starts() {
+    std::vector<std::pair<LaneKind, std::string>> starts;
+    {
+        std::lock_guard<std::mutex> lock(starts_mutex_);
+        starts.swap(starts_);
+    }
+    for (const auto& [kind, lane] : starts) {
+        switch (kind) {
+        case LaneKind::send:
+            issue_sends(lane, false, nullptr);
+            break;
+        case LaneKind::receive:
+            issue(receive_lanes_, lane, false, [&](auto batch) { receive_batch(lane, std::move(batch)); });
+            break;
+        case LaneKind::remove:
+            issue(delete_lanes_, lane, false, [&](auto batch) { delete_batch(lane, std::move(batch)); });
+            break;
+        }
+    }
+}
+
+template <class Item, class Write>
+void RsmqImpl::issue(rsmq::BatchLanes<Item>& lanes, const std::string& lane, bool one_ended, const Write& write) {
+    std::lock_guard<std::mutex> lock(issue_mutex_);
+    for (auto& batch : one_ended ? lanes.ended(lane, 2) : lanes.start(lane, 2)) write(std::move(batch));
+}
+
+void RsmqImpl::issue_sends(const std::string& qname, bool one_ended, const SendClock* came_back) {
+    std::lock_guard<std::mutex> lock(issue_mutex_);
+    auto clock = send_clocks_.find(qname);
+    if (came_back != nullptr) {
+        if (clock == send_clocks_.end()) clock = send_clocks_.emplace(qname, SendClock{}).first;
+        clock->second.lookup = came_back->lookup;
+        clock->second.floor = std::max(clock->second.floor, came_back->floor);
+    }
+    // Two calls in flight only by transaction: their ids come from one clock, in the order issued,
+    // where two scripts would each read TIME.
+    const bool transactions = clock != send_clocks_.end() && clock->second.lookup && !options_.realtime;
+    const std::size_t depth = transactions ? 2 : 1;
+    auto batches = one_ended ? send_lanes_.ended(qname, depth) : send_lanes_.start(qname, depth);
+    for (auto& batch : batches) send_batch(qname, std::move(batch));
+    // An idle lane forgets its lookup: its next call looks the queue up afresh, as rsmq does per send.
+    if (batches.empty() && clock != send_clocks_.end() && send_lanes_.idle(qname)) send_clocks_.erase(clock);
+}
+
+void RsmqImpl::send_batch(const std::string& qname, std::vector<PendingSend> batch) {
     for (auto& pending : batch) pending.random22 = rsmq::random_id_suffix();
     auto self = shared_from_this();
-    if (looked_up && !options_.realtime) {
-        // No script: the lookup came with the previous call's reply, at most a round trip ago as in
-        // rsmq. Ids keep the order sent across calls, even when TIME has moved less than a batch.
-        const long long first = std::max(rsmq::micros_of(looked_up->time), floor_micros);
-        auto write = rsmq::batch_send_write(rsmq::queue_keys(options_.ns, qname), *looked_up, first, batch_sends(batch));
-        const long long next_floor = first + static_cast<long long>(batch.size());
+    const auto clock = send_clocks_.find(qname);
+    if (clock != send_clocks_.end() && clock->second.lookup && !options_.realtime) {
+        // No script: the lookup came with an earlier call's reply, a round trip or two ago. Ids keep
+        // the order sent across calls, even when TIME has moved less than a batch.
+        auto& state = clock->second;
+        const long long first = std::max(rsmq::micros_of(state.lookup->time), state.floor);
+        auto write = rsmq::batch_send_write(rsmq::queue_keys(options_.ns, qname), *state.lookup, first,
+                                            batch_sends(batch));
+        state.floor = first + static_cast<long long>(batch.size());
         return transaction(std::move(write.commands),
-                           [self, qname, batch = std::move(batch), results = std::move(write.results), next_floor](
+                           [self, qname, batch = std::move(batch), results = std::move(write.results)](
                                const RsmqError& error, const RedisReply& exec) mutable {
-                               std::optional<rsmq::QueueState> next;
-                               const RsmqError failed = error ? error : rsmq::parse_batch_written(exec, next);
-                               self->sent_batch(qname, std::move(batch), failed, std::move(results), next, next_floor);
+                               SendClock came_back;
+                               const RsmqError failed = error ? error : rsmq::parse_batch_written(exec, came_back.lookup);
+                               self->sent_batch(qname, std::move(batch), failed, std::move(results), came_back);
                            });
     }
     const std::string channel = options_.realtime ? rsmq::queue_keys(options_.ns, qname).realtime : std::string();
@@ -469,16 +522,14 @@ void RsmqImpl::send_batch(const std::string& qname, std::vector<PendingSend> bat
                    rsmq::QueueState state;
                    const RsmqError failed =
                        error ? error : rsmq::parse_batch_sent(reply, batch_sends(batch), results, state);
-                   std::optional<rsmq::QueueState> next;
-                   if (!failed) next = state;
-                   const long long next_floor = rsmq::micros_of(state.time) + static_cast<long long>(batch.size());
-                   self->sent_batch(qname, std::move(batch), failed, std::move(results), next, next_floor);
+                   SendClock came_back;
+                   if (!failed) came_back = {state, rsmq::micros_of(state.time) + static_cast<long long>(batch.size())};
+                   self->sent_batch(qname, std::move(batch), failed, std::move(results), came_back);
                });
 }
 
 void RsmqImpl::sent_batch(const std::string& qname, std::vector<PendingSend> batch, const RsmqError& failed,
-                          std::vector<rsmq::SendResult> results, std::optional<rsmq::QueueState> next_lookup,
-                          long long next_floor) {
+                          std::vector<rsmq::SendResult> results, const SendClock& came_back) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
         if (failed) {
             call([&] { batch[i].done(failed, std::string()); });
@@ -487,8 +538,8 @@ void RsmqImpl::sent_batch(const std::string& qname, std::vector<PendingSend> bat
         }
     }
     // After the callbacks, so that what they send joins the next call.
-    auto next = send_lanes_.next(qname);
-    if (!next.empty()) send_batch(qname, std::move(next), next_lookup, next_floor);
+    issue_sends(qname, true, &came_back);
+    run_starts();
 }
 
 void RsmqImpl::receive_batch(const std::string& lane, std::vector<std::shared_ptr<Wait>> batch) {
@@ -511,8 +562,8 @@ void RsmqImpl::received_batch(const std::string& lane, std::vector<std::shared_p
         if (!failed && i < messages.size()) message = std::move(messages[i]);
         attempted(batch[i], now, failed, std::move(message), false);
     }
-    auto next = receive_lanes_.next(lane);
-    if (!next.empty()) receive_batch(lane, std::move(next));
+    issue(receive_lanes_, lane, true, [&](auto next) { receive_batch(lane, std::move(next)); });
+    run_starts();
 }
 
 void RsmqImpl::delete_batch(const std::string& qname, std::vector<PendingDelete> batch) {
@@ -534,8 +585,8 @@ void RsmqImpl::deleted_batch(const std::string& qname, std::vector<PendingDelete
     for (std::size_t i = 0; i < batch.size(); ++i) {
         call([&] { batch[i].done(failed, !failed && found[i]); });
     }
-    auto next = delete_lanes_.next(qname);
-    if (!next.empty()) delete_batch(qname, std::move(next));
+    issue(delete_lanes_, qname, true, [&](auto next) { delete_batch(qname, std::move(next)); });
+    run_starts();
 }
 
 void RsmqImpl::wait_then_attempt(std::shared_ptr<Wait> wait, long long server_now_ms) {

@@ -91,15 +91,32 @@ private:
                     ExecHandler done);
     // The messages of a send batch as its script's arguments take them (views into `batch`).
     static std::vector<rsmq::BatchSend> batch_sends(const std::vector<PendingSend>& batch);
-    // By the batch send script, or with `looked_up` (the lookup that came with the lane's previous
-    // call) by a transaction of plain commands, with ids from `floor_micros` on at least.
-    void send_batch(const std::string& qname, std::vector<PendingSend> batch,
-                    std::optional<rsmq::QueueState> looked_up, long long floor_micros);
-    // Hands each caller its result, then starts the lane's next batch with the lookup, if any, that
-    // came with this one.
+    // What a send lane's calls make ids from: the lookup (the queue's settings and TIME) that came
+    // with the lane's latest reply, none before the first or after a failure; and the lowest
+    // microsecond the next id may take. Guarded by issue_mutex_.
+    struct SendClock {
+        std::optional<rsmq::QueueState> lookup;
+        long long floor = 0;
+    };
+    // Starts lane `lane` of `kind` (BatchLanes::start) at the latest from a handler posted to the I/O thread, sooner
+    // when a batch's reply handler ends first: the operations its callbacks began then go out before
+    // the next reply is handled, while Redis runs the call after it.
+    enum class LaneKind { send, receive, remove };
+    void schedule_start(LaneKind kind, const std::string& lane);
+    void run_starts();
+    // The calls lane `lane` is to issue now (BatchLanes::start, or ended() when `one_ended`), each
+    // written by `write`. Taking and writing are one step, so that the calls of a lane reach Redis in
+    // the order taken even when several threads run the io_context.
+    template <class Item, class Write>
+    void issue(rsmq::BatchLanes<Item>& lanes, const std::string& lane, bool one_ended, const Write& write);
+    // The same for a send lane, after `came_back` (a call's reply) updated its clock, if given.
+    void issue_sends(const std::string& qname, bool one_ended, const SendClock* came_back);
+    // By the batch send script, or with the lane's lookup by a transaction of plain commands, ids
+    // from its clock. Under issue_mutex_.
+    void send_batch(const std::string& qname, std::vector<PendingSend> batch);
+    // Hands each caller its result, then issues the lane's next calls with what came back.
     void sent_batch(const std::string& qname, std::vector<PendingSend> batch, const RsmqError& failed,
-                    std::vector<rsmq::SendResult> results, std::optional<rsmq::QueueState> next_lookup,
-                    long long next_floor);
+                    std::vector<rsmq::SendResult> results, const SendClock& came_back);
     // Receive lanes are named "<qname>\n<vt>" (vt empty: the queue's).
     void receive_batch(const std::string& lane, std::vector<std::shared_ptr<Wait>> batch);
     void received_batch(const std::string& lane, std::vector<std::shared_ptr<Wait>> batch, const RsmqError& error,
@@ -135,6 +152,10 @@ private:
     // On a cluster: variants of the three above taking their values in ARGV, by the SHA1 of rsmq's text.
     std::map<std::string, RedisScript> cluster_scripts_;
     std::atomic<bool> closed_{false};
+    std::mutex starts_mutex_;  // a leaf: guards starts_
+    std::vector<std::pair<LaneKind, std::string>> starts_;  // scheduled lane starts, run in order
+    std::mutex issue_mutex_;  // held by issue() and issue_sends(); taken before transaction_mutex_
+    std::map<std::string, SendClock> send_clocks_;  // by queue, while its send lane is busy
     std::mutex transaction_mutex_;  // keeps one MULTI ... EXEC together: every command is written under it
     // Guards timers_, next_timer_, notifications_; a leaf (taken inside the subscriber's callbacks).
     std::mutex timers_mutex_;

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -123,6 +125,60 @@ TEST_CASE("a server sending bytes that are not RESP: redis_protocol_error naming
     CHECK(test::wait_outcome(first).reply.text == "OK");
     CHECK(test::eventually([&] { return events.has_error(ipcxx::errc::redis_protocol_error, "0x25 ('%') at offset 12"); }));
     CHECK(test::eventually([&] { return events.disconnect_count() >= 1; }));
+}
+
+// Reads from `socket` into `seen` until it holds `text`; false when the connection ends first.
+bool read_until(Local::socket& socket, std::string& seen, const std::string& text) {
+    char buffer[4096];
+    while (seen.find(text) == std::string::npos) {
+        std::error_code ec;
+        const std::size_t n = socket.read_some(asio::buffer(buffer), ec);
+        if (ec) return false;
+        seen.append(buffer, n);
+    }
+    return true;
+}
+
+TEST_CASE("a command sent from a reply's handler is written before the next reply of the same read is handled",
+          "[redis]") {
+    // So Redis runs it while this side handles the rest (rsmq's two batch calls in flight rely on it).
+    test::TempDir dir;
+    const std::string path = dir.path() + "/fake.sock";
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool third_arrived = false;
+    FakeRedis fake(path, [&](Local::socket& socket) {
+        std::string seen;
+        std::error_code ec;
+        if (!read_until(socket, seen, "PING")) return;
+        asio::write(socket, asio::buffer(std::string("+PONG\r\n")), ec);
+        if (ec || !read_until(socket, seen, "second")) return;
+        asio::write(socket, asio::buffer(std::string("+1\r\n+2\r\n")), ec);  // both replies in one write
+        if (ec || !read_until(socket, seen, "third")) return;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            third_arrived = true;
+        }
+        changed.notify_all();
+        asio::write(socket, asio::buffer(std::string("+3\r\n")), ec);
+    });
+    ipcxx::RedisClient client(test::redis_options("unix://" + path));
+    std::promise<bool> before_second;
+    std::promise<std::string> third;
+    client.command({"ECHO", "first"}, [&](std::error_code, RedisReply) {
+        client.command({"ECHO", "third"}, [&](std::error_code, RedisReply reply) { third.set_value(reply.text); });
+    });
+    client.command({"ECHO", "second"}, [&](std::error_code, RedisReply) {
+        // Blocks the client's I/O thread: the third command can only have gone out already.
+        std::unique_lock<std::mutex> lock(mutex);
+        before_second.set_value(changed.wait_for(lock, 10s, [&] { return third_arrived; }));
+    });
+    auto arrived = before_second.get_future();
+    REQUIRE(arrived.wait_for(30s) == std::future_status::ready);
+    CHECK(arrived.get());
+    auto reply = third.get_future();
+    REQUIRE(reply.wait_for(30s) == std::future_status::ready);
+    CHECK(reply.get() == "3");
 }
 
 TEST_CASE("a server closing in the middle of a reply: connection_lost, then a reconnect", "[redis]") {
