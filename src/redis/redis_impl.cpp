@@ -16,6 +16,12 @@
 #include "transport/tls.hpp"
 
 namespace ipcxx::detail {
+namespace {
+// The client whose reply callback this thread is running, if any: what that callback sends is
+// written before the next reply is handled.
+thread_local const RedisImpl* replying_on_this_thread = nullptr;
+}  // namespace
+
 namespace redis_impl_parts {
 
 std::string encode(const std::vector<std::string>& args) {
@@ -182,6 +188,7 @@ void RedisImpl::submit(RedisCommand command) {
         end_later(std::move(ended), refused);
         return;
     }
+    if (replying_on_this_thread == this) sent_from_reply_ = true;
     if (post_flush) asio::post(strand_, [self = shared_from_this()] { self->flush(); });
 }
 
@@ -400,11 +407,19 @@ void RedisImpl::on_read(std::uint64_t attempt, std::error_code ec, std::size_t n
             if (connected_) return lose_connection(decode_ec, detail, false);
             return fail_attempt(decode_ec, detail);
         }
-        if (!handle_reply(std::move(reply))) return;
+        const RedisImpl* outer = replying_on_this_thread;
+        replying_on_this_thread = this;
+        const bool handled = handle_reply(std::move(reply));
+        replying_on_this_thread = outer;
+        if (!handled) return;
         if (attempt != attempt_ || !stream_) return;  // a callback closed the client
         // What the reply's callback sent goes out now, not after the rest of this read: Redis runs it
-        // while the later replies are handled (the next commands gather until this write ends).
-        if (!writing_) flush();
+        // while the later replies are handled (what follows gathers until this write ends). Only
+        // for commands of the callback's: others' go out as before, one write per read.
+        if (sent_from_reply_) {
+            sent_from_reply_ = false;
+            if (!writing_) flush();
+        }
     }
     arm_timeout();
     read();

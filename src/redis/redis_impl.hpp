@@ -153,6 +153,7 @@ private:
     std::size_t handshake_answered_ = 0;
     RespDecoder decoder_;
     bool writing_ = false;
+    bool sent_from_reply_ = false;  // a reply's callback sent a command (on the strand, in on_read)
 };
 
 }  // namespace ipcxx::detail
