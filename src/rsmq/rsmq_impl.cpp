@@ -455,8 +455,9 @@ void RsmqImpl::run_starts() {
         std::lock_guard<std::mutex> lock(starts_mutex_);
         starts.swap(starts_);
     }
-    for (const auto& [kind, lane] : starts) {
-        switch (kind) {
+    for (const auto& start : starts) {
+        const std::string& lane = start.second;  // a plain reference: C++17 lambdas cannot capture a binding
+        switch (start.first) {
         case LaneKind::send:
             issue_sends(lane, false, nullptr);
             break;
