@@ -18,9 +18,9 @@ namespace ipcxx::detail::rsmq {
 
 // The most operations one batch call carries.
 inline constexpr std::size_t max_batch = 128;
-// The fewest operations a lane splits off into a call of its own (BatchLanes): a script call costs
-// Redis about as much as a dozen messages' work, so smaller splits lose more than the overlap gains.
-inline constexpr std::size_t min_split = 32;
+// The fewest operations a lane splits off into a call of its own (BatchLanes): a call costs Redis
+// a fixed amount whatever it carries, so smaller splits lose more than the overlap gains.
+inline constexpr std::size_t min_split = 8;
 
 // A message at most this long (UTF-16 code units) fits every queue: rsmq's smallest maxsize.
 inline constexpr std::size_t always_fits = 1024;

@@ -8,8 +8,9 @@
 // handles a reply and prepares the next call, and the other way round). With two pipelined on one
 // connection, Redis runs one while the client handles the other; Redis runs them in the order
 // written, so a lane's calls end in the order they were issued. Splitting what waits costs Redis a
-// call (a script call costs it as much as several messages' work), so a lane splits only when each
-// part keeps at least `min_split` operations.
+// call (a script call costs it as much as several messages' work), so a lane splits only when Redis
+// would otherwise idle and each part keeps at least `min_split` operations; once calls overlap, the
+// groups their replies start go out whole.
 #pragma once
 
 #include <algorithm>
@@ -47,14 +48,19 @@ public:
     }
 
     // The calls to issue now, oldest items first and in this order, after add() returned true; each
-    // is in flight until ended(). With no call of the lane in flight, what waits is shared out over
-    // `depth` calls when each gets at least min_split (as evenly as can be); otherwise it goes in as
-    // few calls as max_batch allows, while fewer than `depth` are in flight.
-    Batches start(const std::string& lane, std::size_t depth) { return issue(lane, false, depth); }
+    // is in flight until ended(). When `may_split` (the caller has no other call in flight, so Redis
+    // would idle) and none of the lane's is in flight, what waits is shared out over `depth` calls
+    // when each gets at least min_split (as evenly as can be); otherwise it goes in as few calls as
+    // max_batch allows, while fewer than `depth` are in flight.
+    Batches start(const std::string& lane, std::size_t depth, bool may_split) {
+        return issue(lane, false, depth, may_split);
+    }
 
     // One of the lane's calls has ended (its results reported): the calls to issue now, as start().
     // None when nothing waits; the lane is idle again when none is in flight either.
-    Batches ended(const std::string& lane, std::size_t depth) { return issue(lane, true, depth); }
+    Batches ended(const std::string& lane, std::size_t depth, bool may_split) {
+        return issue(lane, true, depth, may_split);
+    }
 
     // Whether the lane has neither a call in flight nor an operation waiting.
     bool idle(const std::string& lane) {
@@ -71,7 +77,7 @@ private:
         std::size_t peak = 0;  // the most items seen waiting at once since the lane was idle
     };
 
-    Batches issue(const std::string& lane, bool one_ended, std::size_t depth) {
+    Batches issue(const std::string& lane, bool one_ended, std::size_t depth, bool may_split) {
         depth = std::clamp<std::size_t>(depth, 1, max_depth);
         Batches batches;
         std::lock_guard<std::mutex> lock(mutex_);
@@ -86,7 +92,8 @@ private:
         // split come back as groups of their own, which would otherwise split again down to min_split.
         const bool fresh_group = waiting * 2 > state.peak;
         state.peak = std::max(state.peak, waiting);
-        const std::size_t parts = state.in_flight == 0 && fresh_group ? std::min(depth, waiting / min_split_) : 0;
+        const bool split = may_split && state.in_flight == 0 && fresh_group;
+        const std::size_t parts = split ? std::min(depth, waiting / min_split_) : 0;
         if (parts > 1 && waiting <= parts * max_batch_) {
             // The first parts take the remainder: sizes differ by one at most.
             for (std::size_t part = 0; part < parts; ++part) take(state, waiting / parts + (part < waiting % parts ? 1 : 0), batches);

@@ -424,6 +424,7 @@ void RsmqImpl::attempted(const std::shared_ptr<Wait>& wait, long long server_now
 
 void RsmqImpl::batch_call(const RedisScript& script, const std::string& qname, std::vector<std::string> args,
                           ExecHandler done) {
+    ++batch_calls_;
     if (closed()) return post([done] { done(closed_error(), RedisReply{}); });
     const auto keys = rsmq::queue_keys(options_.ns, qname);
     eval(script, {keys.messages, keys.hash}, std::move(args),
@@ -474,7 +475,10 @@ void RsmqImpl::run_starts() {
 template <class Item, class Write>
 void RsmqImpl::issue(rsmq::BatchLanes<Item>& lanes, const std::string& lane, bool one_ended, const Write& write) {
     std::lock_guard<std::mutex> lock(issue_mutex_);
-    for (auto& batch : one_ended ? lanes.ended(lane, 2) : lanes.start(lane, 2)) write(std::move(batch));
+    const bool may_split = redis_idle();
+    for (auto& batch : one_ended ? lanes.ended(lane, 2, may_split) : lanes.start(lane, 2, may_split)) {
+        write(std::move(batch));
+    }
 }
 
 void RsmqImpl::issue_sends(const std::string& qname, bool one_ended, const SendClock* came_back) {
@@ -489,7 +493,8 @@ void RsmqImpl::issue_sends(const std::string& qname, bool one_ended, const SendC
     // where two scripts would each read TIME.
     const bool transactions = clock != send_clocks_.end() && clock->second.lookup && !options_.realtime;
     const std::size_t depth = transactions ? 2 : 1;
-    auto batches = one_ended ? send_lanes_.ended(qname, depth) : send_lanes_.start(qname, depth);
+    auto batches = one_ended ? send_lanes_.ended(qname, depth, redis_idle())
+                             : send_lanes_.start(qname, depth, redis_idle());
     for (auto& batch : batches) send_batch(qname, std::move(batch));
     // An idle lane forgets its lookup: its next call looks the queue up afresh, as rsmq does per send.
     if (batches.empty() && clock != send_clocks_.end() && send_lanes_.idle(qname)) send_clocks_.erase(clock);
@@ -507,6 +512,7 @@ void RsmqImpl::send_batch(const std::string& qname, std::vector<PendingSend> bat
         auto write = rsmq::batch_send_write(rsmq::queue_keys(options_.ns, qname), *state.lookup, first,
                                             batch_sends(batch));
         state.floor = first + static_cast<long long>(batch.size());
+        ++batch_calls_;
         return transaction(std::move(write.commands),
                            [self, qname, batch = std::move(batch), results = std::move(write.results)](
                                const RsmqError& error, const RedisReply& exec) mutable {
@@ -531,6 +537,7 @@ void RsmqImpl::send_batch(const std::string& qname, std::vector<PendingSend> bat
 
 void RsmqImpl::sent_batch(const std::string& qname, std::vector<PendingSend> batch, const RsmqError& failed,
                           std::vector<rsmq::SendResult> results, const SendClock& came_back) {
+    --batch_calls_;
     for (std::size_t i = 0; i < batch.size(); ++i) {
         if (failed) {
             call([&] { batch[i].done(failed, std::string()); });
@@ -555,6 +562,7 @@ void RsmqImpl::receive_batch(const std::string& lane, std::vector<std::shared_pt
 
 void RsmqImpl::received_batch(const std::string& lane, std::vector<std::shared_ptr<Wait>> batch,
                               const RsmqError& error, const RedisReply& reply) {
+    --batch_calls_;
     std::vector<RsmqMessage> messages;
     long long now = 0;
     const RsmqError failed = error ? error : rsmq::parse_batch_received(reply, batch.size(), messages, now);
@@ -573,6 +581,7 @@ void RsmqImpl::delete_batch(const std::string& qname, std::vector<PendingDelete>
     for (const auto& pending : batch) ids.push_back(pending.id);
     auto commands = rsmq::batch_delete_commands(rsmq::queue_keys(options_.ns, qname), ids);
     auto self = shared_from_this();
+    ++batch_calls_;
     transaction(std::move(commands), [self, qname, batch = std::move(batch)](const RsmqError& error,
                                                                             const RedisReply& exec) mutable {
         self->deleted_batch(qname, std::move(batch), error, exec);
@@ -581,6 +590,7 @@ void RsmqImpl::delete_batch(const std::string& qname, std::vector<PendingDelete>
 
 void RsmqImpl::deleted_batch(const std::string& qname, std::vector<PendingDelete> batch, const RsmqError& error,
                              const RedisReply& exec) {
+    --batch_calls_;
     std::vector<bool> found;
     const RsmqError failed = error ? error : rsmq::parse_batch_deleted(exec, batch.size(), found);
     for (std::size_t i = 0; i < batch.size(); ++i) {

@@ -134,6 +134,8 @@ private:
     // Runs a user callback; an exception from it is dropped.
     static void call(const std::function<void()>& fn) noexcept;
     bool closed() const noexcept { return closed_.load(); }
+    // No batch call of any lane is in flight: Redis would idle, so a lane may split what waits.
+    bool redis_idle() const noexcept { return batch_calls_.load() == 0; }
 
     asio::io_context& io_;
     std::shared_ptr<IoThread> thread_;
@@ -152,6 +154,7 @@ private:
     // On a cluster: variants of the three above taking their values in ARGV, by the SHA1 of rsmq's text.
     std::map<std::string, RedisScript> cluster_scripts_;
     std::atomic<bool> closed_{false};
+    std::atomic<std::size_t> batch_calls_{0};  // batch calls written and not yet answered, over all lanes
     std::mutex starts_mutex_;  // a leaf: guards starts_
     std::vector<std::pair<LaneKind, std::string>> starts_;  // scheduled lane starts, run in order
     std::mutex issue_mutex_;  // held by issue() and issue_sends(); taken before transaction_mutex_

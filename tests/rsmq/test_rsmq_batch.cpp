@@ -89,7 +89,9 @@ TEST_CASE("rsmq batch: concurrent sends, receives and deletes each get their own
     }
     CHECK(empty == 1);
     CHECK(std::set<std::string>(got.begin(), got.end()) == std::set<std::string>(ids.begin(), ids.end()));
-    CHECK(test::script_calls(s.stats) <= 3);
+    // At most two calls (what waits while Redis idles is split in two), each loading the script with
+    // EVAL after NOSCRIPT on this fresh server.
+    CHECK(test::script_calls(s.stats) <= 4);
 
     test::reset_stats(s.stats);
     test::Outcomes<bool> deleted(n + 1);  // the first id twice: found once
@@ -109,8 +111,8 @@ TEST_CASE("rsmq batch: concurrent sends, receives and deletes each get their own
 }
 
 TEST_CASE("rsmq batch: sends that keep their lane busy go without a script, in the order sent", "[rsmq]") {
-    // With 16 in flight every call carries them all; with 128 a lane splits them over two calls in
-    // flight at once, whose ids still come in the order sent.
+    // A lane splits what waits over two calls in flight at once, whose ids still come in the order
+    // sent: halves of 8 at window 16, of 64 at window 128.
     const std::size_t window = GENERATE(std::size_t{16}, std::size_t{128});
     const std::size_t n = 10 * window;
     INFO("window " << window);
@@ -149,7 +151,7 @@ TEST_CASE("rsmq batch: sends that keep their lane busy go without a script, in t
     });
     REQUIRE(sent.wait_for(60s) == std::future_status::ready);
     // The first batch by the script (EVALSHA, then EVAL on this fresh server), every later one by a
-    // transaction with the lookup of an earlier one; split in two when there are 64 or more.
+    // transaction with the lookup of an earlier one; split in two when Redis would idle.
     CHECK(test::command_calls(s.stats, "evalsha") == 1);
     const std::size_t per_call = window >= 2 * ipcxx::detail::rsmq::min_split ? window / 2 : window;
     CHECK(test::command_calls(s.stats, "exec") >= static_cast<long long>((n - window) / per_call));

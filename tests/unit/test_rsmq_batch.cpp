@@ -215,55 +215,55 @@ TEST_CASE("rsmq batch: a lane starts a call when idle and gathers what waits mea
     BatchLanes<int> lanes(3, 1);
     CHECK(lanes.add("q", 1));         // idle: the caller starts a call
     CHECK_FALSE(lanes.add("q", 2));   // a start pending: joins it
-    CHECK(lanes.start("q", 1) == Batches{{1, 2}});
+    CHECK(lanes.start("q", 1, true) == Batches{{1, 2}});
     CHECK_FALSE(lanes.add("q", 3));   // one in flight at depth 1: waits for it to end
     CHECK(lanes.add("other", 9));     // lanes are independent
     for (int i = 4; i <= 6; ++i) CHECK_FALSE(lanes.add("q", i));
-    CHECK(lanes.ended("q", 1) == Batches{{3, 4, 5}});  // at most max_batch, oldest first
+    CHECK(lanes.ended("q", 1, true) == Batches{{3, 4, 5}});  // at most max_batch, oldest first
     CHECK_FALSE(lanes.idle("q"));
-    CHECK(lanes.ended("q", 1) == Batches{{6}});
-    CHECK(lanes.ended("q", 1).empty());  // nothing waited: idle again
+    CHECK(lanes.ended("q", 1, true) == Batches{{6}});
+    CHECK(lanes.ended("q", 1, true).empty());  // nothing waited: idle again
     CHECK(lanes.idle("q"));
     CHECK(lanes.add("q", 7));
-    CHECK(lanes.start("other", 1) == Batches{{9}});
-    CHECK(lanes.ended("other", 1).empty());
-    CHECK(lanes.ended("never", 1).empty());
-    CHECK(lanes.start("never", 2).empty());
+    CHECK(lanes.start("other", 1, true) == Batches{{9}});
+    CHECK(lanes.ended("other", 1, true).empty());
+    CHECK(lanes.ended("never", 1, true).empty());
+    CHECK(lanes.start("never", 2, true).empty());
 }
 
 TEST_CASE("rsmq batch: with nothing of its own in flight a lane splits what waits over two calls", "[rsmq]") {
     BatchLanes<int> lanes(128, 2);
     CHECK(lanes.add("q", 1));
     for (int i = 2; i <= 5; ++i) CHECK_FALSE(lanes.add("q", i));
-    CHECK(lanes.start("q", 2) == Batches{{1, 2, 3}, {4, 5}});  // halves, oldest first, issued in order
+    CHECK(lanes.start("q", 2, true) == Batches{{1, 2, 3}, {4, 5}});  // halves, oldest first, issued in order
     for (int i = 6; i <= 9; ++i) CHECK_FALSE(lanes.add("q", i));  // two in flight: no room, they wait
     // The first call ends (calls end in the order issued) and its results started more: with the
     // second still in flight, all that waits goes as one call.
-    CHECK(lanes.ended("q", 2) == Batches{{6, 7, 8, 9}});
+    CHECK(lanes.ended("q", 2, true) == Batches{{6, 7, 8, 9}});
     CHECK_FALSE(lanes.add("q", 10));
-    CHECK(lanes.ended("q", 2) == Batches{{10}});
-    CHECK(lanes.ended("q", 2).empty());  // one call left in flight, nothing waits
+    CHECK(lanes.ended("q", 2, true) == Batches{{10}});
+    CHECK(lanes.ended("q", 2, true).empty());  // one call left in flight, nothing waits
     CHECK(lanes.add("q", 11));           // room for a second call
     CHECK_FALSE(lanes.add("q", 12));     // its start pending: joins it
-    CHECK(lanes.start("q", 2) == Batches{{11, 12}});  // one in flight already: no split
-    CHECK(lanes.ended("q", 2).empty());
-    CHECK(lanes.ended("q", 2).empty());  // nothing in flight, nothing waits: idle again
+    CHECK(lanes.start("q", 2, true) == Batches{{11, 12}});  // one in flight already: no split
+    CHECK(lanes.ended("q", 2, true).empty());
+    CHECK(lanes.ended("q", 2, true).empty());  // nothing in flight, nothing waits: idle again
     CHECK(lanes.idle("q"));
     CHECK(lanes.add("q", 13));
-    CHECK(lanes.start("q", 2) == Batches{{13}});  // one item: one call
+    CHECK(lanes.start("q", 2, true) == Batches{{13}});  // one item: one call
 }
 
 TEST_CASE("rsmq batch: a lane keeps a pending start until it runs, even once nothing is in flight", "[rsmq]") {
     BatchLanes<int> lanes(128, 1);
     CHECK(lanes.add("q", 1));
-    CHECK(lanes.start("q", 2) == Batches{{1}});
+    CHECK(lanes.start("q", 2, true) == Batches{{1}});
     CHECK(lanes.add("q", 2));            // a start pending...
-    CHECK(lanes.ended("q", 2) == Batches{{2}});  // ...whose item the end took
-    CHECK(lanes.ended("q", 2).empty());
+    CHECK(lanes.ended("q", 2, true) == Batches{{2}});  // ...whose item the end took
+    CHECK(lanes.ended("q", 2, true).empty());
     CHECK_FALSE(lanes.idle("q"));        // the pending start still counts
     CHECK_FALSE(lanes.add("q", 3));      // and gathers
-    CHECK(lanes.start("q", 2) == Batches{{3}});
-    CHECK(lanes.ended("q", 2).empty());
+    CHECK(lanes.start("q", 2, true) == Batches{{3}});
+    CHECK(lanes.ended("q", 2, true).empty());
     CHECK(lanes.idle("q"));
 }
 
@@ -271,44 +271,54 @@ TEST_CASE("rsmq batch: the depth is the caller's, call by call, and a call carri
     BatchLanes<int> lanes(2, 1);
     CHECK(lanes.add("q", 1));
     for (int i = 2; i <= 7; ++i) CHECK_FALSE(lanes.add("q", i));
-    CHECK(lanes.start("q", 1) == Batches{{1, 2}});
-    CHECK(lanes.ended("q", 2) == Batches{{3, 4}, {5, 6}});
-    CHECK(lanes.ended("q", 2) == Batches{{7}});
-    CHECK(lanes.ended("q", 2).empty());
-    CHECK(lanes.ended("q", 2).empty());
+    CHECK(lanes.start("q", 1, true) == Batches{{1, 2}});
+    CHECK(lanes.ended("q", 2, true) == Batches{{3, 4}, {5, 6}});
+    CHECK(lanes.ended("q", 2, true) == Batches{{7}});
+    CHECK(lanes.ended("q", 2, true).empty());
+    CHECK(lanes.ended("q", 2, true).empty());
     CHECK(lanes.add("q", 8));
     for (int i = 9; i <= 13; ++i) CHECK_FALSE(lanes.add("q", i));
-    CHECK(lanes.start("q", 2) == Batches{{8, 9}, {10, 11}});  // an even split would exceed max_batch
-    CHECK(lanes.start("q", 5).empty());  // never more than max_depth in flight
+    CHECK(lanes.start("q", 2, true) == Batches{{8, 9}, {10, 11}});  // an even split would exceed max_batch
+    CHECK(lanes.start("q", 5, true).empty());  // never more than max_depth in flight
 }
 
 TEST_CASE("rsmq batch: a split leaves no call under min_split", "[rsmq]") {
     BatchLanes<int> lanes(128, 3);
     CHECK(lanes.add("q", 1));
     for (int i = 2; i <= 5; ++i) CHECK_FALSE(lanes.add("q", i));
-    CHECK(lanes.start("q", 2) == Batches{{1, 2, 3, 4, 5}});  // 5 < 2 x 3: one call
+    CHECK(lanes.start("q", 2, true) == Batches{{1, 2, 3, 4, 5}});  // 5 < 2 x 3: one call
     CHECK(lanes.add("q", 6));  // room for a second call
     for (int i = 7; i <= 11; ++i) CHECK_FALSE(lanes.add("q", i));
     // The first call ended before the second started: nothing in flight, six wait.
-    CHECK(lanes.ended("q", 2) == Batches{{6, 7, 8}, {9, 10, 11}});  // two calls of 3
-    CHECK(lanes.start("q", 2).empty());  // the late start finds both in flight
+    CHECK(lanes.ended("q", 2, true) == Batches{{6, 7, 8}, {9, 10, 11}});  // two calls of 3
+    CHECK(lanes.start("q", 2, true).empty());  // the late start finds both in flight
 }
 
 TEST_CASE("rsmq batch: a group no larger than half the most seen waiting does not split again", "[rsmq]") {
     BatchLanes<int> lanes(128, 2);
     CHECK(lanes.add("q", 1));
     for (int i = 2; i <= 8; ++i) CHECK_FALSE(lanes.add("q", i));
-    CHECK(lanes.start("q", 2) == Batches{{1, 2, 3, 4}, {5, 6, 7, 8}});  // the first group: halves
-    CHECK(lanes.ended("q", 2).empty());  // one left in flight, nothing waits
+    CHECK(lanes.start("q", 2, true) == Batches{{1, 2, 3, 4}, {5, 6, 7, 8}});  // the first group: halves
+    CHECK(lanes.ended("q", 2, true).empty());  // one left in flight, nothing waits
     CHECK(lanes.add("q", 9));            // the first half's results come back as a group of 4
     for (int i = 10; i <= 12; ++i) CHECK_FALSE(lanes.add("q", i));
     // Nothing in flight, but 4 is half the 8 seen: one call, not two of 2.
-    CHECK(lanes.ended("q", 2) == Batches{{9, 10, 11, 12}});
-    CHECK(lanes.start("q", 2).empty());
-    CHECK(lanes.ended("q", 2).empty());  // idle: what it saw is forgotten
+    CHECK(lanes.ended("q", 2, true) == Batches{{9, 10, 11, 12}});
+    CHECK(lanes.start("q", 2, true).empty());
+    CHECK(lanes.ended("q", 2, true).empty());  // idle: what it saw is forgotten
     CHECK(lanes.add("q", 13));
     for (int i = 14; i <= 16; ++i) CHECK_FALSE(lanes.add("q", i));
-    CHECK(lanes.start("q", 2) == Batches{{13, 14}, {15, 16}});
+    CHECK(lanes.start("q", 2, true) == Batches{{13, 14}, {15, 16}});
+}
+
+TEST_CASE("rsmq batch: a lane does not split while the caller has other calls in flight", "[rsmq]") {
+    BatchLanes<int> lanes(128, 2);
+    CHECK(lanes.add("q", 1));
+    for (int i = 2; i <= 8; ++i) CHECK_FALSE(lanes.add("q", i));
+    CHECK(lanes.start("q", 2, false) == Batches{{1, 2, 3, 4, 5, 6, 7, 8}});  // Redis is busy anyway: one call
+    CHECK(lanes.add("q", 9));  // room for a second call
+    for (int i = 10; i <= 16; ++i) CHECK_FALSE(lanes.add("q", i));
+    CHECK(lanes.ended("q", 2, true) == Batches{{9, 10, 11, 12}, {13, 14, 15, 16}});  // now Redis would idle
 }
 
 }  // namespace test_rsmq_batch
