@@ -96,7 +96,9 @@ private:
         const std::size_t parts = split ? std::min(depth, waiting / min_split_) : 0;
         if (parts > 1 && waiting <= parts * max_batch_) {
             // The first parts take the remainder: sizes differ by one at most.
-            for (std::size_t part = 0; part < parts; ++part) take(state, waiting / parts + (part < waiting % parts ? 1 : 0), batches);
+            for (std::size_t part = 0; part < parts; ++part) {
+                take(state, waiting / parts + (part < waiting % parts ? 1 : 0), batches);
+            }
         } else {
             while (state.in_flight < depth && !state.waiting.empty()) {
                 take(state, std::min(max_batch_, state.waiting.size()), batches);

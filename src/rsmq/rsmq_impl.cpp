@@ -456,17 +456,16 @@ void RsmqImpl::run_starts() {
         std::lock_guard<std::mutex> lock(starts_mutex_);
         starts.swap(starts_);
     }
-    for (const auto& start : starts) {
-        const std::string& lane = start.second;  // a plain reference: C++17 lambdas cannot capture a binding
-        switch (start.first) {
+    for (const auto& [kind, lane] : starts) {
+        switch (kind) {
         case LaneKind::send:
             issue_sends(lane, false, nullptr);
             break;
         case LaneKind::receive:
-            issue(receive_lanes_, lane, false, [&](auto batch) { receive_batch(lane, std::move(batch)); });
+            issue_receives(lane, false);
             break;
         case LaneKind::remove:
-            issue(delete_lanes_, lane, false, [&](auto batch) { delete_batch(lane, std::move(batch)); });
+            issue_deletes(lane, false);
             break;
         }
     }
@@ -475,10 +474,19 @@ void RsmqImpl::run_starts() {
 template <class Item, class Write>
 void RsmqImpl::issue(rsmq::BatchLanes<Item>& lanes, const std::string& lane, bool one_ended, const Write& write) {
     std::lock_guard<std::mutex> lock(issue_mutex_);
+    const std::size_t depth = rsmq::BatchLanes<Item>::max_depth;
     const bool may_split = redis_idle();
-    for (auto& batch : one_ended ? lanes.ended(lane, 2, may_split) : lanes.start(lane, 2, may_split)) {
+    for (auto& batch : one_ended ? lanes.ended(lane, depth, may_split) : lanes.start(lane, depth, may_split)) {
         write(std::move(batch));
     }
+}
+
+void RsmqImpl::issue_receives(const std::string& lane, bool one_ended) {
+    issue(receive_lanes_, lane, one_ended, [&](auto batch) { receive_batch(lane, std::move(batch)); });
+}
+
+void RsmqImpl::issue_deletes(const std::string& qname, bool one_ended) {
+    issue(delete_lanes_, qname, one_ended, [&](auto batch) { delete_batch(qname, std::move(batch)); });
 }
 
 void RsmqImpl::issue_sends(const std::string& qname, bool one_ended, const SendClock* came_back) {
@@ -492,9 +500,9 @@ void RsmqImpl::issue_sends(const std::string& qname, bool one_ended, const SendC
     // Two calls in flight only by transaction: their ids come from one clock, in the order issued,
     // where two scripts would each read TIME.
     const bool transactions = clock != send_clocks_.end() && clock->second.lookup && !options_.realtime;
-    const std::size_t depth = transactions ? 2 : 1;
-    auto batches = one_ended ? send_lanes_.ended(qname, depth, redis_idle())
-                             : send_lanes_.start(qname, depth, redis_idle());
+    const std::size_t depth = transactions ? rsmq::BatchLanes<PendingSend>::max_depth : 1;
+    const bool may_split = redis_idle();
+    auto batches = one_ended ? send_lanes_.ended(qname, depth, may_split) : send_lanes_.start(qname, depth, may_split);
     for (auto& batch : batches) send_batch(qname, std::move(batch));
     // An idle lane forgets its lookup: its next call looks the queue up afresh, as rsmq does per send.
     if (batches.empty() && clock != send_clocks_.end() && send_lanes_.idle(qname)) send_clocks_.erase(clock);
@@ -571,7 +579,7 @@ void RsmqImpl::received_batch(const std::string& lane, std::vector<std::shared_p
         if (!failed && i < messages.size()) message = std::move(messages[i]);
         attempted(batch[i], now, failed, std::move(message), false);
     }
-    issue(receive_lanes_, lane, true, [&](auto next) { receive_batch(lane, std::move(next)); });
+    issue_receives(lane, true);
     run_starts();
 }
 
@@ -596,7 +604,7 @@ void RsmqImpl::deleted_batch(const std::string& qname, std::vector<PendingDelete
     for (std::size_t i = 0; i < batch.size(); ++i) {
         call([&] { batch[i].done(failed, !failed && found[i]); });
     }
-    issue(delete_lanes_, qname, true, [&](auto next) { delete_batch(qname, std::move(next)); });
+    issue_deletes(qname, true);
     run_starts();
 }
 

@@ -98,10 +98,10 @@ private:
         std::optional<rsmq::QueueState> lookup;
         long long floor = 0;
     };
-    // Starts lane `lane` of `kind` (BatchLanes::start) at the latest from a handler posted to the I/O thread, sooner
-    // when a batch's reply handler ends first: the operations its callbacks began then go out before
-    // the next reply is handled, while Redis runs the call after it.
     enum class LaneKind { send, receive, remove };
+    // Starts lane `lane` of `kind` (BatchLanes::start) at the latest from a handler posted to the
+    // I/O thread, sooner when a batch's reply handler ends first (run_starts): the operations its
+    // callbacks began then go out before the next reply is handled, while Redis runs the call after it.
     void schedule_start(LaneKind kind, const std::string& lane);
     void run_starts();
     // The calls lane `lane` is to issue now (BatchLanes::start, or ended() when `one_ended`), each
@@ -109,8 +109,11 @@ private:
     // the order taken even when several threads run the io_context.
     template <class Item, class Write>
     void issue(rsmq::BatchLanes<Item>& lanes, const std::string& lane, bool one_ended, const Write& write);
-    // The same for a send lane, after `came_back` (a call's reply) updated its clock, if given.
+    // issue() for each kind of lane; a send lane's after `came_back` (a call's reply) updated its
+    // clock, if given.
     void issue_sends(const std::string& qname, bool one_ended, const SendClock* came_back);
+    void issue_receives(const std::string& lane, bool one_ended);
+    void issue_deletes(const std::string& qname, bool one_ended);
     // By the batch send script, or with the lane's lookup by a transaction of plain commands, ids
     // from its clock. Under issue_mutex_.
     void send_batch(const std::string& qname, std::vector<PendingSend> batch);
