@@ -1,5 +1,8 @@
 #include "rsmq/rsmq_batch.hpp"
 
+#include <algorithm>
+#include <numeric>
+
 #include "ipcxx/error.hpp"
 
 #include "rsmq/rsmq_replies.hpp"
@@ -164,37 +167,54 @@ RsmqError parse_batch_received(const RedisReply& reply, std::size_t count, std::
 
 std::vector<std::vector<std::string>> batch_delete_commands(const QueueKeys& keys,
                                                             const std::vector<std::string_view>& ids) {
-    // Built in place: an initializer list would copy every string once more.
-    std::vector<std::vector<std::string>> commands(2 * ids.size());
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        auto& zrem = commands[2 * i];
-        zrem.reserve(3);
-        zrem.emplace_back("ZREM");
-        zrem.push_back(keys.messages);
-        zrem.emplace_back(ids[i]);
-        auto& hdel = commands[2 * i + 1];
-        hdel.reserve(5);
-        hdel.emplace_back("HDEL");
-        hdel.push_back(keys.hash);
-        hdel.emplace_back(ids[i]);
-        for (const char* suffix : {":rc", ":fr"}) hdel.emplace_back(ids[i]).append(suffix);
+    std::vector<std::vector<std::string>> commands(3);
+    auto& scores = commands[0];
+    auto& zrem = commands[1];
+    auto& hdel = commands[2];
+    scores.reserve(2 + ids.size());
+    zrem.reserve(2 + ids.size());
+    hdel.reserve(2 + 3 * ids.size());
+    scores.emplace_back("ZMSCORE");
+    scores.push_back(keys.messages);
+    zrem.emplace_back("ZREM");
+    zrem.push_back(keys.messages);
+    hdel.emplace_back("HDEL");
+    hdel.push_back(keys.hash);
+    for (const auto id : ids) {
+        scores.emplace_back(id);
+        zrem.emplace_back(id);
+        hdel.emplace_back(id);
+        for (const char* suffix : {":rc", ":fr"}) hdel.emplace_back(id).append(suffix);
     }
     return commands;
 }
 
-RsmqError parse_batch_deleted(const RedisReply& exec, std::size_t count, std::vector<bool>& out) {
+RsmqError parse_batch_deleted(const RedisReply& exec, const std::vector<std::string_view>& ids,
+                              std::vector<bool>& out) {
     out.clear();
     const auto& e = exec.elements;
-    if (exec.kind != RedisReply::Kind::array || e.size() != 2 * count) return malformed("batch delete");
-    std::vector<bool> found(count);
-    for (std::size_t i = 0; i < count; ++i) {
-        for (const auto* removed : {&e[2 * i], &e[2 * i + 1]}) {
-            if (removed->kind == RedisReply::Kind::error) {
-                return from_redis_error(make_error_code(errc::redis_error_reply), *removed);
-            }
-            if (removed->kind != RedisReply::Kind::integer || removed->integer < 0) return malformed("batch delete");
+    if (exec.kind != RedisReply::Kind::array || e.size() != 3) return malformed("batch delete");
+    for (const auto& reply : e) {
+        if (reply.kind == RedisReply::Kind::error) return from_redis_error(make_error_code(errc::redis_error_reply), reply);
+    }
+    const auto& scores = e[0].elements;
+    if (e[0].kind != RedisReply::Kind::array || scores.size() != ids.size() || e[1].kind != RedisReply::Kind::integer ||
+        e[2].kind != RedisReply::Kind::integer) {
+        return malformed("batch delete");
+    }
+    std::vector<bool> found(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (scores[i].kind != RedisReply::Kind::nil && scores[i].kind != RedisReply::Kind::bulk) {
+            return malformed("batch delete");
         }
-        found[i] = e[2 * i].integer == 1 && e[2 * i + 1].integer > 0;
+        found[i] = scores[i].kind == RedisReply::Kind::bulk;
+    }
+    // An id given twice is found by the first only, as two deletes in a row.
+    std::vector<std::size_t> order(ids.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
+    for (std::size_t k = 1; k < order.size(); ++k) {
+        if (ids[order[k]] == ids[order[k - 1]]) found[order[k]] = false;
     }
     out = std::move(found);
     return {};

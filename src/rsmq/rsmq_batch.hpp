@@ -64,11 +64,14 @@ std::vector<std::string> batch_receive_args(std::optional<long long> vt, std::si
 // Its reply: at most `count` messages, oldest first, and the server's time in ms.
 RsmqError parse_batch_received(const RedisReply& reply, std::size_t count, std::vector<RsmqMessage>& out,
                                long long& now_ms);
-// A batch delete: rsmq's commands for each id (ZREM of the id, HDEL of its body, rc and fr), in one
-// MULTI ... EXEC; an id given twice is found by the first only, as two deletes in a row.
+// A batch delete, in one MULTI ... EXEC: ZMSCORE of the ids (which of them the queue holds), one ZREM
+// of them all and one HDEL of their bodies, rc and fr; three commands whatever the count, where
+// rsmq's ZREM + HDEL per id made two per id.
 std::vector<std::vector<std::string>> batch_delete_commands(const QueueKeys& keys,
                                                             const std::vector<std::string_view>& ids);
-// Its EXEC reply for `count` ids: whether each was there (both its ZREM and its HDEL removed something).
-RsmqError parse_batch_deleted(const RedisReply& exec, std::size_t count, std::vector<bool>& out);
+// Its EXEC reply for `ids`: whether each was in the queue's sorted set; an id given twice is found by
+// the first only, as two deletes in a row.
+RsmqError parse_batch_deleted(const RedisReply& exec, const std::vector<std::string_view>& ids,
+                              std::vector<bool>& out);
 
 }  // namespace ipcxx::detail::rsmq

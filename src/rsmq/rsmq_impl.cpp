@@ -599,8 +599,11 @@ void RsmqImpl::delete_batch(const std::string& qname, std::vector<PendingDelete>
 void RsmqImpl::deleted_batch(const std::string& qname, std::vector<PendingDelete> batch, const RsmqError& error,
                              const RedisReply& exec) {
     --batch_calls_;
+    std::vector<std::string_view> ids;
+    ids.reserve(batch.size());
+    for (const auto& pending : batch) ids.push_back(pending.id);
     std::vector<bool> found;
-    const RsmqError failed = error ? error : rsmq::parse_batch_deleted(exec, batch.size(), found);
+    const RsmqError failed = error ? error : rsmq::parse_batch_deleted(exec, ids, found);
     for (std::size_t i = 0; i < batch.size(); ++i) {
         call([&] { batch[i].done(failed, !failed && found[i]); });
     }

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ipcxx/error.hpp"
@@ -180,31 +181,38 @@ TEST_CASE("rsmq batch: receive arguments and replies", "[rsmq]") {
     refused(integer(0), 1);
 }
 
-TEST_CASE("rsmq batch: deletes are rsmq's commands for each id, found when both removed something", "[rsmq]") {
+TEST_CASE("rsmq batch: deletes are three commands, found when the queue held the id", "[rsmq]") {
     using Args = std::vector<std::string>;
     CHECK(batch_delete_commands(queue_keys("rsmq", "q"), {id_a, id_b, id_a}) ==
-          std::vector<Args>{{"ZREM", "rsmq:q", id_a},
-                            {"HDEL", "rsmq:q:Q", id_a, id_a + ":rc", id_a + ":fr"},
-                            {"ZREM", "rsmq:q", id_b},
-                            {"HDEL", "rsmq:q:Q", id_b, id_b + ":rc", id_b + ":fr"},
-                            {"ZREM", "rsmq:q", id_a},
-                            {"HDEL", "rsmq:q:Q", id_a, id_a + ":rc", id_a + ":fr"}});
-    CHECK(batch_delete_commands(queue_keys("rsmq", "q"), {}).empty());
+          std::vector<Args>{{"ZMSCORE", "rsmq:q", id_a, id_b, id_a},
+                            {"ZREM", "rsmq:q", id_a, id_b, id_a},
+                            {"HDEL", "rsmq:q:Q", id_a, id_a + ":rc", id_a + ":fr", id_b, id_b + ":rc", id_b + ":fr",
+                             id_a, id_a + ":rc", id_a + ":fr"}});
 
+    const std::string id_c = "hoshw3o3937exTm3GsPeCMvBDZsbaDYI";
+    const std::vector<std::string_view> ids{id_b, id_a, id_c, id_a, id_b};
     std::vector<bool> found;
-    // Found; already gone (the same id again); in the set without fields; fields without the set.
+    // Found; found; not in the queue; the same ids again, found by their first delete only.
     REQUIRE_FALSE(parse_batch_deleted(
-        array({integer(1), integer(3), integer(0), integer(0), integer(1), integer(0), integer(0), integer(1)}), 4,
-        found));
-    CHECK(found == std::vector<bool>{true, false, false, false});
-    for (const auto& bad : {array({integer(1)}), array({integer(1), integer(1), integer(1)}),
-                            array({integer(1), bulk("1")}), array({integer(-1), integer(1)}), integer(1)}) {
-        auto refused = parse_batch_deleted(bad, 1, found);
+        array({array({bulk("1765000000000"), bulk("1765000000001"), nil(), bulk("1765000000001"),
+                      bulk("1765000000000")}),
+               integer(2), integer(4)}),
+        ids, found));
+    CHECK(found == std::vector<bool>{true, true, false, false, false});
+
+    const std::vector<std::string_view> one{id_a};
+    for (const auto& bad : {array({array({bulk("1")}), integer(1)}),
+                            array({array({bulk("1"), bulk("2")}), integer(1), integer(1)}),
+                            array({array({integer(1)}), integer(1), integer(1)}),
+                            array({bulk("1"), integer(1), integer(1)}),
+                            array({array({bulk("1")}), bulk("1"), integer(1)}),
+                            array({array({bulk("1")}), integer(1), nil()}), integer(1)}) {
+        auto refused = parse_batch_deleted(bad, one, found);
         CHECK(refused.code == errc::redis_protocol_error);
         CHECK(refused.message == "unexpected reply to rsmq's batch delete");
         CHECK(found.empty());
     }
-    auto failed = parse_batch_deleted(array({error("WRONGTYPE x"), integer(1)}), 1, found);
+    auto failed = parse_batch_deleted(array({array({bulk("1")}), error("WRONGTYPE x"), integer(1)}), one, found);
     CHECK(failed.code == errc::redis_error_reply);
     CHECK(found.empty());
 }
