@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include <asio/post.hpp>
 
@@ -34,6 +36,15 @@ std::string decimal(long long v) { return std::to_string(v); }
 
 std::string receive_lane(const std::string& qname, std::optional<long long> vt) {
     return qname + "\n" + (vt ? decimal(*vt) : std::string());
+}
+
+// The ids of a batch of deletes, in its order.
+template <class Deletes>
+std::vector<std::string_view> ids_of(const Deletes& batch) {
+    std::vector<std::string_view> ids;
+    ids.reserve(batch.size());
+    for (const auto& pending : batch) ids.push_back(pending.id);
+    return ids;
 }
 
 }  // namespace rsmq_impl
@@ -474,11 +485,14 @@ void RsmqImpl::run_starts() {
 template <class Item, class Write>
 void RsmqImpl::issue(rsmq::BatchLanes<Item>& lanes, const std::string& lane, bool one_ended, const Write& write) {
     std::lock_guard<std::mutex> lock(issue_mutex_);
-    const std::size_t depth = rsmq::BatchLanes<Item>::max_depth;
+    for (auto& batch : take_batches(lanes, lane, one_ended, rsmq::BatchLanes<Item>::max_depth)) write(std::move(batch));
+}
+
+template <class Item>
+typename rsmq::BatchLanes<Item>::Batches RsmqImpl::take_batches(rsmq::BatchLanes<Item>& lanes, const std::string& lane,
+                                                                bool one_ended, std::size_t depth) {
     const bool may_split = redis_idle();
-    for (auto& batch : one_ended ? lanes.ended(lane, depth, may_split) : lanes.start(lane, depth, may_split)) {
-        write(std::move(batch));
-    }
+    return one_ended ? lanes.ended(lane, depth, may_split) : lanes.start(lane, depth, may_split);
 }
 
 void RsmqImpl::issue_receives(const std::string& lane, bool one_ended) {
@@ -501,8 +515,7 @@ void RsmqImpl::issue_sends(const std::string& qname, bool one_ended, const SendC
     // where two scripts would each read TIME.
     const bool transactions = clock != send_clocks_.end() && clock->second.lookup && !options_.realtime;
     const std::size_t depth = transactions ? rsmq::BatchLanes<PendingSend>::max_depth : 1;
-    const bool may_split = redis_idle();
-    auto batches = one_ended ? send_lanes_.ended(qname, depth, may_split) : send_lanes_.start(qname, depth, may_split);
+    auto batches = take_batches(send_lanes_, qname, one_ended, depth);
     for (auto& batch : batches) send_batch(qname, std::move(batch));
     // An idle lane forgets its lookup: its next call looks the queue up afresh, as rsmq does per send.
     if (batches.empty() && clock != send_clocks_.end() && send_lanes_.idle(qname)) send_clocks_.erase(clock);
@@ -584,10 +597,7 @@ void RsmqImpl::received_batch(const std::string& lane, std::vector<std::shared_p
 }
 
 void RsmqImpl::delete_batch(const std::string& qname, std::vector<PendingDelete> batch) {
-    std::vector<std::string_view> ids;
-    ids.reserve(batch.size());
-    for (const auto& pending : batch) ids.push_back(pending.id);
-    auto commands = rsmq::batch_delete_commands(rsmq::queue_keys(options_.ns, qname), ids);
+    auto commands = rsmq::batch_delete_commands(rsmq::queue_keys(options_.ns, qname), ids_of(batch));
     auto self = shared_from_this();
     ++batch_calls_;
     transaction(std::move(commands), [self, qname, batch = std::move(batch)](const RsmqError& error,
@@ -599,11 +609,8 @@ void RsmqImpl::delete_batch(const std::string& qname, std::vector<PendingDelete>
 void RsmqImpl::deleted_batch(const std::string& qname, std::vector<PendingDelete> batch, const RsmqError& error,
                              const RedisReply& exec) {
     --batch_calls_;
-    std::vector<std::string_view> ids;
-    ids.reserve(batch.size());
-    for (const auto& pending : batch) ids.push_back(pending.id);
     std::vector<bool> found;
-    const RsmqError failed = error ? error : rsmq::parse_batch_deleted(exec, ids, found);
+    const RsmqError failed = error ? error : rsmq::parse_batch_deleted(exec, ids_of(batch), found);
     for (std::size_t i = 0; i < batch.size(); ++i) {
         call([&] { batch[i].done(failed, !failed && found[i]); });
     }

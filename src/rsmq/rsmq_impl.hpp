@@ -109,6 +109,11 @@ private:
     // the order taken even when several threads run the io_context.
     template <class Item, class Write>
     void issue(rsmq::BatchLanes<Item>& lanes, const std::string& lane, bool one_ended, const Write& write);
+    // The calls a lane of at most `depth` in flight issues now: BatchLanes::start, or ended() when
+    // `one_ended`, splitting only while Redis would idle. Under issue_mutex_.
+    template <class Item>
+    typename rsmq::BatchLanes<Item>::Batches take_batches(rsmq::BatchLanes<Item>& lanes, const std::string& lane,
+                                                          bool one_ended, std::size_t depth);
     // issue() for each kind of lane; a send lane's after `came_back` (a call's reply) updated its
     // clock, if given.
     void issue_sends(const std::string& qname, bool one_ended, const SendClock* came_back);
